@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import * as fly from '../../lib/commands/flyctl.ts';
+import { ENVIRONMENTS } from '../../lib/environments.ts';
+
+const { staging, production } = ENVIRONMENTS;
+
+describe('flyctl builders (exact argv)', () => {
+  it.each([
+    ['whoami', fly.flyWhoami(), ['flyctl', 'auth', 'whoami', '--json'], false],
+    ['apps list', fly.flyAppsList(), ['flyctl', 'apps', 'list', '--json'], false],
+    ['apps create', fly.flyAppsCreate('kotadb-api', 'kotadb'), ['flyctl', 'apps', 'create', 'kotadb-api', '--org', 'kotadb'], true],
+    ['apps create (default org)', fly.flyAppsCreate('kotadb-api'), ['flyctl', 'apps', 'create', 'kotadb-api'], true],
+    ['releases (no `list` subcommand)', fly.flyReleases('kotadb-api'), ['flyctl', 'releases', '--app', 'kotadb-api', '--json'], false],
+    ['status', fly.flyStatus('kotadb-api-staging'), ['flyctl', 'status', '--app', 'kotadb-api-staging', '--json'], false],
+    ['secrets list', fly.flySecretsList('kotadb-api'), ['flyctl', 'secrets', 'list', '--app', 'kotadb-api', '--json'], false],
+    ['secrets import', fly.flySecretsImport('kotadb-api', false), ['flyctl', 'secrets', 'import', '--app', 'kotadb-api'], true],
+    ['secrets import --stage', fly.flySecretsImport('kotadb-api', true), ['flyctl', 'secrets', 'import', '--app', 'kotadb-api', '--stage'], true],
+    ['secrets set from stdin', fly.flySecretsSetFromStdin('kotadb-api', 'PEM', true), ['flyctl', 'secrets', 'set', 'PEM=-', '--app', 'kotadb-api', '--stage'], true],
+    ['secrets unset', fly.flySecretsUnset('kotadb-api', ['A', 'B'], false), ['flyctl', 'secrets', 'unset', 'A', 'B', '--app', 'kotadb-api'], true],
+    ['secrets deploy', fly.flySecretsDeploy('kotadb-api'), ['flyctl', 'secrets', 'deploy', '--app', 'kotadb-api'], true],
+    ['volumes list', fly.flyVolumesList('kotadb-api'), ['flyctl', 'volumes', 'list', '--app', 'kotadb-api', '--json'], false],
+    ['volumes create', fly.flyVolumesCreate('kotadb-api', 'kotadb_data', 10, 'iad'), ['flyctl', 'volumes', 'create', 'kotadb_data', '--size', '10', '--app', 'kotadb-api', '--region', 'iad', '--yes'], true],
+    ['logs --no-tail', fly.flyLogs('kotadb-api', { follow: false }), ['flyctl', 'logs', '--app', 'kotadb-api', '--no-tail'], false],
+    ['logs (follow)', fly.flyLogs('kotadb-api', { follow: true }), ['flyctl', 'logs', '--app', 'kotadb-api'], false],
+  ])('%s', (_name, command, argv, mutating) => {
+    expect(command).toEqual({ argv, mutating });
+  });
+
+  it.each([
+    [staging, undefined, ['flyctl', 'deploy', '--config', 'fly.staging.toml', '--app', 'kotadb-api-staging', '--ha=false', '--strategy', 'immediate', '--wait-timeout', '5m']],
+    [production, undefined, ['flyctl', 'deploy', '--config', 'fly.toml', '--app', 'kotadb-api', '--ha=true', '--strategy', 'rolling', '--wait-timeout', '10m']],
+    [production, 'registry.fly.io/kotadb-api:deployment-01', ['flyctl', 'deploy', '--config', 'fly.toml', '--app', 'kotadb-api', '--ha=true', '--strategy', 'rolling', '--wait-timeout', '10m', '--image', 'registry.fly.io/kotadb-api:deployment-01']],
+  ])('deploy %s image=%s', (env, image, argv) => {
+    const waitTimeout = env.name === 'production' ? '10m' : '5m';
+    const command = fly.flyDeploy({ config: env.configFile, app: env.app, ha: env.ha, strategy: env.strategy, waitTimeout, ...(image ? { image } : {}) });
+    expect(command).toEqual({ argv, mutating: true });
+    expect(command.argv).not.toContain('--detach');
+  });
+});
