@@ -95,9 +95,9 @@ describe('Runner', () => {
   it('never prints a registered secret: not in streamed output, errors or dry-run plans', async () => {
     const cap = captureOutput();
     const runner = new Runner({ output: cap.out });
-    const error = await runner
+    const error = (await runner
       .run(js(`console.log("value=${SECRET}"); console.error("Error: bad ${SECRET}"); process.exit(1)`), { output: 'stream' })
-      .catch((e: unknown) => e as Error);
+      .catch((e: unknown) => e)) as Error;
     expect(error.message).toContain('Error: bad ***');
     expect(error.message).not.toContain(SECRET);
 
