@@ -12,7 +12,6 @@ import { defineCommand, STANDARD_OPTIONS } from '../lib/cli.ts';
 import { supabaseDbPush, supabaseMigrationRepair } from '../lib/commands/supabase.ts';
 import { connectionEnv, displayDbUrl, isTransactionPooler, type DbUrl } from '../lib/db-url.ts';
 import { assertNotTransactionPooler, protectedDatabases, resolveApplyTarget, sameDatabase } from '../lib/db-targets.ts';
-import { ENVIRONMENTS, parseEnvironment } from '../lib/environments.ts';
 import { Interrupted, OperationFailed, PreconditionFailed, UsageError } from '../lib/errors.ts';
 import { isEntryPoint, runMain, withCli } from '../lib/main.ts';
 import { acquireMigrationLock, APPLY_APPLICATION_NAME, describeHolder } from '../lib/migration-lock.ts';
@@ -57,13 +56,13 @@ export const command = defineCommand({
 export async function main(argv: string[]): Promise<number> {
   const out = new Output();
   return withCli(command, argv, async ({ options, positionals }) => {
-    const environment = options.env === undefined ? null : parseEnvironment(options.env);
+    const environment = options.env === undefined ? null : (await environments()).parseEnvironment(options.env);
     const lockTimeoutMs = parseLockTimeout(options['lock-timeout']);
     const project = supabaseProject(path.resolve(options.root ?? repoRoot));
     const { db, source } = resolveApplyTarget(positionals[0], environment, process.env);
     assertNotTransactionPooler(db, options['allow-pooler']);
     if (isTransactionPooler(db)) out.warn('--allow-pooler: the transaction pooler does not keep session locks, so concurrent runs are not serialised');
-    const production = isProduction(db, environment?.name ?? null);
+    const production = await isProduction(db, environment?.name ?? null);
     const runner = new Runner({ dryRun: options['dry-run'], output: out });
     out.info(`target: ${displayDbUrl(db)} (from ${source})${production ? ' — production' : ''}`);
 
@@ -80,7 +79,7 @@ export async function main(argv: string[]): Promise<number> {
       const state = await readMigrationState(client, project.migrationsDir);
       for (const file of state.skipped) out.warn(`supabase/migrations/${file}: not named <version>_<name>.sql, the CLI skips it`);
       if (state.remoteOnly.length) {
-        const repair = describeCommand(supabaseMigrationRepair(project.root, db, state.remoteOnly).argv);
+        const repair = describeCommand(supabaseMigrationRepair(project.root, db, state.remoteOnly, 'reverted').argv);
         throw new PreconditionFailed(
           `drift: the database records ${state.remoteOnly.length} migration(s) that supabase/migrations does not have (${state.remoteOnly.join(', ')}); nothing was applied`,
           { hint: `fetch the missing files (git pull) — or, if they were reverted on purpose, mark them so: PGPASSWORD=… ${repair}` },
@@ -106,7 +105,7 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       }
       if (production) {
-        await confirmDangerousAction({ env: ENVIRONMENTS.production, action: `apply ${state.pending.length} migration(s) to production`, yes: options.yes, dryRun: false, out });
+        await confirmDangerousAction({ env: (await environments()).ENVIRONMENTS.production, action: `apply ${state.pending.length} migration(s) to production`, yes: options.yes, dryRun: false, out });
       }
 
       const run = await push(runner, out, client, project, db, options['include-all'], state.pending.length);
@@ -142,11 +141,21 @@ async function push(runner: Runner, out: Output, client: PgClient, project: Supa
   }
 }
 
+/**
+ * lib/environments.ts validates with zod, whose first import costs ~150 ms of start-up (a
+ * tenth of pushing 100 migrations): loaded only when an environment is involved.
+ */
+function environments(): Promise<typeof import('../lib/environments.ts')> {
+  return import('../lib/environments.ts');
+}
+
 /** Production when --env production says so, or when the URL is the production variable's database. */
-function isProduction(db: DbUrl, environment: string | null): boolean {
+async function isProduction(db: DbUrl, environment: string | null): Promise<boolean> {
   if (environment === 'production') return true;
-  const productionVar = ENVIRONMENTS.production.migrationsUrlVar;
-  return protectedDatabases(process.env).some((p) => p.name === productionVar && p.db !== null && sameDatabase(p.db, db));
+  const candidates = protectedDatabases(process.env).filter((p) => p.name !== 'SUPABASE_DB_URL' && p.db !== null && sameDatabase(p.db, db));
+  if (candidates.length === 0) return false;
+  const productionVar = (await environments()).ENVIRONMENTS.production.migrationsUrlVar;
+  return candidates.some((p) => p.name === productionVar);
 }
 
 function parseLockTimeout(value: string | undefined): number {

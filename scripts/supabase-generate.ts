@@ -8,7 +8,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { defineCommand, STANDARD_OPTIONS } from '../lib/cli.ts';
-import { supabaseDbDiff, supabaseDbDiffLocal } from '../lib/commands/supabase.ts';
+import { supabaseDbDiff, supabaseDbDiffLocal, supabaseMigrationRepair } from '../lib/commands/supabase.ts';
 import { connectionEnv, displayDbUrl, isLocalDb, parseDbUrl, type DbUrl } from '../lib/db-url.ts';
 import { assertDockerAnswers, ENGINES, parseEngine } from '../lib/engine.ts';
 import { Interrupted, OperationFailed, PreconditionFailed, UsageError } from '../lib/errors.ts';
@@ -66,7 +66,7 @@ export async function main(argv: string[]): Promise<number> {
       if (options['db-url'] !== undefined) out.warn('--db-url is ignored with --engine docker: the CLI diffs its own stack');
       await assertDockerAnswers(runner);
       const diff = async () => (await runner.run(supabaseDbDiffLocal(project.root, schemas), { cwd: project.root, timeoutMs: DIFF_TIMEOUT_MS })).stdout;
-      return generate(out, project, name, 'the local Supabase stack', diff, dryRun);
+      return generate(out, project, name, 'the local Supabase stack', diff, dryRun, async () => undefined);
     }
 
     let dev: DbUrl;
@@ -92,7 +92,14 @@ export async function main(argv: string[]): Promise<number> {
         );
         return result.stdout;
       };
-      return await generate(out, project, name, displayDbUrl(dev), diff, dryRun);
+      // The dev database already has the new file's changes: record it there as applied, or
+      // the next generate (or apply) would see it as pending.
+      const record = async (version: string) => {
+        await out.step(`record ${version} as applied on the dev database`, () =>
+          runner.run(supabaseMigrationRepair(project.root, dev, [version], 'applied'), { env: connectionEnv(dev), cwd: project.root, timeoutMs: DIFF_TIMEOUT_MS }),
+        );
+      };
+      return await generate(out, project, name, displayDbUrl(dev), diff, dryRun, record);
     } catch (error) {
       if (error instanceof Interrupted) throw new Interrupted(`interrupted: shadow databases dropped; ${error.message}`);
       throw error;
@@ -121,7 +128,15 @@ async function checkDevDatabase(state: Awaited<ReturnType<typeof readMigrationSt
   }
 }
 
-async function generate(out: Output, project: SupabaseProject, name: string, source: string, diff: () => Promise<string>, dryRun: boolean): Promise<number> {
+async function generate(
+  out: Output,
+  project: SupabaseProject,
+  name: string,
+  source: string,
+  diff: () => Promise<string>,
+  dryRun: boolean,
+  recordOnDev: (version: string) => Promise<void>,
+): Promise<number> {
   const first = normaliseDiff(await diff());
   if (!first.sql) {
     out.result('No schema changes found');
@@ -159,6 +174,7 @@ async function generate(out: Output, project: SupabaseProject, name: string, sou
     throw new OperationFailed('round trip failed: the new migration does not reproduce every change', { hint: `edit ${relative} (kept) and run supabase-generate again with another name for the rest` });
   }
   out.success('round trip verified: a shadow built with the new migration matches the dev database');
+  await recordOnDev(version);
   return 0;
 }
 

@@ -20,7 +20,8 @@ import { repoRoot } from '../lib/paths.ts';
 import { withClient } from '../lib/pg.ts';
 import { applyBootstrap, extensionsUsed, missingExtensions } from '../lib/plain-postgres.ts';
 import { Runner } from '../lib/runner.ts';
-import { projectRelative, readProjectConfig, supabaseProject, type SupabaseProject } from '../lib/supabase-project.ts';
+import { readProjectConfig } from '../lib/supabase-config.ts';
+import { projectRelative, supabaseProject, type SupabaseProject } from '../lib/supabase-project.ts';
 import { runMigrationCommand, type MigrationRun } from '../lib/supabase-run.ts';
 
 export const command = defineCommand({
@@ -50,7 +51,7 @@ export async function main(argv: string[]): Promise<number> {
     const project = supabaseProject(path.resolve(options.root ?? repoRoot));
     const runner = new Runner({ dryRun: options['dry-run'], output: out });
     const seed = !options['no-seed'];
-    const { dbPort } = readProjectConfig(project);
+    const { dbPort, majorVersion } = readProjectConfig(project);
 
     if (engine === 'docker') return resetDockerStack(runner, out, project, seed, options['db-url'] !== undefined);
 
@@ -64,6 +65,9 @@ export async function main(argv: string[]): Promise<number> {
     } else {
       local = new LocalPostgres(localPostgresConfig(), runner);
       assertResettable(local.dbUrl(), { env: process.env, dockerDbPort: dbPort });
+      if (local.config.major !== majorVersion) {
+        out.warn(`supabase/config.toml says major_version = ${majorVersion}, the embedded engine is PostgreSQL ${local.config.major}: check the migrations on ${majorVersion} too`);
+      }
     }
     const { migrations, skipped } = listLocalMigrations(project.migrationsDir);
     for (const file of skipped) out.warn(`supabase/migrations/${file}: not named <version>_<name>.sql, the CLI skips it`);

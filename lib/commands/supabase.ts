@@ -40,9 +40,13 @@ export function supabaseDbDiff(workdir: string, from: DbUrl, to: DbUrl, schemas:
   return read(workdir, 'db', 'diff', '--from', urlWithoutPassword(from), '--to', urlWithoutPassword(to), ...(schemas.length ? ['--schema', schemas.join(',')] : []));
 }
 
-/** What to run when the database records versions this folder does not have (shown, never run). */
-export function supabaseMigrationRepair(workdir: string, db: DbUrl, versions: readonly string[]): Command {
-  return write(workdir, 'migration', 'repair', '--status', 'reverted', ...versions, '--db-url', urlWithoutPassword(db));
+/**
+ * Rewrites the tracking table: `reverted` forgets versions (the hint for drift: shown, never
+ * run by the toolkit); `applied` records files whose changes are already there (the dev
+ * database after supabase-generate).
+ */
+export function supabaseMigrationRepair(workdir: string, db: DbUrl, versions: readonly string[], status: 'applied' | 'reverted'): Command {
+  return write(workdir, 'migration', 'repair', '--status', status, ...versions, '--db-url', urlWithoutPassword(db));
 }
 
 // --engine docker: the CLI's own Docker stack (ports from supabase/config.toml).
