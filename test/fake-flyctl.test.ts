@@ -1,0 +1,688 @@
+/**
+ * Tests of the fake flyctl itself (spawned as a child process, like the toolkit spawns it),
+ * of its `secrets import` parser port, and of the fake KotaDB app server.
+ */
+import { afterAll, describe, expect, test } from 'vitest';
+import { once } from 'node:events';
+import {
+  GoPanic,
+  SecretsParseError,
+  parseSecretsImport,
+  parseSecretsImportDetailed,
+} from './fake-flyctl/parse-secrets-import.mjs';
+import { ERR_REQUIRE_APP_NAME, MISSING_TOKEN, STAGED_MESSAGE, seedImage } from './fake-flyctl/flyctl.mjs';
+import { createFakeFly, KOTADB_SECRETS, type FakeFly, type CreateFakeFlyOptions } from './helpers/fake-fly.ts';
+import { startAppServer, type AppMode } from './helpers/app-server.ts';
+
+const fakes: FakeFly[] = [];
+function fake(opts?: CreateFakeFlyOptions): FakeFly {
+  const f = createFakeFly(opts);
+  fakes.push(f);
+  return f;
+}
+const scratchDirs: string[] = [];
+afterAll(async () => {
+  for (const f of fakes) f.cleanup();
+  const { rmSync } = await import('node:fs');
+  for (const d of scratchDirs) rmSync(d, { recursive: true, force: true });
+});
+
+const PROD = 'kotadb-api';
+const STAGING = 'kotadb-api-staging';
+const lastLine = (s: string) => s.trimEnd().split('\n').at(-1) ?? '';
+
+describe.concurrent('fake flyctl: command line', () => {
+  test('version and --version print the version line', async ({ expect }) => {
+    const fly = fake({ loggedIn: false });
+    const [a, b] = await Promise.all([fly.run(['version']), fly.run(['--version'])]);
+    const line = 'flyctl v0.4.9 linux/amd64 Commit: fake BuildDate: 2026-01-01T00:00:00Z\n';
+    expect(a).toMatchObject({ code: 0, stdout: line, stderr: '' });
+    expect(b).toMatchObject({ code: 0, stdout: line, stderr: '' });
+    const noState = await fly.run(['version'], { env: { FAKE_FLYCTL_STATE: undefined } });
+    expect(noState.code).toBe(1);
+    expect(noState.stderr).toContain('FAKE_FLYCTL_STATE is not set');
+  });
+
+  test('unknown command, `releases list`, unknown flags', async ({ expect }) => {
+    const fly = fake();
+    const [unknown, list, appsList, flag, short, groupOnly] = await Promise.all([
+      fly.run(['nope']),
+      fly.run(['releases', 'list', '--app', PROD]),
+      fly.run(['apps', 'releases', 'list', '--app', PROD]),
+      fly.run(['releases', '--app', PROD, '--bogus']),
+      fly.run(['releases', '-x']),
+      fly.run(['secrets', 'lsit']),
+    ]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr.startsWith('Error: unknown command "nope" for "flyctl"')).toBe(true);
+    expect(unknown.stdout).toContain("Run 'flyctl --help' for usage.");
+    expect(list).toMatchObject({ code: 1, stdout: '', stderr: 'Error: unknown command "list" for "flyctl releases"\n\n' });
+    expect(appsList.stderr).toBe('Error: unknown command "list" for "flyctl apps releases"\n\n');
+    expect(flag).toMatchObject({ code: 1, stderr: 'Error: unknown flag: --bogus\n\n' });
+    expect(short).toMatchObject({ code: 1, stderr: "Error: unknown shorthand flag: 'x' in -x\n\n" });
+    // cobra: a group without a (known) subcommand prints its help and exits 0.
+    expect(groupOnly.code).toBe(0);
+    expect(groupOnly.stdout).toContain('flyctl secrets [command]');
+  });
+
+  test('--flag value, --flag=value and -a give the same answer; bool flags take no separate value', async ({ expect }) => {
+    const fly = fake();
+    const [a, b, c, ha] = await Promise.all([
+      fly.run(['releases', '--app', PROD, '--json']),
+      fly.run(['releases', `--app=${PROD}`, '-j']),
+      fly.run(['-a', PROD, 'releases', '--json']),
+      fly.run(['deploy', '--app', PROD, '--ha', 'false']),
+    ]);
+    expect(a.code).toBe(0);
+    expect(b.stdout).toBe(a.stdout);
+    expect(c.stdout).toBe(a.stdout);
+    // `--ha false` makes "false" the WORKING_DIRECTORY argument, like real flyctl.
+    expect(ha).toMatchObject({ code: 1, stderr: 'Error: chdir false: no such file or directory\n\n' });
+    const bad = await fly.run(['deploy', '--app', PROD, '--ha=maybe', '--wait-timeout', '600']);
+    expect(bad.stderr).toBe('Error: invalid argument "maybe" for "--ha" flag: strconv.ParseBool: parsing "maybe": invalid syntax\n\n');
+    expect(fly.mutatingCalls()).toHaveLength(2); // recorded, but nothing changed
+    expect(fly.releases(PROD)).toHaveLength(3);
+  });
+
+  test('not logged in: every command but version fails with the missing-token error; a token logs in', async ({ expect }) => {
+    const fly = fake({ loggedIn: false });
+    const [whoami, releases, version, withToken, withAccess] = await Promise.all([
+      fly.run(['auth', 'whoami', '--json']),
+      fly.run(['releases', '--app', PROD, '--json']),
+      fly.run(['version']),
+      fly.run(['auth', 'whoami', '--json'], { env: { FLY_API_TOKEN: 'fo1_secret-token-value' } }),
+      fly.run(['auth', 'whoami'], { env: { FLY_ACCESS_TOKEN: 'fo1_other' } }),
+    ]);
+    expect(whoami).toMatchObject({ code: 1, stdout: '', stderr: `Error: ${MISSING_TOKEN}\n\n` });
+    expect(MISSING_TOKEN).toBe("no access token available. Please login with 'flyctl auth login'");
+    expect(releases.code).toBe(1);
+    expect(version.code).toBe(0);
+    expect(withToken).toMatchObject({ code: 0, stdout: '{\n    "email": "dev@example.com"\n}\n' });
+    expect(withAccess).toMatchObject({ code: 0, stdout: 'dev@example.com\n' });
+    const calls = fly.calls();
+    expect(calls.filter((c) => c.env.hasToken)).toHaveLength(2);
+    expect(JSON.stringify(calls)).not.toContain('secret-token-value');
+  });
+
+  test('apps are matched exactly; FLY_APP is the fallback; no app at all is an error', async ({ expect }) => {
+    const fly = fake({ decoys: true });
+    const [prefix, prod, staging, envApp, none, old] = await Promise.all([
+      fly.run(['releases', '--app', 'kotadb', '--json']),
+      fly.run(['releases', '--app', PROD, '--json']),
+      fly.run(['releases', '--app', STAGING, '--json']),
+      fly.run(['releases', '--json'], { env: { FLY_APP: STAGING } }),
+      fly.run(['status', '--json']),
+      fly.run(['releases', '--app', 'kotadb-api-staging-old', '--json']),
+    ]);
+    expect(prefix).toMatchObject({ code: 1, stderr: 'Error: Could not find App "kotadb"\n\n' });
+    const images = (s: string) => (JSON.parse(s) as { ImageRef: string }[]).map((r) => r.ImageRef);
+    expect(images(prod.stdout)).toEqual([3, 2, 1].map((v) => seedImage(PROD, v)));
+    expect(images(staging.stdout)).toEqual([3, 2, 1].map((v) => seedImage(STAGING, v)));
+    expect(envApp.stdout).toBe(staging.stdout);
+    expect(none).toMatchObject({ code: 1, stderr: `Error: ${ERR_REQUIRE_APP_NAME}\n\n` });
+    expect(images(old.stdout)).toEqual([seedImage('kotadb-api-staging-old', 1)]);
+    expect(fly.calls().find((c) => c.env.FLY_APP === STAGING)?.argv).toEqual(['releases', '--json']);
+  });
+});
+
+describe.concurrent('fake flyctl: JSON shapes', () => {
+  test('whoami, apps list (decoys first), volumes list', async ({ expect }) => {
+    const fly = fake({ decoys: true });
+    const [who, apps, vols] = await Promise.all([
+      fly.run(['auth', 'whoami', '--json']),
+      fly.run(['apps', 'list', '--json']),
+      fly.run(['volumes', 'list', '--app', PROD, '--json']),
+    ]);
+    expect(who.stdout).toBe('{\n    "email": "dev@example.com"\n}\n');
+    expect(apps.stdout.startsWith('[\n    {\n        "ID": "kotadb-api-old",\n')).toBe(true);
+    const list = JSON.parse(apps.stdout) as Record<string, unknown>[];
+    expect(list.map((a) => a.Name)).toEqual(['kotadb-api-old', 'kotadb-api-staging-old', STAGING, PROD]);
+    expect(list[3]).toMatchObject({
+      ID: PROD,
+      Name: PROD,
+      Status: 'deployed',
+      Deployed: true,
+      Hostname: 'kotadb-api.fly.dev',
+      Organization: { Slug: 'personal', Name: 'Dev' },
+      CurrentRelease: { CreatedAt: expect.stringMatching(/^2026-\d\d-\d\dT\d\d:\d\d:\d\dZ$/), Status: 'complete' },
+    });
+    const volumes = JSON.parse(vols.stdout) as Record<string, unknown>[];
+    expect(volumes).toEqual([
+      expect.objectContaining({ id: expect.stringMatching(/^vol_/), name: 'kotadb_data', state: 'created', size_gb: 10, region: 'iad', attached_machine_id: fly.app(PROD).machines[0]?.id }),
+    ]);
+    const empty = fake({ world: 'empty' });
+    expect((await empty.run(['apps', 'list', '--json'])).stdout).toBe('[]\n');
+  });
+
+  test('releases: exact fields, newest first, at most 25, alias `apps releases`', async ({ expect }) => {
+    const fly = fake();
+    fly.seedApp('many-releases', { releases: 30 });
+    const [rel, alias, many] = await Promise.all([
+      fly.run(['releases', '--app', PROD, '--json']),
+      fly.run(['apps', 'releases', '--app', PROD, '--json']),
+      fly.run(['releases', '--app', 'many-releases', '--json']),
+    ]);
+    expect(alias.stdout).toBe(rel.stdout);
+    const releases = JSON.parse(rel.stdout) as Record<string, unknown>[];
+    expect(Object.keys(releases[0] ?? {})).toEqual([
+      'ID', 'Version', 'Stable', 'InProgress', 'Reason', 'Description', 'Status', 'DeploymentStrategy', 'Metadata', 'User', 'EvaluationID', 'CreatedAt', 'ImageRef',
+    ]);
+    expect(releases.map((r) => r.Version)).toEqual([3, 2, 1]);
+    expect(releases[0]).toMatchObject({
+      Stable: true,
+      InProgress: false,
+      Status: 'complete',
+      Description: 'Deploy image',
+      Metadata: null,
+      User: { ID: 'u1', Name: 'Dev', Email: 'dev@example.com', EnablePaidHobby: false },
+      ImageRef: expect.stringMatching(/^registry\.fly\.io\/kotadb-api:deployment-[0-9A-Z]{26}$/),
+    });
+    expect(rel.stdout).toContain('\n        "Version": 3,\n'); // 4-space indentation, Go style
+    const vs = (JSON.parse(many.stdout) as { Version: number }[]).map((r) => r.Version);
+    expect(vs).toHaveLength(25);
+    expect(vs[0]).toBe(30);
+    expect(vs[24]).toBe(6);
+  });
+
+  test('status: reference keys, Version = current release, machines with image_ref and checks', async ({ expect }) => {
+    const fly = fake();
+    const res = await fly.run(['status', '--app', PROD, '--json']);
+    const status = JSON.parse(res.stdout) as { Machines: Record<string, any>[] } & Record<string, unknown>;
+    expect(Object.keys(status)).toEqual(['AppURL', 'Deployed', 'Hostname', 'ID', 'Machines', 'Name', 'Organization', 'PlatformVersion', 'Status', 'Version']);
+    expect(status).toMatchObject({ Name: PROD, Version: 3, Status: 'deployed', Hostname: 'kotadb-api.fly.dev', Deployed: true });
+    expect(status.Machines).toHaveLength(2);
+    const m = status.Machines[0] ?? {};
+    expect(m).toMatchObject({ id: expect.stringMatching(/^[0-9a-f]{14}$/), state: 'started', region: 'iad', checks: [{ name: 'servicecheck-00-http-8080', status: 'passing' }] });
+    expect(`${m.image_ref.registry}/${m.image_ref.repository}:${m.image_ref.tag}`).toBe(seedImage(PROD, 3));
+    expect(Object.keys(m.image_ref)).toEqual(['registry', 'repository', 'tag', 'digest', 'labels']);
+    expect(typeof m.version).toBe('string');
+    expect(fly.app(STAGING).machines).toHaveLength(1);
+  });
+
+  test('secrets list: old, mid and new shapes; never values', async ({ expect }) => {
+    const fly = fake();
+    const run = async (shape: 'old' | 'mid' | 'new') => {
+      fly.update((s) => {
+        s.secretsJsonShape = shape;
+      });
+      return fly.run(['secrets', 'list', '--app', PROD, '--json']);
+    };
+    const oldShape = JSON.parse((await run('old')).stdout) as Record<string, unknown>[];
+    const mid = JSON.parse((await run('mid')).stdout) as Record<string, unknown>[];
+    const res = await run('new');
+    const neu = JSON.parse(res.stdout) as Record<string, unknown>[];
+    expect(oldShape.map((s) => Object.keys(s))[0]).toEqual(['Name', 'Digest', 'CreatedAt']);
+    expect(mid.map((s) => Object.keys(s))[0]).toEqual(['name', 'digest', 'created_at', 'updated_at']);
+    expect(neu.map((s) => Object.keys(s))[0]).toEqual(['name', 'digest', 'status']);
+    expect(neu.map((s) => s.name)).toEqual(['DATABASE_URL', 'SUPABASE_ANON_KEY', 'SUPABASE_SERVICE_KEY', 'SUPABASE_URL']);
+    expect(neu.every((s) => s.status === 'Deployed' && /^[0-9a-f]{16}$/.test(String(s.digest)))).toBe(true);
+    for (const value of Object.values(KOTADB_SECRETS[PROD])) expect(res.stdout).not.toContain(value);
+  });
+});
+
+describe.concurrent('fake flyctl: deploy', () => {
+  test('a deploy creates release N+1, moves the machines and prints the release JSON line', async ({ expect }) => {
+    const fly = fake();
+    const image = `registry.fly.io/${PROD}:deployment-01JNEWIMAGE000000000000001`;
+    const res = await fly.run(
+      ['deploy', '--config', 'fly.toml', '--app', PROD, '--image', image, '--strategy', 'rolling', '--ha=true', '--wait-timeout', '10m', '--remote-only', '--yes'],
+      { env: { FLY_EMIT_RELEASE_JSON: '1' }, cwd: await tomlDir(`app = "${PROD}"\nprimary_region = "iad"\n`) },
+    );
+    expect(res.code).toBe(0);
+    const line = JSON.parse(lastLine(res.stdout)) as Record<string, unknown>;
+    expect(line).toEqual({ id: expect.stringMatching(/^rel_/), version: 4, image_ref: image });
+    expect(res.stdout.split('\n').filter((l) => l.startsWith('{'))).toHaveLength(1);
+    expect(fly.releases(PROD)[0]).toMatchObject({ version: 4, status: 'complete', image, id: line.id });
+    expect(fly.currentImage(PROD)).toBe(image);
+    expect(fly.app(PROD).machines.every((m) => m.image === image && m.releaseVersion === 4)).toBe(true);
+    expect(fly.app(STAGING).currentVersion).toBe(3);
+    const status = JSON.parse((await fly.run(['status', '--app', PROD, '--json'])).stdout) as { Version: number };
+    expect(status.Version).toBe(4);
+    // Without the env var: no JSON line; without --image: a generated deployment image.
+    const plain = await fly.run(['deploy', '--app', STAGING, '--strategy', 'immediate', '--ha=false']);
+    expect(plain.code).toBe(0);
+    expect(plain.stdout).not.toMatch(/^\{/m);
+    expect(fly.currentImage(STAGING)).toMatch(/^registry\.fly\.io\/kotadb-api-staging:deployment-[0-9A-Z]{26}$/);
+    expect(fly.app(STAGING).machines).toHaveLength(1); // --ha never scales down
+  });
+
+  test('deploy errors: missing config, bad strategy, bluegreen with volumes', async ({ expect }) => {
+    const fly = fake();
+    const dir = await tomlDir('');
+    const [noConfig, strategy, bluegreen] = await Promise.all([
+      fly.run(['deploy', '--config', 'missing.toml', '--app', PROD], { cwd: dir }),
+      fly.run(['deploy', '--app', PROD, '--strategy', 'sideways']),
+      fly.run(['deploy', '--app', PROD, '--strategy', 'bluegreen']),
+    ]);
+    expect(noConfig.code).toBe(1);
+    expect(noConfig.stderr).toBe(`Error: failed loading app config from ${dir}/missing.toml: open ${dir}/missing.toml: no such file or directory\n\n`);
+    expect(strategy).toMatchObject({ code: 1, stderr: "Error: unsupported deployment strategy 'sideways'\n\n" });
+    expect(bluegreen.stderr).toContain('bluegreen deployment strategy is not supported for apps with volumes');
+    expect(fly.releases(PROD)).toHaveLength(3);
+  });
+
+  test('healthTimeout: failed release, machines stay on the new image; the fault is consumed; redeploying the old image rolls back', async ({ expect }) => {
+    const fly = fake();
+    fly.fault('deploy', { healthTimeout: true, times: 1 });
+    const bad = `registry.fly.io/${PROD}:deployment-01JBADIMAGE000000000000001`;
+    const res = await fly.run(['deploy', '--app', PROD, '--image', bad, '--strategy', 'rolling'], { env: { FLY_EMIT_RELEASE_JSON: '1' } });
+    const machine = fly.app(PROD).machines[0]?.id;
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain(`timeout reached waiting for health checks to pass for machine ${machine}`);
+    expect(res.stderr).toContain('You can try increasing the timeout with the --wait-timeout flag');
+    expect(res.stdout).not.toMatch(/^\{/m);
+    expect(fly.releases(PROD)[0]).toMatchObject({ version: 4, status: 'failed', image: bad });
+    expect(fly.currentImage(PROD)).toBe(bad);
+    expect(fly.app(PROD).machines.every((m) => m.image === bad && m.checks[0]?.status === 'critical')).toBe(true);
+    expect(fly.state().faults).toEqual({});
+    const rollback = await fly.run(['deploy', '--app', PROD, '--image', seedImage(PROD, 3)], { env: { FLY_EMIT_RELEASE_JSON: '1' } });
+    expect(rollback.code).toBe(0);
+    expect(fly.releases(PROD).slice(0, 2).map((r) => [r.version, r.status])).toEqual([[5, 'complete'], [4, 'failed']]);
+    expect(fly.currentImage(PROD)).toBe(seedImage(PROD, 3));
+  });
+
+  test('healthTimeout with bluegreen keeps the old machines', async ({ expect }) => {
+    const fly = fake();
+    fly.seedApp('bg-app', { machines: 2, volumes: [] });
+    fly.fault('deploy', { healthTimeout: true, app: 'bg-app' });
+    const before = fly.app('bg-app').machines.map((m) => m.id);
+    const res = await fly.run(['deploy', '--app', 'bg-app', '--image', 'registry.fly.io/bg-app:bad', '--strategy', 'bluegreen']);
+    expect(res.code).toBe(1);
+    expect(fly.releases('bg-app')[0]).toMatchObject({ version: 4, status: 'failed' });
+    expect(fly.currentImage('bg-app')).toBe(seedImage('bg-app', 3));
+    expect(fly.app('bg-app').machines.map((m) => m.id)).toEqual(before);
+    expect(fly.app('bg-app').currentVersion).toBe(3);
+    // The fault is scoped to bg-app.
+    expect((await fly.run(['deploy', '--app', STAGING, '--image', 'registry.fly.io/x:ok'])).code).toBe(0);
+  });
+
+  test('hang: the call is recorded, the release runs; SIGTERM marks it interrupted and exits 127', async ({ expect }) => {
+    const fly = fake();
+    fly.fault('deploy', { hang: true, times: 1 });
+    const child = fly.spawn(['deploy', '--app', STAGING, '--image', 'registry.fly.io/kotadb-api-staging:hang']);
+    await fly.waitForCall((c) => c.command === 'deploy');
+    await until(() => fly.releases(STAGING)[0]?.status === 'running');
+    expect(fly.currentImage(STAGING)).toBe('registry.fly.io/kotadb-api-staging:hang');
+    child.kill('SIGTERM');
+    const [code] = (await once(child, 'exit')) as [number | null];
+    expect(code).toBe(127);
+    expect(fly.releases(STAGING)[0]).toMatchObject({ version: 4, status: 'interrupted' });
+  });
+
+  test('apps create, secrets before the first deploy, first deploy creates machines; fly.toml gives app, region, strategy, mounts', async ({ expect }) => {
+    const fly = fake({ world: 'empty' });
+    const cwd = await tomlDir(
+      'app = "new-app"\nprimary_region = "ord"\n\n[deploy]\n  strategy = "immediate"\n\n[[mounts]]\n  source = "data"\n  destination = "/data"\n',
+    );
+    const created = await fly.run(['apps', 'create', 'new-app', '--org', 'personal']);
+    expect(created).toMatchObject({ code: 0, stdout: 'New app created: new-app\n' });
+    const again = await fly.run(['apps', 'create', 'new-app']);
+    expect(again).toMatchObject({ code: 1, stderr: 'Error: Validation failed: Name has already been taken\n\n' });
+    const early = await fly.run(['secrets', 'import', '--app', 'new-app'], { input: 'A=1\n' });
+    expect(early).toMatchObject({ code: 0, stdout: 'Secrets are staged for the first deployment\n' });
+    expect(fly.app('new-app').secrets.A?.status).toBe('Staged');
+    const first = await fly.run(['deploy', '--ha=false', '--image', 'registry.fly.io/new-app:v1'], { cwd, env: { FLY_EMIT_RELEASE_JSON: '1' } });
+    expect(first.code).toBe(0);
+    expect(JSON.parse(lastLine(first.stdout))).toMatchObject({ version: 1, image_ref: 'registry.fly.io/new-app:v1' });
+    const app = fly.app('new-app');
+    expect(app.machines.map((m) => m.region)).toEqual(['ord']);
+    expect(app.releases[0]).toMatchObject({ version: 1, status: 'complete', strategy: 'immediate' });
+    expect(app.secrets.A?.status).toBe('Deployed');
+    const canary = await fly.run(['deploy', '--strategy', 'canary'], { cwd });
+    expect(canary.stderr).toContain('canary deployment strategy is not supported for apps with volumes');
+  });
+
+  test('delayMs on deploy: the release is `running` meanwhile', async ({ expect }) => {
+    const fly = fake();
+    fly.fault('deploy', { delayMs: 600, times: 1 });
+    const child = fly.spawn(['deploy', '--app', PROD, '--image', 'registry.fly.io/kotadb-api:slow']);
+    await until(() => fly.releases(PROD)[0]?.status === 'running');
+    const [code] = (await once(child, 'exit')) as [number | null];
+    expect(code).toBe(0);
+    expect(fly.releases(PROD)[0]).toMatchObject({ version: 4, status: 'complete' });
+  });
+
+  test('deploy applies staged secrets', async ({ expect }) => {
+    const fly = fake();
+    const staged = await fly.run(['secrets', 'import', '--app', STAGING, '--stage'], { input: 'NEW_ONE=value-1\n' });
+    expect(staged).toMatchObject({ code: 0, stdout: `${STAGED_MESSAGE}\n` });
+    expect(fly.app(STAGING).secrets.NEW_ONE).toMatchObject({ value: 'value-1', status: 'Staged' });
+    expect(fly.releases(STAGING)).toHaveLength(3);
+    await fly.run(['deploy', '--app', STAGING, '--image', seedImage(STAGING, 3)]);
+    expect(fly.app(STAGING).secrets.NEW_ONE?.status).toBe('Deployed');
+  });
+});
+
+describe.concurrent('fake flyctl: secrets', () => {
+  const INPUT = [
+    '# comment line',
+    '',
+    '   ',
+    'HASH_IN_VALUE=abc#def',
+    'QUOTED_HASH="abc#def"',
+    'EQUALS=a=b=c',
+    'BASE64=dGVzdA==',
+    ' SPACED_KEY = spaced value   ',
+    "SINGLE='it has \"quotes\"'",
+    'DOUBLE="double"',
+    'CRLF=windows\r',
+    'URL=postgresql://u:p%23w@h:6543/db?sslmode=require',
+    'PEM="""-----BEGIN PRIVATE KEY-----',
+    'MIIEvQIBADANBgkqhkiG9w0BAQEFAASC',
+    'abc+/=',
+    '-----END PRIVATE KEY-----"""',
+    'ONE_LINE="""triple"""',
+    'DROPPED="""never',
+    'closed',
+  ].join('\n');
+
+  test('import parses exactly like flyctl, creates a release, never prints values, records stdin', async ({ expect }) => {
+    const fly = fake();
+    const res = await fly.run(['secrets', 'import', '--app', PROD], { input: INPUT });
+    expect(res.code).toBe(0);
+    const values = fly.secretValues(PROD);
+    expect(values).toMatchObject({
+      HASH_IN_VALUE: 'abc',
+      QUOTED_HASH: 'abc#def',
+      EQUALS: 'a=b=c',
+      BASE64: 'dGVzdA==',
+      SPACED_KEY: 'spaced value   ',
+      SINGLE: 'it has "quotes"',
+      DOUBLE: 'double',
+      CRLF: 'windows',
+      URL: 'postgresql://u:p%23w@h:6543/db?sslmode=require',
+      PEM: '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\nabc+/=\n-----END PRIVATE KEY-----',
+      ONE_LINE: 'triple',
+    });
+    expect(values).not.toHaveProperty('DROPPED');
+    const parsed = parseSecretsImport(INPUT);
+    for (const [k, v] of Object.entries(parsed)) expect(values[k]).toBe(v);
+    expect(fly.releases(PROD)[0]).toMatchObject({ version: 4, description: 'Update secrets', image: seedImage(PROD, 3) });
+    expect(fly.app(PROD).secrets.PEM?.status).toBe('Deployed');
+    for (const v of Object.values(parsed)) if (v.length > 3) expect(res.stdout + res.stderr).not.toContain(v);
+    const call = fly.calls().find((c) => c.command === 'secrets import');
+    expect(call?.stdin).toBe(INPUT);
+    expect(fly.mutatingCalls().map((c) => c.command)).toEqual(['secrets import']);
+  });
+
+  test('import errors: a line without "=", empty input, a lone quote (Go panic)', async ({ expect }) => {
+    const fly = fake();
+    const [garbage, empty, panic] = await Promise.all([
+      fly.run(['secrets', 'import', '--app', PROD], { input: 'A=1\ngarbage\n' }),
+      fly.run(['secrets', 'import', '--app', PROD], { input: '# only a comment\n' }),
+      fly.run(['secrets', 'import', '--app', PROD], { input: 'A="\n' }),
+    ]);
+    expect(garbage).toMatchObject({ code: 1, stderr: 'Error: Failed to parse secrets from stdin: Secrets must be provided as NAME=VALUE pairs (garbage is invalid)\n\n' });
+    expect(empty).toMatchObject({ code: 1, stderr: 'Error: requires at least one SECRET=VALUE pair\n\n' });
+    expect(panic.code).toBe(2);
+    expect(panic.stderr).toMatch(/^panic: runtime error: slice bounds out of range \[1:0\]/);
+    expect(fly.releases(PROD)).toHaveLength(3);
+  });
+
+  test('set NAME=- reads stdin (trimmed) and needs piped stdin; unset --stage then secrets deploy', async ({ expect }) => {
+    const fly = fake();
+    const set = await fly.run(['secrets', 'set', 'GITHUB_APP_PRIVATE_KEY=-', 'OTHER=-', '--app', STAGING, '--stage'], { input: '\n  line1\nline2  \n\n' });
+    expect(set.code).toBe(0);
+    expect(fly.secretValues(STAGING).GITHUB_APP_PRIVATE_KEY).toBe('line1\nline2');
+    expect(fly.secretValues(STAGING).OTHER).toBe(''); // stdin is already consumed
+    const noPipe = await fly.run(['secrets', 'set', 'X=-', '--app', STAGING], { stdin: 'ignore' });
+    expect(noPipe).toMatchObject({ code: 1, stderr: 'Error: secret `X` expects standard input but none provided\n\n' });
+    const badArg = await fly.run(['secrets', 'set', 'NOEQUALS', '--app', STAGING]);
+    expect(badArg.stderr).toBe("Error: could not parse secrets: 'NOEQUALS': must be in the format NAME=VALUE\n\n");
+    const unset = await fly.run(['secrets', 'unset', 'SUPABASE_URL', '--app', STAGING, '--stage']);
+    expect(unset.code).toBe(0);
+    expect(fly.app(STAGING).secrets).not.toHaveProperty('SUPABASE_URL');
+    expect(fly.releases(STAGING)).toHaveLength(3);
+    const deploy = await fly.run(['secrets', 'deploy', '--app', STAGING]);
+    expect(deploy.code).toBe(0);
+    expect(fly.releases(STAGING)[0]).toMatchObject({ version: 4, description: 'Deploy staged secrets' });
+    expect(fly.app(STAGING).secrets.GITHUB_APP_PRIVATE_KEY?.status).toBe('Deployed');
+    expect(fly.app(STAGING).pendingUnsets).toEqual([]);
+    // Not staged: a release per change, like real flyctl.
+    await fly.run(['secrets', 'unset', 'GITHUB_APP_PRIVATE_KEY', '--app', STAGING]);
+    expect(fly.releases(STAGING)[0]).toMatchObject({ version: 5, description: 'Update secrets' });
+    expect(fly.calls().find((c) => c.argv[2] === 'GITHUB_APP_PRIVATE_KEY=-')?.stdin).toBe('\n  line1\nline2  \n\n');
+  });
+
+  test('volumes create needs --yes and creates the volume', async ({ expect }) => {
+    const fly = fake();
+    const [noYes, ok] = await Promise.all([
+      fly.run(['volumes', 'create', 'extra_data', '--size', '3', '--app', STAGING, '--region', 'iad']),
+      fly.run(['volumes', 'create', 'extra_data', '-s', '3', '--app', STAGING, '--region', 'iad', '--yes', '--json']),
+    ]);
+    expect(noYes).toMatchObject({ code: 1, stderr: 'Error: yes flag must be specified when not running interactively\n\n' });
+    expect(JSON.parse(ok.stdout)).toMatchObject({ name: 'extra_data', size_gb: 3, region: 'iad', attached_machine_id: null });
+    expect(fly.app(STAGING).volumes.map((v) => v.name)).toEqual(['kotadb_staging_data', 'extra_data']);
+  });
+});
+
+describe.concurrent('fake flyctl: faults, calls, logs', () => {
+  test('exit/stderr faults apply `times` times; stdout-only faults exit 0', async ({ expect }) => {
+    const fly = fake();
+    fly.fault('apps list', { exit: 2, stderr: 'Error: server returned 502\n', times: 1 });
+    fly.fault('auth whoami', { stdout: 'not json' });
+    const first = await fly.run(['apps', 'list', '--json']);
+    const second = await fly.run(['apps', 'list', '--json']);
+    const who = await fly.run(['auth', 'whoami', '--json']);
+    expect(first).toMatchObject({ code: 2, stdout: '', stderr: 'Error: server returned 502\n' });
+    expect(second.code).toBe(0);
+    expect(who).toMatchObject({ code: 0, stdout: 'not json' });
+    expect(fly.state().faults['auth whoami']).toHaveLength(1); // no `times`: forever
+  });
+
+  test('delayMs delays; a hanging call is recorded and SIGINT exits 127', async ({ expect }) => {
+    const fly = fake();
+    fly.fault('status', { delayMs: 400, times: 1 });
+    fly.fault('volumes list', { hang: true });
+    const started = Date.now();
+    const slow = await fly.run(['status', '--app', PROD, '--json']);
+    expect(slow.code).toBe(0);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(400);
+    const child = fly.spawn(['volumes', 'list', '--app', PROD, '--json']);
+    const call = await fly.waitForCall((c) => c.command === 'volumes list');
+    expect(call.argv).toEqual(['volumes', 'list', '--app', PROD, '--json']);
+    child.kill('SIGINT');
+    const [code] = (await once(child, 'exit')) as [number | null];
+    expect(code).toBe(127);
+  });
+
+  test('logs --no-tail prints and exits; without it logs stream until interrupted', async ({ expect }) => {
+    const fly = fake();
+    const machine = fly.app(PROD).machines[1]?.id ?? 'missing';
+    const [text, json, filtered] = await Promise.all([
+      fly.run(['logs', '--app', PROD, '--no-tail']),
+      fly.run(['logs', '-a', PROD, '-n', '-j']),
+      fly.run(['logs', '--app', PROD, '-n', '-i', machine]),
+    ]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/^2026-\d\d-\d\dT[\d:]+Z app\[[0-9a-f]{14}\] iad \[info\]Pulling container image /m);
+    expect(json.stdout).toContain('\n    "message": ');
+    expect(filtered.stdout.trim().split('\n').every((l) => l.includes(`app[${machine}]`))).toBe(true);
+
+    const child = fly.spawn(['logs', '--app', PROD]);
+    let streamed = '';
+    child.stdout?.setEncoding('utf8').on('data', (c: string) => (streamed += c));
+    await until(() => streamed.includes('Pulling container image'));
+    fly.log(PROD, 'a brand new line');
+    await until(() => streamed.includes('a brand new line'));
+    child.kill('SIGINT');
+    const [code] = (await once(child, 'exit')) as [number | null];
+    expect(code).toBe(127);
+  });
+});
+
+describe('secrets import parser (port of flyctl parser.go)', () => {
+  const p = parseSecretsImport;
+  test.each([
+    ['K=a#b', 'a'],
+    ['K=a #b', 'a'],
+    ['K="a#b"', 'a#b'],
+    ['K="a" # comment', 'a'],
+    ['K="a#b" # c', '"a#b" # c'], // cut at the FIRST #: `"a` holds one quote, so nothing is cut
+    ['K=x"y#z', 'x"y#z'],
+    ['K=abc==', 'abc=='],
+    ['K=a=b', 'a=b'],
+    ['K=   v  ', 'v  '],
+    ['K=\tv', '\tv'],
+    ['K="double"', 'double'],
+    ["K='single'", 'single'],
+    ["K='a#b'", "'a"],
+    ['K="unbalanced', '"unbalanced'],
+    ['K=""', ''],
+    ['K=', ''],
+    ['K="a\\nb"', 'a\\nb'],
+    ['K=""""""', ''],
+    ['K="""text"""', 'text'],
+    ['K="""a"""#c', 'a'],
+    ["K=\"'mixed'\"", "'mixed'"],
+  ])('%j -> %j', (line, value) => {
+    expect(p(line)).toEqual({ K: value });
+  });
+
+  test('names are trimmed (Go TrimSpace), values keep a BOM-less name only when trimmed', () => {
+    expect(p(' \tNAME\t = v')).toEqual({ NAME: 'v' });
+    expect(p('\uFEFFK=v')).toEqual({ '\uFEFFK': 'v' });
+    expect(p('=v')).toEqual({ '': 'v' });
+    expect(p('__proto__=x')).toEqual(JSON.parse('{"__proto__":"x"}'));
+  });
+
+  test('lines: \\n split, one \\r dropped, blank and # lines skipped, an indented # is an error', () => {
+    expect(p('A=1\r\nB=2\r\n')).toEqual({ A: '1', B: '2' });
+    expect(p('A=1\r\r\n')).toEqual({ A: '1\r' });
+    expect(p('# c\n\n \t \nA=1\n#B=2')).toEqual({ A: '1' });
+    expect(() => p('  # indented')).toThrow(new SecretsParseError('Secrets must be provided as NAME=VALUE pairs (  # indented is invalid)'));
+    expect(p('A=1\nA=2')).toEqual({ A: '2' });
+  });
+
+  test('multi-line values', () => {
+    expect(p('K="""a\nb"""')).toEqual({ K: 'a\nb' });
+    expect(p('K="""\nx\n"""')).toEqual({ K: '\nx\n' });
+    expect(p('K="""x\n# not a comment\nA=B\n\n"""\nC=3')).toEqual({ K: 'x\n# not a comment\nA=B\n\n', C: '3' });
+    expect(p('K="""abc # c\nd"""')).toEqual({ K: 'abc # c\nd' });
+    expect(p('K="""a\r\nb"""\r\n')).toEqual({ K: 'a\nb' });
+    expect(p('K="""a\nb""" ')).toEqual({}); // the closing line must END with """
+    expect(parseSecretsImportDetailed('A=1\nK="""x\ny\n')).toEqual({ secrets: { A: '1' }, tooLong: false, unterminated: 'K' });
+    expect(p('K=old\nK="""new')).toEqual({ K: 'old' });
+  });
+
+  test('a line of 64 KiB or more silently ends the input', () => {
+    const ok = 'K=' + 'x'.repeat(65535 - 2);
+    expect(p(`${ok}\nB=2`)).toEqual({ K: 'x'.repeat(65533), B: '2' });
+    const long = 'K=' + 'x'.repeat(65536 - 2);
+    expect(parseSecretsImportDetailed(`A=1\n${long}\nB=2`)).toEqual({ secrets: { A: '1' }, tooLong: true, unterminated: null });
+    expect(p(`A=1\n${ok}\r\nB=2`)).toEqual({ A: '1' }); // the \r counts
+    expect(p(`A=1\n${long}`)).toEqual({ A: '1' }); // last line, no \n
+    const multibyte = 'K=' + 'é'.repeat(32767); // 65536 bytes
+    expect(p(`A=1\n${multibyte}`)).toEqual({ A: '1' });
+  });
+
+  test('a lone quote panics like Go', () => {
+    expect(() => p('K="')).toThrow(GoPanic);
+    expect(() => p("K='")).toThrow(GoPanic);
+  });
+});
+
+describe.concurrent('fake KotaDB app server', () => {
+  test('health modes', async ({ expect }) => {
+    const app = await startAppServer({ apiKey: 'kdb_live_test' });
+    try {
+      const get = async (mode: AppMode) => {
+        await app.setMode(mode);
+        const res = await fetch(`${app.url}/health`);
+        return { status: res.status, text: await res.text() };
+      };
+      const healthy = JSON.parse((await get('healthy')).text) as Record<string, any>;
+      expect(healthy).toEqual({
+        status: 'healthy',
+        version: '0.6.0',
+        services_enabled: expect.any(Array),
+        saas: { supabase_status: 'ok', supabase_latency_ms: 12, job_queue: { queued: 0, in_progress: 0, failed: 3, failed_recent: 0, oldest_queued_seconds: null } },
+      });
+      expect(JSON.parse((await get('no-saas')).text)).not.toHaveProperty('saas');
+      expect((await get('status-503')).status).toBe(503);
+      expect(JSON.parse((await get('unhealthy')).text).status).toBe('degraded');
+      expect(JSON.parse((await get('supabase-error')).text).saas.supabase_status).toBe('error');
+      const bad = await get('bad-json');
+      expect(bad.status).toBe(200);
+      expect(() => JSON.parse(bad.text)).toThrow();
+      expect(JSON.parse((await get('failed-recent')).text).saas.job_queue.failed_recent).toBe(4);
+      await app.setMode('hang');
+      await expect(fetch(`${app.url}/health`, { signal: AbortSignal.timeout(250) })).rejects.toThrow();
+      await app.setMode('refused');
+      await expect(fetch(`${app.url}/health`)).rejects.toThrow();
+      await app.setMode('healthy');
+      expect((await fetch(`${app.url}/health`)).status).toBe(200); // same port again
+    } finally {
+      await app.close();
+    }
+  });
+
+  test('API key checks; smoke-500; requests never store the key', async ({ expect }) => {
+    const key = 'kdb_live_SUPERSECRET';
+    const app = await startAppServer({ apiKey: key });
+    try {
+      const repos = (headers: Record<string, string> = {}) => fetch(`${app.url}/api/v1/repositories`, { headers });
+      const none = await repos();
+      expect(none.status).toBe(401);
+      expect(await none.json()).toHaveProperty('error');
+      expect((await repos({ 'X-API-Key': 'wrong' })).status).toBe(403);
+      const ok = await repos({ 'X-API-Key': key });
+      expect(ok.status).toBe(200);
+      expect(await ok.json()).toEqual({ repositories: [] });
+      const mcp = await fetch(`${app.url}/mcp/tools/search_code`, { method: 'POST', headers: { 'X-API-Key': key, 'content-type': 'application/json' }, body: '{"query":"async fn","limit":5}' });
+      expect(await mcp.json()).toEqual({ results: [] });
+      await app.setMode('smoke-500');
+      expect((await repos({ 'X-API-Key': key })).status).toBe(500);
+      expect((await fetch(`${app.url}/health`)).status).toBe(200);
+      const recorded = app.requests();
+      expect(recorded.map((r) => [r.method, r.path, r.apiKey, r.status])).toEqual([
+        ['GET', '/api/v1/repositories', 'absent', 401],
+        ['GET', '/api/v1/repositories', 'invalid', 403],
+        ['GET', '/api/v1/repositories', 'valid', 200],
+        ['POST', '/mcp/tools/search_code', 'valid', 200],
+        ['GET', '/api/v1/repositories', 'valid', 500],
+        ['GET', '/health', 'absent', 200],
+      ]);
+      expect(recorded[2]?.headers).toContain('x-api-key');
+      expect(JSON.stringify(recorded)).not.toContain('SUPERSECRET');
+    } finally {
+      await app.close();
+    }
+  });
+
+  test('modeForImage follows the image the fake flyctl says is running', async ({ expect }) => {
+    const fly = fake();
+    const bad = `registry.fly.io/${PROD}:deployment-01JBROKEN00000000000000001`;
+    const app = await startAppServer({ fakeFly: fly, app: PROD, modeForImage: (image) => (image === bad ? 'unhealthy' : 'healthy') });
+    try {
+      const status = async () => ((await (await fetch(`${app.url}/health`)).json()) as { status: string }).status;
+      expect(await status()).toBe('healthy');
+      await fly.run(['deploy', '--app', PROD, '--image', bad]);
+      expect(await status()).toBe('degraded');
+      await fly.run(['deploy', '--app', PROD, '--image', seedImage(PROD, 3)]);
+      expect(await status()).toBe('healthy');
+      expect(app.requests().map((r) => r.image)).toEqual([seedImage(PROD, 3), bad, seedImage(PROD, 3)]);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+async function until(pred: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!pred()) {
+    if (Date.now() > deadline) throw new Error('condition not reached in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+async function tomlDir(toml: string): Promise<string> {
+  const { mkdtempSync, writeFileSync, realpathSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dir = realpathSync(mkdtempSync(join(tmpdir(), 'fake-fly-toml-')));
+  scratchDirs.push(dir);
+  if (toml) writeFileSync(join(dir, 'fly.toml'), toml);
+  return dir;
+}
+

@@ -1,0 +1,69 @@
+/** Types of what test/fake-flyctl/flyctl.mjs exports (it is also an executable). */
+import type { CheckStatus, FakeApp, FakeFlyState, FakeMachine, FakeOrg, FakeUser, SecretStatus } from './types.js';
+
+export declare const FLYCTL_VERSION_LINE: string;
+export declare const MISSING_TOKEN: string;
+export declare const ERR_REQUIRE_APP_NAME: string;
+export declare const STAGED_MESSAGE: string;
+export declare const EXIT_INTERRUPTED: 127;
+export declare const RELEASES_LIMIT: 25;
+export declare const STRATEGIES: readonly ['rolling', 'immediate', 'canary', 'bluegreen'];
+export declare const DEFAULT_USER: Readonly<FakeUser>;
+export declare const DEFAULT_ORG: Readonly<FakeOrg>;
+export declare const MUTATING_COMMANDS: readonly string[];
+
+export interface MakeAppOptions {
+  /** org slug (default "personal") */
+  org?: string;
+  /** default "iad" */
+  region?: string;
+  /** number of complete releases v1..vN (default 3; 0 = created but never deployed) */
+  releases?: number;
+  /** images of v1..vN (default seedImage(name, v)) */
+  images?: string[];
+  /** machine count when deployed (default 1) */
+  machines?: number;
+  /** check status of the machines (default "passing") */
+  checks?: CheckStatus;
+  volumes?: { name: string; sizeGb: number; region?: string }[] | null;
+  /** name -> value */
+  secrets?: Record<string, string>;
+  /** default "Deployed" */
+  secretStatus?: SecretStatus;
+  /** author of the seeded releases */
+  user?: FakeUser;
+}
+
+export interface ImageRef {
+  registry: string;
+  repository: string;
+  tag: string;
+  digest: string;
+  labels: Record<string, string>;
+}
+
+export declare function isoSeconds(d?: Date): string;
+export declare function secretDigest(value: string): string;
+export declare function seedImage(app: string, version: number): string;
+export declare function generatedImage(app: string): string;
+export declare function goJson(value: unknown): string;
+export declare function imageRef(image: string): ImageRef;
+export declare function emptyState(): FakeFlyState;
+export declare function makeMachine(o: {
+  appName: string;
+  index: number;
+  image: string;
+  region: string;
+  releaseVersion: number;
+  releaseId: string;
+  at: string;
+  seed?: string;
+  checks?: CheckStatus;
+}): FakeMachine;
+export declare function makeApp(name: string, opts?: MakeAppOptions): FakeApp;
+export declare function statePath(dir: string): string;
+export declare function loadState(dir: string): FakeFlyState;
+export declare function saveState(dir: string, state: FakeFlyState): void;
+export declare function withLock<T>(dir: string, fn: () => T): T;
+export declare function mutateState<T>(dir: string, fn: (state: FakeFlyState) => T): T;
+export declare function main(argv: string[]): Promise<number>;
