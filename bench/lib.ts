@@ -46,34 +46,69 @@ export async function createDatabase(server: LocalPostgres, name: string, bootst
   return db;
 }
 
-/** A project folder (supabase/config.toml, bootstrap) with `count` generated migrations. */
-export function generatedProject(dir: string, count: number): string {
-  const root = path.join(dir, `project-${count}`);
+export type MigrationShape = 'realistic' | 'tiny';
+
+/**
+ * One generated migration. `realistic` is shaped like the project's own files (a table with
+ * foreign key and checks, indexes, the updated_at trigger, RLS with four policies, grants);
+ * `tiny` is a bare table with one index and a policy (the least work per file, so the
+ * toolkit's fixed cost weighs most).
+ */
+export function migrationSql(table: string, shape: MigrationShape): string {
+  if (shape === 'tiny') {
+    return [
+      `create table public.${table} (id uuid primary key default gen_random_uuid(), user_id uuid not null references auth.users (id) on delete cascade, name text not null);`,
+      `create index ${table}_user_idx on public.${table} (user_id);`,
+      `alter table public.${table} enable row level security;`,
+      `create policy ${table}_owner on public.${table} for all to authenticated using (user_id = auth.uid());`,
+      '',
+    ].join('\n');
+  }
+  return [
+    `-- ${table}: generated for the benchmark, shaped like supabase/migrations.`,
+    `create table public.${table} (`,
+    '  id uuid primary key default gen_random_uuid(),',
+    '  user_id uuid not null references auth.users (id) on delete cascade,',
+    '  name text not null check (length(btrim(name)) between 1 and 200),',
+    "  status text not null default 'active' check (status in ('active', 'archived')),",
+    "  payload jsonb not null default '{}'::jsonb,",
+    '  created_at timestamptz not null default now(),',
+    '  updated_at timestamptz not null default now()',
+    ');',
+    `create index ${table}_user_idx on public.${table} (user_id);`,
+    `create index ${table}_created_idx on public.${table} (created_at desc);`,
+    `create trigger ${table}_updated_at before update on public.${table}`,
+    '  for each row execute function public.set_updated_at();',
+    `alter table public.${table} enable row level security;`,
+    `create policy ${table}_select on public.${table} for select to authenticated using (user_id = (select auth.uid()));`,
+    `create policy ${table}_insert on public.${table} for insert to authenticated with check (user_id = (select auth.uid()));`,
+    `create policy ${table}_update on public.${table} for update to authenticated using (user_id = (select auth.uid())) with check (user_id = (select auth.uid()));`,
+    `create policy ${table}_delete on public.${table} for delete to authenticated using (user_id = (select auth.uid()));`,
+    `revoke all on public.${table} from anon;`,
+    `grant select, insert, update, delete on public.${table} to authenticated;`,
+    `comment on table public.${table} is 'benchmark table';`,
+    '',
+  ].join('\n');
+}
+
+/**
+ * A project folder (supabase/config.toml, bootstrap) with `count` generated migrations after
+ * a first one that creates what they use (public.set_updated_at()).
+ */
+export function generatedProject(dir: string, count: number, shape: MigrationShape = 'realistic'): string {
+  const root = path.join(dir, `project-${shape}-${count}`);
   mkdirSync(path.join(root, 'supabase', 'migrations'), { recursive: true });
   cpSync(fromRoot('supabase', 'config.toml'), path.join(root, 'supabase', 'config.toml'));
   cpSync(fromRoot('supabase', 'bootstrap'), path.join(root, 'supabase', 'bootstrap'), { recursive: true });
   const start = Date.UTC(2026, 0, 1);
+  const version = (i: number) => new Date(start + i * 60_000).toISOString().replace(/[-:T]/g, '').slice(0, 14);
+  writeFileSync(
+    path.join(root, 'supabase', 'migrations', `${version(0)}_base.sql`),
+    "create or replace function public.set_updated_at() returns trigger language plpgsql set search_path = '' as $$ begin new.updated_at := now(); return new; end; $$;\n",
+  );
   for (let i = 1; i <= count; i++) {
-    const version = new Date(start + i * 60_000).toISOString().replace(/[-:T]/g, '').slice(0, 14);
     const table = `bench_${String(i).padStart(4, '0')}`;
-    writeFileSync(
-      path.join(root, 'supabase', 'migrations', `${version}_${table}.sql`),
-      [
-        `create table public.${table} (`,
-        '  id uuid primary key default gen_random_uuid(),',
-        '  user_id uuid not null references auth.users (id) on delete cascade,',
-        '  name text not null,',
-        "  payload jsonb not null default '{}'::jsonb,",
-        '  created_at timestamptz not null default now(),',
-        '  updated_at timestamptz not null default now()',
-        ');',
-        `create index ${table}_user_idx on public.${table} (user_id);`,
-        `alter table public.${table} enable row level security;`,
-        `create policy ${table}_owner on public.${table} for all to authenticated using (user_id = auth.uid()) with check (user_id = auth.uid());`,
-        `comment on table public.${table} is 'benchmark table ${i}';`,
-        '',
-      ].join('\n'),
-    );
+    writeFileSync(path.join(root, 'supabase', 'migrations', `${version(i)}_${table}.sql`), migrationSql(table, shape));
   }
   return root;
 }
