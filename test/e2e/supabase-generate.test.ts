@@ -75,6 +75,13 @@ describe('supabase-generate', () => {
 
       where user_id = p
       $$;`);
+    const before = migrationFiles();
+    const dryRun = await runScript('supabase-generate', ['add_notes', '--db-url', dev.url, '--root', root, '--dry-run']);
+    expect(dryRun.code, dryRun.all).toBe(0);
+    expect(dryRun.stdout).toContain('CREATE TABLE "public"."notes"');
+    expect(dryRun.stderr).toMatch(/dry run: would write supabase\/migrations\/\d{14}_add_notes\.sql/);
+    expect(migrationFiles()).toEqual(before);
+
     const result = await runScript('supabase-generate', ['add_notes', '--db-url', dev.url, '--root', root]);
     expect(result.code, result.all).toBe(0);
     const written = result.stdout.trim();

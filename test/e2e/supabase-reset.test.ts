@@ -75,6 +75,17 @@ describe('supabase-reset from an empty data folder, then local-db', () => {
     expect(result.stdout).toContain(`not created  (no cluster in ${env.KOTADB_LOCAL_DB_DIR}/data`);
   });
 
+  it('--dry-run prints what it would run (initdb, pg_ctl start, bootstrap, db reset) and creates nothing', async () => {
+    const result = await runScript('supabase-reset', ['--dry-run'], { env: { ...env, SUPABASE_CLI: '/bin/false' } });
+    expect(result.code, result.all).toBe(0);
+    const lines = result.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^\$ (runuser -u \S+ -- )?\S+\/initdb --pgdata \S+\/data /);
+    expect(lines[1]).toMatch(/^\$ (runuser -u \S+ -- )?\S+\/pg_ctl --pgdata \S+\/data --options .*-p \d+ -c listen_addresses=127\.0\.0\.1.* start$/);
+    expect(lines[2]).toBe(`# apply supabase/bootstrap/plain-postgres.sql to ${url} (pg client, one transaction)`);
+    expect(lines[3]).toBe(`$ PGSSLMODE=disable supabase db reset --db-url ${url} --yes --workdir ${fromRoot()}`);
+    expect((await runScript('local-db', ['status'], { env })).stdout).toContain('not created');
+  });
+
   it('creates the cluster, starts it, applies bootstrap, every migration and the seed, prints DATABASE_URL, and leaves it running', async () => {
     const result = await runScript('supabase-reset', [], { env, timeoutMs: 120_000 });
     expect(result.code, result.all).toBe(0);
