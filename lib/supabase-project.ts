@@ -2,7 +2,9 @@
  * The Supabase project folder the scripts work on (`<root>/supabase`): where its files are.
  * (The config.toml settings the toolkit respects are read by lib/supabase-config.ts.)
  */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { InvalidInput } from './errors.ts';
 
 export interface SupabaseProject {
   /** Folder holding supabase/ (the CLI's --workdir). */
@@ -14,8 +16,12 @@ export interface SupabaseProject {
   readonly bootstrapFile: string;
 }
 
+/** The project at `root`; exit 2 when it has no supabase/migrations folder (a wrong --root). */
 export function supabaseProject(root: string): SupabaseProject {
   const supabaseDir = path.join(root, 'supabase');
+  if (!existsSync(path.join(supabaseDir, 'migrations'))) {
+    throw new InvalidInput(`${root} is not a Supabase project folder: there is no supabase/migrations in it`, { hint: '--root names the folder that holds supabase/' });
+  }
   return {
     root,
     supabaseDir,

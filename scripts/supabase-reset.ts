@@ -11,6 +11,7 @@ import { connectionEnv, displayDbUrl, parseDbUrl, type DbUrl } from '../lib/db-u
 import { assertResettable } from '../lib/db-targets.ts';
 import { assertDockerAnswers, ENGINES, parseEngine } from '../lib/engine.ts';
 import { Interrupted, OperationFailed } from '../lib/errors.ts';
+import { interruptRequested } from '../lib/interrupt.ts';
 import { LocalPostgres, localPostgresConfig } from '../lib/local-postgres.ts';
 import { isEntryPoint, runMain, withCli } from '../lib/main.ts';
 import { readMigrationState } from '../lib/migration-status.ts';
@@ -102,6 +103,7 @@ export async function main(argv: string[]): Promise<number> {
     });
     if (runner.dryRun) return 0;
 
+    if (interruptRequested()) throw new Interrupted('interrupted before the reset: the bootstrap may be applied, nothing was reset');
     let run: MigrationRun;
     try {
       run = await out.step('supabase db reset', () => runMigrationCommand(runner, supabaseDbReset(project.root, target, { seed }), target, { cwd: project.root, stream: true }), { group: true });

@@ -105,11 +105,9 @@ describe('supabase-generate', () => {
       { rls: true, policies: 1 },
     ]);
 
-    // The dev database records the new file as applied (its changes are there), so it matches the migrations again.
+    // The dev database records the new file as applied (its changes are there), so it matches the migrations again
+    // (the next tests generate against it).
     expect(await dev.query('select version from supabase_migrations.schema_migrations where name = $1', ['add_notes'])).toEqual([{ version: written.slice(20, 34) }]);
-    const again = await runScript('supabase-generate', ['nothing_more', '--db-url', dev.url, '--root', root]);
-    expect(again.code, again.all).toBe(0);
-    expect(again.stdout.trim()).toBe('No schema changes found');
   });
 
   it('refuses a bad name (exit 2) before touching anything', async () => {
