@@ -6,13 +6,8 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { supabaseDbPush } from '../../lib/commands/supabase.ts';
 import { parseDbUrl } from '../../lib/db-url.ts';
-import { listLocalMigrations } from '../../lib/migrations.ts';
-import { Output } from '../../lib/output.ts';
 import { fromRoot } from '../../lib/paths.ts';
-import { Runner } from '../../lib/runner.ts';
-import { runMigrationCommand } from '../../lib/supabase-run.ts';
 import { withClient } from '../../lib/pg.ts';
 import { createTestDatabase, testServerUrl, type TestDatabase } from '../helpers/postgres.ts';
 import { runScript } from '../helpers/run-script.ts';
@@ -20,10 +15,6 @@ import { runScript } from '../helpers/run-script.ts';
 const databases: TestDatabase[] = [];
 let root: string;
 let dev: TestDatabase;
-
-async function pushAll(db: TestDatabase, projectRoot: string): Promise<void> {
-  await runMigrationCommand(new Runner({ output: new Output() }), supabaseDbPush(projectRoot, db.db), db.db, { cwd: projectRoot, stream: false });
-}
 
 function migrationFiles(): string[] {
   return readdirSync(path.join(root, 'supabase', 'migrations')).sort();
@@ -38,9 +29,8 @@ async function shadowsLeft(): Promise<string[]> {
 beforeAll(async () => {
   root = mkdtempSync(path.join(tmpdir(), 'generate-root-'));
   cpSync(fromRoot('supabase'), path.join(root, 'supabase'), { recursive: true, filter: (src) => !src.includes('.temp') });
-  dev = await createTestDatabase('gen_dev', { bootstrap: true });
+  dev = await createTestDatabase('gen_dev', { migrate: true, root });
   databases.push(dev);
-  await pushAll(dev, root);
 });
 
 afterAll(async () => {
@@ -98,9 +88,8 @@ describe('supabase-generate', () => {
     expect(await shadowsLeft()).toEqual([]);
 
     // Independently: a fresh database given every file (the new one included) has the change.
-    const fresh = await createTestDatabase('gen_check', { bootstrap: true });
+    const fresh = await createTestDatabase('gen_check', { migrate: true, root });
     databases.push(fresh);
-    await pushAll(fresh, root);
     expect(await fresh.query("select c.relrowsecurity as rls, (select count(*) from pg_policies where tablename = 'notes')::int as policies from pg_class c where c.oid = 'public.notes'::regclass")).toEqual([
       { rls: true, policies: 1 },
     ]);

@@ -4,15 +4,23 @@
  * the end. Test files never share a database: each asks for its own, with a unique name, so
  * files can run in parallel.
  *
- *   const db = await createTestDatabase('apply', { bootstrap: true });
- *   … db.url (with password: for in-process clients and script arguments) …
+ *   const db = await createTestDatabase('doctor', { migrate: true });  // bootstrap + every migration
+ *   … db.url (with password: for in-process clients and script arguments), db.db (DbUrl),
+ *     db.query(sql, params) …
  *   await db.drop();
+ *
+ * `bootstrap: true` gives an empty Supabase-like database (roles, auth schema) with nothing
+ * applied; `migrate: true` also runs `supabase db push` (about 1 s: the real CLI).
  */
 import { inject } from 'vitest';
 import { parseDbUrl, type DbUrl } from '../../lib/db-url.ts';
 import { withClient, quoteIdent, type PgClient } from '../../lib/pg.ts';
 import { applyBootstrap } from '../../lib/plain-postgres.ts';
 import { fromRoot } from '../../lib/paths.ts';
+import { supabaseDbPush } from '../../lib/commands/supabase.ts';
+import { Output } from '../../lib/output.ts';
+import { Runner } from '../../lib/runner.ts';
+import { runMigrationCommand } from '../../lib/supabase-run.ts';
 
 export interface TestServerInfo {
   host: string;
@@ -57,14 +65,24 @@ export interface TestDatabase {
 
 let counter = 0;
 
-/** A new, empty database (optionally with the plain-PostgreSQL bootstrap) on the test server. */
-export async function createTestDatabase(prefix: string, options: { bootstrap?: boolean } = {}): Promise<TestDatabase> {
+export interface TestDatabaseOptions {
+  /** Apply supabase/bootstrap/plain-postgres.sql (implied by migrate). */
+  bootstrap?: boolean;
+  /** Also apply every migration of `root` with the real `supabase db push`. */
+  migrate?: boolean;
+  /** Folder holding supabase/ (default: the toolkit root). */
+  root?: string;
+}
+
+/** A new database on the test server: empty, bootstrapped, or with every migration applied. */
+export async function createTestDatabase(prefix: string, options: TestDatabaseOptions = {}): Promise<TestDatabase> {
   const name = `${prefix.toLowerCase().replace(/[^a-z0-9_]/g, '_').slice(0, 20)}_${process.pid}_${Date.now().toString(36)}_${++counter}`;
   const admin = parseDbUrl(testServerUrl('postgres'), 'test server');
   await withClient(admin, (client) => client.query(`create database ${quoteIdent(name)}`));
   const url = testServerUrl(name);
   const db = parseDbUrl(url, 'test database');
-  if (options.bootstrap) await withClient(db, (client) => applyBootstrap(client, fromRoot('supabase', 'bootstrap', 'plain-postgres.sql')));
+  if (options.bootstrap || options.migrate) await withClient(db, (client) => applyBootstrap(client, fromRoot('supabase', 'bootstrap', 'plain-postgres.sql')));
+  if (options.migrate) await applyMigrations(db, options.root);
   return {
     name,
     url,
@@ -75,6 +93,11 @@ export async function createTestDatabase(prefix: string, options: { bootstrap?: 
       await withClient(admin, (client) => client.query(`drop database if exists ${quoteIdent(name)} with (force)`));
     },
   };
+}
+
+/** `supabase db push` of every migration in `root` (default: the toolkit's) to the database. */
+export async function applyMigrations(db: DbUrl, root: string = fromRoot()): Promise<void> {
+  await runMigrationCommand(new Runner({ output: new Output() }), supabaseDbPush(root, db), db, { cwd: root, stream: false });
 }
 
 /** Runs fn on a fresh connection to the database. */
