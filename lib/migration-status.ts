@@ -5,7 +5,7 @@
  * supabase-apply and supabase-generate.
  */
 import type { DbUrl } from './db-url.ts';
-import { ToolkitError } from './errors.ts';
+import { OperationFailed, ToolkitError } from './errors.ts';
 import { compareMigrations, listLocalMigrations, migrationsDir, readAppliedVersions, type LocalMigration, type MigrationComparison } from './migrations.ts';
 import { describePgError, withClient, type PgClient } from './pg.ts';
 
@@ -18,10 +18,15 @@ export interface MigrationState extends MigrationComparison {
   readonly skipped: string[];
 }
 
-/** Compares the local files with what `client`'s database has recorded. */
+/** Compares the local files with what `client`'s database has recorded (OperationFailed when it cannot be read). */
 export async function readMigrationState(client: Pick<PgClient, 'query'>, dir: string = migrationsDir()): Promise<MigrationState> {
   const { migrations, skipped } = listLocalMigrations(dir);
-  const applied = await readAppliedVersions(client);
+  let applied: string[];
+  try {
+    applied = await readAppliedVersions(client);
+  } catch (error) {
+    throw new OperationFailed(`cannot read the migration history (supabase_migrations.schema_migrations): ${describePgError(error)}`, { cause: error });
+  }
   return { local: migrations, applied, skipped, ...compareMigrations(migrations, applied) };
 }
 
