@@ -4,7 +4,6 @@
  * and a little statistics. Benchmarks are scripts to run by hand, not tests.
  */
 import { chmodSync, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { DbUrl } from '../lib/db-url.ts';
@@ -14,6 +13,9 @@ import { fromRoot } from '../lib/paths.ts';
 import { quoteIdent, withClient } from '../lib/pg.ts';
 import { applyBootstrap } from '../lib/plain-postgres.ts';
 import { Runner, type Command, type RunOptions } from '../lib/runner.ts';
+import { freePort } from '../test/helpers/free-port.ts';
+
+export { freePort };
 
 export const runner = new Runner({ output: new Output() });
 
@@ -21,17 +23,6 @@ export function tempDir(prefix: string): string {
   const dir = mkdtempSync(path.join(tmpdir(), prefix));
   chmodSync(dir, 0o755); // the postgres user (when we are root) must be able to enter it
   return dir;
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
 
 /** A durable (fsync on, like a developer's) embedded server in a temp folder. */

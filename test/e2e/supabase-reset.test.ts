@@ -11,7 +11,7 @@ import { parseDbUrl } from '../../lib/db-url.ts';
 import { listLocalMigrations } from '../../lib/migrations.ts';
 import { fromRoot } from '../../lib/paths.ts';
 import { withClient, type PgClient } from '../../lib/pg.ts';
-import { freePort } from '../setup/postgres.ts';
+import { freePort } from '../helpers/free-port.ts';
 import { createTestDatabase, testServer, type TestDatabase } from '../helpers/postgres.ts';
 import { runScript } from '../helpers/run-script.ts';
 

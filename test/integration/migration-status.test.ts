@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDbUrl } from '../../lib/db-url.ts';
 import { checkMigrationStatus } from '../../lib/migration-status.ts';
 import { listLocalMigrations } from '../../lib/migrations.ts';
-import { freePort } from '../setup/postgres.ts';
+import { freePort } from '../helpers/free-port.ts';
 import { createTestDatabase, testServer, type TestDatabase } from '../helpers/postgres.ts';
 
 const LOCAL = listLocalMigrations().migrations;

@@ -18,7 +18,7 @@ import { withClient } from '../../lib/pg.ts';
 import { applyBootstrap } from '../../lib/plain-postgres.ts';
 import { Runner } from '../../lib/runner.ts';
 import { runMigrationCommand } from '../../lib/supabase-run.ts';
-import { freePort } from '../setup/postgres.ts';
+import { freePort } from '../helpers/free-port.ts';
 
 const PG15_BIN = '/usr/lib/postgresql/15/bin';
 const LOCAL = listLocalMigrations().migrations;

@@ -5,7 +5,6 @@
  * the end. Tests reach it through test/helpers/postgres.ts.
  */
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -17,19 +16,7 @@ import { fromRoot } from '../../lib/paths.ts';
 import { Output } from '../../lib/output.ts';
 import { Runner } from '../../lib/runner.ts';
 import '../helpers/postgres.ts';
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+import { freePort } from '../helpers/free-port.ts';
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const tempDir = mkdtempSync(path.join(tmpdir(), 'kotadb-test-pg-'));
