@@ -59,8 +59,15 @@ export const command = defineCommand({
 const BaseUrl = z.url({ protocol: /^https?$/ });
 const Seconds = z.string().regex(/^\d+(\.\d+)?$/).transform(Number).pipe(z.number().positive().max(600));
 
-export async function main(argv: string[]): Promise<number> {
-  const out = new Output();
+/** Tests inject where output goes and the environment (flyctl path, database URL variables). */
+export interface DoctorIO {
+  out?: Output;
+  env?: NodeJS.ProcessEnv;
+}
+
+export async function main(argv: string[], io: DoctorIO = {}): Promise<number> {
+  const out = io.out ?? new Output();
+  const processEnv = io.env ?? process.env;
   return withCli(
     command,
     argv,
@@ -74,7 +81,7 @@ export async function main(argv: string[]): Promise<number> {
 
       const started = performance.now();
       const limits: CheckLimits = { timeoutMs, timeoutFix: `retry; if it keeps timing out, allow more with --timeout <seconds> (now ${timeoutMs / 1000})` };
-      const fly = new FlyClient(new Runner({ output: out }), timeoutMs);
+      const fly = new FlyClient(new Runner({ output: out, env: processEnv }), timeoutMs);
       const report = checkFlyConfigFile(env, root);
       const mount = mountOf(report.config);
       let finished = 0;
@@ -107,7 +114,7 @@ export async function main(argv: string[]): Promise<number> {
         after(app, 'release', async () => judgeLatestRelease(await fly.releases(env.app), env)),
         after(app, 'machines', async () => judgeMachines(await fly.status(env.app), env, autoStopsMachines(report.config))),
         check('health', async () => judgeHealth(await probeHealth(url, timeoutMs), env, url)),
-        check('migrations', () => checkMigrationsFromEnv(env, process.env, { timeoutMs, migrationsDir: migrationsDir(root) })),
+        check('migrations', () => checkMigrationsFromEnv(env, processEnv, { timeoutMs, migrationsDir: migrationsDir(root) })),
         mount
           ? after(app, 'volume', async () => judgeVolume(await fly.volumes(env.app), mount, env))
           : check('volume', async () => skip(report.config ? `${env.configFile} mounts no volume: nothing to check` : `${env.configFile} could not be read`)),
