@@ -48,38 +48,38 @@ export async function main(argv: string[]): Promise<number> {
       const runner = new Runner({ dryRun, output: out });
       const fly = new FlyClient(runner);
 
-      await out.step('flyctl and login', async () => {
-        await requireFlyctl(fly);
-        await requireLogin(fly);
-      });
-      const plan = await out.step(`look up ${env.app} and its volume`, async () => {
-        const apps = await fly.apps();
-        return planSetup(env, apps, findApp(apps, env.app) ? await fly.volumes(env.app) : [], org);
-      });
-      for (const warning of plan.warnings) out.warn(warning);
-
       const created: string[] = [];
-      if (hasChanges(plan)) {
-        await confirmDangerousAction({ env, action: describeChanges(plan, env), yes: options.yes, dryRun, out });
-        const changes: Array<[string, Command]> = [];
-        if (plan.createApp) changes.push([`create app ${env.app}`, flyctl.flyAppsCreate(env.app, org)]);
-        if (plan.createVolume) {
-          changes.push([`create volume ${env.volume.name}`, flyctl.flyVolumesCreate(env.app, env.volume.name, env.volume.sizeGb, env.region)]);
-        }
-        for (const [name, change] of changes) {
-          try {
-            // A dry run only prints the command: no step line pretending it ran.
-            await (dryRun ? runner.run(change) : out.step(name, () => runner.run(change)));
-          } catch (error) {
-            throw explainFailure(error, name, created, env, org);
-          }
-          created.push(name.replace(/^create /, ''));
-        }
-      }
+      try {
+        await out.step('flyctl and login', async () => {
+          await requireFlyctl(fly);
+          await requireLogin(fly);
+        });
+        const plan = await out.step(`look up ${env.app} and its volume`, async () => {
+          const apps = await fly.apps();
+          return planSetup(env, apps, findApp(apps, env.app) ? await fly.volumes(env.app) : [], org);
+        });
+        for (const warning of plan.warnings) out.warn(warning);
 
-      // A new app has no secrets; a dry run cannot ask Fly about an app it did not create.
-      const secrets = plan.createApp ? secretsState([]) : await out.step('read secret names', async () => secretsState(await fly.secrets(env.app)));
-      report(out, env, plan, secrets, { dryRun, created });
+        if (hasChanges(plan)) {
+          await confirmDangerousAction({ env, action: describeChanges(plan, env), yes: options.yes, dryRun, out });
+          const changes: Array<[string, Command]> = [];
+          if (plan.createApp) changes.push([`app ${env.app}`, flyctl.flyAppsCreate(env.app, org)]);
+          if (plan.createVolume) {
+            changes.push([`volume ${env.volume.name}`, flyctl.flyVolumesCreate(env.app, env.volume.name, env.volume.sizeGb, env.region)]);
+          }
+          for (const [what, change] of changes) {
+            // A dry run only prints the command: no step line pretending it ran.
+            await (dryRun ? runner.run(change) : out.step(`create ${what}`, () => runner.run(change)));
+            created.push(what);
+          }
+        }
+
+        // A new app has no secrets; a dry run cannot ask Fly about an app it did not create.
+        const secrets = plan.createApp ? secretsState([]) : await out.step('read secret names', async () => secretsState(await fly.secrets(env.app)));
+        report(out, env, plan, secrets, { dryRun, created: dryRun ? [] : created });
+      } catch (error) {
+        throw explainFailure(error, created, env, org);
+      }
       return ExitCode.ok;
     },
     out,
@@ -117,11 +117,11 @@ function report(out: Output, env: Environment, plan: SetupPlan, secrets: Secrets
   for (const { command, why } of next) out.result(`  ${command.padEnd(width)}  # ${why}`);
 }
 
-/** A failed or interrupted creation says what was already done, and that a re-run finishes the job. */
-function explainFailure(error: unknown, step: string, created: readonly string[], env: Environment, org: string | undefined): unknown {
+/** A failure or Ctrl-C says what was already created, and that a re-run finishes the job. */
+function explainFailure(error: unknown, created: readonly string[], env: Environment, org: string | undefined): unknown {
   const done = created.length > 0 ? `already created: ${created.join(', ')}` : 'nothing was created';
   const rerun = `re-run \`just fly-setup ${env.name}\` (it skips what exists)`;
-  if (error instanceof Interrupted) return new Interrupted(`interrupted during "${step}": ${done}`, { hint: rerun, cause: error });
+  if (error instanceof Interrupted) return new Interrupted(`${error.message}; ${done}`, { hint: rerun, cause: error });
   if (!(error instanceof CommandFailed)) return error;
   const stderr = error.result.stderr;
   let hint = `${done}; fix the cause, then ${rerun}`;

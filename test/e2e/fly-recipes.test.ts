@@ -126,6 +126,24 @@ describe.concurrent('fly recipes (scripts/fly.ts)', () => {
     expect(result.stderr).toContain('error: flyctl status --app kotadb-api --config fly.toml failed (exit 1)');
   });
 
+  test('Ctrl-C: following logs stops quietly (exit 130); interrupted scaling says machines may be resized', async ({ expect }) => {
+    const f = fake();
+    f.fault('scale memory', { hang: true });
+    const children: import('node:child_process').ChildProcess[] = [];
+    const logs = runScript('fly', ['logs', 'staging'], { env: f.env, onSpawn: (c) => children.push(c) });
+    const scale = runScript('fly', ['scale-memory', 'staging', '512'], { env: f.env, onSpawn: (c) => children.push(c) });
+    await f.waitForCall((c) => c.command === 'logs', 20_000);
+    await f.waitForCall((c) => c.command === 'scale memory', 20_000);
+    for (const child of children) child.kill('SIGINT');
+    const [followed, scaled] = await Promise.all([logs, scale]);
+    expect(followed.code).toBe(130);
+    expect(followed.stderr.trim()).toBe('stopped (Ctrl-C); logs changes nothing');
+    expect(scaled.code).toBe(130);
+    expect(scaled.stderr).toContain(
+      'error: interrupted while scaling kotadb-api-staging to 512 MB: some machines may already run with the new size\n  check with `just status staging`, then run `just scale-memory staging 512` again',
+    );
+  });
+
   test('the justfile recipes pass their arguments through (just status, just scale-memory)', async ({ expect }) => {
     const f = fake();
     const [status, scale] = await Promise.all([just(['status', 'staging'], f.env), just(['scale-memory', 'staging', '512'], f.env)]);

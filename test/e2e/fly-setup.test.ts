@@ -130,6 +130,21 @@ describe.concurrent('fly-setup', () => {
     expect(again.stdout).toContain('Created volume kotadb_staging_data.');
   });
 
+  test('Ctrl-C while the volume is being created: exit 130 saying the app exists and a re-run finishes', async ({ expect }) => {
+    const fly = fake({ world: 'empty' });
+    fly.fault('volumes create', { hang: true });
+    let child: import('node:child_process').ChildProcess | undefined;
+    const running = runScript('fly-setup', ['staging'], { env: fly.env, onSpawn: (c) => (child = c) });
+    await fly.waitForCall((c) => c.command === 'volumes create', 20_000);
+    child?.kill('SIGINT');
+    const result = await running;
+    expect(result.code).toBe(130);
+    expect(result.stderr).toContain(
+      'error: interrupted while running: flyctl volumes create kotadb_staging_data --size 5 --app kotadb-api-staging --region iad --yes; already created: app kotadb-api-staging\n  re-run `just fly-setup staging` (it skips what exists)',
+    );
+    expect(fly.state().apps.map((a) => a.name)).toEqual(['kotadb-api-staging']);
+  });
+
   test('an app name taken by another organization: exit 1 with the reason, and no volume attempted', async ({ expect }) => {
     const fly = fake({ world: 'empty' });
     fly.fault('apps create', { exit: 1, stderr: 'Error: Validation failed: Name has already been taken\n\n' });
