@@ -29,7 +29,7 @@ import { FlyClient } from '../lib/fly.ts';
 import { checkFlyConfigFile } from '../lib/fly-config.ts';
 import { probeHealth } from '../lib/health.ts';
 import { interruptRequested } from '../lib/interrupt.ts';
-import { isEntryPoint, runMain, withCli } from '../lib/main.ts';
+import { isEntryPoint, runMain, withCli, type ScriptIO } from '../lib/main.ts';
 import { migrationsDir } from '../lib/migrations.ts';
 import { Output } from '../lib/output.ts';
 import { repoRoot } from '../lib/paths.ts';
@@ -59,13 +59,7 @@ export const command = defineCommand({
 const BaseUrl = z.url({ protocol: /^https?$/ });
 const Seconds = z.string().regex(/^\d+(\.\d+)?$/).transform(Number).pipe(z.number().positive().max(600));
 
-/** Tests inject where output goes and the environment (flyctl path, database URL variables). */
-export interface DoctorIO {
-  out?: Output;
-  env?: NodeJS.ProcessEnv;
-}
-
-export async function main(argv: string[], io: DoctorIO = {}): Promise<number> {
+export async function main(argv: string[], io: ScriptIO = {}): Promise<number> {
   const out = io.out ?? new Output();
   const processEnv = io.env ?? process.env;
   return withCli(

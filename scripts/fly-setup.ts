@@ -10,7 +10,7 @@ import { parseEnvironment, type Environment } from '../lib/environments.ts';
 import { ExitCode, Interrupted, OperationFailed, UsageError } from '../lib/errors.ts';
 import { FlyClient, findApp } from '../lib/fly.ts';
 import { loadFlyConfig } from '../lib/fly-config.ts';
-import { isEntryPoint, runMain, withCli } from '../lib/main.ts';
+import { isEntryPoint, runMain, withCli, type ScriptIO } from '../lib/main.ts';
 import { Output } from '../lib/output.ts';
 import { requireFlyctl, requireLogin } from '../lib/preflight.ts';
 import { confirmDangerousAction } from '../lib/prompt.ts';
@@ -33,8 +33,8 @@ export const command = defineCommand({
 
 const OrgSlug = z.string().regex(/^[a-z0-9][a-z0-9-]*$/);
 
-export async function main(argv: string[]): Promise<number> {
-  const out = new Output();
+export async function main(argv: string[], io: ScriptIO = {}): Promise<number> {
+  const out = io.out ?? new Output();
   return withCli(
     command,
     argv,
@@ -45,7 +45,7 @@ export async function main(argv: string[]): Promise<number> {
       // config that disagrees before creating anything from it.
       loadFlyConfig(env);
       const dryRun = options['dry-run'];
-      const runner = new Runner({ dryRun, output: out });
+      const runner = new Runner({ dryRun, output: out, env: io.env ?? process.env });
       const fly = new FlyClient(runner);
 
       const created: string[] = [];
@@ -61,7 +61,7 @@ export async function main(argv: string[]): Promise<number> {
         for (const warning of plan.warnings) out.warn(warning);
 
         if (hasChanges(plan)) {
-          await confirmDangerousAction({ env, action: describeChanges(plan, env), yes: options.yes, dryRun, out });
+          await confirmDangerousAction({ env, action: describeChanges(plan, env), yes: options.yes, dryRun, out, processEnv: io.env ?? process.env });
           const changes: Array<[string, Command]> = [];
           if (plan.createApp) changes.push([`app ${env.app}`, flyctl.flyAppsCreate(env.app, org)]);
           if (plan.createVolume) {

@@ -9,7 +9,7 @@ import { defineCommand, STANDARD_OPTIONS } from '../lib/cli.ts';
 import { parseEnvironment, type Environment } from '../lib/environments.ts';
 import { ExitCode, Interrupted, UsageError } from '../lib/errors.ts';
 import { parseMemoryMb, parseRecipe, recipeCommand, RECIPE_NAMES, RECIPES } from '../lib/fly-recipes.ts';
-import { isEntryPoint, runMain, withCli } from '../lib/main.ts';
+import { isEntryPoint, runMain, withCli, type ScriptIO } from '../lib/main.ts';
 import { Output } from '../lib/output.ts';
 import { repoRoot } from '../lib/paths.ts';
 import { confirmDangerousAction } from '../lib/prompt.ts';
@@ -40,8 +40,8 @@ export const command = defineCommand({
 
 const LineCount = z.string().regex(/^[1-9]\d*$/, { message: '--lines needs a positive whole number' }).transform(Number);
 
-export async function main(argv: string[]): Promise<number> {
-  const out = new Output();
+export async function main(argv: string[], io: ScriptIO = {}): Promise<number> {
+  const out = io.out ?? new Output();
   return withCli(
     command,
     argv,
@@ -53,10 +53,10 @@ export async function main(argv: string[]): Promise<number> {
       const memoryMb = action === 'scale-memory' ? parseMemoryMb(positionals[2], env) : refuseExtraArgument(positionals[2]);
       const dryRun = options['dry-run'];
       const flyctl = recipeCommand(action, env, { follow: !options['no-tail'] && lines === undefined, ...(memoryMb === undefined ? {} : { memoryMb }) });
-      const runner = new Runner({ dryRun, output: out });
+      const runner = new Runner({ dryRun, output: out, env: io.env ?? process.env });
 
       if (memoryMb !== undefined) {
-        await confirmDangerousAction({ env, action: `restart every machine of ${env.app} with ${memoryMb} MB`, yes: options.yes, dryRun, out });
+        await confirmDangerousAction({ env, action: `restart every machine of ${env.app} with ${memoryMb} MB`, yes: options.yes, dryRun, out, processEnv: io.env ?? process.env });
       }
       try {
         if (lines !== undefined) {

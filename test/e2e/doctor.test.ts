@@ -13,8 +13,8 @@ import { fromRoot } from '../../lib/paths.ts';
 import { startAppServer, type AppMode, type AppServer } from '../helpers/app-server.ts';
 import { createFakeFly, KOTADB_SECRETS, type CreateFakeFlyOptions, type FakeFly } from '../helpers/fake-fly.ts';
 import { main } from '../../scripts/doctor.ts';
-import { captureOutput } from '../helpers/capture-output.ts';
-import { baseEnv, runScript } from '../helpers/run-script.ts';
+import { runInProcess } from '../helpers/run-in-process.ts';
+import { runScript } from '../helpers/run-script.ts';
 
 const cleanups: Array<() => unknown> = [];
 afterAll(async () => {
@@ -212,13 +212,9 @@ describe.concurrent('doctor', () => {
   ])('$name: ✗ $failing with its fix, exit 1, every other check still reported', async (c, { expect }) => {
     const w = await world(c.opts, c.mode);
     c.setup?.(w.fly);
-    const captured = captureOutput();
-    const code = await main(['production', '--url', w.app.url, '--json', ...((await c.args?.()) ?? [])], {
-      out: captured.out,
-      env: baseEnv({ ...w.fly.env, ...((await c.vars?.()) ?? {}) }),
-    });
-    expect(code).toBe(1);
-    const report = parse(captured.stdout());
+    const result = await runInProcess(main, ['production', '--url', w.app.url, '--json', ...((await c.args?.()) ?? [])], { ...w.fly.env, ...((await c.vars?.()) ?? {}) });
+    expect(result.code).toBe(1);
+    const report = parse(result.stdout);
     expect(report.checks.map((check) => check.id)).toEqual(IDS);
     const failing = report.checks.find((check) => check.id === c.failing)!;
     expect(failing.status).toBe('fail');
@@ -229,7 +225,7 @@ describe.concurrent('doctor', () => {
     const skipped = [...(c.notChecked ?? []), ...(c.failing === 'migrations' ? [] : ['migrations'])];
     expect(others.filter((check) => check.status !== 'pass').map((check) => check.id).sort()).toEqual(skipped.sort());
     expect(others.every((check) => check.status !== 'fail')).toBe(true);
-    expect(captured.all()).not.toContain('Db-Pa55word');
+    expect(result.all).not.toContain('Db-Pa55word');
     expect(w.fly.mutatingCalls()).toEqual([]);
   });
 
@@ -267,9 +263,9 @@ describe.concurrent('doctor', () => {
   ] as const)('%j is invalid input: exit 2 before any check', async ([args, message], { expect }) => {
     const fly = createFakeFly();
     cleanups.push(() => fly.cleanup());
-    const captured = captureOutput();
-    expect(await main([...args], { out: captured.out, env: baseEnv(fly.env) })).toBe(2);
-    expect(captured.stderr()).toContain(message);
+    const result = await runInProcess(main, args, fly.env);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(message);
     expect(fly.calls()).toEqual([]);
   });
 });

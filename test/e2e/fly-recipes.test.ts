@@ -6,6 +6,8 @@ import { spawn } from 'node:child_process';
 import { afterAll, describe, test } from 'vitest';
 import { fromRoot, repoRoot } from '../../lib/paths.ts';
 import { createFakeFly, type FakeFly } from '../helpers/fake-fly.ts';
+import { main } from '../../scripts/fly.ts';
+import { runInProcess } from '../helpers/run-in-process.ts';
 import { baseEnv, runScript } from '../helpers/run-script.ts';
 
 const fakes: FakeFly[] = [];
@@ -111,7 +113,7 @@ describe.concurrent('fly recipes (scripts/fly.ts)', () => {
     [['logs', 'staging', '--lines', 'ten'], 'error: --lines needs a positive whole number, got "ten". Run with --help for usage.'],
   ] as const)('%j is invalid input (exit 2) and calls nothing', async ([args, message], { expect }) => {
     const f = fake();
-    const result = await fly([...args], f);
+    const result = await runInProcess(main, args, f.env);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(message);
     expect(f.calls()).toEqual([]);

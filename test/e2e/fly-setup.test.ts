@@ -1,6 +1,11 @@
-/** fly-setup end to end: the real script as a child process against the fake flyctl. */
+/**
+ * fly-setup against the fake flyctl: the main paths as child processes (like users run it), the
+ * variations through main() in-process (the fake flyctl is still spawned for every call).
+ */
 import { afterAll, describe, test } from 'vitest';
 import { createFakeFly, KOTADB_SECRETS, type CreateFakeFlyOptions, type FakeFly } from '../helpers/fake-fly.ts';
+import { main } from '../../scripts/fly-setup.ts';
+import { runInProcess } from '../helpers/run-in-process.ts';
 import { runScript } from '../helpers/run-script.ts';
 
 const fakes: FakeFly[] = [];
@@ -14,6 +19,7 @@ afterAll(() => {
 });
 
 const setup = (args: string[], fly: FakeFly) => runScript('fly-setup', args, { env: fly.env });
+const setupInProcess = (args: string[], fly: FakeFly) => runInProcess(main, args, fly.env);
 const mutating = (fly: FakeFly) => fly.mutatingCalls().map((c) => c.argv);
 
 describe.concurrent('fly-setup', () => {
@@ -74,7 +80,7 @@ describe.concurrent('fly-setup', () => {
 
   test('--dry-run prints the commands it would run and creates nothing', async ({ expect }) => {
     const fly = fake({ world: 'empty' });
-    const result = await setup(['production', '--dry-run', '--org', 'personal'], fly);
+    const result = await setupInProcess(['production', '--dry-run', '--org', 'personal'], fly);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(
       /^\$ flyctl apps create kotadb-api --org personal\n\$ flyctl volumes create kotadb_data --size 10 --app kotadb-api --region iad --yes\n/,
@@ -90,13 +96,13 @@ describe.concurrent('fly-setup', () => {
     fly.update((state) => {
       state.orgs.push({ id: 'org_kotadb', slug: 'kotadb', name: 'KotaDB' });
     });
-    const result = await setup(['staging', '--org', 'kotadb'], fly);
+    const result = await setupInProcess(['staging', '--org', 'kotadb'], fly);
     expect(result.code).toBe(0);
     expect(mutating(fly)[0]).toEqual(['apps', 'create', 'kotadb-api-staging', '--org', 'kotadb']);
     expect(fly.app('kotadb-api-staging').org).toBe('kotadb');
 
     const other = fake({ world: 'empty' });
-    const bad = await setup(['staging', '--org', 'Not A Slug'], other);
+    const bad = await setupInProcess(['staging', '--org', 'Not A Slug'], other);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--org must be an organization slug');
     expect(other.calls()).toEqual([]);
@@ -109,7 +115,7 @@ describe.concurrent('fly-setup', () => {
       app.volumes = [];
       app.secrets.SUPABASE_SERVICE_KEY!.status = 'Staged';
     });
-    const result = await setup(['staging'], fly);
+    const result = await setupInProcess(['staging'], fly);
     expect(result.code).toBe(0);
     expect(mutating(fly)).toEqual([['volumes', 'create', 'kotadb_staging_data', '--size', '5', '--app', 'kotadb-api-staging', '--region', 'iad', '--yes']]);
     expect(result.stdout).toContain('  secrets  all 4 required set; staged, not deployed yet: SUPABASE_SERVICE_KEY\n');
@@ -119,12 +125,12 @@ describe.concurrent('fly-setup', () => {
   test('a failed volume creation says what was already created; re-running finishes the job', async ({ expect }) => {
     const fly = fake({ world: 'empty' });
     fly.fault('volumes create', { exit: 1, stderr: 'Error: failed to create volume: capacity exceeded in iad\n\n', times: 1 });
-    const failed = await setup(['staging'], fly);
+    const failed = await setupInProcess(['staging'], fly);
     expect(failed.code).toBe(1);
     expect(failed.stderr).toContain('error: flyctl volumes create kotadb_staging_data --size 5 --app kotadb-api-staging --region iad --yes failed (exit 1): Error: failed to create volume: capacity exceeded in iad');
     expect(failed.stderr).toContain('already created: app kotadb-api-staging; fix the cause, then re-run `just fly-setup staging` (it skips what exists)');
 
-    const again = await setup(['staging'], fly);
+    const again = await setupInProcess(['staging'], fly);
     expect(again.code).toBe(0);
     expect(mutating(fly).map((argv) => argv.slice(0, 2).join(' '))).toEqual(['apps create', 'volumes create', 'volumes create']);
     expect(again.stdout).toContain('Created volume kotadb_staging_data.');
@@ -148,7 +154,7 @@ describe.concurrent('fly-setup', () => {
   test('an app name taken by another organization: exit 1 with the reason, and no volume attempted', async ({ expect }) => {
     const fly = fake({ world: 'empty' });
     fly.fault('apps create', { exit: 1, stderr: 'Error: Validation failed: Name has already been taken\n\n' });
-    const result = await setup(['staging'], fly);
+    const result = await setupInProcess(['staging'], fly);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('Fly app names are global: kotadb-api-staging belongs to an organization this account cannot see');
     expect(fly.calls().map((c) => c.command)).not.toContain('volumes create');
@@ -156,7 +162,7 @@ describe.concurrent('fly-setup', () => {
 
   test('not logged in: exit 3 with the login command, nothing created', async ({ expect }) => {
     const fly = fake({ world: 'empty', loggedIn: false });
-    const result = await setup(['staging'], fly);
+    const result = await setupInProcess(['staging'], fly);
     expect(result.code).toBe(3);
     expect(result.stderr).toContain('error: not logged in to Fly.io\n  run `flyctl auth login` (CI: set FLY_API_TOKEN)');
     expect(mutating(fly)).toEqual([]);
