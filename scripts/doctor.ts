@@ -1,7 +1,7 @@
 /**
  * doctor: check everything a deploy depends on and print a checklist (✓/✗/– with one line of
- * detail and the fix). Every check runs, each under its own timeout, in parallel where they do
- * not depend on each other; exit 0 when none fails, 1 otherwise. Read-only: it changes nothing
+ * detail and the fix). Every check runs at once, each under its own timeout; a check whose
+ * prerequisite failed is shown as not checked. Exit 0 when none fails, 1 otherwise. Read-only: it changes nothing
  * and never prints a secret value (Fly only reports secret names and digests).
  */
 import path from 'node:path';
@@ -85,32 +85,29 @@ export async function main(argv: string[], io: ScriptIO = {}): Promise<number> {
         out.progress(`doctor: ${++finished}/${total} checks done`);
         return result;
       };
-      /** Runs a check only when the one it needs passed; otherwise reports it as not checked. */
-      const after = async (needed: Promise<CheckResult>, id: CheckId, run: () => Promise<CheckOutcome>): Promise<CheckResult> => {
-        const dependency = await needed;
-        if (dependency.status !== 'pass') {
-          out.progress(`doctor: ${++finished}/${total} checks done`);
-          return notChecked(id, CHECK_TITLES[id], dependency);
-        }
-        return check(id, run);
+      /** A check whose answer only means something when the one it needs passed. */
+      const needs = async (needed: Promise<CheckResult>, own: Promise<CheckResult>): Promise<CheckResult> => {
+        const [dependency, result] = await Promise.all([needed, own]);
+        return dependency.status === 'pass' ? result : notChecked(result.id, result.title, dependency);
       };
 
-      // Fly: flyctl -> login -> app -> (secrets, release, machines, volume in parallel).
+      // Every question is asked at once (all read-only): a slow Fly API costs one timeout, not a
+      // chain of them. Answers that depend on flyctl -> login -> app are judged in that order.
       const flyctl = check('flyctl', async () => judgeFlyctl(await fly.version()));
-      const login = after(flyctl, 'login', async () => pass(`as ${await fly.whoami()}`));
-      const app = after(login, 'app', async () => judgeApp(await fly.apps(), env));
+      const login = needs(flyctl, check('login', async () => pass(`as ${await fly.whoami()}`)));
+      const app = needs(login, check('app', async () => judgeApp(await fly.apps(), env)));
       const results = await Promise.all([
         flyctl,
         login,
         check('config', async () => judgeConfig(report, env)),
         app,
-        after(app, 'secrets', async () => judgeSecrets(await fly.secrets(env.app), env)),
-        after(app, 'release', async () => judgeLatestRelease(await fly.releases(env.app), env)),
-        after(app, 'machines', async () => judgeMachines(await fly.status(env.app), env, autoStopsMachines(report.config))),
+        needs(app, check('secrets', async () => judgeSecrets(await fly.secrets(env.app), env))),
+        needs(app, check('release', async () => judgeLatestRelease(await fly.releases(env.app), env))),
+        needs(app, check('machines', async () => judgeMachines(await fly.status(env.app), env, autoStopsMachines(report.config)))),
         check('health', async () => judgeHealth(await probeHealth(url, timeoutMs), env, url)),
         check('migrations', () => checkMigrationsFromEnv(env, processEnv, { timeoutMs, migrationsDir: migrationsDir(root) })),
         mount
-          ? after(app, 'volume', async () => judgeVolume(await fly.volumes(env.app), mount, env))
+          ? needs(app, check('volume', async () => judgeVolume(await fly.volumes(env.app), mount, env)))
           : check('volume', async () => skip(report.config ? `${env.configFile} mounts no volume: nothing to check` : `${env.configFile} could not be read`)),
       ]);
       out.clearProgress();
