@@ -5,7 +5,6 @@
  * fake flyctl, the HTTP server and the database port are still real) to keep the suite fast.
  */
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, test } from 'vitest';
@@ -13,6 +12,7 @@ import { fromRoot } from '../../lib/paths.ts';
 import { startAppServer, type AppMode, type AppServer } from '../helpers/app-server.ts';
 import { createFakeFly, KOTADB_SECRETS, type CreateFakeFlyOptions, type FakeFly } from '../helpers/fake-fly.ts';
 import { main } from '../../scripts/doctor.ts';
+import { closedPort } from '../helpers/per-test.ts';
 import { runInProcess } from '../helpers/run-in-process.ts';
 import { runScript } from '../helpers/run-script.ts';
 
@@ -42,16 +42,6 @@ function parse(stdout: string): Report {
   return JSON.parse(stdout) as Report;
 }
 
-function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 describe.concurrent('doctor', () => {
   test('all green against the fake flyctl and a healthy local app: a checklist, exit 0, nothing changed, no secret printed', async ({ expect }) => {

@@ -3,22 +3,15 @@
  * child processes against the fake flyctl.
  */
 import { spawn } from 'node:child_process';
-import { afterAll, describe, test } from 'vitest';
+import { describe, test } from 'vitest';
 import { fromRoot, repoRoot } from '../../lib/paths.ts';
-import { createFakeFly, type FakeFly } from '../helpers/fake-fly.ts';
+import type { FakeFly } from '../helpers/fake-fly.ts';
+import { fakeFlyFactory } from '../helpers/per-test.ts';
 import { main } from '../../scripts/fly.ts';
 import { runInProcess } from '../helpers/run-in-process.ts';
 import { baseEnv, runScript } from '../helpers/run-script.ts';
 
-const fakes: FakeFly[] = [];
-function fake(): FakeFly {
-  const fly = createFakeFly();
-  fakes.push(fly);
-  return fly;
-}
-afterAll(() => {
-  for (const fly of fakes) fly.cleanup();
-});
+const fake = fakeFlyFactory();
 
 const fly = (args: string[], f: FakeFly, cwd?: string) => runScript('fly', args, { env: f.env, ...(cwd ? { cwd } : {}) });
 

@@ -2,21 +2,14 @@
  * fly-setup against the fake flyctl: the main paths as child processes (like users run it), the
  * variations through main() in-process (the fake flyctl is still spawned for every call).
  */
-import { afterAll, describe, test } from 'vitest';
-import { createFakeFly, KOTADB_SECRETS, type CreateFakeFlyOptions, type FakeFly } from '../helpers/fake-fly.ts';
+import { describe, test } from 'vitest';
+import { KOTADB_SECRETS, type FakeFly } from '../helpers/fake-fly.ts';
+import { fakeFlyFactory } from '../helpers/per-test.ts';
 import { main } from '../../scripts/fly-setup.ts';
 import { runInProcess } from '../helpers/run-in-process.ts';
 import { runScript } from '../helpers/run-script.ts';
 
-const fakes: FakeFly[] = [];
-function fake(opts?: CreateFakeFlyOptions): FakeFly {
-  const fly = createFakeFly(opts);
-  fakes.push(fly);
-  return fly;
-}
-afterAll(() => {
-  for (const fly of fakes) fly.cleanup();
-});
+const fake = fakeFlyFactory();
 
 const setup = (args: string[], fly: FakeFly) => runScript('fly-setup', args, { env: fly.env });
 const setupInProcess = (args: string[], fly: FakeFly) => runInProcess(main, args, fly.env);

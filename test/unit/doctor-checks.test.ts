@@ -1,4 +1,3 @@
-import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { runCheck } from '../../lib/checklist.ts';
 import { parseDbUrl } from '../../lib/db-url.ts';
@@ -22,6 +21,7 @@ import { checkFlyConfigFile, loadFlyConfig } from '../../lib/fly-config.ts';
 import type { FlyApp, FlyMachine, FlyRelease, FlySecret, FlyStatus } from '../../lib/fly-json.ts';
 import { evaluateHealth, type ProbeResult } from '../../lib/health.ts';
 import { compareMigrations, type LocalMigration } from '../../lib/migrations.ts';
+import { closedPort } from '../helpers/per-test.ts';
 
 const { staging, production } = ENVIRONMENTS;
 const REQUIRED = ['DATABASE_URL', 'SUPABASE_URL', 'SUPABASE_ANON_KEY', 'SUPABASE_SERVICE_KEY'];
@@ -234,15 +234,3 @@ describe('migrations database check', () => {
     expect(performance.now() - started).toBeLessThan(2000);
   });
 });
-
-/** A local port nothing listens on (bound, then released). */
-function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
