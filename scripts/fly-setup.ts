@@ -68,15 +68,18 @@ export async function main(argv: string[], io: ScriptIO = {}): Promise<number> {
             changes.push([`volume ${env.volume.name}`, flyctl.flyVolumesCreate(env.app, env.volume.name, env.volume.sizeGb, env.region)]);
           }
           for (const [what, change] of changes) {
-            // A dry run only prints the command: no step line pretending it ran.
-            await (dryRun ? runner.run(change) : out.step(`create ${what}`, () => runner.run(change)));
+            if (dryRun) {
+              await runner.run(change); // prints the command; no step line pretending it ran
+              continue;
+            }
+            await out.step(`create ${what}`, () => runner.run(change));
             created.push(what);
           }
         }
 
         // A new app has no secrets; a dry run cannot ask Fly about an app it did not create.
         const secrets = plan.createApp ? secretsState([]) : await out.step('read secret names', async () => secretsState(await fly.secrets(env.app)));
-        report(out, env, plan, secrets, { dryRun, created: dryRun ? [] : created });
+        report(out, env, plan, secrets, { dryRun, created });
       } catch (error) {
         throw explainFailure(error, created, env, org);
       }
