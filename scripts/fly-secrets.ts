@@ -209,8 +209,8 @@ async function upload(ctx: Context, plan: ReturnType<typeof planUpload>, values:
   } catch (error) {
     const staged = done.length > 0 ? `${done.join(', ')} staged (not yet applied); ` : '';
     const state = `${staged}the import of ${plural(plan.importNames.length, 'secret')} may or may not have been applied: check with \`just secrets ${env.name} list\``;
-    if (error instanceof Interrupted) throw new Interrupted(`${error.message}. ${state}`, { cause: error });
-    if (error instanceof CommandFailed && done.length > 0) throw new CommandFailed(`${error.message}. ${staged}nothing else was applied`, error.result);
+    if (error instanceof Interrupted) throw new Interrupted(`${error.message}; ${state}`, { cause: error });
+    if (error instanceof CommandFailed && done.length > 0) throw new CommandFailed(`${error.message}; ${staged}nothing else was applied`, error.result);
     throw error;
   }
 }

@@ -6,6 +6,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createFakeFly, KOTADB_SECRETS, type FakeFly } from '../helpers/fake-fly.ts';
+import { runScript } from '../helpers/run-script.ts';
 import {
   expectNamesAndFlagsOnly,
   expectNoValueIn,
@@ -70,14 +71,20 @@ describe('fly-secrets set', () => {
     expect(fake.calls()[1]?.stdin).toBe('EXTRA_1="v#1=="\nEXTRA_2="v#2=="\n');
   });
 
-  it('sends a value the import syntax cannot carry (a CRLF PEM) through set NAME=- --stage, then imports the rest', async () => {
+  it('sends a value the import syntax cannot carry (a CRLF PEM) through set NAME=- --stage, then imports the rest (and says so when the import fails)', async () => {
     const crlfPem = PEM.replace(/\n/g, '\r\n').trimEnd();
     const file = folder.write('.env.crlf', [...REQUIRED_LINES, `GITHUB_APP_PRIVATE_KEY="${crlfPem.replace(/\r\n/g, '\\r\\n')}"`, ''].join('\n'));
     values.push(crlfPem);
-    const result = await runSecrets(fake, ['staging', 'set', '--file', file]);
+    const setFromStdin = ['secrets', 'set', 'GITHUB_APP_PRIVATE_KEY=-', '--app', STAGING, '--stage'];
+    fake.fault('secrets import', { exit: 1, times: 1 });
+    const failed = await runSecrets(fake, ['staging', 'set', '--file', file]);
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toContain('; GITHUB_APP_PRIVATE_KEY staged (not yet applied); nothing else was applied');
+    expect(flyArgv(fake)).toEqual([setFromStdin, IMPORT_STAGING, ['auth', 'whoami', '--json'], ['apps', 'list', '--json']]);
 
+    const result = await runSecrets(fake, ['staging', 'set', '--file', file]);
     expect(result.code, result.stderr).toBe(0);
-    expect(flyArgv(fake)).toEqual([['secrets', 'set', 'GITHUB_APP_PRIVATE_KEY=-', '--app', STAGING, '--stage'], IMPORT_STAGING]);
+    expect(flyArgv(fake).slice(4)).toEqual([setFromStdin, IMPORT_STAGING]);
     expect(fake.secretValues(STAGING).GITHUB_APP_PRIVATE_KEY).toBe(crlfPem);
     expect(fake.app(STAGING).secrets.GITHUB_APP_PRIVATE_KEY?.status).toBe('Deployed');
     expectNoValueIn(result.all, values);
@@ -105,6 +112,21 @@ describe('fly-secrets set', () => {
     expect(flyArgv(fake)).toEqual([IMPORT_STAGING, ['auth', 'whoami', '--json'], ['apps', 'list', '--json']]);
     expect(result.stderr).toContain(`error: flyctl secrets import --app ${STAGING} failed (exit 1): Error: Failed to parse secrets from stdin: Secrets must be provided as NAME=VALUE pairs (*** *** is invalid)`);
     expect(fake.secretValues(STAGING)).toEqual(KOTADB_SECRETS[STAGING]);
+    expectNoValueIn(result.all, values);
+  });
+
+  it('says what state it left when interrupted during the import (exit 130)', async () => {
+    const file = folder.write('.env.rich', RICH_ENV_FILE);
+    fake.fault('secrets import', { hang: true });
+    const result = await runScript('fly-secrets', ['staging', 'set', '--file', file], {
+      env: fake.env,
+      onSpawn: (child) => {
+        void fake.waitForCall((call) => call.command === 'secrets import', 20_000).then(() => child.kill('SIGINT'));
+      },
+    });
+    expect(result.code).toBe(130);
+    expect(flyArgv(fake)).toEqual([IMPORT_STAGING]);
+    expect(result.stderr).toContain(`error: interrupted while running: flyctl secrets import --app ${STAGING}; the import of 10 secrets may or may not have been applied: check with \`just secrets staging list\``);
     expectNoValueIn(result.all, values);
   });
 
