@@ -141,8 +141,9 @@ function parseAction(value: string | undefined, options: Options, names: readonl
 async function setSecrets(ctx: Context): Promise<number> {
   const { env, options, out } = ctx;
   const file = readEnvironmentFile(ctx);
+  for (const warning of file.warnings) out.warn(warning);
   const selection = selectSecrets(file, ctx.only);
-  for (const warning of [...file.warnings, ...selection.warnings]) out.warn(warning);
+  for (const warning of selection.warnings) out.warn(warning);
   for (const { entry, reason } of selection.skipped) {
     out.warn(`${file.label}:${entry.line}: ${entry.name} is ${reason === 'empty' ? 'empty' : 'a <placeholder>'}: skipped`);
   }
@@ -338,7 +339,8 @@ async function explainFlyFailure(ctx: Context, error: unknown): Promise<unknown>
     await requireLogin(ctx.fly);
     await requireApp(ctx.fly, ctx.env);
   } catch (precondition) {
-    if (precondition instanceof PreconditionFailed) return precondition;
+    // Keep flyctl's own error next to the diagnosis: it is the evidence (e.g. an API outage).
+    if (precondition instanceof PreconditionFailed) return new PreconditionFailed(`${precondition.message} (${error.message})`, { hint: precondition.hint, cause: error });
   }
   return error;
 }
