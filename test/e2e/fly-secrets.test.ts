@@ -180,26 +180,3 @@ describe('fly-secrets deploy', () => {
     expect(flyArgv(fake)).toEqual([['secrets', 'deploy', '--app', PRODUCTION]]);
   });
 });
-
-describe('fly-secrets usage', () => {
-  it.each([
-    [['staging', 'rotate'], 'error: unknown action "rotate": expected one of set, list, unset, check, diff, deploy. Run with --help for usage.'],
-    [['qa', 'list'], 'error: unknown environment "qa": expected one of staging, production. Run with --help for usage.'],
-    [['staging', 'list', '--stage'], 'error: --stage does not apply to list. Run with --help for usage.'],
-    [['staging', 'check', 'DATABASE_URL'], 'error: unexpected argument "DATABASE_URL". Run with --help for usage.'],
-    [['staging', 'unset'], 'error: unset needs at least one secret NAME. Run with --help for usage.'],
-    [['staging', 'set', '--only', 'A,B-C'], 'error: --only: "B-C" is not a secret name. Run with --help for usage.'],
-  ])('%j exits 2 with one line', async (args, line) => {
-    const result = await runSecrets(fake, args);
-    expect(result.code).toBe(2);
-    expect(result.stderr.trim()).toBe(line);
-    expect(flyArgv(fake)).toEqual([]);
-  });
-
-  it('answers --help on stdout', async () => {
-    const result = await runSecrets(fake, ['--help']);
-    expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^Usage: fly-secrets <staging\|production> <set\|list\|unset\|check\|diff\|deploy>/);
-    expect(flyArgv(fake)).toEqual([]);
-  });
-});
