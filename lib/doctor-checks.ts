@@ -60,7 +60,7 @@ export function judgeSecrets(secrets: readonly FlySecret[], env: Environment): C
   if (missing.length > 0) {
     return fail(
       `missing: ${missing.join(', ')}${staged ? `; ${staged}` : ''}`,
-      `set them with \`just secrets ${env.name} set\` (reads .env.${env.name}), then \`just deploy ${env.name}\``,
+      `set them with \`just secrets ${env.name} set\` (reads .env.${env.name}; applies them to a deployed app)`,
     );
   }
   if (staged) return fail(staged, `apply them with \`just secrets ${env.name} deploy\` (restarts the machines) or the next \`just deploy ${env.name}\``);

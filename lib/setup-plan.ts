@@ -76,8 +76,9 @@ export function remainingCommands(env: Environment, state: SecretsState & { depl
   }
   if (!state.deployed) {
     commands.push({ command: `just deploy ${env.name}`, why: 'the first deploy: creates the machines, mounts the volume' });
-  } else if (state.missing.length > 0 || state.notLive.length > 0) {
-    commands.push({ command: `just deploy ${env.name}`, why: 'restarts the machines with the new secrets' });
+  } else if (state.missing.length === 0 && state.notLive.length > 0) {
+    // `secrets set` (without --stage) restarts the machines with every secret, staged ones too.
+    commands.push({ command: `just secrets ${env.name} deploy`, why: 'applies the staged secrets (restarts the machines)' });
   }
   return commands;
 }

@@ -133,7 +133,7 @@ describe.concurrent('doctor', () => {
       name: 'a required secret missing',
       failing: 'secrets',
       detail: 'missing: SUPABASE_SERVICE_KEY',
-      fix: 'set them with `just secrets production set` (reads .env.production), then `just deploy production`',
+      fix: 'set them with `just secrets production set` (reads .env.production; applies them to a deployed app)',
       setup: (fly) => mutateApp(fly, (a) => void delete a.secrets.SUPABASE_SERVICE_KEY),
     },
     {
@@ -241,7 +241,7 @@ describe.concurrent('doctor', () => {
     const result = await doctor('production', w);
     expect(result.code).toBe(1);
     expect(result.stdout).toContain(
-      '✗ secrets         missing: DATABASE_URL\n                  fix: set them with `just secrets production set` (reads .env.production), then `just deploy production`\n',
+      '✗ secrets         missing: DATABASE_URL\n                  fix: set them with `just secrets production set` (reads .env.production; applies them to a deployed app)\n',
     );
     expect(result.stdout).toMatch(/^8 passed, 1 failed, 1 not checked/m);
   });

@@ -101,7 +101,7 @@ describe.concurrent('fly-setup', () => {
     expect(other.calls()).toEqual([]);
   });
 
-  test('an existing app without its volume gets only the volume; staged secrets are reported with the deploy that applies them', async ({ expect }) => {
+  test('an existing app without its volume gets only the volume; staged secrets are reported with the command that applies them', async ({ expect }) => {
     const fly = fake();
     fly.update((state) => {
       const app = state.apps.find((a) => a.name === 'kotadb-api-staging')!;
@@ -112,7 +112,7 @@ describe.concurrent('fly-setup', () => {
     expect(result.code).toBe(0);
     expect(mutating(fly)).toEqual([['volumes', 'create', 'kotadb_staging_data', '--size', '5', '--app', 'kotadb-api-staging', '--region', 'iad', '--yes']]);
     expect(result.stdout).toContain('  secrets  all 4 required set; staged, not deployed yet: SUPABASE_SERVICE_KEY\n');
-    expect(result.stdout).toContain('Created volume kotadb_staging_data.\nNext:\n  just deploy staging  # restarts the machines with the new secrets\n');
+    expect(result.stdout).toContain('Created volume kotadb_staging_data.\nNext:\n  just secrets staging deploy  # applies the staged secrets (restarts the machines)\n');
   });
 
   test('a failed volume creation says what was already created; re-running finishes the job', async ({ expect }) => {

@@ -78,7 +78,7 @@ describe('fly checks', () => {
     expect(judgeSecrets(REQUIRED.slice(1).map((n) => secret(n)), production)).toEqual({
       status: 'fail',
       detail: 'missing: DATABASE_URL',
-      fix: 'set them with `just secrets production set` (reads .env.production), then `just deploy production`',
+      fix: 'set them with `just secrets production set` (reads .env.production; applies them to a deployed app)',
     });
     expect(judgeSecrets([...REQUIRED.slice(1).map((n) => secret(n)), secret('DATABASE_URL', 'Staged')], staging)).toEqual({
       status: 'fail',

@@ -47,10 +47,17 @@ describe('what is left to do', () => {
     expect(next[0]?.why).toBe('sets DATABASE_URL, SUPABASE_URL, SUPABASE_ANON_KEY, SUPABASE_SERVICE_KEY from .env.staging');
   });
 
-  it('staged secrets on a deployed app: a deploy applies them', () => {
+  it('staged secrets on a deployed app: `secrets deploy` applies them', () => {
     const state = secretsState(['DATABASE_URL', 'SUPABASE_URL', 'SUPABASE_ANON_KEY'].map((n) => secret(n)).concat(secret('SUPABASE_SERVICE_KEY', 'Staged'), secret('REDIS_URL', 'Partial')));
     expect(state).toEqual({ missing: [], notLive: ['SUPABASE_SERVICE_KEY', 'REDIS_URL'] });
-    expect(remainingCommands(production, { ...state, deployed: true })).toEqual([{ command: 'just deploy production', why: 'restarts the machines with the new secrets' }]);
+    expect(remainingCommands(production, { ...state, deployed: true })).toEqual([
+      { command: 'just secrets production deploy', why: 'applies the staged secrets (restarts the machines)' },
+    ]);
+  });
+
+  it('missing secrets on a deployed app: `secrets set` alone (it restarts the machines with them)', () => {
+    const state = secretsState([secret('DATABASE_URL'), secret('SUPABASE_URL', 'Staged')]);
+    expect(remainingCommands(production, { ...state, deployed: true }).map((n) => n.command)).toEqual(['just secrets production set']);
   });
 
   it('nothing when every required secret is live on a deployed app (old JSON shapes have no status)', () => {
