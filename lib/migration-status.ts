@@ -1,14 +1,43 @@
 /**
- * "Is this database reachable, and which migrations are pending?" in one call, read on the
- * toolkit's own connection from supabase_migrations.schema_migrations (the table
- * `supabase migration list` reads; no CLI start, so it takes milliseconds). For doctor,
- * supabase-apply and supabase-generate.
+ * Where a database stands against the local migration files: connect with a short timeout,
+ * read the Supabase tracking table, compare. Used by doctor; works on any DbUrl (a remote
+ * Supabase database or the local PostgreSQL). readMigrationState does the same on a
+ * connection the caller holds (supabase-apply, -generate, -reset).
  */
-import type { DbUrl } from './db-url.ts';
-import { OperationFailed, ToolkitError } from './errors.ts';
-import { compareMigrations, listLocalMigrations, migrationsDir, readAppliedVersions, type LocalMigration, type MigrationComparison } from './migrations.ts';
-import { describePgError, withClient, type PgClient } from './pg.ts';
+import type { ClientBase } from 'pg';
+import { displayDbUrl, pgClientConfig, type DbUrl } from './db-url.ts';
+import { OperationFailed } from './errors.ts';
+import { compareMigrations, listLocalMigrations, readAppliedVersions, type LocalMigration, type MigrationComparison } from './migrations.ts';
+import { describePgError } from './pg-errors.ts';
 
+export interface MigrationStatus {
+  local: LocalMigration[];
+  applied: string[];
+  comparison: MigrationComparison;
+}
+
+export async function readMigrationStatus(db: DbUrl, options: { timeoutMs: number; migrationsDir?: string }): Promise<MigrationStatus> {
+  // pg costs ~90 ms to load: only when a database is actually checked.
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({
+    ...pgClientConfig(db, options.timeoutMs),
+    query_timeout: options.timeoutMs,
+    statement_timeout: options.timeoutMs,
+    application_name: 'kotadb-ops',
+  });
+  // A connection dropped after the answer arrived must not crash the process.
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    const applied = await readAppliedVersions(client);
+    const { migrations } = listLocalMigrations(options.migrationsDir);
+    return { local: migrations, applied, comparison: compareMigrations(migrations, applied) };
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** Every local migration file next to what the database records, and what that means. */
 export interface MigrationState extends MigrationComparison {
   /** Every local migration file, oldest first. */
   readonly local: LocalMigration[];
@@ -18,8 +47,13 @@ export interface MigrationState extends MigrationComparison {
   readonly skipped: string[];
 }
 
-/** Compares the local files with what `client`'s database has recorded (OperationFailed when it cannot be read). */
-export async function readMigrationState(client: Pick<PgClient, 'query'>, dir: string = migrationsDir()): Promise<MigrationState> {
+/**
+ * The same comparison on a connection the caller already holds (supabase-apply reads it under
+ * its migration lock, supabase-generate on the dev database). The table read is the one
+ * `supabase migration list` reads, without a CLI start (~1 s). OperationFailed when it cannot
+ * be read.
+ */
+export async function readMigrationState(client: Pick<ClientBase, 'query'>, dir?: string): Promise<MigrationState> {
   const { migrations, skipped } = listLocalMigrations(dir);
   let applied: string[];
   try {
@@ -30,26 +64,31 @@ export async function readMigrationState(client: Pick<PgClient, 'query'>, dir: s
   return { local: migrations, applied, skipped, ...compareMigrations(migrations, applied) };
 }
 
-export type MigrationStatus =
-  | ({ readonly reachable: true; readonly serverVersion: string } & MigrationState)
-  | { readonly reachable: false; readonly error: string };
-
-/**
- * Connects (default timeout 10 s), reads the state, disconnects. Never throws for an
- * unreachable database or a failed query: `reachable: false` with a one-line, redacted error.
- */
-export async function checkMigrationStatus(db: DbUrl, options: { migrationsDir?: string; connectTimeoutMs?: number } = {}): Promise<MigrationStatus> {
-  try {
-    return await withClient(
-      db,
-      async (client) => {
-        const version = await client.query<{ server_version: string }>('show server_version');
-        const state = await readMigrationState(client, options.migrationsDir);
-        return { reachable: true as const, serverVersion: version.rows[0]?.server_version ?? 'unknown', ...state };
-      },
-      { applicationName: 'kotadb-ops status', ...(options.connectTimeoutMs ? { connectTimeoutMs: options.connectTimeoutMs } : {}) },
-    );
-  } catch (error) {
-    return { reachable: false, error: error instanceof ToolkitError ? error.message : describePgError(error) };
+/** pg and net errors in a few words ("connection refused"); never the URL's password. */
+export function describeDbError(error: unknown, timeoutMs: number): string {
+  const err = error as { code?: string; message?: string; errors?: Array<{ code?: string }> };
+  const code = err.code ?? err.errors?.[0]?.code;
+  switch (code) {
+    case 'ECONNREFUSED':
+      return 'connection refused';
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return 'host not found';
+    case 'ETIMEDOUT':
+      return `no answer within ${Math.round(timeoutMs / 1000)}s`;
+    case '28P01':
+      return 'password authentication failed';
+    case '3D000':
+      return 'the database does not exist';
+    case '28000':
+      return 'connection not allowed (pg_hba / network restrictions)';
   }
+  const message = (err.message ?? String(error)).split('\n')[0] ?? '';
+  if (/timeout/i.test(message)) return `no answer within ${Math.round(timeoutMs / 1000)}s`;
+  return message;
+}
+
+/** `host:port/database`, the short name of a database in checklist lines. */
+export function dbLabel(db: DbUrl): string {
+  return db.host ? `${db.host}:${db.port}/${db.database}` : displayDbUrl(db);
 }

@@ -6,7 +6,7 @@
 import pg from 'pg';
 import { displayDbUrl, pgClientConfig, type DbUrl } from './db-url.ts';
 import { OperationFailed } from './errors.ts';
-import { redact } from './redact.ts';
+import { describePgError } from './pg-errors.ts';
 
 export type PgClient = pg.Client;
 
@@ -42,14 +42,6 @@ export async function withClient<T>(db: DbUrl, fn: (client: PgClient) => Promise
   } finally {
     await client.end().catch(() => undefined);
   }
-}
-
-/** `message (SQLSTATE 42P01)`, redacted. */
-export function describePgError(error: unknown): string {
-  const err = error as { message?: string; code?: string };
-  const message = err.message || String(error);
-  const code = err.code && /^[0-9A-Z]{5}$/.test(err.code) ? ` (SQLSTATE ${err.code})` : '';
-  return redact(`${message}${code}`);
 }
 
 function connectHint(error: unknown): string | undefined {

@@ -6,7 +6,8 @@
 import { supabaseDbPush } from './commands/supabase.ts';
 import type { DbUrl } from './db-url.ts';
 import { OperationFailed } from './errors.ts';
-import { describePgError, quoteIdent, withClient, type PgClient } from './pg.ts';
+import { describePgError } from './pg-errors.ts';
+import { quoteIdent, withClient, type PgClient } from './pg.ts';
 import { applyBootstrap } from './plain-postgres.ts';
 import type { Runner } from './runner.ts';
 import type { SupabaseProject } from './supabase-project.ts';
