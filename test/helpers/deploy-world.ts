@@ -44,7 +44,8 @@ export async function deployWorld(options: DeployWorldOptions = {}): Promise<Dep
     fakeFly: fly,
     app: appName,
     ...(options.apiKey ? { apiKey: options.apiKey } : {}),
-    modeForImage: (image) => (image !== null && oldImages.has(image) ? (options.oldMode ?? 'healthy') : (options.newMode ?? 'healthy')),
+    // New images without a newMode answer the server's own mode (setMode(), healthy at first).
+    modeForImage: (image) => (image !== null && oldImages.has(image) ? (options.oldMode ?? 'healthy') : options.newMode),
   });
   const argv = () => inPreflightOrder(fly.calls().map((c) => [...c.argv]));
   return {
