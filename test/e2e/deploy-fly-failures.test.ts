@@ -35,6 +35,8 @@ function deploy(
   });
 }
 
+/** `1.0s (2 attempts)`: the numbers depend on machine load; the unit tests pin the schedule. */
+const TOOK = String.raw`[\d.]+s \(\d attempts?\)`;
 const errorLine = (r: ScriptResult) => r.stderr.split('\n').find((line) => line.startsWith('error: ')) ?? '';
 const rollbackArgv = (w: DeployWorld, env: 'staging' | 'production' = 'staging') => [...DEPLOY_ARGV[env], '--image', w.running.image];
 
@@ -48,7 +50,7 @@ describe.concurrent('deploy-fly: a new image that never turns healthy is rolled 
     const w = await world({ newMode: mode });
     const r = await deploy(w, ['staging', '--health-timeout', '1']);
     expect(r.code, r.all).toBe(1);
-    expect(errorLine(r)).toMatch(new RegExp(`^error: health check failed: ${reason.replace(/[()]/g, '\\$&')} after 1\\.\\d+s \\(2 attempts\\); rolled back to v3 \\(healthy\\)$`));
+    expect(errorLine(r)).toMatch(new RegExp(`^error: health check failed: ${reason.replace(/[()]/g, '\\$&')} after ${TOOK}; rolled back to v3 \\(healthy\\)$`));
     expect(w.deploys()).toEqual([[...DEPLOY_ARGV.staging], rollbackArgv(w)]);
     expect(w.fly.currentImage('kotadb-api-staging')).toBe(w.running.image);
     expect(w.fly.releases('kotadb-api-staging').slice(0, 2).map((rel) => [rel.version, rel.status, rel.image === w.running.image])).toEqual([
@@ -69,7 +71,7 @@ describe.concurrent('deploy-fly: a new image that never turns healthy is rolled 
     const r = await deploy(w, ['staging', '--health-timeout', '2']);
     await rollbackStarted;
     expect(r.code, r.all).toBe(1);
-    expect(errorLine(r)).toMatch(/^error: health check failed: connection refused after 2\.\d+s \(3 attempts\); rolled back to v3 \(healthy\)$/);
+    expect(errorLine(r)).toMatch(/^error: health check failed: connection refused after [\d.]+s \(\d attempts\); rolled back to v3 \(healthy\)$/);
     expect(w.deploys()).toEqual([[...DEPLOY_ARGV.staging], rollbackArgv(w)]);
   });
 
@@ -152,7 +154,7 @@ describe.concurrent('deploy-fly: when flyctl deploy fails', () => {
     const r = await deploy(w, ['staging', '--health-timeout', '1'], { url: nothing.url });
     expect(r.code, r.all).toBe(1);
     expect(errorLine(r)).toMatch(
-      /^error: health check failed: connection refused after .*; rollback to v3 FAILED: health check: connection refused after 1\.\d+s \(2 attempts\)$/,
+      /^error: health check failed: connection refused after .*; rollback to v3 FAILED: health check: connection refused after [\d.]+s \(\d attempts?\)$/,
     );
     expect(r.stderr).toContain('the app may be down: retry with `npx just rollback staging --to 3`');
     expect(w.deploys()).toEqual([[...DEPLOY_ARGV.staging], rollbackArgv(w)]);
@@ -199,7 +201,7 @@ describe.concurrent('deploy-fly: Ctrl-C', () => {
     child!.kill('SIGINT');
     const r = await running;
     expect(r.code, r.all).toBe(130);
-    expect(performance.now() - signalled).toBeLessThan(2000);
+    expect(performance.now() - signalled).toBeLessThan(5000); // not the 60 s budget, nor a 10 s request timeout
     expect(errorLine(r)).toBe('error: interrupted before v4 of kotadb-api-staging was verified: it is deployed but not known to be healthy');
     expect(r.stderr).toContain('  roll back with: npx just rollback staging --to 3');
     expect(w.deploys()).toEqual([[...DEPLOY_ARGV.staging]]);

@@ -53,7 +53,7 @@ describe.concurrent('deploy-fly: happy paths', () => {
     expect(r.stdout).toContain('✓ Deploy to staging: v4 is live and healthy');
     expect(r.stdout).toContain(`  image        ${newRelease.image}`);
     expect(r.stdout).toContain(`  previous     v3 ${w.running.image}`);
-    expect(r.stdout).toMatch(/ {2}steps {8}Validate \d+ms · Preflight .* · Smoke checks \d+ms/);
+    expect(r.stdout).toMatch(/ {2}steps {8}Validate [\d.m]+s · Preflight .* · Smoke checks [\d.m]+s\n/);
     for (const step of ['Validate', 'Preflight', 'Confirm', 'Snapshot releases', 'Deploy', 'Health check', 'Smoke checks']) {
       expect(r.stderr).toContain(`✓ ${step} (`);
     }
@@ -125,7 +125,7 @@ describe.concurrent('deploy-fly: happy paths', () => {
     expect(markdown).toContain('### ✅ Deploy to staging: v4 is live and healthy');
     expect(markdown).toContain('| environment | staging |');
     expect(markdown).toContain('| release | v4 |');
-    expect(markdown).toMatch(/\| Deploy \| ✓ \| \d+ms \|/);
+    expect(markdown).toMatch(/\| Deploy \| ✓ \| [\d.m]+s \|/);
   });
 
   test('without the smoke key the authenticated check is skipped, with a warning', async ({ expect }) => {

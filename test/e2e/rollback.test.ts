@@ -109,7 +109,7 @@ describe.concurrent('rollback', () => {
     const w = await world({ oldMode: 'supabase-error' });
     const r = await rollback(w, ['staging', '--health-timeout', '1']);
     expect(r.code, r.all).toBe(1);
-    expect(errorLine(r)).toMatch(/^error: rollback to v2 FAILED: health check: supabase_status: error after 1\.\d+s \(2 attempts\)$/);
+    expect(errorLine(r)).toMatch(/^error: rollback to v2 FAILED: health check: supabase_status: error after [\d.]+s \(\d attempts?\)$/);
     expect(r.stderr).toContain('retry with `npx just rollback staging --to 2`, or pick another release (--list)');
   });
 
