@@ -3,6 +3,8 @@
  * version). zod schemas at the edge; a bad value is one UsageError line naming the flag.
  */
 import { z } from 'zod';
+import type { OptionSpec } from './cli.ts';
+import type { Environment } from './environments.ts';
 import { UsageError } from './errors.ts';
 import { isDuration } from './fly-config.ts';
 
@@ -52,4 +54,22 @@ export function parseFlag<S extends z.ZodType<unknown, string>>(flag: string, sc
 
 export function optionalFlag<S extends z.ZodType<unknown, string>>(flag: string, schema: S, value: string | undefined): z.output<S> | undefined {
   return value === undefined ? undefined : parseFlag(flag, schema, value);
+}
+
+/** The flags that say where and how long to check health (deploy-fly and rollback). */
+export const HEALTH_OPTIONS = {
+  url: { type: 'string', value: '<base>', description: 'Where the app answers, for health and smoke checks (default: the environment URL)' },
+  'health-timeout': { type: 'string', value: '<seconds>', description: `Give up on /health after this long (default ${DEFAULT_HEALTH_TIMEOUT_S})` },
+} as const satisfies Record<string, OptionSpec>;
+
+export interface HealthTarget {
+  baseUrl: string;
+  healthTimeoutMs: number;
+}
+
+export function healthTarget(env: Environment, options: { url: string | undefined; 'health-timeout': string | undefined }): HealthTarget {
+  return {
+    baseUrl: optionalFlag('url', BaseUrl, options.url) ?? env.url,
+    healthTimeoutMs: optionalFlag('health-timeout', HealthTimeout, options['health-timeout']) ?? DEFAULT_HEALTH_TIMEOUT_S * 1000,
+  };
 }

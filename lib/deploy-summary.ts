@@ -4,6 +4,8 @@
  * GitHub Actions names in GITHUB_STEP_SUMMARY. Everything goes through redaction.
  */
 import { appendFileSync } from 'node:fs';
+import type { Environment } from './environments.ts';
+import { ExitCode, Interrupted, isToolkitError } from './errors.ts';
 import { formatDuration, type Output, type StepTiming } from './output.ts';
 import { redact } from './redact.ts';
 
@@ -56,4 +58,35 @@ export function publishSummary(summary: RunSummary, out: Output, env: NodeJS.Pro
 
 export function stepsJson(steps: readonly StepTiming[]): Array<{ name: string; ok: boolean; durationMs: number }> {
   return steps.map((s) => ({ name: s.name, ok: s.ok, durationMs: Math.round(s.durationMs) }));
+}
+
+/** An error as one line: the toolkit's own messages as they are, anything else flagged. */
+export function errorText(error: unknown): string {
+  if (isToolkitError(error)) return error.message;
+  return `unexpected error: ${error instanceof Error ? error.message : String(error)}`;
+}
+
+/** The fields every deploy or rollback JSON result starts with. */
+export function resultEnvelope(o: { error: unknown; failure: string | null; dryRun: boolean; env: Environment; url: string }) {
+  const exitCode = o.error !== null ? (isToolkitError(o.error) ? o.error.exitCode : ExitCode.failed) : o.failure === null ? ExitCode.ok : ExitCode.failed;
+  return { ok: exitCode === ExitCode.ok, exitCode, dryRun: o.dryRun, environment: o.env.name, app: o.env.app, url: o.url };
+}
+
+/**
+ * The outer guard of a deploy or rollback: Ctrl-C is replaced by the script's own account of the
+ * state it left, and --json still gets its one result object when the run stops early.
+ */
+export async function guardRun(
+  out: Output,
+  run: { readonly reported: boolean },
+  body: () => Promise<number>,
+  on: { interrupted: () => Interrupted; json: (error: unknown) => unknown },
+): Promise<number> {
+  try {
+    return await body();
+  } catch (error) {
+    const explained = error instanceof Interrupted ? on.interrupted() : error;
+    if (!run.reported && out.json) out.jsonResult(on.json(explained));
+    throw explained;
+  }
 }

@@ -101,3 +101,12 @@ export function describeUnhealthy(result: PollResult): string {
   const attempts = `${result.attempts} attempt${result.attempts === 1 ? '' : 's'}`;
   return `${result.lastReason ?? 'not healthy'} after ${formatDuration(result.elapsedMs)} (${attempts})`;
 }
+
+/** One line for summaries: `healthy in 40ms` or the failure. */
+export function describePoll(result: PollResult): string {
+  return result.healthy ? `healthy in ${formatDuration(result.elapsedMs)}` : describeUnhealthy(result);
+}
+
+export function pollJson(result: PollResult): { healthy: boolean; attempts: number; elapsedMs: number; lastReason: string | null } {
+  return { healthy: result.healthy, attempts: result.attempts, elapsedMs: Math.round(result.elapsedMs), lastReason: result.lastReason };
+}

@@ -3,6 +3,7 @@
  * checking health with the same rule. Shared by deploy-fly (step 8, after a failed deploy) and
  * the rollback script (which first checks that the target exists and is deployable).
  */
+import type { HealthTarget } from './deploy-options.ts';
 import type { Environment } from './environments.ts';
 import { InvalidInput, OperationFailed, PreconditionFailed } from './errors.ts';
 import { defaultRollbackTarget, runningRelease, sortReleases, type FlyClient } from './fly.ts';
@@ -92,15 +93,12 @@ export function rollbackCommand(env: Environment, target: RollbackTarget): strin
   return `npx just rollback ${env.name} ${target.version === null ? `--image ${target.imageRef}` : `--to ${target.version}`}`;
 }
 
+/** What a rollback needs from the script running it (deploy-fly's and rollback's runs both fit). */
 export interface RollbackContext {
-  runner: Runner;
-  fly: FlyClient;
-  out: Output;
-  settings: DeploySettings;
-  baseUrl: string;
-  healthTimeoutMs: number;
-  /** Newest release version before the redeploy (to find the new one when flyctl prints none). */
-  latestVersion: number | null;
+  readonly runner: Runner;
+  readonly fly: FlyClient;
+  readonly out: Output;
+  readonly plan: HealthTarget & { readonly settings: DeploySettings };
 }
 
 export interface RollbackResult {
@@ -113,14 +111,18 @@ export interface RollbackResult {
   failure: string | null;
 }
 
-/** Redeploys the target's image (same config, strategy and HA) and waits until it is healthy. */
-export async function rollBackTo(ctx: RollbackContext, target: RollbackTarget): Promise<RollbackResult> {
+/**
+ * Redeploys the target's image (same config, strategy and HA) and waits until it is healthy.
+ * latestVersion: the newest release before the redeploy (finds the new one when flyctl prints none).
+ */
+export async function rollBackTo(ctx: RollbackContext, target: RollbackTarget, latestVersion: number | null): Promise<RollbackResult> {
+  const { baseUrl, healthTimeoutMs, settings } = ctx.plan;
   const base = { target, release: null, dryRun: false, health: null };
   let release: DeployedRelease | null;
   try {
-    const run = await runFlyDeploy(ctx.runner, ctx.fly, ctx.settings, { image: target.imageRef, previousVersion: ctx.latestVersion });
+    const run = await runFlyDeploy(ctx.runner, ctx.fly, settings, { image: target.imageRef, previousVersion: latestVersion });
     if (run.dryRun) {
-      ctx.out.plan(`# then poll ${ctx.baseUrl}/health until healthy (up to ${ctx.healthTimeoutMs / 1000}s)`);
+      ctx.out.plan(healthPlan(ctx.plan));
       return { ...base, dryRun: true, failure: null };
     }
     release = run.release;
@@ -128,7 +130,12 @@ export async function rollBackTo(ctx: RollbackContext, target: RollbackTarget): 
     if (error instanceof OperationFailed) return { ...base, failure: error.message };
     throw error;
   }
-  ctx.out.dim(`redeployed ${describeTarget(target)}${release ? ` as v${release.version}` : ''}; waiting for ${ctx.baseUrl}/health`);
-  const health = await waitForHealthy({ baseUrl: ctx.baseUrl, timeoutMs: ctx.healthTimeoutMs, out: ctx.out });
+  ctx.out.dim(`redeployed ${describeTarget(target)}${release ? ` as v${release.version}` : ''}; waiting for ${baseUrl}/health`);
+  const health = await waitForHealthy({ baseUrl, timeoutMs: healthTimeoutMs, out: ctx.out });
   return { ...base, release, health, failure: health.healthy ? null : `health check: ${describeUnhealthy(health)}` };
+}
+
+/** The dry-run line standing for a health check. */
+export function healthPlan(target: HealthTarget): string {
+  return `# then poll ${target.baseUrl}/health until healthy (up to ${target.healthTimeoutMs / 1000}s)`;
 }

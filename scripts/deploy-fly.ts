@@ -7,31 +7,24 @@
 import { existsSync } from 'node:fs';
 import { defineCommand, STANDARD_OPTIONS, type OptionValues } from '../lib/cli.ts';
 import { deployTagName } from '../lib/commands/git.ts';
-import {
-  BaseUrl,
-  DEFAULT_HEALTH_TIMEOUT_S,
-  HealthTimeout,
-  ImageRef,
-  optionalFlag,
-  WaitTimeout,
-} from '../lib/deploy-options.ts';
-import { publishSummary, stepsJson, type RunSummary } from '../lib/deploy-summary.ts';
+import { HEALTH_OPTIONS, healthTarget, ImageRef, optionalFlag, WaitTimeout } from '../lib/deploy-options.ts';
+import { errorText, guardRun, publishSummary, resultEnvelope, stepsJson, type RunSummary } from '../lib/deploy-summary.ts';
 import { parseEnvironment, type Environment } from '../lib/environments.ts';
-import { ExitCode, Interrupted, isToolkitError, OperationFailed, UsageError } from '../lib/errors.ts';
+import { ExitCode, Interrupted, OperationFailed, UsageError } from '../lib/errors.ts';
 import { FlyClient, runningRelease, sortReleases } from '../lib/fly.ts';
 import { requireFlyAccess } from '../lib/fly-access.ts';
 import { loadFlyConfig, waitTimeoutOf, type FlyConfig } from '../lib/fly-config.ts';
 import { deployCommand, RELEASE_JSON_ENV, runFlyDeploy, type DeploySettings } from '../lib/fly-deploy.ts';
 import type { DeployedRelease, FlyRelease } from '../lib/fly-json.ts';
 import { GitClient, requireReleaseCheckout, type ReleaseCheckout } from '../lib/git.ts';
-import { describeUnhealthy, waitForHealthy, type PollResult } from '../lib/health-poll.ts';
-import { isEntryPoint, runMain, withCli } from '../lib/main.ts';
+import { describePoll, describeUnhealthy, pollJson, waitForHealthy, type PollResult } from '../lib/health-poll.ts';
+import { isEntryPoint, runMain, withCli, type Invocation } from '../lib/main.ts';
 import { formatDuration, Output } from '../lib/output.ts';
 import { fromRoot } from '../lib/paths.ts';
 import { requireApp, requireSecrets } from '../lib/preflight.ts';
 import { confirmDangerousAction } from '../lib/prompt.ts';
 import { secrets } from '../lib/redact.ts';
-import { rollBackTo, rollbackCommand, type RollbackResult, type RollbackTarget } from '../lib/rollback.ts';
+import { healthPlan, rollBackTo, rollbackCommand, type RollbackResult, type RollbackTarget } from '../lib/rollback.ts';
 import { describeCommand, Runner } from '../lib/runner.ts';
 import { describeSmokeFailures, failedChecks, runSmokeChecks, type SmokeCheck } from '../lib/smoke.ts';
 
@@ -43,8 +36,7 @@ export const command = defineCommand({
   options: {
     ...STANDARD_OPTIONS,
     image: { type: 'string', value: '<ref>', description: 'Deploy this prebuilt image instead of building the Dockerfile' },
-    url: { type: 'string', value: '<base>', description: 'Where the app answers, for health and smoke checks (default: the environment URL)' },
-    'health-timeout': { type: 'string', value: '<seconds>', description: `Give up on /health after this long (default ${DEFAULT_HEALTH_TIMEOUT_S})` },
+    ...HEALTH_OPTIONS,
     'wait-timeout': { type: 'string', value: '<duration>', description: "flyctl's --wait-timeout (default: [deploy] wait_timeout in the fly config)" },
     'no-rollback': { type: 'boolean', description: 'On failure, leave the new release in place instead of redeploying the previous image' },
     'skip-smoke': { type: 'boolean', description: 'Skip the smoke checks (health is still checked)' },
@@ -129,39 +121,34 @@ interface DeployRun {
 
 export async function main(argv: string[]): Promise<number> {
   const out = new Output();
-  return withCli(
-    command,
-    argv,
-    async ({ options, positionals }) => {
-      out.json = options.json;
-      const plan = await out.step('Validate', async () => validate(options, positionals));
-      const run = startRun(plan, out);
-      try {
-        await out.step('Preflight', () => preflight(run));
-        await out.step('Confirm', () => confirm(run));
-        run.snapshot = await out.step('Snapshot releases', () => snapshotReleases(run));
-        try {
-          run.stage = 'deploying';
-          run.release = await out.step('Deploy', () => deploy(run), { group: true });
-          run.stage = 'verifying';
-          run.health = await out.step('Health check', () => checkHealth(run));
-          run.smoke = await out.step('Smoke checks', () => smokeTest(run));
-        } catch (error) {
-          if (error instanceof Interrupted) throw error;
-          run.failure = failureMessage(error);
-          run.stage = 'rolling-back';
-          run.rollback = await rollBack(run);
-        }
-        run.stage = 'reporting';
-        return await report(run);
-      } catch (error) {
-        const explained = error instanceof Interrupted ? explainInterrupt(run) : error;
-        if (!run.reported && out.json) out.jsonResult(resultJson(run, explained));
-        throw explained;
-      }
-    },
-    out,
-  );
+  return withCli(command, argv, (invocation) => deployFly(invocation, out), out);
+}
+
+/** The runbook: steps 1 to 9 in order; a failure of 5, 6 or 7 leads to 8. */
+async function deployFly({ options, positionals }: Invocation<typeof command.options>, out: Output): Promise<number> {
+  out.json = options.json;
+  const plan = await out.step('Validate', async () => validate(options, positionals));
+  const run = startRun(plan, out);
+  const steps = async () => {
+    await out.step('Preflight', () => preflight(run));
+    await out.step('Confirm', () => confirm(run));
+    run.snapshot = await out.step('Snapshot releases', () => snapshotReleases(run));
+    try {
+      run.stage = 'deploying';
+      run.release = await out.step('Deploy', () => deploy(run), { group: true });
+      run.stage = 'verifying';
+      run.health = await out.step('Health check', () => checkHealth(run));
+      run.smoke = await out.step('Smoke checks', () => smokeTest(run));
+    } catch (error) {
+      if (error instanceof Interrupted) throw error;
+      run.failure = errorText(error);
+      run.stage = 'rolling-back';
+      run.rollback = await rollBack(run);
+    }
+    run.stage = 'reporting';
+    return report(run);
+  };
+  return guardRun(out, run, steps, { interrupted: () => explainInterrupt(run), json: (error) => resultJson(run, error) });
 }
 
 // 1 ------------------------------------------------------------------------------------------
@@ -170,8 +157,7 @@ export async function main(argv: string[]): Promise<number> {
 function validate(options: Options, positionals: string[]): DeployPlan {
   const env = parseEnvironment(positionals[0]);
   const image = optionalFlag('image', ImageRef, options.image);
-  const baseUrl = optionalFlag('url', BaseUrl, options.url) ?? env.url;
-  const healthTimeoutMs = optionalFlag('health-timeout', HealthTimeout, options['health-timeout']) ?? DEFAULT_HEALTH_TIMEOUT_S * 1000;
+  const health = healthTarget(env, options);
   const waitTimeout = optionalFlag('wait-timeout', WaitTimeout, options['wait-timeout']);
   if (options.tag && env.releaseBranch === null) throw new UsageError(`--tag applies to production deploys only, not ${env.name}`);
   const config = loadFlyConfig(env);
@@ -182,8 +168,7 @@ function validate(options: Options, positionals: string[]): DeployPlan {
     config,
     settings: { env, waitTimeout: waitTimeout ?? waitTimeoutOf(config) },
     image,
-    baseUrl,
-    healthTimeoutMs,
+    ...health,
     rollback: !options['no-rollback'],
     smoke: !options['skip-smoke'],
     force: options.force,
@@ -299,7 +284,7 @@ async function deploy(run: DeployRun): Promise<DeployedRelease | null> {
 async function checkHealth(run: DeployRun): Promise<PollResult | null> {
   const { plan, out } = run;
   if (plan.dryRun) {
-    out.plan(`# then poll ${plan.baseUrl}/health until healthy (up to ${plan.healthTimeoutMs / 1000}s)`);
+    out.plan(healthPlan(plan));
     return null;
   }
   const health = await waitForHealthy({ baseUrl: plan.baseUrl, timeoutMs: plan.healthTimeoutMs, out });
@@ -343,23 +328,7 @@ async function rollBack(run: DeployRun): Promise<RollbackReport> {
   if (!plan.rollback) return { status: 'not-attempted', target, result: null };
   if (!target) return { status: 'impossible', target, result: null };
   if (run.deployFailed && (await nothingWasDeployed(run))) return { status: 'not-needed', target, result: null };
-  const result = await out.step(
-    `Roll back to v${target.version}`,
-    () =>
-      rollBackTo(
-        {
-          runner: run.runner,
-          fly: run.fly,
-          out,
-          settings: plan.settings,
-          baseUrl: plan.baseUrl,
-          healthTimeoutMs: plan.healthTimeoutMs,
-          latestVersion: run.snapshot.latestVersion,
-        },
-        target,
-      ),
-    { group: true },
-  );
+  const result = await out.step(`Roll back to v${target.version}`, () => rollBackTo(run, target, run.snapshot.latestVersion), { group: true });
   return { status: result.failure === null ? 'healthy' : 'failed', target, result };
 }
 
@@ -374,7 +343,7 @@ async function nothingWasDeployed(run: DeployRun): Promise<boolean> {
     return newest !== undefined && run.snapshot.latestVersion !== null && newest.version <= run.snapshot.latestVersion;
   } catch (error) {
     if (error instanceof Interrupted) throw error;
-    run.out.warn(`could not read the releases after the failure (${failureMessage(error)}): rolling back to be safe`);
+    run.out.warn(`could not read the releases after the failure (${errorText(error)}): rolling back to be safe`);
     return false;
   }
 }
@@ -425,17 +394,12 @@ async function tagRelease(run: DeployRun): Promise<void> {
     }
   } catch (error) {
     if (error instanceof Interrupted) throw error;
-    run.failure = `v${version} is deployed and healthy, but tagging it failed: ${failureMessage(error)}`;
+    run.failure = `v${version} is deployed and healthy, but tagging it failed: ${errorText(error)}`;
   }
 }
 
 // --------------------------------------------------------------------------------------------
 // Reporting helpers
-
-function failureMessage(error: unknown): string {
-  if (isToolkitError(error)) return error.message;
-  return `unexpected error: ${error instanceof Error ? error.message : String(error)}`;
-}
 
 function release(version: number | null | undefined): string {
   return version === null || version === undefined ? 'the new release' : `v${version}`;
@@ -510,7 +474,7 @@ function summarize(run: DeployRun): RunSummary {
     ['previous', running ? `v${running.version} ${running.imageRef ?? ''}`.trim() : run.snapshot.known ? 'none (first deploy)' : 'unknown'],
     ['url', plan.baseUrl],
   ];
-  if (run.health) fields.push(['health', run.health.healthy ? `healthy in ${formatDuration(run.health.elapsedMs)}` : describeUnhealthy(run.health)]);
+  if (run.health) fields.push(['health', describePoll(run.health)]);
   if (run.smoke) fields.push(['smoke', smokeSummary(run.smoke)]);
   if (run.rollback?.result?.release) fields.push(['rollback', `v${run.rollback.target?.version} redeployed as v${run.rollback.result.release.version}`]);
   if (run.checkout) fields.push(['commit', run.checkout.commit.slice(0, 12)]);
@@ -536,24 +500,14 @@ function smokeSummary(checks: readonly SmokeCheck[]): string {
 function resultJson(run: DeployRun, error: unknown) {
   const { plan } = run;
   const running = run.snapshot.running;
-  const failure = error === null ? run.failure : failureMessage(error);
+  const failure = error === null ? run.failure : errorText(error);
   return {
-    ok: failure === null,
-    exitCode: error === null ? (failure === null ? ExitCode.ok : ExitCode.failed) : isToolkitError(error) ? error.exitCode : ExitCode.failed,
-    dryRun: plan.dryRun,
-    environment: plan.env.name,
-    app: plan.env.app,
-    url: plan.baseUrl,
+    ...resultEnvelope({ error, failure, dryRun: plan.dryRun, env: plan.env, url: plan.baseUrl }),
     release: run.release ? { version: run.release.version, imageRef: run.release.imageRef } : null,
     previous: running ? { version: running.version, imageRef: running.imageRef } : null,
-    outcome: error === null ? outcomeLine(run) : failureMessage(error),
+    outcome: error === null ? outcomeLine(run) : failure,
     failure,
-    health: run.health && {
-      healthy: run.health.healthy,
-      attempts: run.health.attempts,
-      elapsedMs: Math.round(run.health.elapsedMs),
-      lastReason: run.health.lastReason,
-    },
+    health: run.health && pollJson(run.health),
     smoke: run.smoke,
     rollback: run.rollback && {
       status: run.rollback.status,

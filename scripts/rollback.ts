@@ -6,24 +6,25 @@
  *   5. confirm    6. roll back (redeploy + health)   7. report
  */
 import { defineCommand, STANDARD_OPTIONS, type OptionValues } from '../lib/cli.ts';
-import { BaseUrl, DEFAULT_HEALTH_TIMEOUT_S, HealthTimeout, ImageRef, optionalFlag, ReleaseVersion } from '../lib/deploy-options.ts';
-import { publishSummary, stepsJson, type RunSummary } from '../lib/deploy-summary.ts';
+import { HEALTH_OPTIONS, healthTarget, ImageRef, optionalFlag, ReleaseVersion } from '../lib/deploy-options.ts';
+import { errorText, guardRun, publishSummary, resultEnvelope, stepsJson, type RunSummary } from '../lib/deploy-summary.ts';
 import { parseEnvironment, type Environment } from '../lib/environments.ts';
-import { ExitCode, Interrupted, isToolkitError, OperationFailed, UsageError } from '../lib/errors.ts';
+import { ExitCode, Interrupted, OperationFailed, UsageError } from '../lib/errors.ts';
 import { FlyClient, runningRelease, sortReleases } from '../lib/fly.ts';
 import { requireFlyAccess } from '../lib/fly-access.ts';
 import { loadFlyConfig, waitTimeoutOf } from '../lib/fly-config.ts';
 import { deployCommand, RELEASE_JSON_ENV, type DeploySettings } from '../lib/fly-deploy.ts';
 import type { FlyRelease } from '../lib/fly-json.ts';
-import { describeUnhealthy } from '../lib/health-poll.ts';
-import { isEntryPoint, runMain, withCli } from '../lib/main.ts';
-import { formatDuration, Output } from '../lib/output.ts';
+import { describePoll, pollJson } from '../lib/health-poll.ts';
+import { isEntryPoint, runMain, withCli, type Invocation } from '../lib/main.ts';
+import { Output } from '../lib/output.ts';
 import { requireApp } from '../lib/preflight.ts';
 import { confirmDangerousAction } from '../lib/prompt.ts';
 import { formatReleaseTable, listReleases } from '../lib/release-table.ts';
 import {
   chooseRollbackTarget,
   describeTarget,
+  healthPlan,
   rollBackTo,
   rollbackCommand,
   type RollbackResult,
@@ -40,8 +41,7 @@ export const command = defineCommand({
     to: { type: 'string', value: '<version>', description: 'Release to go back to (must be complete, with an image)' },
     image: { type: 'string', value: '<ref>', description: 'Image to redeploy instead of a listed release' },
     list: { type: 'boolean', description: 'List recent releases (version, status, image, user, date) and exit; changes nothing' },
-    url: { type: 'string', value: '<base>', description: 'Where the app answers, for the health check (default: the environment URL)' },
-    'health-timeout': { type: 'string', value: '<seconds>', description: `Give up on /health after this long (default ${DEFAULT_HEALTH_TIMEOUT_S})` },
+    ...HEALTH_OPTIONS,
     json: { type: 'boolean', description: 'Print one JSON result object (or, with --list, the releases) on stdout' },
   },
   notes: [
@@ -91,30 +91,25 @@ interface RollbackRun {
 
 export async function main(argv: string[]): Promise<number> {
   const out = new Output();
-  return withCli(
-    command,
-    argv,
-    async ({ options, positionals }) => {
-      out.json = options.json;
-      const plan = validate(options, positionals);
-      const run = startRun(plan, out);
-      if (plan.list) return listOnly(run);
-      try {
-        await out.step('Preflight', () => preflight(run));
-        run.releases = await out.step('Read releases', () => readReleases(run));
-        run.target = await out.step('Choose target', async () => chooseTarget(run));
-        await out.step('Confirm', () => confirm(run));
-        run.rollingBack = true;
-        run.result = await out.step(`Roll back to ${label(run.target)}`, () => rollBack(run), { group: true });
-        return report(run);
-      } catch (error) {
-        const explained = error instanceof Interrupted ? explainInterrupt(run) : error;
-        if (!run.reported && out.json) out.jsonResult(resultJson(run, explained));
-        throw explained;
-      }
-    },
-    out,
-  );
+  return withCli(command, argv, (invocation) => rollback(invocation, out), out);
+}
+
+/** Steps 1 to 7 in order (--list stops after reading the releases). */
+async function rollback({ options, positionals }: Invocation<typeof command.options>, out: Output): Promise<number> {
+  out.json = options.json;
+  const run = startRun(validate(options, positionals), out);
+  if (run.plan.list) return listOnly(run);
+  const steps = async () => {
+    await out.step('Preflight', () => preflight(run));
+    run.releases = await out.step('Read releases', () => readReleases(run));
+    const target = await out.step('Choose target', async () => chooseTarget(run));
+    run.target = target;
+    await out.step('Confirm', () => confirm(run));
+    run.rollingBack = true;
+    run.result = await out.step(`Roll back to ${label(target)}`, () => rollBack(run, target), { group: true });
+    return report(run);
+  };
+  return guardRun(out, run, steps, { interrupted: () => explainInterrupt(run), json: (error) => resultJson(run, error) });
 }
 
 // 1 ------------------------------------------------------------------------------------------
@@ -132,8 +127,7 @@ function validate(options: Options, positionals: string[]): RollbackPlan {
     to,
     image,
     list: options.list,
-    baseUrl: optionalFlag('url', BaseUrl, options.url) ?? env.url,
-    healthTimeoutMs: optionalFlag('health-timeout', HealthTimeout, options['health-timeout']) ?? DEFAULT_HEALTH_TIMEOUT_S * 1000,
+    ...healthTarget(env, options),
     yes: options.yes,
     dryRun: options['dry-run'],
   };
@@ -204,27 +198,15 @@ async function confirm(run: RollbackRun): Promise<void> {
 
 // 6 ------------------------------------------------------------------------------------------
 
-async function rollBack(run: RollbackRun): Promise<RollbackResult> {
-  const { plan, out, target } = run;
-  if (!target) throw new OperationFailed('no rollback target was chosen');
+async function rollBack(run: RollbackRun, target: RollbackTarget): Promise<RollbackResult> {
+  const { plan, out } = run;
   if (target.imageRef === UNKNOWN_IMAGE) {
     const deploy = describeCommand(deployCommand(plan.settings).argv, RELEASE_JSON_ENV);
     out.plan(`$ ${deploy} --image <ImageRef of ${label(target)}>`);
-    out.plan(`# then poll ${plan.baseUrl}/health until healthy (up to ${plan.healthTimeoutMs / 1000}s)`);
+    out.plan(healthPlan(plan));
     return { target, release: null, dryRun: true, health: null, failure: null };
   }
-  return rollBackTo(
-    {
-      runner: run.runner,
-      fly: run.fly,
-      out: run.out,
-      settings: plan.settings,
-      baseUrl: plan.baseUrl,
-      healthTimeoutMs: plan.healthTimeoutMs,
-      latestVersion: run.releases?.[0]?.version ?? null,
-    },
-    target,
-  );
+  return rollBackTo(run, target, run.releases?.[0]?.version ?? null);
 }
 
 // 7 ------------------------------------------------------------------------------------------
@@ -257,7 +239,7 @@ function summarize(run: RollbackRun): RunSummary {
     ['release', result?.release ? `v${result.release.version}` : plan.dryRun ? '(dry run)' : 'unknown'],
     ['url', plan.baseUrl],
   ];
-  if (result?.health) fields.push(['health', result.health.healthy ? `healthy in ${formatDuration(result.health.elapsedMs)}` : describeUnhealthy(result.health)]);
+  if (result?.health) fields.push(['health', describePoll(result.health)]);
   return {
     title: `Rollback of ${plan.env.name}`,
     ok: result !== null && result.failure === null,
@@ -280,21 +262,14 @@ function explainInterrupt(run: RollbackRun): Interrupted {
 
 function resultJson(run: RollbackRun, error: unknown) {
   const { plan, result } = run;
-  const failure = error !== null ? (isToolkitError(error) ? error.message : String(error)) : (result?.failure ?? null);
+  const failure = error !== null ? errorText(error) : result === null ? 'the rollback did not run' : result.failure;
   return {
-    ok: error === null && result !== null && result.failure === null,
-    exitCode: error === null ? (result?.failure === null ? ExitCode.ok : ExitCode.failed) : isToolkitError(error) ? error.exitCode : ExitCode.failed,
-    dryRun: plan.dryRun,
-    environment: plan.env.name,
-    app: plan.env.app,
-    url: plan.baseUrl,
+    ...resultEnvelope({ error, failure, dryRun: plan.dryRun, env: plan.env, url: plan.baseUrl }),
     target: run.target,
     release: result?.release ?? null,
     outcome: error === null ? outcomeLine(run) : failure,
     failure,
-    health: result?.health
-      ? { healthy: result.health.healthy, attempts: result.health.attempts, elapsedMs: Math.round(result.health.elapsedMs), lastReason: result.health.lastReason }
-      : null,
+    health: result?.health ? pollJson(result.health) : null,
     steps: stepsJson(run.out.timings),
     durationMs: Math.round(performance.now() - run.started),
   };

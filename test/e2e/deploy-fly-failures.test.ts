@@ -4,24 +4,15 @@
  * not; a first deploy cannot; Ctrl-C stops and says what to run.
  */
 import type { ChildProcess } from 'node:child_process';
-import { afterAll, describe, test } from 'vitest';
+import { describe, test } from 'vitest';
 import { startAppServer, type AppMode } from '../helpers/app-server.ts';
 import { KOTADB_SECRETS } from '../helpers/fake-fly.ts';
 import { createGitRepo } from '../helpers/git-repo.ts';
-import { DEPLOY_ARGV, deployWorld, type DeployWorld, type DeployWorldOptions } from '../helpers/deploy-world.ts';
+import { DEPLOY_ARGV, worldsForFile, type DeployWorld } from '../helpers/deploy-world.ts';
 import { runScript, type ScriptResult } from '../helpers/run-script.ts';
 
 const SMOKE_KEY = 'kdb_smoke_Fa1lur3sK3y00';
-const cleanups: Array<() => unknown> = [];
-afterAll(async () => {
-  for (const cleanup of cleanups) await cleanup();
-});
-
-async function world(options: DeployWorldOptions = {}): Promise<DeployWorld> {
-  const w = await deployWorld({ apiKey: SMOKE_KEY, ...options });
-  cleanups.push(w.cleanup);
-  return w;
-}
+const { world, track } = worldsForFile({ apiKey: SMOKE_KEY });
 
 function deploy(
   w: DeployWorld,
@@ -93,8 +84,7 @@ describe.concurrent('deploy-fly: a new image that never turns healthy is rolled 
 
   test('production rolls back with its own config and strategy', async ({ expect }) => {
     const w = await world({ env: 'production', newMode: 'status-503' });
-    const git = createGitRepo();
-    cleanups.push(git.cleanup);
+    const git = track(createGitRepo());
     const r = await deploy(w, ['production', '--yes', '--health-timeout', '1', '--json'], { cwd: git.dir });
     expect(r.code, r.all).toBe(1);
     expect(w.deploys()).toEqual([[...DEPLOY_ARGV.production], rollbackArgv(w, 'production')]);

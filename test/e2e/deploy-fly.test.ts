@@ -6,33 +6,20 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, test } from 'vitest';
+import { describe, test } from 'vitest';
 import { KOTADB_SECRETS } from '../helpers/fake-fly.ts';
 import { createGitRepo, type GitRepo } from '../helpers/git-repo.ts';
-import { DEPLOY_ARGV, deployWorld, preflightArgv, type DeployWorld, type DeployWorldOptions } from '../helpers/deploy-world.ts';
+import { DEPLOY_ARGV, preflightArgv, worldsForFile, type DeployWorld } from '../helpers/deploy-world.ts';
 import { runScript } from '../helpers/run-script.ts';
 
 const SMOKE_KEY = 'kdb_smoke_Zq8vX3mPp1Lr6Tn0';
-const cleanups: Array<() => unknown> = [];
-afterAll(async () => {
-  for (const cleanup of cleanups) await cleanup();
-});
+const { world, track } = worldsForFile({ apiKey: SMOKE_KEY });
 
-async function world(options: DeployWorldOptions = {}): Promise<DeployWorld> {
-  const w = await deployWorld({ apiKey: SMOKE_KEY, ...options });
-  cleanups.push(w.cleanup);
-  return w;
-}
-
-function repo(options: { branch?: string; origin?: boolean } = {}): GitRepo {
-  const r = createGitRepo(options);
-  cleanups.push(r.cleanup);
-  return r;
-}
+const repo = (options: { branch?: string; origin?: boolean } = {}): GitRepo => track(createGitRepo(options));
 
 function scratch(): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'deploy-e2e-'));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  track({ cleanup: () => rmSync(dir, { recursive: true, force: true }) });
   return dir;
 }
 

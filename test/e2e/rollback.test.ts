@@ -3,21 +3,12 @@
  * target, --to, --image, targets that cannot be deployed, health verification, production's
  * confirmation, --json and dry runs.
  */
-import { afterAll, describe, test } from 'vitest';
+import { describe, test } from 'vitest';
 import type { FakeFlyState } from '../helpers/fake-fly.ts';
-import { DEPLOY_ARGV, deployWorld, type DeployWorld, type DeployWorldOptions } from '../helpers/deploy-world.ts';
+import { DEPLOY_ARGV, worldsForFile, type DeployWorld } from '../helpers/deploy-world.ts';
 import { runScript, type ScriptResult } from '../helpers/run-script.ts';
 
-const cleanups: Array<() => unknown> = [];
-afterAll(async () => {
-  for (const cleanup of cleanups) await cleanup();
-});
-
-async function world(options: DeployWorldOptions = {}): Promise<DeployWorld> {
-  const w = await deployWorld(options);
-  cleanups.push(w.cleanup);
-  return w;
-}
+const { world } = worldsForFile();
 
 function rollback(w: DeployWorld, args: string[]): Promise<ScriptResult> {
   return runScript('rollback', [...args, '--url', w.app.url], { env: { ...w.fly.env } });

@@ -4,6 +4,7 @@
  * newly deployed image answers `newMode`. A deploy of a bad build and its rollback to the old
  * image therefore behave like the real thing.
  */
+import { afterAll } from 'vitest';
 import { startAppServer, type AppMode, type AppServer } from './app-server.ts';
 import { createFakeFly, KOTADB_APPS, type CreateFakeFlyOptions, type FakeFly, type FakeRelease } from './fake-fly.ts';
 
@@ -59,6 +60,29 @@ export async function deployWorld(options: DeployWorldOptions = {}): Promise<Dep
     cleanup: async () => {
       await app.close();
       fly.cleanup();
+    },
+  };
+}
+
+/**
+ * For a test file: worlds (with these defaults) and other resources that are torn down after
+ * the file's last test.
+ */
+export function worldsForFile(defaults: DeployWorldOptions = {}) {
+  const cleanups: Array<() => unknown> = [];
+  afterAll(async () => {
+    for (const cleanup of cleanups) await cleanup();
+  });
+  return {
+    world: async (options: DeployWorldOptions = {}): Promise<DeployWorld> => {
+      const w = await deployWorld({ ...defaults, ...options });
+      cleanups.push(w.cleanup);
+      return w;
+    },
+    /** Registers a cleanup and hands the resource back. */
+    track: <T extends { cleanup: () => unknown }>(resource: T): T => {
+      cleanups.push(() => resource.cleanup());
+      return resource;
     },
   };
 }
