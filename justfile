@@ -57,6 +57,34 @@ fly-setup env *args:
 doctor env *args:
     {{node}} scripts/doctor.ts "$@"
 
+# Stream staging|production logs (--no-tail: recent lines and exit; --lines N: the last N)
+logs env *args:
+    {{node}} scripts/fly.ts logs "$@"
+
+# Show the app's machines, their state and health checks (flyctl status)
+status env *args:
+    {{node}} scripts/fly.ts status "$@"
+
+# List the app's releases, newest first (flyctl releases)
+releases env *args:
+    {{node}} scripts/fly.ts releases "$@"
+
+# Open a shell on one of the app's machines (flyctl ssh console)
+ssh env *args:
+    {{node}} scripts/fly.ts ssh "$@"
+
+# Set every machine's memory in MB, until the next deploy (production asks first)
+scale-memory env mb *args:
+    {{node}} scripts/fly.ts scale-memory "$@"
+
+# List the app's TLS certificates (flyctl certs list)
+certs env *args:
+    {{node}} scripts/fly.ts certs "$@"
+
+# Open the app in a browser (flyctl apps open)
+open env *args:
+    {{node}} scripts/fly.ts open "$@"
+
 # Run the test suite
 test *args:
     npx vitest run "$@"

@@ -11,6 +11,13 @@ import { installInterruptHandler } from './interrupt.ts';
 import { Output } from './output.ts';
 import { redact } from './redact.ts';
 
+/** What a script's main() may be given instead of the process's own (tests run main() in-process). */
+export interface ScriptIO {
+  out?: Output;
+  /** Environment for the commands it runs and the variables it reads. */
+  env?: NodeJS.ProcessEnv;
+}
+
 export interface Invocation<O extends Record<string, OptionSpec>> {
   options: OptionValues<O>;
   positionals: string[];

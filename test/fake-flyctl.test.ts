@@ -511,6 +511,57 @@ describe.concurrent('fake flyctl: faults, calls, logs', () => {
   });
 });
 
+describe.concurrent('fake flyctl: everyday commands (scale memory, certs list, apps open)', () => {
+  test('scale memory updates every machine, is a mutating call, and shows in status', async ({ expect }) => {
+    const fly = fake();
+    const res = await fly.run(['scale', 'memory', '1024', '--app', PROD, '--config', 'fly.toml'], { cwd: process.cwd() });
+    expect(res.code).toBe(0);
+    const ids = fly.app(PROD).machines.map((m) => m.id);
+    expect(res.stdout).toBe(`${ids.map((id) => `Updating machine ${id}\nMachine ${id} updated successfully!\n`).join('')}Scaled VM Type to\n shared-cpu-1x\n      CPU Cores: 1\n         Memory: 1024 MB\n`);
+    expect(fly.app(PROD).machines.map((m) => m.memoryMb)).toEqual([1024, 1024]);
+    expect(fly.app(STAGING).machines.map((m) => m.memoryMb)).toEqual([undefined]);
+    const status = JSON.parse((await fly.run(['status', '--app', PROD, '--json'])).stdout) as { Machines: { config: { guest: unknown } }[] };
+    expect(status.Machines.map((m) => m.config.guest)).toEqual([1, 2].map(() => ({ cpu_kind: 'shared', cpus: 1, memory_mb: 1024 })));
+    expect(fly.mutatingCalls().map((c) => c.argv)).toEqual([['scale', 'memory', '1024', '--app', PROD, '--config', 'fly.toml']]);
+  });
+
+  test('scale memory errors: bad size, no machines, no size', async ({ expect }) => {
+    const fly = fake();
+    fly.seedApp('kotadb-api-new', { releases: 0 });
+    const [bad, empty, none, group] = await Promise.all([
+      fly.run(['scale', 'memory', '1gb', '--app', PROD]),
+      fly.run(['scale', 'memory', '512', '--app', 'kotadb-api-new']),
+      fly.run(['scale', 'memory', '--app', PROD]),
+      fly.run(['scale', '--app', PROD]),
+    ]);
+    expect(bad).toMatchObject({ code: 1, stderr: 'Error: invalid memory size "1gb"\n\n' });
+    expect(empty).toMatchObject({ code: 1, stderr: 'Error: app kotadb-api-new has no machines to scale\n\n' });
+    expect(none).toMatchObject({ code: 1, stderr: 'Error: accepts 1 arg(s), received 0\n\n' });
+    expect(group.code).toBe(0);
+    expect(group.stdout).toContain('flyctl scale [command]');
+    expect(fly.app(PROD).machines.every((m) => m.memoryMb === undefined)).toBe(true);
+  });
+
+  test('certs list and apps open answer for an existing app only', async ({ expect }) => {
+    const fly = fake();
+    const [certs, certsJson, open, openPath, missing, ssh] = await Promise.all([
+      fly.run(['certs', 'list', '--app', STAGING]),
+      fly.run(['certs', 'list', '--app', STAGING, '--json']),
+      fly.run(['apps', 'open', '--app', PROD]),
+      fly.run(['apps', 'open', '/health', '--app', PROD]),
+      fly.run(['certs', 'list', '--app', 'kotadb']),
+      fly.run(['ssh', 'console', '--app', PROD]),
+    ]);
+    expect(certs).toMatchObject({ code: 0, stdout: 'HOST NAME\tADDED\tSTATUS\n\n' });
+    expect(certsJson).toMatchObject({ code: 0, stdout: '[]\n' });
+    expect(open).toMatchObject({ code: 0, stdout: 'opening https://kotadb-api.fly.dev/ ...\n' });
+    expect(openPath.stdout).toBe('opening https://kotadb-api.fly.dev/health ...\n');
+    expect(missing).toMatchObject({ code: 1, stderr: 'Error: Could not find App "kotadb"\n\n' });
+    expect(ssh).toMatchObject({ code: 1, stderr: 'Error: fake flyctl does not implement "flyctl ssh"\n\n' });
+    expect(fly.mutatingCalls()).toEqual([]);
+  });
+});
+
 describe('secrets import parser (port of flyctl parser.go)', () => {
   const p = parseSecretsImport;
   test.each([

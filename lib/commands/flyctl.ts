@@ -57,5 +57,19 @@ export const flyVolumesList = (app: string): Command => read('volumes', 'list', 
 export const flyVolumesCreate = (app: string, name: string, sizeGb: number, region: string): Command =>
   write('volumes', 'create', name, '--size', String(sizeGb), '--app', app, '--region', region, '--yes');
 
-export const flyLogs = (app: string, options: { follow: boolean }): Command =>
-  read('logs', '--app', app, ...(options.follow ? [] : ['--no-tail']));
+/** `-n` is `--no-tail` (print the buffered lines and exit), not a line count. */
+export const flyLogs = (app: string, options: { follow: boolean; config?: string }): Command =>
+  read('logs', '--app', app, ...(options.config ? ['--config', options.config] : []), ...(options.follow ? [] : ['--no-tail']));
+
+// The everyday recipes (scripts/fly.ts) print flyctl's own tables to the terminal. They pass
+// --config too: run from the repository root, flyctl would otherwise read ./fly.toml, which is
+// production's config, even for a staging command.
+export const flyStatusTable = (app: string, config: string): Command => read('status', '--app', app, '--config', config);
+export const flyReleasesTable = (app: string, config: string): Command => read('releases', '--app', app, '--config', config);
+export const flyCertsList = (app: string, config: string): Command => read('certs', 'list', '--app', app, '--config', config);
+export const flyAppsOpen = (app: string, config: string): Command => read('apps', 'open', '--app', app, '--config', config);
+/** A root shell on a machine can change anything: a dry run prints it instead of opening it. */
+export const flySshConsole = (app: string, config: string): Command => write('ssh', 'console', '--app', app, '--config', config);
+/** Restarts every machine with the new size; the next deploy applies fly.toml's [[vm]] again. */
+export const flyScaleMemory = (app: string, config: string, memoryMb: number): Command =>
+  write('scale', 'memory', String(memoryMb), '--app', app, '--config', config);

@@ -23,6 +23,12 @@
  *   - volumes create without --yes:  Error: yes flag must be specified when not running interactively
  *   - volumes create without region: Error: region is required when not running interactively; pass --region
  *   - real flyctl commands this fake does not implement: Error: fake flyctl does not implement "flyctl <cmd>"
+ *   - scale memory with a size that is not a whole number of MB: Error: invalid memory size "<arg>"
+ *   - scale memory on an app without machines: Error: app <name> has no machines to scale
+ *   - scale memory success: per machine "Updating machine <id>" / "Machine <id> updated successfully!",
+ *     then "Scaled VM Type to" and the size (machines keep `memoryMb`, shown as config.guest in status)
+ *   - certs list: the table header `HOST NAME  ADDED  STATUS` (the world has no certificates; --json: [])
+ *   - apps open: "opening https://<hostname>/<relative uri> ..." (no browser is started)
  * Everything else (unknown command/flag, flag value errors, arg-count errors, group commands
  * without a subcommand printing help with exit 0, `Error: <msg>` followed by a blank line,
  * exit 127 on SIGINT/SIGTERM) follows cobra/pflag and flyctl's cli.go.
@@ -66,6 +72,7 @@ export const MUTATING_COMMANDS = Object.freeze([
   'secrets import',
   'secrets deploy',
   'volumes create',
+  'scale memory',
 ]);
 
 // ---------------------------------------------------------------------------------------------
@@ -623,6 +630,14 @@ const COMMANDS = {
     args: { kind: 'exact', n: 1 },
     auth: true,
   },
+  'scale memory': {
+    path: 'scale memory',
+    flags: [F.app, F.config, { name: 'process-group', short: 'g', type: 'string' }],
+    args: { kind: 'exact', n: 1 },
+    auth: true,
+  },
+  'certs list': { path: 'certs list', flags: [F.app, F.config, F.json], args: { kind: 'none' }, auth: true },
+  'apps open': { path: 'apps open', flags: [F.app, F.config], args: { kind: 'max', n: 1 }, auth: true },
   logs: {
     path: 'logs',
     flags: [
@@ -665,8 +680,9 @@ addTop(['apps', 'app'], {
     [['list', 'ls'], 'apps list'],
     [['create'], 'apps create'],
     [['releases'], 'releases'],
+    [['open'], 'apps open'],
   ]),
-  missing: ['destroy', 'errors', 'move', 'open', 'restart', 'resume', 'suspend'],
+  missing: ['destroy', 'errors', 'move', 'restart', 'resume', 'suspend'],
 });
 addTop(['releases'], { leaf: 'releases' });
 addTop(['deploy'], { leaf: 'deploy' });
@@ -689,12 +705,14 @@ addTop(['volumes', 'volume', 'vol'], {
   missing: ['destroy', 'extend', 'fork', 'show', 'snapshots', 'update'],
 });
 addTop(['logs'], { leaf: 'logs' });
+addTop(['certs'], { sub: subs([[['list'], 'certs list']]), missing: ['add', 'check', 'import', 'remove', 'setup', 'show'] });
+addTop(['scale'], { sub: subs([[['memory'], 'scale memory']]), missing: ['count', 'show', 'vm'] });
 
 /** Real top-level flyctl commands that this fake does not implement. */
 const MISSING_TOP = [
-  'agent', 'certs', 'checks', 'config', 'console', 'consul', 'dashboard', 'destroy', 'dig', 'docs', 'doctor',
+  'agent', 'checks', 'config', 'console', 'consul', 'dashboard', 'destroy', 'dig', 'docs', 'doctor',
   'extensions', 'history', 'image', 'ips', 'jobs', 'launch', 'machine', 'machines', 'mcp', 'move', 'mpg', 'open',
-  'orgs', 'platform', 'postgres', 'proxy', 'redis', 'regions', 'restart', 'resume', 'scale', 'settings', 'sftp',
+  'orgs', 'platform', 'postgres', 'proxy', 'redis', 'regions', 'restart', 'resume', 'settings', 'sftp',
   'ssh', 'storage', 'suspend', 'tokens', 'wireguard',
 ];
 
@@ -1168,6 +1186,7 @@ function machineJson(m) {
     updated_at: m.updatedAt,
     config: {
       image: m.image,
+      guest: { cpu_kind: 'shared', cpus: 1, memory_mb: m.memoryMb ?? 256 },
       metadata: {
         fly_platform_version: 'v2',
         fly_process_group: 'app',
@@ -1644,6 +1663,44 @@ function cmdVolumesCreate(ctx) {
   return 0;
 }
 
+/** @param {Ctx} ctx */
+function cmdScaleMemory(ctx) {
+  const { appName } = appCommand(ctx);
+  const raw = ctx.args[0] ?? '';
+  if (!/^\d+$/.test(raw)) throw new CliError(`invalid memory size "${raw}"`);
+  const memoryMb = Number.parseInt(raw, 10);
+  const updated = mutateState(ctx.dir, (state) => {
+    const app = appIn(state, appName);
+    if (app.machines.length === 0) throw new CliError(`app ${appName} has no machines to scale`);
+    const at = isoSeconds();
+    for (const m of app.machines) {
+      m.memoryMb = memoryMb;
+      m.version = ulid();
+      m.updatedAt = at;
+      appendLog(app, `Machine restarted with ${memoryMb} MB of memory`, { instance: m.id, region: m.region });
+    }
+    return app.machines.map((m) => m.id);
+  });
+  for (const id of updated) out(`Updating machine ${id}\nMachine ${id} updated successfully!\n`);
+  out(`Scaled VM Type to\n shared-cpu-1x\n      CPU Cores: 1\n         Memory: ${memoryMb} MB\n`);
+  return 0;
+}
+
+/** @param {Ctx} ctx */
+function cmdCertsList(ctx) {
+  appCommand(ctx);
+  out(ctx.flags.get('json') ? goJson([]) : table(['Host Name', 'Added', 'Status'], []));
+  return 0;
+}
+
+/** @param {Ctx} ctx */
+function cmdAppsOpen(ctx) {
+  const { app } = appCommand(ctx);
+  const relative = (ctx.args[0] ?? '').replace(/^\/+/, '');
+  out(`opening https://${app.hostname}/${relative} ...\n`);
+  return 0;
+}
+
 /**
  * @param {FakeLogEntry} e
  * @param {boolean} json
@@ -1876,6 +1933,9 @@ const HANDLERS = {
   'volumes list': cmdVolumesList,
   'volumes create': cmdVolumesCreate,
   logs: cmdLogs,
+  'scale memory': cmdScaleMemory,
+  'certs list': cmdCertsList,
+  'apps open': cmdAppsOpen,
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -67,6 +67,8 @@ export interface FakeMachine {
   /** Release version the machine runs (printed in config.metadata.fly_release_version). */
   releaseVersion: number;
   releaseId: string;
+  /** Set by `scale memory` (status shows config.guest.memory_mb, 256 when unset). */
+  memoryMb?: number;
   privateIp: string;
   createdAt: string;
   updatedAt: string;
@@ -121,7 +123,8 @@ export interface FakeApp {
  * used up and whose `app` matches applies, and one use of `times` is consumed).
  * Command paths: "version", "auth whoami", "apps list", "apps create", "releases" (also for
  * `apps releases`), "deploy", "status", "secrets list", "secrets set", "secrets unset",
- * "secrets import", "secrets deploy", "volumes list", "volumes create", "logs".
+ * "secrets import", "secrets deploy", "volumes list", "volumes create", "logs", "scale memory",
+ * "certs list", "apps open".
  */
 export interface FaultSpec {
   /** Exit with this code after printing `stdout`/`stderr` (default 1 when stderr is given). */

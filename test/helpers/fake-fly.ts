@@ -97,7 +97,10 @@ export type FaultCommand =
   | 'secrets deploy'
   | 'volumes list'
   | 'volumes create'
-  | 'logs';
+  | 'logs'
+  | 'scale memory'
+  | 'certs list'
+  | 'apps open';
 
 export interface CreateFakeFlyOptions {
   /** "kotadb" (default): the two KotaDB apps; "empty": no apps. */
@@ -151,7 +154,7 @@ export interface FakeFly {
   env: { FLYCTL: string; FAKE_FLYCTL_STATE: string };
   /** Every call so far, oldest first (hanging calls included). */
   calls(): FakeFlyCall[];
-  /** Calls of commands that change the world (deploy, apps create, secrets set/unset/import/deploy, volumes create). */
+  /** Calls of commands that change the world (deploy, apps create, secrets set/unset/import/deploy, volumes create, scale memory). */
   mutatingCalls(): FakeFlyCall[];
   state(): FakeFlyState;
   writeState(state: FakeFlyState): void;

@@ -22,6 +22,13 @@ describe('flyctl builders (exact argv)', () => {
     ['volumes create', fly.flyVolumesCreate('kotadb-api', 'kotadb_data', 10, 'iad'), ['flyctl', 'volumes', 'create', 'kotadb_data', '--size', '10', '--app', 'kotadb-api', '--region', 'iad', '--yes'], true],
     ['logs --no-tail', fly.flyLogs('kotadb-api', { follow: false }), ['flyctl', 'logs', '--app', 'kotadb-api', '--no-tail'], false],
     ['logs (follow)', fly.flyLogs('kotadb-api', { follow: true }), ['flyctl', 'logs', '--app', 'kotadb-api'], false],
+    ['logs with config', fly.flyLogs('kotadb-api-staging', { follow: false, config: 'fly.staging.toml' }), ['flyctl', 'logs', '--app', 'kotadb-api-staging', '--config', 'fly.staging.toml', '--no-tail'], false],
+    ['status table', fly.flyStatusTable('kotadb-api', 'fly.toml'), ['flyctl', 'status', '--app', 'kotadb-api', '--config', 'fly.toml'], false],
+    ['releases table', fly.flyReleasesTable('kotadb-api-staging', 'fly.staging.toml'), ['flyctl', 'releases', '--app', 'kotadb-api-staging', '--config', 'fly.staging.toml'], false],
+    ['certs list', fly.flyCertsList('kotadb-api', 'fly.toml'), ['flyctl', 'certs', 'list', '--app', 'kotadb-api', '--config', 'fly.toml'], false],
+    ['apps open', fly.flyAppsOpen('kotadb-api', 'fly.toml'), ['flyctl', 'apps', 'open', '--app', 'kotadb-api', '--config', 'fly.toml'], false],
+    ['ssh console', fly.flySshConsole('kotadb-api', 'fly.toml'), ['flyctl', 'ssh', 'console', '--app', 'kotadb-api', '--config', 'fly.toml'], true],
+    ['scale memory', fly.flyScaleMemory('kotadb-api', 'fly.toml', 1024), ['flyctl', 'scale', 'memory', '1024', '--app', 'kotadb-api', '--config', 'fly.toml'], true],
   ])('%s', (_name, command, argv, mutating) => {
     expect(command).toEqual({ argv, mutating });
   });

@@ -1,0 +1,142 @@
+/**
+ * doctor: check everything a deploy depends on and print a checklist (✓/✗/– with one line of
+ * detail and the fix). Every check runs at once, each under its own timeout; a check whose
+ * prerequisite failed is shown as not checked. Exit 0 when none fails, 1 otherwise. Read-only: it changes nothing
+ * and never prints a secret value (Fly only reports secret names and digests).
+ */
+import path from 'node:path';
+import { z } from 'zod';
+import { notChecked, pass, renderChecklist, runCheck, skip, summarize, summaryLine, type CheckLimits, type CheckOutcome, type CheckResult } from '../lib/checklist.ts';
+import { defineCommand, STANDARD_OPTIONS } from '../lib/cli.ts';
+import {
+  autoStopsMachines,
+  CHECK_TITLES,
+  checkMigrationsFromEnv,
+  judgeApp,
+  judgeConfig,
+  judgeFlyctl,
+  judgeHealth,
+  judgeLatestRelease,
+  judgeMachines,
+  judgeSecrets,
+  judgeVolume,
+  mountOf,
+  type CheckId,
+} from '../lib/doctor-checks.ts';
+import { parseEnvironment } from '../lib/environments.ts';
+import { ExitCode, Interrupted, UsageError } from '../lib/errors.ts';
+import { FlyClient } from '../lib/fly.ts';
+import { checkFlyConfigFile } from '../lib/fly-config.ts';
+import { probeHealth } from '../lib/health.ts';
+import { interruptRequested } from '../lib/interrupt.ts';
+import { isEntryPoint, runMain, withCli, type ScriptIO } from '../lib/main.ts';
+import { migrationsDir } from '../lib/migrations.ts';
+import { Output } from '../lib/output.ts';
+import { repoRoot } from '../lib/paths.ts';
+import { Runner } from '../lib/runner.ts';
+
+const DEFAULT_TIMEOUT_SECONDS = 15;
+
+export const command = defineCommand({
+  usage: 'doctor <staging|production> [--url <base>] [--json] [--timeout <seconds>]',
+  summary:
+    'Check everything a deploy depends on (flyctl, login, fly config, app, secrets, latest release, machines, /health, migrations database, volume) and print a checklist with the fix for each problem. Changes nothing.',
+  positionals: [{ name: 'env', required: true, description: 'staging or production' }],
+  options: {
+    ...STANDARD_OPTIONS,
+    url: { type: 'string', value: '<base>', description: 'Where the app answers /health (default: the environment URL)' },
+    json: { type: 'boolean', description: 'Print the results as one JSON document on stdout' },
+    timeout: { type: 'string', value: '<seconds>', description: `Time each check may take (default ${DEFAULT_TIMEOUT_SECONDS})` },
+    root: { type: 'string', value: '<dir>', description: 'Folder holding the fly configs and supabase/migrations (default: the toolkit root)' },
+  },
+  notes: [
+    'Exit 0 when no check fails (– means not checked), 1 when any fails. --dry-run and --yes change nothing: doctor only reads.',
+    'The migrations check runs when SUPABASE_DB_URL_STAGING / SUPABASE_DB_URL_PRODUCTION is set (direct URL, port 5432).',
+  ],
+  examples: ['just doctor production', 'just doctor staging --json', 'npm run doctor -- staging --url http://localhost:8080'],
+});
+
+const BaseUrl = z.url({ protocol: /^https?$/ });
+const Seconds = z.string().regex(/^\d+(\.\d+)?$/).transform(Number).pipe(z.number().positive().max(600));
+
+export async function main(argv: string[], io: ScriptIO = {}): Promise<number> {
+  const out = io.out ?? new Output();
+  const processEnv = io.env ?? process.env;
+  return withCli(
+    command,
+    argv,
+    async ({ options, positionals }) => {
+      const env = parseEnvironment(positionals[0]);
+      const url = parseUrl(options.url ?? env.url);
+      const timeoutMs = parseTimeout(options.timeout) * 1000;
+      const root = path.resolve(options.root ?? repoRoot);
+      out.json = options.json;
+      out.info(`doctor: ${env.name} (${env.app}), /health at ${url}`);
+
+      const started = performance.now();
+      const limits: CheckLimits = { timeoutMs, timeoutFix: `retry; if it keeps timing out, allow more with --timeout <seconds> (now ${timeoutMs / 1000})` };
+      const fly = new FlyClient(new Runner({ output: out, env: processEnv }), timeoutMs);
+      const report = checkFlyConfigFile(env, root);
+      const mount = mountOf(report.config);
+      let finished = 0;
+      const total = Object.keys(CHECK_TITLES).length;
+      const check = async (id: CheckId, run: () => Promise<CheckOutcome>): Promise<CheckResult> => {
+        const result = await runCheck(id, CHECK_TITLES[id], limits, run);
+        out.progress(`doctor: ${++finished}/${total} checks done`);
+        return result;
+      };
+      /** A check whose answer only means something when the one it needs passed. */
+      const needs = async (needed: Promise<CheckResult>, own: Promise<CheckResult>): Promise<CheckResult> => {
+        const [dependency, result] = await Promise.all([needed, own]);
+        return dependency.status === 'pass' ? result : notChecked(result.id, result.title, dependency);
+      };
+
+      // Every question is asked at once (all read-only): a slow Fly API costs one timeout, not a
+      // chain of them. Answers that depend on flyctl -> login -> app are judged in that order.
+      const flyctl = check('flyctl', async () => judgeFlyctl(await fly.version()));
+      const login = needs(flyctl, check('login', async () => pass(`as ${await fly.whoami()}`)));
+      const app = needs(login, check('app', async () => judgeApp(await fly.apps(), env)));
+      const results = await Promise.all([
+        flyctl,
+        login,
+        check('config', async () => judgeConfig(report, env)),
+        app,
+        needs(app, check('secrets', async () => judgeSecrets(await fly.secrets(env.app), env))),
+        needs(app, check('release', async () => judgeLatestRelease(await fly.releases(env.app), env))),
+        needs(app, check('machines', async () => judgeMachines(await fly.status(env.app), env, autoStopsMachines(report.config)))),
+        check('health', async () => judgeHealth(await probeHealth(url, timeoutMs), env, url)),
+        check('migrations', () => checkMigrationsFromEnv(env, processEnv, { timeoutMs, migrationsDir: migrationsDir(root) })),
+        mount
+          ? needs(app, check('volume', async () => judgeVolume(await fly.volumes(env.app), mount, env)))
+          : check('volume', async () => skip(report.config ? `${env.configFile} mounts no volume: nothing to check` : `${env.configFile} could not be read`)),
+      ]);
+      out.clearProgress();
+      if (interruptRequested()) throw new Interrupted('interrupted: doctor changes nothing');
+
+      const durationMs = Math.round(performance.now() - started);
+      const summary = summarize(results);
+      if (options.json) {
+        out.jsonResult({ environment: env.name, app: env.app, url, ...summary, durationMs, checks: results });
+      } else {
+        for (const line of renderChecklist(results)) out.result(line);
+        out.result(summaryLine(summary, durationMs));
+      }
+      return summary.ok ? ExitCode.ok : ExitCode.failed;
+    },
+    out,
+  );
+}
+
+function parseUrl(value: string): string {
+  if (!BaseUrl.safeParse(value).success) throw new UsageError(`--url must be an http(s) URL, got "${value}"`);
+  return value.replace(/\/+$/, '');
+}
+
+function parseTimeout(value: string | undefined): number {
+  if (value === undefined) return DEFAULT_TIMEOUT_SECONDS;
+  const parsed = Seconds.safeParse(value);
+  if (!parsed.success) throw new UsageError(`--timeout must be a number of seconds between 0 and 600, got "${value}"`);
+  return parsed.data;
+}
+
+if (isEntryPoint(import.meta.url)) await runMain(main);

@@ -1,0 +1,109 @@
+/**
+ * fly: the everyday flyctl commands for an environment (`just logs|status|releases|ssh|
+ * scale-memory|certs|open <env>`), with --app and --config filled in from the environment
+ * table so nobody types (or mistypes) an app name. flyctl talks to the terminal directly.
+ * Only scale-memory changes anything, and it asks first in production.
+ */
+import { z } from 'zod';
+import { defineCommand, STANDARD_OPTIONS } from '../lib/cli.ts';
+import { parseEnvironment, type Environment } from '../lib/environments.ts';
+import { ExitCode, Interrupted, UsageError } from '../lib/errors.ts';
+import { parseMemoryMb, parseRecipe, recipeCommand, RECIPE_NAMES, RECIPES } from '../lib/fly-recipes.ts';
+import { isEntryPoint, runMain, withCli, type ScriptIO } from '../lib/main.ts';
+import { Output } from '../lib/output.ts';
+import { repoRoot } from '../lib/paths.ts';
+import { confirmDangerousAction } from '../lib/prompt.ts';
+import { Runner } from '../lib/runner.ts';
+
+export const command = defineCommand({
+  usage: 'fly <action> <staging|production> [<mb>]',
+  summary: 'Run an everyday flyctl command against an environment, with its --app and --config from the environment table.',
+  positionals: [
+    { name: 'action', required: true, description: RECIPE_NAMES.join(' | ') },
+    { name: 'env', required: true, description: 'staging or production' },
+    { name: 'mb', description: 'scale-memory only: memory per machine in MB (a multiple of 256)' },
+  ],
+  options: {
+    ...STANDARD_OPTIONS,
+    'no-tail': { type: 'boolean', description: 'logs: print the recent lines and exit instead of streaming' },
+    lines: { type: 'string', value: '<n>', description: 'logs: print only the last <n> recent lines (implies --no-tail)' },
+  },
+  notes: [
+    'Actions:',
+    ...RECIPE_NAMES.map((name) => `  ${name.padEnd(14)}${RECIPES[name]}`),
+    '',
+    '--dry-run runs the read-only actions and prints ssh and scale-memory instead of running them.',
+    'scale-memory lasts until the next deploy, which applies [[vm]] memory_mb from the fly config again.',
+  ],
+  examples: ['just logs production', 'just logs staging --lines 100', 'just scale-memory staging 512', 'npm run fly -- status production'],
+});
+
+const LineCount = z.string().regex(/^[1-9]\d*$/, { message: '--lines needs a positive whole number' }).transform(Number);
+
+export async function main(argv: string[], io: ScriptIO = {}): Promise<number> {
+  const out = io.out ?? new Output();
+  return withCli(
+    command,
+    argv,
+    async ({ options, positionals }) => {
+      const action = parseRecipe(positionals[0]);
+      const env = parseEnvironment(positionals[1]);
+      const lines = options.lines === undefined ? undefined : parseLineCount(options.lines);
+      if (action !== 'logs' && (options['no-tail'] || lines !== undefined)) throw new UsageError('--no-tail and --lines only apply to logs');
+      const memoryMb = action === 'scale-memory' ? parseMemoryMb(positionals[2], env) : refuseExtraArgument(positionals[2]);
+      const dryRun = options['dry-run'];
+      const flyctl = recipeCommand(action, env, { follow: !options['no-tail'] && lines === undefined, ...(memoryMb === undefined ? {} : { memoryMb }) });
+      const runner = new Runner({ dryRun, output: out, env: io.env ?? process.env });
+
+      if (memoryMb !== undefined) {
+        await confirmDangerousAction({ env, action: `restart every machine of ${env.app} with ${memoryMb} MB`, yes: options.yes, dryRun, out, processEnv: io.env ?? process.env });
+      }
+      try {
+        if (lines !== undefined) {
+          const result = await runner.run(flyctl, { cwd: repoRoot });
+          for (const line of tailLines(result.stdout, lines)) out.result(line);
+        } else {
+          await runner.run(flyctl, { output: 'inherit', cwd: repoRoot });
+        }
+      } catch (error) {
+        if (!(error instanceof Interrupted)) throw error;
+        if (action !== 'scale-memory') {
+          out.dim(`stopped (Ctrl-C); ${action} changes nothing`);
+          return ExitCode.interrupted;
+        }
+        throw interruptedScaling(env, memoryMb ?? 0);
+      }
+      if (memoryMb !== undefined && memoryMb !== env.vm.memoryMb) {
+        out.warn(`the next deploy sets memory back to ${env.vm.memoryMb} MB ([[vm]] memory_mb in ${env.configFile}); to keep ${memoryMb} MB, change it there and in lib/environments.ts`);
+      }
+      return ExitCode.ok;
+    },
+    out,
+  );
+}
+
+function parseLineCount(value: string): number {
+  const parsed = LineCount.safeParse(value);
+  if (!parsed.success) throw new UsageError(`--lines needs a positive whole number, got "${value}"`);
+  return parsed.data;
+}
+
+function refuseExtraArgument(extra: string | undefined): undefined {
+  if (extra !== undefined) throw new UsageError(`unexpected argument "${extra}"`);
+  return undefined;
+}
+
+/** flyctl's `-n` is --no-tail, not a line count: keep the last lines ourselves. */
+export function tailLines(text: string, count: number): string[] {
+  const lines = text.split(/\r?\n/);
+  if (lines.at(-1) === '') lines.pop();
+  return lines.slice(-count);
+}
+
+function interruptedScaling(env: Environment, memoryMb: number): Interrupted {
+  return new Interrupted(`interrupted while scaling ${env.app} to ${memoryMb} MB: some machines may already run with the new size`, {
+    hint: `check with \`just status ${env.name}\`, then run \`just scale-memory ${env.name} ${memoryMb}\` again`,
+  });
+}
+
+if (isEntryPoint(import.meta.url)) await runMain(main);
