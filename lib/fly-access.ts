@@ -10,9 +10,9 @@ import { requireFlyctl, requireLogin } from './preflight.ts';
 import { secrets } from './redact.ts';
 
 /** Returns whether Fly can be asked (false only in a dry run). */
-export async function requireFlyAccess(fly: FlyClient, options: { dryRun: boolean; out: Output }): Promise<boolean> {
+export async function requireFlyAccess(fly: FlyClient, options: { dryRun: boolean; out: Output; env: NodeJS.ProcessEnv }): Promise<boolean> {
   // flyctl reads these itself; registering them keeps them out of anything we echo.
-  secrets.add(process.env.FLY_API_TOKEN, process.env.FLY_ACCESS_TOKEN);
+  secrets.add(options.env.FLY_API_TOKEN, options.env.FLY_ACCESS_TOKEN);
   try {
     const version = await requireFlyctl(fly);
     const account = await requireLogin(fly);

@@ -18,7 +18,7 @@ import { deployCommand, RELEASE_JSON_ENV, runFlyDeploy, type DeploySettings } fr
 import type { DeployedRelease, FlyRelease } from '../lib/fly-json.ts';
 import { GitClient, requireReleaseCheckout, type ReleaseCheckout } from '../lib/git.ts';
 import { describePoll, describeUnhealthy, pollJson, waitForHealthy, type PollResult } from '../lib/health-poll.ts';
-import { isEntryPoint, runMain, withCli, type Invocation } from '../lib/main.ts';
+import { isEntryPoint, runMain, withCli, type Invocation, type ScriptIO } from '../lib/main.ts';
 import { formatDuration, Output } from '../lib/output.ts';
 import { fromRoot } from '../lib/paths.ts';
 import { requireApp, requireSecrets } from '../lib/preflight.ts';
@@ -77,6 +77,8 @@ interface DeployPlan {
   yes: boolean;
   dryRun: boolean;
   smokeApiKey: string | undefined;
+  /** The environment commands run with and variables are read from (tests inject one). */
+  processEnv: NodeJS.ProcessEnv;
 }
 
 interface Snapshot {
@@ -119,15 +121,15 @@ interface DeployRun {
   reported: boolean;
 }
 
-export async function main(argv: string[]): Promise<number> {
-  const out = new Output();
-  return withCli(command, argv, (invocation) => deployFly(invocation, out), out);
+export async function main(argv: string[], io: ScriptIO = {}): Promise<number> {
+  const out = io.out ?? new Output();
+  return withCli(command, argv, (invocation) => deployFly(invocation, out, io.env ?? process.env), out);
 }
 
 /** The runbook: steps 1 to 9 in order; a failure of 5, 6 or 7 leads to 8. */
-async function deployFly({ options, positionals }: Invocation<typeof command.options>, out: Output): Promise<number> {
+async function deployFly({ options, positionals }: Invocation<typeof command.options>, out: Output, processEnv: NodeJS.ProcessEnv): Promise<number> {
   out.json = options.json;
-  const plan = await out.step('Validate', async () => validate(options, positionals));
+  const plan = await out.step('Validate', async () => validate(options, positionals, processEnv));
   const run = startRun(plan, out);
   const steps = async () => {
     await out.step('Preflight', () => preflight(run));
@@ -154,14 +156,14 @@ async function deployFly({ options, positionals }: Invocation<typeof command.opt
 // 1 ------------------------------------------------------------------------------------------
 
 /** Arguments, environment and its fly config (exit 2 on any problem). */
-function validate(options: Options, positionals: string[]): DeployPlan {
+function validate(options: Options, positionals: string[], processEnv: NodeJS.ProcessEnv): DeployPlan {
   const env = parseEnvironment(positionals[0]);
   const image = optionalFlag('image', ImageRef, options.image);
   const health = healthTarget(env, options);
   const waitTimeout = optionalFlag('wait-timeout', WaitTimeout, options['wait-timeout']);
   if (options.tag && env.releaseBranch === null) throw new UsageError(`--tag applies to production deploys only, not ${env.name}`);
   const config = loadFlyConfig(env);
-  const smokeApiKey = process.env[env.smokeApiKeyVar] || undefined;
+  const smokeApiKey = processEnv[env.smokeApiKeyVar] || undefined;
   secrets.add(smokeApiKey);
   return {
     env,
@@ -176,11 +178,12 @@ function validate(options: Options, positionals: string[]): DeployPlan {
     yes: options.yes,
     dryRun: options['dry-run'],
     smokeApiKey,
+    processEnv,
   };
 }
 
 function startRun(plan: DeployPlan, out: Output): DeployRun {
-  const runner = new Runner({ dryRun: plan.dryRun, output: out });
+  const runner = new Runner({ dryRun: plan.dryRun, output: out, env: plan.processEnv });
   return {
     plan,
     out,
@@ -209,7 +212,7 @@ function startRun(plan: DeployPlan, out: Output): DeployRun {
 async function preflight(run: DeployRun): Promise<void> {
   const { plan, out } = run;
   const { env } = plan;
-  run.canAskFly = await requireFlyAccess(run.fly, { dryRun: plan.dryRun, out });
+  run.canAskFly = await requireFlyAccess(run.fly, { dryRun: plan.dryRun, out, env: plan.processEnv });
   if (run.canAskFly) {
     // Asked together (each is a flyctl round trip); a missing app explains a failed secrets list.
     const [app, required] = await Promise.allSettled([requireApp(run.fly, env), requireSecrets(run.fly, env)]);
@@ -235,7 +238,7 @@ async function preflight(run: DeployRun): Promise<void> {
 /** Production: the user types the app name, unless --yes; refused without a TTY (exit 3). */
 async function confirm(run: DeployRun): Promise<void> {
   const { plan, out } = run;
-  await confirmDangerousAction({ env: plan.env, action: `deploy to ${plan.env.name}`, yes: plan.yes, dryRun: plan.dryRun, out });
+  await confirmDangerousAction({ env: plan.env, action: `deploy to ${plan.env.name}`, yes: plan.yes, dryRun: plan.dryRun, out, processEnv: plan.processEnv });
 }
 
 // 4 ------------------------------------------------------------------------------------------
@@ -356,7 +359,7 @@ async function report(run: DeployRun): Promise<number> {
   if (plan.dryRun) planRollback(run);
   if (run.failure === null && plan.tag) await tagRelease(run);
   const summary = summarize(run);
-  publishSummary(summary, out);
+  publishSummary(summary, out, plan.processEnv);
   if (out.json) out.jsonResult(resultJson(run, null));
   run.reported = true;
   if (run.failure === null) return ExitCode.ok;

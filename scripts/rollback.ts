@@ -16,7 +16,7 @@ import { loadFlyConfig, waitTimeoutOf } from '../lib/fly-config.ts';
 import { deployCommand, RELEASE_JSON_ENV, type DeploySettings } from '../lib/fly-deploy.ts';
 import type { FlyRelease } from '../lib/fly-json.ts';
 import { describePoll, pollJson } from '../lib/health-poll.ts';
-import { isEntryPoint, runMain, withCli, type Invocation } from '../lib/main.ts';
+import { isEntryPoint, runMain, withCli, type Invocation, type ScriptIO } from '../lib/main.ts';
 import { Output } from '../lib/output.ts';
 import { requireApp } from '../lib/preflight.ts';
 import { confirmDangerousAction } from '../lib/prompt.ts';
@@ -71,6 +71,8 @@ interface RollbackPlan {
   healthTimeoutMs: number;
   yes: boolean;
   dryRun: boolean;
+  /** The environment commands run with and variables are read from (tests inject one). */
+  processEnv: NodeJS.ProcessEnv;
 }
 
 interface RollbackRun {
@@ -89,15 +91,15 @@ interface RollbackRun {
   reported: boolean;
 }
 
-export async function main(argv: string[]): Promise<number> {
-  const out = new Output();
-  return withCli(command, argv, (invocation) => rollback(invocation, out), out);
+export async function main(argv: string[], io: ScriptIO = {}): Promise<number> {
+  const out = io.out ?? new Output();
+  return withCli(command, argv, (invocation) => rollback(invocation, out, io.env ?? process.env), out);
 }
 
 /** Steps 1 to 7 in order (--list stops after reading the releases). */
-async function rollback({ options, positionals }: Invocation<typeof command.options>, out: Output): Promise<number> {
+async function rollback({ options, positionals }: Invocation<typeof command.options>, out: Output, processEnv: NodeJS.ProcessEnv): Promise<number> {
   out.json = options.json;
-  const run = startRun(validate(options, positionals), out);
+  const run = startRun(validate(options, positionals, processEnv), out);
   if (run.plan.list) return listOnly(run);
   const steps = async () => {
     await out.step('Preflight', () => preflight(run));
@@ -114,7 +116,7 @@ async function rollback({ options, positionals }: Invocation<typeof command.opti
 
 // 1 ------------------------------------------------------------------------------------------
 
-function validate(options: Options, positionals: string[]): RollbackPlan {
+function validate(options: Options, positionals: string[], processEnv: NodeJS.ProcessEnv): RollbackPlan {
   const env = parseEnvironment(positionals[0]);
   const to = optionalFlag('to', ReleaseVersion, options.to);
   const image = optionalFlag('image', ImageRef, options.image);
@@ -130,11 +132,12 @@ function validate(options: Options, positionals: string[]): RollbackPlan {
     ...healthTarget(env, options),
     yes: options.yes,
     dryRun: options['dry-run'],
+    processEnv,
   };
 }
 
 function startRun(plan: RollbackPlan, out: Output): RollbackRun {
-  const runner = new Runner({ dryRun: plan.dryRun, output: out });
+  const runner = new Runner({ dryRun: plan.dryRun, output: out, env: plan.processEnv });
   return { plan, out, runner, fly: new FlyClient(runner), started: performance.now(), canAskFly: false, releases: null, target: null, result: null, rollingBack: false, reported: false };
 }
 
@@ -154,7 +157,7 @@ async function listOnly(run: RollbackRun): Promise<number> {
 
 /** flyctl, login and the exact app (exit 3). No secrets or git guard: a rollback is an emergency tool. */
 async function preflight(run: RollbackRun): Promise<void> {
-  run.canAskFly = await requireFlyAccess(run.fly, { dryRun: run.plan.dryRun, out: run.out });
+  run.canAskFly = await requireFlyAccess(run.fly, { dryRun: run.plan.dryRun, out: run.out, env: run.plan.processEnv });
   if (run.canAskFly) await requireApp(run.fly, run.plan.env);
 }
 
@@ -193,7 +196,7 @@ function chooseTarget(run: RollbackRun): RollbackTarget {
 async function confirm(run: RollbackRun): Promise<void> {
   const { plan, out, target } = run;
   const action = `roll ${plan.env.name} back to ${target ? label(target) : 'an earlier release'}`;
-  await confirmDangerousAction({ env: plan.env, action, yes: plan.yes, dryRun: plan.dryRun, out });
+  await confirmDangerousAction({ env: plan.env, action, yes: plan.yes, dryRun: plan.dryRun, out, processEnv: plan.processEnv });
 }
 
 // 6 ------------------------------------------------------------------------------------------
@@ -213,7 +216,7 @@ async function rollBack(run: RollbackRun, target: RollbackTarget): Promise<Rollb
 
 function report(run: RollbackRun): number {
   const summary = summarize(run);
-  publishSummary(summary, run.out);
+  publishSummary(summary, run.out, run.plan.processEnv);
   if (run.out.json) run.out.jsonResult(resultJson(run, null));
   run.reported = true;
   if (summary.ok) return ExitCode.ok;

@@ -9,18 +9,33 @@ import { startAppServer, type AppMode } from '../helpers/app-server.ts';
 import { KOTADB_SECRETS } from '../helpers/fake-fly.ts';
 import { createGitRepo } from '../helpers/git-repo.ts';
 import { DEPLOY_ARGV, worldsForFile, type DeployWorld } from '../helpers/deploy-world.ts';
-import { runScript, type ScriptResult } from '../helpers/run-script.ts';
+import { runInProcess } from '../helpers/run-in-process.ts';
+import { runScript } from '../helpers/run-script.ts';
+import { main } from '../../scripts/deploy-fly.ts';
+
+/** What both ways of running a script give back. */
+type Result = { code: number | null; stdout: string; stderr: string; all: string };
 
 const SMOKE_KEY = 'kdb_smoke_Fa1lur3sK3y00';
 const { world, track } = worldsForFile({ apiKey: SMOKE_KEY });
 
-function deploy(
-  w: DeployWorld,
-  args: string[],
-  options: { env?: Record<string, string | undefined>; cwd?: string; url?: string; onSpawn?: (child: ChildProcess) => void } = {},
-): Promise<ScriptResult> {
-  return runScript('deploy-fly', [...args, '--url', options.url ?? w.app.url], {
-    env: { ...w.fly.env, SAAS_STAGING_API_KEY: SMOKE_KEY, SAAS_PRODUCTION_API_KEY: SMOKE_KEY, ...options.env },
+interface DeployOptions {
+  env?: Record<string, string | undefined>;
+  url?: string;
+}
+
+const deployEnv = (w: DeployWorld, options: DeployOptions) => ({ ...w.fly.env, SAAS_STAGING_API_KEY: SMOKE_KEY, SAAS_PRODUCTION_API_KEY: SMOKE_KEY, ...options.env });
+const withUrl = (w: DeployWorld, args: string[], options: DeployOptions) => [...args, '--url', options.url ?? w.app.url];
+
+/** main() in this process (flyctl is still a child): same code, without Node + tsx start-up. */
+function deployHere(w: DeployWorld, args: string[], options: DeployOptions = {}): Promise<Result> {
+  return runInProcess(main, withUrl(w, args, options), deployEnv(w, options));
+}
+
+/** As a user runs it: a child process (a cwd of its own, signals). */
+function deploy(w: DeployWorld, args: string[], options: DeployOptions & { cwd?: string; onSpawn?: (child: ChildProcess) => void } = {}): Promise<Result> {
+  return runScript('deploy-fly', withUrl(w, args, options), {
+    env: deployEnv(w, options),
     ...(options.cwd ? { cwd: options.cwd } : {}),
     ...(options.onSpawn ? { onSpawn: options.onSpawn } : {}),
   });
@@ -28,7 +43,7 @@ function deploy(
 
 /** `1.0s (2 attempts)`: the numbers depend on machine load; the unit tests pin the schedule. */
 const TOOK = String.raw`[\d.]+s \(\d attempts?\)`;
-const errorLine = (r: ScriptResult) => r.stderr.split('\n').find((line) => line.startsWith('error: ')) ?? '';
+const errorLine = (r: Result) => r.stderr.split('\n').find((line) => line.startsWith('error: ')) ?? '';
 const rollbackArgv = (w: DeployWorld, env: 'staging' | 'production' = 'staging') => [...DEPLOY_ARGV[env], '--image', w.running.image];
 
 describe.concurrent('deploy-fly: a new image that never turns healthy is rolled back', () => {
@@ -39,7 +54,7 @@ describe.concurrent('deploy-fly: a new image that never turns healthy is rolled 
     ['bad-json', 'bad JSON: /health did not return JSON'],
   ] as Array<[AppMode, string]>)('%s', async ([mode, reason], { expect }) => {
     const w = await world({ newMode: mode });
-    const r = await deploy(w, ['staging', '--health-timeout', '1']);
+    const r = await deployHere(w, ['staging', '--health-timeout', '1']);
     expect(r.code, r.all).toBe(1);
     expect(errorLine(r)).toMatch(new RegExp(`^error: health check failed: ${reason.replace(/[()]/g, '\\$&')} after ${TOOK}; rolled back to v3 \\(healthy\\)$`));
     expect(w.deploys()).toEqual([[...DEPLOY_ARGV.staging], rollbackArgv(w)]);
@@ -59,7 +74,7 @@ describe.concurrent('deploy-fly: a new image that never turns healthy is rolled 
     const w = await world();
     await w.app.setMode('refused');
     const rollbackStarted = w.fly.waitForCall((c) => c.argv[0] === 'deploy' && c.argv.includes('--image'), 30_000).then(() => w.app.setMode('healthy'));
-    const r = await deploy(w, ['staging', '--health-timeout', '2']);
+    const r = await deployHere(w, ['staging', '--health-timeout', '2']);
     await rollbackStarted;
     expect(r.code, r.all).toBe(1);
     expect(errorLine(r)).toMatch(/^error: health check failed: connection refused after [\d.]+s \(\d attempts\); rolled back to v3 \(healthy\)$/);
@@ -68,7 +83,7 @@ describe.concurrent('deploy-fly: a new image that never turns healthy is rolled 
 
   test('smoke 500 with the smoke key', async ({ expect }) => {
     const w = await world({ newMode: 'smoke-500' });
-    const r = await deploy(w, ['staging']);
+    const r = await deployHere(w, ['staging']);
     expect(r.code, r.all).toBe(1);
     expect(errorLine(r)).toBe('error: smoke checks failed: GET /api/v1/repositories with X-API-Key: HTTP 500 (expected 200); rolled back to v3 (healthy)');
     expect(w.deploys()).toEqual([[...DEPLOY_ARGV.staging], rollbackArgv(w)]);
@@ -77,7 +92,7 @@ describe.concurrent('deploy-fly: a new image that never turns healthy is rolled 
 
   test('recently failed jobs fail the smoke checks too', async ({ expect }) => {
     const w = await world({ newMode: 'failed-recent' });
-    const r = await deploy(w, ['staging']);
+    const r = await deployHere(w, ['staging']);
     expect(r.code, r.all).toBe(1);
     expect(errorLine(r)).toBe('error: smoke checks failed: GET /health job queue: saas.job_queue.failed_recent is 4 (expected 0); rolled back to v3 (healthy)');
   });
@@ -104,7 +119,7 @@ describe.concurrent('deploy-fly: when flyctl deploy fails', () => {
   test('health checks time out in flyctl (exit 1, release failed): rolled back', async ({ expect }) => {
     const w = await world();
     w.fly.fault('deploy', { healthTimeout: true, times: 1 });
-    const r = await deploy(w, ['staging']);
+    const r = await deployHere(w, ['staging']);
     expect(r.code, r.all).toBe(1);
     expect(errorLine(r)).toMatch(
       /^error: flyctl deploy failed \(exit 1\): timeout reached waiting for health checks to pass for machine \w+: context deadline exceeded; rolled back to v3 \(healthy\)$/,
@@ -120,7 +135,7 @@ describe.concurrent('deploy-fly: when flyctl deploy fails', () => {
   test('before creating a release: nothing changed, so nothing is redeployed', async ({ expect }) => {
     const w = await world();
     w.fly.fault('deploy', { exit: 1, stderr: 'Error: failed to fetch an image or build from source: dockerfile not found\n\n', times: 1 });
-    const r = await deploy(w, ['staging']);
+    const r = await deployHere(w, ['staging']);
     expect(r.code, r.all).toBe(1);
     expect(errorLine(r)).toBe(
       'error: flyctl deploy failed (exit 1): failed to fetch an image or build from source: dockerfile not found; nothing was deployed (no new release), so v3 still serves',
@@ -130,7 +145,7 @@ describe.concurrent('deploy-fly: when flyctl deploy fails', () => {
 
   test('--no-rollback leaves the new release and prints the rollback command', async ({ expect }) => {
     const w = await world({ newMode: 'status-503' });
-    const r = await deploy(w, ['staging', '--no-rollback', '--health-timeout', '1']);
+    const r = await deployHere(w, ['staging', '--no-rollback', '--health-timeout', '1']);
     expect(r.code, r.all).toBe(1);
     expect(errorLine(r)).toMatch(/^error: health check failed: HTTP 503 after .*; not rolled back \(--no-rollback\): v4 stays deployed$/);
     expect(r.stderr).toContain('  roll back with: npx just rollback staging --to 3');
@@ -141,7 +156,7 @@ describe.concurrent('deploy-fly: when flyctl deploy fails', () => {
   test('a rollback that is not healthy either: FAILED, exit 1', async ({ expect }) => {
     const w = await world();
     const nothing = await startAppServer({ mode: 'refused' });
-    const r = await deploy(w, ['staging', '--health-timeout', '1'], { url: nothing.url });
+    const r = await deployHere(w, ['staging', '--health-timeout', '1'], { url: nothing.url });
     expect(r.code, r.all).toBe(1);
     expect(errorLine(r)).toMatch(
       /^error: health check failed: connection refused after .*; rollback to v3 FAILED: health check: connection refused after [\d.]+s \(\d attempts?\)$/,
@@ -157,7 +172,7 @@ describe.concurrent('deploy-fly: when flyctl deploy fails', () => {
       volumes: [{ name: 'kotadb_staging_data', sizeGb: 5 }],
       secrets: KOTADB_SECRETS['kotadb-api-staging'],
     });
-    const r = await deploy(w, ['staging', '--health-timeout', '1']);
+    const r = await deployHere(w, ['staging', '--health-timeout', '1']);
     expect(r.code, r.all).toBe(1);
     expect(r.stderr).toContain('warning: no complete release yet (first deploy): a failed deploy cannot be rolled back');
     expect(errorLine(r)).toMatch(/^error: health check failed: HTTP 503 after .*; no earlier complete release to roll back to \(first deploy\)$/);

@@ -10,7 +10,9 @@ import { describe, test } from 'vitest';
 import { KOTADB_SECRETS } from '../helpers/fake-fly.ts';
 import { createGitRepo, type GitRepo } from '../helpers/git-repo.ts';
 import { DEPLOY_ARGV, preflightArgv, worldsForFile, type DeployWorld } from '../helpers/deploy-world.ts';
+import { runInProcess } from '../helpers/run-in-process.ts';
 import { runScript } from '../helpers/run-script.ts';
+import { main } from '../../scripts/deploy-fly.ts';
 
 const SMOKE_KEY = 'kdb_smoke_Zq8vX3mPp1Lr6Tn0';
 const { world, track } = worldsForFile({ apiKey: SMOKE_KEY });
@@ -23,8 +25,14 @@ function scratch(): string {
   return dir;
 }
 
+/** As a user runs it: a child process (needed for a cwd of its own, a real stdin, signals). */
 function deploy(w: DeployWorld, args: string[], options: { env?: Record<string, string | undefined>; cwd?: string } = {}) {
   return runScript('deploy-fly', [...args, '--url', w.app.url], { env: { ...w.fly.env, ...options.env }, ...(options.cwd ? { cwd: options.cwd } : {}) });
+}
+
+/** main() in this process (flyctl is still a child): same code, without Node + tsx start-up. */
+function deployHere(w: DeployWorld, args: string[], env: Record<string, string | undefined> = {}) {
+  return runInProcess(main, [...args, '--url', w.app.url], { ...w.fly.env, ...env });
 }
 
 describe.concurrent('deploy-fly: happy paths', () => {
@@ -71,7 +79,7 @@ describe.concurrent('deploy-fly: happy paths', () => {
   test('--image deploys the prebuilt image; --wait-timeout overrides the fly config', async ({ expect }) => {
     const w = await world();
     const image = 'registry.fly.io/kotadb-api-staging:deployment-01JPREBUILT0000000000000000';
-    const r = await deploy(w, ['staging', '--image', image, '--wait-timeout', '90s', '--skip-smoke']);
+    const r = await deployHere(w, ['staging', '--image', image, '--wait-timeout', '90s', '--skip-smoke']);
     expect(r.code, r.all).toBe(0);
     expect(w.deploys()).toEqual([[...DEPLOY_ARGV.staging.slice(0, -1), '90s', '--image', image]]);
     expect(w.fly.currentImage('kotadb-api-staging')).toBe(image);
@@ -94,7 +102,7 @@ describe.concurrent('deploy-fly: happy paths', () => {
   test('--json prints one result object on stdout; GITHUB_STEP_SUMMARY gets the Markdown table', async ({ expect }) => {
     const w = await world();
     const summaryFile = path.join(scratch(), 'summary.md');
-    const r = await deploy(w, ['staging', '--json'], { env: { GITHUB_STEP_SUMMARY: summaryFile } });
+    const r = await deployHere(w, ['staging', '--json'], { GITHUB_STEP_SUMMARY: summaryFile });
     expect(r.code, r.all).toBe(0);
     const result = JSON.parse(r.stdout) as {
       ok: boolean;
@@ -117,7 +125,7 @@ describe.concurrent('deploy-fly: happy paths', () => {
 
   test('without the smoke key the authenticated check is skipped, with a warning', async ({ expect }) => {
     const w = await world();
-    const r = await deploy(w, ['staging']);
+    const r = await deployHere(w, ['staging']);
     expect(r.code, r.all).toBe(0);
     expect(r.stderr).toContain('warning: GET /api/v1/repositories with X-API-Key: SAAS_STAGING_API_KEY is not set: authenticated check skipped');
     expect(r.stdout).toContain('  smoke        2 passed, 1 skipped');
@@ -136,7 +144,7 @@ describe.concurrent('deploy-fly: preflight refusals (exit 3, no deploy)', () => 
 
   test('not logged in', async ({ expect }) => {
     const w = await world({ fly: { loggedIn: false } });
-    const r = await deploy(w, ['staging']);
+    const r = await deployHere(w, ['staging']);
     expect(r.code).toBe(3);
     expect(r.stderr).toContain('error: not logged in to Fly.io');
     expect(r.stderr).toContain('flyctl auth login');
@@ -144,13 +152,13 @@ describe.concurrent('deploy-fly: preflight refusals (exit 3, no deploy)', () => 
   });
 
   test('app missing, even with look-alike apps present', async ({ expect }) => {
-    const w = await world({ env: 'production', fly: { decoys: true } });
+    const w = await world({ fly: { decoys: true } });
     w.fly.update((state) => {
-      state.apps = state.apps.filter((a) => a.name !== 'kotadb-api');
+      state.apps = state.apps.filter((a) => a.name !== 'kotadb-api-staging');
     });
-    const r = await deploy(w, ['production', '--yes'], { cwd: repo().dir });
+    const r = await deployHere(w, ['staging']);
     expect(r.code).toBe(3);
-    expect(r.stderr).toContain('error: Fly app kotadb-api (production) does not exist or this account cannot see it');
+    expect(r.stderr).toContain('error: Fly app kotadb-api-staging (staging) does not exist or this account cannot see it');
     expect(w.fly.mutatingCalls()).toEqual([]);
   });
 
@@ -159,7 +167,7 @@ describe.concurrent('deploy-fly: preflight refusals (exit 3, no deploy)', () => 
     w.fly.update((state) => {
       delete state.apps.find((a) => a.name === 'kotadb-api-staging')!.secrets.SUPABASE_ANON_KEY;
     });
-    const r = await deploy(w, ['staging', '--json']);
+    const r = await deployHere(w, ['staging', '--json']);
     expect(r.code).toBe(3);
     expect(r.stderr).toContain('error: required secrets missing on kotadb-api-staging: SUPABASE_ANON_KEY');
     expect(JSON.parse(r.stdout)).toMatchObject({ ok: false, exitCode: 3, failure: 'required secrets missing on kotadb-api-staging: SUPABASE_ANON_KEY', release: null });
@@ -227,7 +235,7 @@ describe.concurrent('deploy-fly: dry runs and invalid input', () => {
     [['prod'], 'unknown environment "prod": expected one of staging, production'],
     [['staging', '--rollback'], 'unknown option --rollback'],
   ] as const)('exit 2 for %j', async ([args, message], { expect }) => {
-    const r = await runScript('deploy-fly', [...args], { env: { FLYCTL: '/nonexistent/flyctl' } });
+    const r = await runInProcess(main, [...args], { FLYCTL: '/nonexistent/flyctl' });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(message);
   });

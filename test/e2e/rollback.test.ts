@@ -6,16 +6,28 @@
 import { describe, test } from 'vitest';
 import type { FakeFlyState } from '../helpers/fake-fly.ts';
 import { DEPLOY_ARGV, worldsForFile, type DeployWorld } from '../helpers/deploy-world.ts';
-import { runScript, type ScriptResult } from '../helpers/run-script.ts';
+import { runInProcess } from '../helpers/run-in-process.ts';
+import { runScript } from '../helpers/run-script.ts';
+import { main } from '../../scripts/rollback.ts';
+import { main as deployMain } from '../../scripts/deploy-fly.ts';
+
+/** What both ways of running a script give back. */
+type Result = { code: number | null; stdout: string; stderr: string; all: string };
 
 const { world } = worldsForFile();
 
-function rollback(w: DeployWorld, args: string[]): Promise<ScriptResult> {
+/** As a user runs it: a child process (real stdin: the production confirmation). */
+function rollback(w: DeployWorld, args: string[]): Promise<Result> {
   return runScript('rollback', [...args, '--url', w.app.url], { env: { ...w.fly.env } });
 }
 
+/** main() in this process (flyctl is still a child): same code, without Node + tsx start-up. */
+function rollbackHere(w: DeployWorld, args: string[]): Promise<Result> {
+  return runInProcess(main, [...args, '--url', w.app.url], { ...w.fly.env });
+}
+
 const preflight = (app: string) => [['version'], ['auth', 'whoami', '--json'], ['apps', 'list', '--json'], ['releases', '--app', app, '--json']];
-const errorLine = (r: ScriptResult) => r.stderr.split('\n').find((line) => line.startsWith('error: ')) ?? '';
+const errorLine = (r: Result) => r.stderr.split('\n').find((line) => line.startsWith('error: ')) ?? '';
 
 /** A failed v4 on top of the seeded v1..v3 (a deploy that was not rolled back). */
 function addFailedRelease(state: FakeFlyState, app: string): void {
@@ -58,7 +70,7 @@ describe.concurrent('rollback', () => {
 
   test('--to N in production (with --yes, no TTY) uses production config and strategy', async ({ expect }) => {
     const w = await world({ env: 'production' });
-    const r = await rollback(w, ['production', '--to', '1', '--yes', '--json']);
+    const r = await rollbackHere(w, ['production', '--to', '1', '--yes', '--json']);
     expect(r.code, r.all).toBe(0);
     expect(w.argv()).toEqual([...preflight('kotadb-api'), [...DEPLOY_ARGV.production, '--image', w.seeded[2]!.image]]);
     expect(JSON.parse(r.stdout)).toMatchObject({
@@ -75,13 +87,13 @@ describe.concurrent('rollback', () => {
   test('--to a release that is not complete: exit 2 naming the choices, nothing deployed; the default warns', async ({ expect }) => {
     const w = await world();
     w.fly.update((state) => addFailedRelease(state, 'kotadb-api-staging'));
-    const [failed, missing] = await Promise.all([rollback(w, ['staging', '--to', '4']), rollback(w, ['staging', '--to', '9'])]);
+    const [failed, missing] = await Promise.all([rollbackHere(w, ['staging', '--to', '4']), rollbackHere(w, ['staging', '--to', '9'])]);
     expect(failed.code).toBe(2);
     expect(errorLine(failed)).toBe('error: release v4 is failed, not complete: choose one of v3, v2, v1');
     expect(missing.code).toBe(2);
     expect(errorLine(missing)).toBe('error: release v9 is not among the last 4 releases: choose one of v3, v2, v1');
     expect(w.fly.mutatingCalls()).toEqual([]);
-    const byDefault = await rollback(w, ['staging']);
+    const byDefault = await rollbackHere(w, ['staging']);
     expect(byDefault.code, byDefault.all).toBe(0);
     expect(byDefault.stderr).toContain('warning: the newest release v4 is failed: its image may still run; `--to 3` redeploys the last complete release');
     expect(w.deploys()).toEqual([[...DEPLOY_ARGV.staging, '--image', w.seeded[1]!.image]]);
@@ -90,7 +102,7 @@ describe.concurrent('rollback', () => {
   test('--image redeploys that image', async ({ expect }) => {
     const w = await world();
     const image = 'registry.fly.io/kotadb-api-staging:deployment-01JHOTFIX00000000000000000';
-    const r = await rollback(w, ['staging', '--image', image]);
+    const r = await rollbackHere(w, ['staging', '--image', image]);
     expect(r.code, r.all).toBe(0);
     expect(w.deploys()).toEqual([[...DEPLOY_ARGV.staging, '--image', image]]);
     expect(w.fly.currentImage('kotadb-api-staging')).toBe(image);
@@ -98,7 +110,7 @@ describe.concurrent('rollback', () => {
 
   test('a target that is not healthy: exit 1 with the reason', async ({ expect }) => {
     const w = await world({ oldMode: 'supabase-error' });
-    const r = await rollback(w, ['staging', '--health-timeout', '1']);
+    const r = await rollbackHere(w, ['staging', '--health-timeout', '1']);
     expect(r.code, r.all).toBe(1);
     expect(errorLine(r)).toMatch(/^error: rollback to v2 FAILED: health check: supabase_status: error after [\d.]+s \(\d attempts?\)$/);
     expect(r.stderr).toContain('retry with `npx just rollback staging --to 2`, or pick another release (--list)');
@@ -118,7 +130,7 @@ describe.concurrent('rollback', () => {
       const app = state.apps.find((a) => a.name === 'kotadb-api-staging')!;
       app.releases = app.releases.slice(0, 1);
     });
-    const r = await rollback(w, ['staging']);
+    const r = await rollbackHere(w, ['staging']);
     expect(r.code).toBe(3);
     expect(errorLine(r)).toBe('error: no earlier complete release with a different image to roll back to');
     expect(w.fly.mutatingCalls()).toEqual([]);
@@ -126,7 +138,7 @@ describe.concurrent('rollback', () => {
 
   test('--dry-run prints the redeploy of the target image and changes nothing', async ({ expect }) => {
     const w = await world({ env: 'production' });
-    const r = await rollback(w, ['production', '--dry-run']);
+    const r = await rollbackHere(w, ['production', '--dry-run']);
     expect(r.code, r.all).toBe(0);
     expect(r.stdout).toContain(`$ FLY_EMIT_RELEASE_JSON=1 flyctl ${DEPLOY_ARGV.production.join(' ')} --image ${w.seeded[1]!.image}\n`);
     expect(r.stdout).toContain('· Rollback of production: dry run: nothing was changed');
@@ -135,9 +147,9 @@ describe.concurrent('rollback', () => {
 
   test('after a deploy that was rolled back, the bad release is not picked by default', async ({ expect }) => {
     const w = await world({ newMode: 'status-503' });
-    const deployed = await runScript('deploy-fly', ['staging', '--url', w.app.url, '--health-timeout', '1', '--skip-smoke'], { env: { ...w.fly.env } });
+    const deployed = await runInProcess(deployMain, ['staging', '--url', w.app.url, '--health-timeout', '1', '--skip-smoke'], { ...w.fly.env });
     expect(deployed.code, deployed.all).toBe(1);
-    const r = await rollback(w, ['staging']);
+    const r = await rollbackHere(w, ['staging']);
     expect(r.code, r.all).toBe(3);
     expect(errorLine(r)).toBe(
       "error: the default target v4 was rolled back from (v5 runs an older release's image again): it may be the bad release, so it is not picked by default",
@@ -147,7 +159,7 @@ describe.concurrent('rollback', () => {
 
   test('invalid flags: exit 2', async ({ expect }) => {
     const w = await world();
-    const r = await rollback(w, ['staging', '--to', '2', '--image', 'registry.fly.io/kotadb-api-staging:x']);
+    const r = await rollbackHere(w, ['staging', '--to', '2', '--image', 'registry.fly.io/kotadb-api-staging:x']);
     expect(r.code).toBe(2);
     expect(errorLine(r)).toBe('error: --to and --image both pick the target: give one of them. Run with --help for usage.');
     expect(w.fly.calls()).toEqual([]);
