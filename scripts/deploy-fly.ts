@@ -219,6 +219,8 @@ async function preflight(run: DeployRun): Promise<void> {
     if (app.status === 'rejected') throw app.reason;
     if (required.status === 'rejected') throw required.reason;
     out.dim(`app ${env.app} exists; required secrets are set`);
+    const staged = required.value.filter((secret) => secret.status === 'Staged').map((secret) => secret.name);
+    if (staged.length > 0) out.info(`staged secrets take effect with this deploy: ${staged.join(', ')}`);
   }
   if (env.releaseBranch !== null) {
     if (plan.force) out.warn(`--force: the git guard is skipped (branch ${env.releaseBranch}, clean work tree)`);

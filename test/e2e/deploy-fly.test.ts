@@ -123,9 +123,13 @@ describe.concurrent('deploy-fly: happy paths', () => {
     expect(markdown).toMatch(/\| Deploy \| ✓ \| [\d.m]+s \|/);
   });
 
-  test('without the smoke key the authenticated check is skipped, with a warning', async ({ expect }) => {
+  test('without the smoke key the authenticated check is skipped, with a warning; staged secrets are named', async ({ expect }) => {
     const w = await world();
+    w.fly.update((state) => {
+      state.apps.find((a) => a.name === 'kotadb-api-staging')!.secrets.SUPABASE_URL!.status = 'Staged';
+    });
     const r = await deployHere(w, ['staging']);
+    expect(r.stderr).toContain('staged secrets take effect with this deploy: SUPABASE_URL');
     expect(r.code, r.all).toBe(0);
     expect(r.stderr).toContain('warning: GET /api/v1/repositories with X-API-Key: SAAS_STAGING_API_KEY is not set: authenticated check skipped');
     expect(r.stdout).toContain('  smoke        2 passed, 1 skipped');
