@@ -40,10 +40,13 @@ export function baseEnv(extra: Record<string, string | undefined> = {}): NodeJS.
   return env;
 }
 
+/** Resolved here, not by the child: a script run with another cwd (a temp git repo) must still find tsx. */
+const TSX_LOADER = import.meta.resolve('tsx');
+
 export function runScript(script: string, args: readonly string[], options: ScriptOptions = {}): Promise<ScriptResult> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'scripts', `${script}.ts`), ...args], {
+    const child = spawn(process.execPath, ['--import', TSX_LOADER, path.join(repoRoot, 'scripts', `${script}.ts`), ...args], {
       cwd: options.cwd ?? repoRoot,
       env: baseEnv(options.env),
       stdio: ['pipe', 'pipe', 'pipe'],
