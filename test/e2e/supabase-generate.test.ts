@@ -1,0 +1,136 @@
+/**
+ * supabase-generate end to end: a dev database on the test server with every migration, a
+ * copy of supabase/ to write into, the real script, the real CLI diff.
+ */
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseDbUrl } from '../../lib/db-url.ts';
+import { fromRoot } from '../../lib/paths.ts';
+import { withClient } from '../../lib/pg.ts';
+import { createTestDatabase, testServerUrl, type TestDatabase } from '../helpers/postgres.ts';
+import { runScript } from '../helpers/run-script.ts';
+
+const databases: TestDatabase[] = [];
+let root: string;
+let dev: TestDatabase;
+
+function migrationFiles(): string[] {
+  return readdirSync(path.join(root, 'supabase', 'migrations')).sort();
+}
+
+async function shadowsLeft(): Promise<string[]> {
+  return withClient(parseDbUrl(testServerUrl(), 'test'), async (client) =>
+    (await client.query<{ datname: string }>("select datname from pg_database where datname like 'kotadb\\_shadow\\_%'")).rows.map((r) => r.datname),
+  );
+}
+
+beforeAll(async () => {
+  root = mkdtempSync(path.join(tmpdir(), 'generate-root-'));
+  cpSync(fromRoot('supabase'), path.join(root, 'supabase'), { recursive: true, filter: (src) => !src.includes('.temp') });
+  dev = await createTestDatabase('gen_dev', { migrate: true, root });
+  databases.push(dev);
+});
+
+afterAll(async () => {
+  for (const db of databases) await db.drop();
+  rmSync(root, { recursive: true, force: true });
+});
+
+describe('supabase-generate', () => {
+  it('no change: says "No schema changes found", writes nothing, drops its shadow', async () => {
+    const before = migrationFiles();
+    const result = await runScript('supabase-generate', ['nothing_changed', '--db-url', dev.url, '--root', root]);
+    expect(result.code, result.all).toBe(0);
+    expect(result.stdout.trim()).toBe('No schema changes found');
+    expect(migrationFiles()).toEqual(before);
+    expect(await shadowsLeft()).toEqual([]);
+  });
+
+  it('a change made in the dev database becomes a migration that reproduces it (round trip verified)', async () => {
+    await dev.query(`
+      create table public.notes (
+        id bigint generated always as identity primary key,
+        user_id uuid not null references auth.users (id) on delete cascade,
+        body text not null default '',
+        created_at timestamptz not null default now()
+      );
+      alter table public.notes enable row level security;
+      create policy notes_owner on public.notes for select to authenticated using (user_id = auth.uid());
+      create index notes_user_idx on public.notes (user_id);
+      alter table public.repositories add column stars integer not null default 0;
+      create function public.note_count(p uuid) returns bigint language sql stable set search_path = '' as $$
+      select count(*) from public.notes
+
+      where user_id = p
+      $$;`);
+    const before = migrationFiles();
+    const dryRun = await runScript('supabase-generate', ['add_notes', '--db-url', dev.url, '--root', root, '--dry-run']);
+    expect(dryRun.code, dryRun.all).toBe(0);
+    expect(dryRun.stdout).toContain('CREATE TABLE "public"."notes"');
+    expect(dryRun.stderr).toMatch(/dry run: would write supabase\/migrations\/\d{14}_add_notes\.sql/);
+    expect(migrationFiles()).toEqual(before);
+
+    const result = await runScript('supabase-generate', ['add_notes', '--db-url', dev.url, '--root', root]);
+    expect(result.code, result.all).toBe(0);
+    const written = result.stdout.trim();
+    expect(written).toMatch(/^supabase\/migrations\/\d{14}_add_notes\.sql$/);
+    expect(result.stderr).toContain('round trip verified: a shadow built with the new migration matches the dev database');
+
+    const sql = readFileSync(path.join(root, written), 'utf8');
+    expect(sql).toContain('CREATE TABLE "public"."notes"');
+    expect(sql).toContain('CREATE POLICY "notes_owner" ON "public"."notes"');
+    expect(sql).toContain('ADD COLUMN "stars" integer NOT NULL DEFAULT 0');
+    expect(sql).toContain('GRANT DELETE, INSERT, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON TABLE "public"."notes" TO "anon", "authenticated", "service_role";');
+    expect(sql.split('\n').filter((line) => !line.startsWith('--')).join('\n')).not.toMatch(/MAINTAIN/);
+    expect(sql).not.toMatch(/^GRANT .*"postgres"/m);
+    expect(await shadowsLeft()).toEqual([]);
+
+    // Independently: a fresh database given every file (the new one included) has the change.
+    const fresh = await createTestDatabase('gen_check', { migrate: true, root });
+    databases.push(fresh);
+    expect(await fresh.query("select c.relrowsecurity as rls, (select count(*) from pg_policies where tablename = 'notes')::int as policies from pg_class c where c.oid = 'public.notes'::regclass")).toEqual([
+      { rls: true, policies: 1 },
+    ]);
+
+    // The dev database records the new file as applied (its changes are there), so it matches the migrations again
+    // (the next tests generate against it).
+    expect(await dev.query('select version from supabase_migrations.schema_migrations where name = $1', ['add_notes'])).toEqual([{ version: written.slice(20, 34) }]);
+  });
+
+  it('refuses a bad name (exit 2) before touching anything', async () => {
+    const result = await runScript('supabase-generate', ['Add-Notes', '--db-url', dev.url, '--root', root]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('invalid migration name "Add-Notes"');
+    expect(result.stderr).toContain('Run with --help for usage.');
+  });
+
+  it('refuses a dev database that lacks a migration (the diff would undo it): exit 3', async () => {
+    const file = path.join(root, 'supabase', 'migrations', '20991231000000_not_applied.sql');
+    writeFileSync(file, 'create table public.not_applied (id int);\n');
+    try {
+      const result = await runScript('supabase-generate', ['whatever', '--db-url', dev.url, '--root', root]);
+      expect(result.code).toBe(3);
+      expect(result.stderr).toContain('the dev database lacks 1 migration(s) (20991231000000_not_applied.sql)');
+    } finally {
+      rmSync(file);
+    }
+  });
+
+  it('a shadow that cannot be built: exit 1 naming the file, and the shadow is dropped anyway', async () => {
+    const file = path.join(root, 'supabase', 'migrations', '20991231000001_broken.sql');
+    writeFileSync(file, 'select 1/0;\n');
+    // The dev database claims to have it, so only the shadow build runs into it.
+    await dev.query("insert into supabase_migrations.schema_migrations (version, name) values ('20991231000001', 'broken')");
+    try {
+      const result = await runScript('supabase-generate', ['whatever', '--db-url', dev.url, '--root', root]);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain('the shadow database could not be built: migration supabase/migrations/20991231000001_broken.sql failed: ERROR: division by zero');
+      expect(await shadowsLeft()).toEqual([]);
+    } finally {
+      rmSync(file);
+      await dev.query("delete from supabase_migrations.schema_migrations where version = '20991231000001'");
+    }
+  });
+});

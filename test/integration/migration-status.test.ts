@@ -1,0 +1,63 @@
+/**
+ * "Is this database reachable, are migrations pending?" against the test run's real
+ * PostgreSQL: doctor's migrations check (lib/doctor-checks.ts over readMigrationStatus) and
+ * readMigrationState (the same comparison on an open connection: apply, generate, reset).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseDbUrl } from '../../lib/db-url.ts';
+import { checkMigrationsDatabase } from '../../lib/doctor-checks.ts';
+import { ENVIRONMENTS } from '../../lib/environments.ts';
+import { readMigrationState, readMigrationStatus } from '../../lib/migration-status.ts';
+import { listLocalMigrations } from '../../lib/migrations.ts';
+import { withClient } from '../../lib/pg.ts';
+import { freePort } from '../helpers/free-port.ts';
+import { createTestDatabase, testServer, type TestDatabase } from '../helpers/postgres.ts';
+
+const LOCAL = listLocalMigrations().migrations;
+const staging = ENVIRONMENTS.staging;
+const options = { timeoutMs: 5000 };
+let migrated: TestDatabase;
+let empty: TestDatabase;
+
+beforeAll(async () => {
+  [migrated, empty] = await Promise.all([createTestDatabase('status_done', { migrate: true }), createTestDatabase('status_empty', { bootstrap: true })]);
+});
+afterAll(async () => {
+  await Promise.all([migrated.drop(), empty.drop()]);
+});
+
+describe('doctor: the migrations database check on a real PostgreSQL', () => {
+  it('a migrated database is up to date', async () => {
+    expect((await readMigrationStatus(migrated.db, options)).comparison).toEqual({ pending: [], remoteOnly: [], outOfOrder: [] });
+    expect(await checkMigrationsDatabase(migrated.db, staging, options)).toMatchObject({ status: 'pass', detail: expect.stringContaining(`up to date (${LOCAL.length} applied, none pending)`) });
+  });
+
+  it('a database with nothing applied has every file pending', async () => {
+    const outcome = await checkMigrationsDatabase(empty.db, staging, options);
+    expect(outcome).toMatchObject({ status: 'fail', detail: expect.stringContaining(`${LOCAL.length} pending on 127.0.0.1:${testServer().port}/${empty.name}`) });
+  });
+
+  it('unreachable or refused: a failed check with one line, never the password', async () => {
+    const closed = await checkMigrationsDatabase(parseDbUrl(`postgresql://postgres:closed-port-pw@127.0.0.1:${await freePort()}/postgres`, 'test'), staging, options);
+    expect(closed).toMatchObject({ status: 'fail', detail: expect.stringContaining('connection refused') });
+    const wrong = await checkMigrationsDatabase(parseDbUrl(`postgresql://postgres:wrong-pw-555@127.0.0.1:${testServer().port}/postgres`, 'test'), staging, options);
+    expect(wrong).toMatchObject({ status: 'fail', detail: expect.stringContaining('password authentication failed') });
+    expect(JSON.stringify([closed, wrong])).not.toMatch(/closed-port-pw|wrong-pw-555/);
+  });
+});
+
+describe('readMigrationState (on an open connection)', () => {
+  it('lists local files, recorded versions, pending ones and drift', async () => {
+    await migrated.query("insert into supabase_migrations.schema_migrations (version, name) values ('20991231000000', 'ghost')");
+    try {
+      const state = await withClient(migrated.db, (client) => readMigrationState(client));
+      expect(state.local.map((m) => m.file)).toEqual(LOCAL.map((m) => m.file));
+      expect(state.applied).toEqual([...LOCAL.map((m) => m.version), '20991231000000']);
+      expect(state).toMatchObject({ pending: [], remoteOnly: ['20991231000000'], skipped: [] });
+    } finally {
+      await migrated.query("delete from supabase_migrations.schema_migrations where version = '20991231000000'");
+    }
+    const fresh = await withClient(empty.db, (client) => readMigrationState(client));
+    expect(fresh.pending.map((m) => m.version)).toEqual(LOCAL.map((m) => m.version));
+  });
+});
