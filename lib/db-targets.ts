@@ -93,6 +93,11 @@ export function resolveApplyTarget(arg: string | undefined, environment: Environ
   throw new UsageError(`no database URL: pass <postgres_url> or set ${where}`);
 }
 
+/** Whether resolveApplyTarget has any URL to work with (CI skips migrations when none is configured). */
+export function applyTargetConfigured(arg: string | undefined, environment: Environment | null, env: NodeJS.ProcessEnv): boolean {
+  return arg !== undefined || Boolean(env.SUPABASE_DB_URL) || (environment !== null && Boolean(env[environment.migrationsUrlVar]));
+}
+
 /** Exit 3 for the transaction pooler (it breaks the CLI's prepared statements and session locks). */
 export function assertNotTransactionPooler(db: DbUrl, allowPooler: boolean): void {
   if (!isTransactionPooler(db) || allowPooler) return;

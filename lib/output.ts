@@ -63,6 +63,12 @@ export class Output {
     this.writeErr(this.paint(chalk.green, `✓ ${message}`));
   }
 
+  /** Something worth knowing that is not a problem (a skipped step); a notice annotation in GitHub Actions. */
+  notice(message: string): void {
+    this.writeErr(this.paint(chalk.blue, `note: ${message}`));
+    if (this.github) this.stderr.write(`::notice::${escapeAnnotation(redact(message))}\n`);
+  }
+
   warn(message: string): void {
     this.writeErr(this.paint(chalk.yellow, `warning: ${message}`));
     if (this.github) this.stderr.write(`::warning::${escapeAnnotation(redact(message))}\n`);

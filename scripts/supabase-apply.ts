@@ -11,7 +11,7 @@ import path from 'node:path';
 import { defineCommand, STANDARD_OPTIONS } from '../lib/cli.ts';
 import { supabaseDbPush, supabaseMigrationRepair } from '../lib/commands/supabase.ts';
 import { connectionEnv, displayDbUrl, isTransactionPooler, type DbUrl } from '../lib/db-url.ts';
-import { assertNotTransactionPooler, protectedDatabases, resolveApplyTarget, sameDatabase } from '../lib/db-targets.ts';
+import { applyTargetConfigured, assertNotTransactionPooler, protectedDatabases, resolveApplyTarget, sameDatabase } from '../lib/db-targets.ts';
 import { Interrupted, OperationFailed, PreconditionFailed, UsageError } from '../lib/errors.ts';
 import { isEntryPoint, runMain, withCli } from '../lib/main.ts';
 import { acquireMigrationLock, APPLY_APPLICATION_NAME, describeHolder } from '../lib/migration-lock.ts';
@@ -37,6 +37,7 @@ export const command = defineCommand({
     env: { type: 'string', value: '<staging|production>', description: 'Environment: its SUPABASE_DB_URL_<ENV> is the fallback URL; production asks for confirmation' },
     'include-all': { type: 'boolean', description: 'Also apply pending files older than the newest applied one' },
     'allow-pooler': { type: 'boolean', description: 'Accept a transaction pooler URL (port 6543); migrations may break there' },
+    'if-configured': { type: 'boolean', description: 'When no database URL is configured at all, print a notice and exit 0 instead of 2 (CI without the secret)' },
     'lock-timeout': { type: 'string', value: '<s>', description: `Seconds to wait for another run's migration lock (default ${DEFAULT_LOCK_TIMEOUT_S})` },
     root: { type: 'string', value: '<dir>', description: 'Folder holding supabase/ (default: the toolkit root)' },
   },
@@ -59,6 +60,11 @@ export async function main(argv: string[]): Promise<number> {
     const environment = options.env === undefined ? null : (await environments()).parseEnvironment(options.env);
     const lockTimeoutMs = parseLockTimeout(options['lock-timeout']);
     const project = supabaseProject(path.resolve(options.root ?? repoRoot));
+    if (options['if-configured'] && !applyTargetConfigured(positionals[0], environment, process.env)) {
+      const variable = environment ? environment.migrationsUrlVar : 'SUPABASE_DB_URL';
+      out.notice(`migrations skipped: ${variable} is not configured (set it to apply migrations here)`);
+      return 0;
+    }
     const { db, source } = resolveApplyTarget(positionals[0], environment, process.env);
     assertNotTransactionPooler(db, options['allow-pooler']);
     if (isTransactionPooler(db)) out.warn('--allow-pooler: the transaction pooler does not keep session locks, so concurrent runs are not serialised');

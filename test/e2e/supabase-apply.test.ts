@@ -246,6 +246,20 @@ describe('supabase-apply failures and guards', () => {
     expect(result.stderr).toContain('no database URL: pass <postgres_url> or set SUPABASE_DB_URL or SUPABASE_DB_URL_STAGING');
   });
 
+  it('--if-configured with no URL anywhere: a notice (a GitHub annotation in Actions) and exit 0, nothing touched', async () => {
+    const result = await runScript('supabase-apply', ['--env', 'production', '--yes', '--if-configured'], { env: { GITHUB_ACTIONS: 'true' } });
+    expect(result.code, result.all).toBe(0);
+    expect(result.stderr).toContain('note: migrations skipped: SUPABASE_DB_URL_PRODUCTION is not configured');
+    expect(result.stderr).toContain('::notice::migrations skipped: SUPABASE_DB_URL_PRODUCTION is not configured');
+    expect(result.stderr).not.toContain('connect');
+  });
+
+  it('--if-configured with a URL configured applies as usual (the flag only covers "nothing configured")', async () => {
+    const result = await runScript('supabase-apply', ['--env', 'staging', '--if-configured'], { env: { SUPABASE_DB_URL_STAGING: 'postgresql://postgres:pw@127.0.0.1:1/postgres' } });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('cannot connect to postgresql://postgres:***@127.0.0.1:1/postgres');
+  });
+
   it('a wrong password: exit 1, says so, never prints it', async () => {
     const server = testServer();
     const result = await runScript('supabase-apply', [], { env: { SUPABASE_DB_URL: `postgresql://postgres:wrong-pass-987@127.0.0.1:${server.port}/postgres` } });

@@ -32,3 +32,55 @@ export function packageCommandsIn(text: string): PackageCommand[] {
   for (const match of text.matchAll(/(?:^|[\s;&|(`])(?:npx )?just ([a-z][\w-]*)/g)) commands.push({ kind: 'just', name: match[1]! });
   return commands;
 }
+
+export interface Invocation extends PackageCommand {
+  /** Arguments written after the command (for npm, those after `--`). */
+  args: string[];
+}
+
+const TERMINATORS = new Set(['&&', '||', '|', ';', '#', '\\']);
+
+/** Like packageCommandsIn, with the arguments each command was given (placeholders and brackets stripped). */
+export function invocationsIn(text: string): Invocation[] {
+  const invocations: Invocation[] = [];
+  for (const line of text.split('\n')) {
+    const tokens = line.split(/\s+/).filter(Boolean);
+    for (let i = 0; i < tokens.length; i++) {
+      let kind: Invocation['kind'] | null = null;
+      let name: string | undefined;
+      let start = i + 1;
+      if (tokens[i] === 'npm' && (tokens[i + 1] === 'run' || tokens[i + 1] === 'run-script')) {
+        kind = 'npm';
+        name = tokens[i + 2];
+        start = i + 3;
+      } else if (tokens[i] === 'just' || tokens[i] === '`just') {
+        kind = 'just';
+        name = tokens[i + 1];
+        start = i + 2;
+      }
+      if (!kind || !name || !/^[a-z][\w:-]*$/.test(name.replace(/`$/, ''))) continue;
+      const args: string[] = [];
+      for (let j = start; j < tokens.length; j++) {
+        const token = tokens[j]!;
+        if (TERMINATORS.has(token) || token.startsWith('#')) break;
+        args.push(token.replace(/^[[(`]+|[\])`,.;]+$/g, ''));
+        if (/[`)]$/.test(token)) break;
+      }
+      const effective = kind === 'npm' ? (args[0] === '--' ? args.slice(1) : []) : args;
+      invocations.push({ kind, name: name.replace(/`$/, ''), args: effective.filter(Boolean) });
+    }
+  }
+  return invocations;
+}
+
+/** The script file an npm script or just recipe runs, or null (vitest, tsc). */
+export function scriptBehind(command: PackageCommand): string | null {
+  if (command.kind === 'npm') {
+    const pkg = JSON.parse(readFileSync(fromRoot('package.json'), 'utf8')) as { scripts: Record<string, string> };
+    return /scripts\/([\w-]+)\.ts/.exec(pkg.scripts[command.name] ?? '')?.[1] ?? null;
+  }
+  if (command.kind !== 'just') return null;
+  const justfile = readFileSync(fromRoot('justfile'), 'utf8');
+  const recipe = new RegExp(`^${command.name}(?:\\s+[^:=\\n]*)?:(?!=)[^\\n]*\\n((?:[ \\t]+[^\\n]*\\n?)*)`, 'm').exec(justfile);
+  return /scripts\/([\w-]+)\.ts/.exec(recipe?.[1] ?? '')?.[1] ?? null;
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseDbUrl } from '../../lib/db-url.ts';
-import { assertNotTransactionPooler, assertResettable, resolveApplyTarget, sameDatabase } from '../../lib/db-targets.ts';
+import { applyTargetConfigured, assertNotTransactionPooler, assertResettable, resolveApplyTarget, sameDatabase } from '../../lib/db-targets.ts';
 import { ENVIRONMENTS } from '../../lib/environments.ts';
 import { ExitCode, type ToolkitError } from '../../lib/errors.ts';
 
@@ -73,5 +73,18 @@ describe('assertNotTransactionPooler', () => {
     expect(exitCodeOf(() => assertNotTransactionPooler(pooler, false))).toBe(ExitCode.refused);
     expect(exitCodeOf(() => assertNotTransactionPooler(pooler, true))).toBe(null);
     expect(exitCodeOf(() => assertNotTransactionPooler(url('postgresql://postgres.abc:pw@aws-0-us-east-1.pooler.supabase.com:5432/postgres'), false))).toBe(null);
+  });
+});
+
+describe('applyTargetConfigured', () => {
+  it.each([
+    ['an argument', 'postgresql://x@h/db', null, {}, true],
+    ['SUPABASE_DB_URL', undefined, null, { SUPABASE_DB_URL: 'postgresql://x@h/db' }, true],
+    ["the environment's variable", undefined, ENVIRONMENTS.staging, { SUPABASE_DB_URL_STAGING: 'postgresql://x@h/db' }, true],
+    ["another environment's variable only", undefined, ENVIRONMENTS.staging, { SUPABASE_DB_URL_PRODUCTION: 'postgresql://x@h/db' }, false],
+    ['an empty variable', undefined, ENVIRONMENTS.production, { SUPABASE_DB_URL_PRODUCTION: '' }, false],
+    ['nothing', undefined, null, {}, false],
+  ] as const)('%s -> %s', (_name, arg, environment, env, expected) => {
+    expect(applyTargetConfigured(arg, environment, env)).toBe(expected);
   });
 });
