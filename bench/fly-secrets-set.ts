@@ -17,6 +17,7 @@ import { planUpload } from '../lib/secrets-import.ts';
 import { selectSecrets } from '../lib/secrets-validation.ts';
 import { createFakeFly, FAKE_FLYCTL_BIN } from '../test/helpers/fake-fly.ts';
 import { baseEnv } from '../test/helpers/run-script.ts';
+import { fakePem } from '../test/fixtures/fake-pem.ts';
 
 const SECRETS = 500;
 const RUNS = Number(process.argv[2] ?? 7);
@@ -24,7 +25,7 @@ const OVERHEAD_LIMIT_MS = 1000;
 
 /** 500 realistic values: tokens with `=`/`==`, `#`, quotes, URLs, and a multi-line PEM every 50. */
 function envFileText(): string {
-  const pem = ['-----BEGIN RSA PRIVATE KEY-----', ...Array.from({ length: 25 }, (_, i) => `MIIEowIBAAKCAQEA${String(i).padStart(4, '0')}x4Zk9QpemLine+/AbCdEf0123456789`), '-----END RSA PRIVATE KEY-----'].join('\n');
+  const pem = fakePem(Array.from({ length: 25 }, (_, i) => `MIIEowIBAAKCAQEA${String(i).padStart(4, '0')}x4Zk9QpemLine+/AbCdEf0123456789`));
   const lines = [
     "DATABASE_URL='postgresql://postgres.benchref:b3nch%23pw@aws-0-us-east-1.pooler.supabase.com:6543/postgres'",
     'SUPABASE_URL=https://benchref.supabase.co',
