@@ -2,7 +2,9 @@
  * Benchmark: applying 100 generated migrations through the toolkit (`supabase-apply`: Node +
  * tsx start, its own connection, the migration lock, the checks before and after, and
  * `supabase db push`) versus plain `supabase db push --db-url … --yes`, on the same embedded
- * PostgreSQL, each run on a fresh database, the two sides alternating. Goal: overhead < 15%.
+ * PostgreSQL, each run on a fresh database, the sides alternating. Goal: overhead < 15%.
+ * "plain" is what a user types (`npx supabase db push`: the npm launcher, which spawns the CLI
+ * binary); "binary" calls that binary directly, as the toolkit does.
  * Two shapes of migration: `realistic` (like supabase/migrations) and `tiny` (one bare table:
  * the worst case for a fixed cost).
  *
@@ -10,12 +12,17 @@
  */
 import { supabaseDbPush } from '../lib/commands/supabase.ts';
 import { connectionEnv, displayDbUrl, type DbUrl } from '../lib/db-url.ts';
+import { fromRoot } from '../lib/paths.ts';
 import { withClient } from '../lib/pg.ts';
+import { supabaseCliBinary, type Command } from '../lib/runner.ts';
 import { benchServer, cleanup, createDatabase, describeMachine, generatedProject, median, runner, script, seconds, tempDir, type MigrationShape } from './lib.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const COUNT = Number(process.env.BENCH_MIGRATIONS ?? 100);
 const SHAPES = (process.env.BENCH_SHAPES ?? 'realistic,tiny').split(',') as MigrationShape[];
+
+const LAUNCHER = fromRoot('node_modules', '.bin', 'supabase');
+const withBinary = (command: Command, binary: string): Command => ({ ...command, argv: [binary, ...command.argv.slice(1)] });
 
 const recorded = (db: DbUrl) =>
   withClient(db, async (c) => Number((await c.query<{ n: string }>('select count(*) as n from supabase_migrations.schema_migrations')).rows[0]!.n));
@@ -29,31 +36,37 @@ try {
     const root = generatedProject(dir, COUNT, shape);
     const toolkit: number[] = [];
     const plain: number[] = [];
+    const binary: number[] = [];
+    const sides = ['toolkit', 'plain', 'binary'] as const;
     for (let i = 0; i < RUNS; i++) {
-      // Alternate the order so that drift in machine load does not favour one side.
-      for (const side of i % 2 === 0 ? (['toolkit', 'plain'] as const) : (['plain', 'toolkit'] as const)) {
+      // Rotate the order so that drift in machine load does not favour one side.
+      for (const side of [...sides.slice(i % 3), ...sides.slice(0, i % 3)]) {
         const db = await createDatabase(server, `bench_${shape}_${side}_${i}`, true);
+        const push = supabaseDbPush(root, db);
+        const options = { env: connectionEnv(db), cwd: root, timeoutMs: 30 * 60_000 };
         if (side === 'toolkit') {
           toolkit.push((await runner.run(script('supabase-apply', [displayDbUrl(db), '--root', root]), { timeoutMs: 30 * 60_000 })).durationMs);
+        } else if (side === 'plain') {
+          plain.push((await runner.run(withBinary(push, LAUNCHER), options)).durationMs);
         } else {
-          plain.push((await runner.run(supabaseDbPush(root, db), { env: connectionEnv(db), cwd: root, timeoutMs: 30 * 60_000 })).durationMs);
+          binary.push((await runner.run(withBinary(push, supabaseCliBinary()), options)).durationMs);
         }
         const count = await recorded(db);
         if (count !== COUNT + 1) throw new Error(`${shape}/${side} run ${i}: ${count} of ${COUNT + 1} migrations recorded`);
       }
-      process.stderr.write(`${shape} run ${i + 1}/${RUNS}: toolkit ${seconds(toolkit.at(-1)!)}, plain push ${seconds(plain.at(-1)!)}\n`);
+      process.stderr.write(`${shape} run ${i + 1}/${RUNS}: toolkit ${seconds(toolkit.at(-1)!)}, npx supabase db push ${seconds(plain.at(-1)!)}, binary ${seconds(binary.at(-1)!)}\n`);
     }
     const t = median(toolkit);
     const p = median(plain);
-    const overhead = ((t - p) / p) * 100;
-    rows.push(
-      `| ${shape} | ${seconds(p)} (${seconds(Math.min(...plain))}–${seconds(Math.max(...plain))}) | ${seconds(t)} (${seconds(Math.min(...toolkit))}–${seconds(Math.max(...toolkit))}) | +${seconds(t - p)} | ${overhead >= 0 ? '+' : ''}${overhead.toFixed(1)}% |`,
-    );
+    const b = median(binary);
+    const range = (xs: number[]) => `${seconds(median(xs))} (${seconds(Math.min(...xs))}–${seconds(Math.max(...xs))})`;
+    const pct = (base: number) => `${t >= base ? '+' : ''}${(((t - base) / base) * 100).toFixed(1)}%`;
+    rows.push(`| ${shape} | ${range(plain)} | ${range(binary)} | ${range(toolkit)} | ${pct(p)} | ${pct(b)} |`);
   }
   console.log(`## apply ${COUNT} generated migrations (+1 base file), ${RUNS} runs per side, medians (min–max) — ${describeMachine()}`);
   console.log('');
-  console.log('| migrations | plain `supabase db push` | `supabase-apply` (whole script) | difference | overhead |');
-  console.log('|---|---|---|---|---|');
+  console.log('| migrations | `npx supabase db push` (launcher) | CLI binary `db push` | `supabase-apply` (whole script) | overhead vs launcher | overhead vs binary |');
+  console.log('|---|---|---|---|---|---|');
   for (const row of rows) console.log(row);
 } finally {
   await cleanup(server, dir);

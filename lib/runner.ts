@@ -5,6 +5,9 @@
  * failures into typed errors. No shell is involved, so no value is ever re-parsed or quoted.
  */
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import { quote } from 'zx/core';
 import { Interrupted, OperationFailed, PreconditionFailed } from './errors.ts';
 import { interruptRequested, trackChild } from './interrupt.ts';
@@ -76,10 +79,34 @@ export function resolveBinary(tool: string, env: NodeJS.ProcessEnv = process.env
     case 'flyctl':
       return env.FLYCTL || 'flyctl';
     case 'supabase':
-      return env.SUPABASE_CLI || fromRoot('node_modules', '.bin', 'supabase');
+      return env.SUPABASE_CLI || supabaseCliBinary();
     default:
       return tool;
   }
+}
+
+let supabaseBinary: string | undefined;
+
+/**
+ * The Supabase CLI npm installed. `node_modules/.bin/supabase` is a Node launcher that only
+ * finds the platform package's binary and spawns it: calling that binary directly saves a Node
+ * start (~0.2 s) on every CLI call. The launcher stays the fallback.
+ */
+export function supabaseCliBinary(): string {
+  if (supabaseBinary !== undefined) return supabaseBinary;
+  const launcher = fromRoot('node_modules', '.bin', 'supabase');
+  const require = createRequire(fromRoot('package.json'));
+  const arch = process.arch;
+  const platform = process.platform === 'win32' ? 'windows' : process.platform;
+  for (const suffix of [`${platform}-${arch}`, `${platform}-${arch}-musl`]) {
+    try {
+      const binary = path.join(path.dirname(require.resolve(`@supabase/cli-${suffix}/package.json`)), 'bin', `supabase${process.platform === 'win32' ? '.exe' : ''}`);
+      if (existsSync(binary)) return (supabaseBinary = binary);
+    } catch {
+      // not installed for this platform: try the next candidate, then the launcher
+    }
+  }
+  return (supabaseBinary = launcher);
 }
 
 /** `$ NAME=*** flyctl deploy --app x` — how a command is shown in plans and errors. */

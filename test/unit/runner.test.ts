@@ -133,7 +133,7 @@ describe('resolveBinary', () => {
     expect(resolveBinary(tool, env)).toBe(expected);
   });
 
-  it('defaults the Supabase CLI to the one npm ci installed', () => {
-    expect(resolveBinary('supabase', {})).toMatch(/node_modules\/\.bin\/supabase$/);
+  it("defaults the Supabase CLI to the binary npm ci installed, skipping the npm launcher's Node hop", () => {
+    expect(resolveBinary('supabase', {})).toMatch(/node_modules\/@supabase\/cli-linux-x64\/bin\/supabase$/);
   });
 });
