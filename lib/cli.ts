@@ -112,11 +112,18 @@ function describeParseError(error: unknown): string {
       if (match) return `${match[1]} needs a value`;
       const flag = /Option '(?:-\w, )?(--[^ ']+)' does not take an argument/.exec(message);
       if (flag) return `${flag[1]} does not take a value`;
-      return message.split('\n')[0] ?? message;
+      const ambiguous = /Option '(?:-\w, )?(--[^ ']+)' argument is ambiguous/.exec(message);
+      if (ambiguous) return `${ambiguous[1]} needs a value; one starting with "-" must be written ${ambiguous[1]}=<value>`;
+      return firstSentence(message);
     }
     default:
-      return message.split('\n')[0] ?? message;
+      return firstSentence(message);
   }
+}
+
+/** The handler appends ". Run with --help…", so drop node's own trailing period. */
+function firstSentence(message: string): string {
+  return (message.split('\n')[0] ?? message).replace(/\.$/, '');
 }
 
 export function formatHelp(spec: CommandSpec): string {

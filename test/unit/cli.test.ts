@@ -49,6 +49,7 @@ describe('parseCommandLine', () => {
     [['staging', 'extra'], 'unexpected argument "extra"'],
     [['staging', '--yes=1'], '--yes does not take a value'],
     [['staging', '--image='], '--image needs a value'],
+    [['staging', '--image', '-5'], '--image needs a value; one starting with "-" must be written --image=<value>'],
   ])('%j -> %s', (argv, message) => {
     expect(usageError(argv)).toBe(message);
   });
