@@ -2,20 +2,13 @@
  * Every `just <recipe>` and `npm run <script>` that README.md and docs/*.md tell people to
  * type must exist: a guide whose commands fail is worse than none.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { fromRoot } from '../lib/paths.ts';
-import { justRecipes, npmScripts, packageCommandsIn } from './helpers/package-commands.ts';
+import { codeIn, documentedFiles, justRecipes, npmScripts, packageCommandsIn } from './helpers/package-commands.ts';
 
-const documents = ['README.md', ...readdirSync(fromRoot('docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+const documents = documentedFiles();
 
-/** Code in a Markdown document: fenced blocks and inline `code` spans (prose "just" is not a command). */
-function codeIn(markdown: string): string[] {
-  const fenced = [...markdown.matchAll(/^```[^\n]*\n([\s\S]*?)^```/gm)].map((m) => m[1]!);
-  const withoutFences = markdown.replace(/^```[^\n]*\n[\s\S]*?^```/gm, '');
-  const inline = [...withoutFences.matchAll(/`([^`\n]+)`/g)].map((m) => m[1]!);
-  return [...fenced, ...inline];
-}
 
 describe.each(documents)('%s', (document) => {
   const commands = codeIn(readFileSync(fromRoot(document), 'utf8')).flatMap((code) => packageCommandsIn(code));

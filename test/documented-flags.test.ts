@@ -7,15 +7,10 @@ import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import type { CommandSpec } from '../lib/cli.ts';
 import { fromRoot } from '../lib/paths.ts';
-import { invocationsIn, scriptBehind, type Invocation } from './helpers/package-commands.ts';
+import { codeIn, documentedFiles, invocationsIn, scriptBehind, type Invocation } from './helpers/package-commands.ts';
 
-const documents = ['README.md', ...readdirSync(fromRoot('docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+const documents = documentedFiles();
 
-function codeIn(markdown: string): string[] {
-  const fenced = [...markdown.matchAll(/^```[^\n]*\n([\s\S]*?)^```/gm)].map((m) => m[1]!);
-  const inline = [...markdown.replace(/^```[^\n]*\n[\s\S]*?^```/gm, '').matchAll(/`([^`\n]+)`/g)].map((m) => m[1]!);
-  return [...fenced, ...inline];
-}
 
 function workflowRuns(): string[] {
   const dir = fromRoot('.github', 'workflows');

@@ -1,5 +1,5 @@
 /** The package's npm scripts and just recipes, and the calls to them found in a command line or a document. */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { ENVIRONMENT_NAMES } from '../../lib/environments.ts';
 import { fromRoot } from '../../lib/paths.ts';
 
@@ -12,6 +12,19 @@ export function npmScripts(): string[] {
 export function justRecipes(): string[] {
   const text = readFileSync(fromRoot('justfile'), 'utf8');
   return [...text.matchAll(/^([a-z][\w-]*)(?:\s+[^:=\n]*)?:(?!=)/gm)].map((m) => m[1]!);
+}
+
+/** The documents that tell people what to type: README.md and docs/*.md. */
+export function documentedFiles(): string[] {
+  return ['README.md', ...readdirSync(fromRoot('docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+}
+
+/** Code in a Markdown document: fenced blocks and inline `code` spans (prose "just" is not a command). */
+export function codeIn(markdown: string): string[] {
+  const fenced = [...markdown.matchAll(/^```[^\n]*\n([\s\S]*?)^```/gm)].map((m) => m[1]!);
+  const withoutFences = markdown.replace(/^```[^\n]*\n[\s\S]*?^```/gm, '');
+  const inline = [...withoutFences.matchAll(/`([^`\n]+)`/g)].map((m) => m[1]!);
+  return [...fenced, ...inline];
 }
 
 export interface PackageCommand {
