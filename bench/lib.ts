@@ -1,18 +1,18 @@
 /**
  * Shared by the Supabase benchmarks: a throw-away embedded PostgreSQL (the toolkit's own
- * lib/local-postgres.ts), scratch databases, timing of real commands through the runner,
+ * lib/db/local-postgres.ts), scratch databases, timing of real commands through the runner,
  * and a little statistics. Benchmarks are scripts to run by hand, not tests.
  */
 import { chmodSync, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { DbUrl } from '../lib/db-url.ts';
-import { LocalPostgres, localPostgresConfig } from '../lib/local-postgres.ts';
-import { Output } from '../lib/output.ts';
-import { fromRoot } from '../lib/paths.ts';
-import { quoteIdent, withClient } from '../lib/pg.ts';
-import { applyBootstrap } from '../lib/plain-postgres.ts';
-import { Runner, type Command, type RunOptions } from '../lib/runner.ts';
+import type { DbUrl } from '../lib/db/url.ts';
+import { LocalPostgres, localPostgresConfig } from '../lib/db/local-postgres.ts';
+import { Output } from '../lib/core/output.ts';
+import { fromRoot } from '../lib/core/paths.ts';
+import { quoteIdent, withClient } from '../lib/db/pg.ts';
+import { applyBootstrap } from '../lib/db/plain-postgres.ts';
+import { Runner, type Command, type RunOptions } from '../lib/core/runner.ts';
 import { freePort } from '../test/helpers/free-port.ts';
 
 export { freePort };

@@ -10,11 +10,11 @@
  *
  *   node --import tsx bench/supabase-apply.ts     # BENCH_RUNS=5 BENCH_MIGRATIONS=100 BENCH_SHAPES=realistic,tiny
  */
-import { supabaseDbPush } from '../lib/commands/supabase.ts';
-import { connectionEnv, displayDbUrl, type DbUrl } from '../lib/db-url.ts';
-import { fromRoot } from '../lib/paths.ts';
-import { withClient } from '../lib/pg.ts';
-import { supabaseCliBinary, type Command } from '../lib/runner.ts';
+import * as supabase from '../lib/commands/supabase.ts';
+import { connectionEnv, displayDbUrl, type DbUrl, cliUrl } from '../lib/db/url.ts';
+import { fromRoot } from '../lib/core/paths.ts';
+import { withClient } from '../lib/db/pg.ts';
+import { supabaseCliBinary, type Command } from '../lib/core/runner.ts';
 import { benchServer, cleanup, createDatabase, describeMachine, generatedProject, median, runner, script, seconds, tempDir, type MigrationShape } from './lib.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -42,7 +42,7 @@ try {
       // Rotate the order so that drift in machine load does not favour one side.
       for (const side of [...sides.slice(i % 3), ...sides.slice(0, i % 3)]) {
         const db = await createDatabase(server, `bench_${shape}_${side}_${i}`, true);
-        const push = supabaseDbPush(root, db);
+        const push = supabase.dbPush(root, cliUrl(db));
         const options = { env: connectionEnv(db), cwd: root, timeoutMs: 30 * 60_000 };
         if (side === 'toolkit') {
           toolkit.push((await runner.run(script('supabase-apply', [displayDbUrl(db), '--root', root]), { timeoutMs: 30 * 60_000 })).durationMs);

@@ -7,7 +7,7 @@
  */
 import path from 'node:path';
 import { rmSync } from 'node:fs';
-import { LocalPostgres, localPostgresConfig } from '../lib/local-postgres.ts';
+import { LocalPostgres, localPostgresConfig } from '../lib/db/local-postgres.ts';
 import { describeMachine, freePort, median, runner, script, seconds, tempDir } from './lib.ts';
 
 const COLD = Number(process.env.BENCH_COLD_RUNS ?? 3);

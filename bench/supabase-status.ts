@@ -6,10 +6,10 @@
  *
  *   node --import tsx bench/supabase-status.ts           # BENCH_RUNS=5 BENCH_MIGRATIONS=500
  */
-import { supabaseDbPush, supabaseMigrationList } from '../lib/commands/supabase.ts';
-import { connectionEnv, displayDbUrl } from '../lib/db-url.ts';
-import { withClient } from '../lib/pg.ts';
-import type { Command } from '../lib/runner.ts';
+import * as supabase from '../lib/commands/supabase.ts';
+import { connectionEnv, displayDbUrl, cliUrl } from '../lib/db/url.ts';
+import { withClient } from '../lib/db/pg.ts';
+import type { Command } from '../lib/core/runner.ts';
 import { benchServer, cleanup, createDatabase, describeMachine, generatedProject, median, runner, script, seconds, tempDir } from './lib.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -21,14 +21,14 @@ try {
   await server.start();
   const root = generatedProject(dir, COUNT, 'tiny');
   const db = await createDatabase(server, 'bench_status', true);
-  await runner.run(supabaseDbPush(root, db), { env: connectionEnv(db), cwd: root, timeoutMs: 30 * 60_000 });
+  await runner.run(supabase.dbPush(root, cliUrl(db)), { env: connectionEnv(db), cwd: root, timeoutMs: 30 * 60_000 });
   // Forget the newer half: 250 recorded, 250 pending.
   await withClient(db, (c) => c.query('delete from supabase_migrations.schema_migrations where version in (select version from supabase_migrations.schema_migrations order by version desc limit $1)', [COUNT / 2]));
 
-  const dryRunPush: Command = { ...supabaseDbPush(root, db), argv: [...supabaseDbPush(root, db).argv, '--dry-run'], mutating: false };
+  const dryRunPush: Command = { ...supabase.dbPush(root, cliUrl(db)), argv: [...supabase.dbPush(root, cliUrl(db)).argv, '--dry-run'], mutating: false };
   const cases: Array<[string, Command, boolean]> = [
     ['`supabase-apply --dry-run` (whole script)', script('supabase-apply', [displayDbUrl(db), '--root', root, '--dry-run']), false],
-    ['`supabase migration list --output-format json`', supabaseMigrationList(root, db), true],
+    ['`supabase migration list --output-format json`', supabase.migrationList(root, cliUrl(db)), true],
     ['`supabase db push --dry-run`', dryRunPush, true],
   ];
   const times = new Map<string, number[]>(cases.map(([name]) => [name, []]));

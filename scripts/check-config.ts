@@ -4,13 +4,13 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { defineCommand, STANDARD_OPTIONS } from '../lib/cli.ts';
-import { environmentList, type Environment } from '../lib/environments.ts';
-import { ExitCode } from '../lib/errors.ts';
-import { checkFlyConfigFile } from '../lib/fly-config.ts';
-import { isEntryPoint, runMain, withCli } from '../lib/main.ts';
-import { Output } from '../lib/output.ts';
-import { repoRoot } from '../lib/paths.ts';
+import { defineCommand, STANDARD_OPTIONS } from '../lib/core/cli.ts';
+import { environmentList, type Environment } from '../lib/config/environments.ts';
+import { ExitCode } from '../lib/core/errors.ts';
+import { checkFlyConfigFile } from '../lib/config/fly-toml.ts';
+import { isEntryPoint, runMain, withCli } from '../lib/core/main.ts';
+import { Output } from '../lib/core/output.ts';
+import { repoRoot } from '../lib/core/paths.ts';
 
 export const command = defineCommand({
   usage: 'check-config [--root <dir>]',
@@ -58,14 +58,14 @@ export function tableProblems(environments: readonly Environment[]): string[] {
     const seen = new Map<string, string>();
     for (const env of environments) {
       const other = seen.get(env[key]);
-      if (other) problems.push(`lib/environments.ts: ${env.name}.${key}: "${env[key]}" is also used by ${other}`);
+      if (other) problems.push(`lib/config/environments.ts: ${env.name}.${key}: "${env[key]}" is also used by ${other}`);
       seen.set(env[key], env.name);
     }
   }
   const volumes = new Map<string, string>();
   for (const env of environments) {
     const other = volumes.get(env.volume.name);
-    if (other) problems.push(`lib/environments.ts: ${env.name}.volume.name: "${env.volume.name}" is also used by ${other}`);
+    if (other) problems.push(`lib/config/environments.ts: ${env.name}.volume.name: "${env.volume.name}" is also used by ${other}`);
     volumes.set(env.volume.name, env.name);
   }
   return problems;

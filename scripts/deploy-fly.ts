@@ -5,28 +5,28 @@
  *   6. health     7. smoke       8. roll back (when 5, 6 or 7 failed)  9. report (+ tag)
  */
 import { existsSync } from 'node:fs';
-import { defineCommand, STANDARD_OPTIONS, type OptionValues } from '../lib/cli.ts';
+import { defineCommand, STANDARD_OPTIONS, type OptionValues } from '../lib/core/cli.ts';
 import { deployTagName } from '../lib/commands/git.ts';
-import { HEALTH_OPTIONS, healthTarget, ImageRef, optionalFlag, WaitTimeout } from '../lib/deploy-options.ts';
-import { errorText, guardRun, publishSummary, resultEnvelope, stepsJson, type RunSummary } from '../lib/deploy-summary.ts';
-import { parseEnvironment, type Environment } from '../lib/environments.ts';
-import { ExitCode, Interrupted, OperationFailed, UsageError } from '../lib/errors.ts';
-import { FlyClient, runningRelease, sortReleases } from '../lib/fly.ts';
-import { requireFlyAccess } from '../lib/fly-access.ts';
-import { loadFlyConfig, waitTimeoutOf, type FlyConfig } from '../lib/fly-config.ts';
-import { deployCommand, RELEASE_JSON_ENV, runFlyDeploy, type DeploySettings } from '../lib/fly-deploy.ts';
-import type { DeployedRelease, FlyRelease } from '../lib/fly-json.ts';
-import { GitClient, requireReleaseCheckout, type ReleaseCheckout } from '../lib/git.ts';
-import { describePoll, describeUnhealthy, pollJson, waitForHealthy, type PollResult } from '../lib/health-poll.ts';
-import { isEntryPoint, runMain, withCli, type Invocation, type ScriptIO } from '../lib/main.ts';
-import { formatDuration, Output } from '../lib/output.ts';
-import { fromRoot } from '../lib/paths.ts';
-import { requireApp, requireSecrets } from '../lib/preflight.ts';
-import { confirmDangerousAction } from '../lib/prompt.ts';
-import { secrets } from '../lib/redact.ts';
-import { healthPlan, rollBackTo, rollbackCommand, type RollbackResult, type RollbackTarget } from '../lib/rollback.ts';
-import { describeCommand, Runner } from '../lib/runner.ts';
-import { describeSmokeFailures, failedChecks, runSmokeChecks, type SmokeCheck } from '../lib/smoke.ts';
+import { HEALTH_OPTIONS, healthTarget, ImageRef, optionalFlag, WaitTimeout } from '../lib/release/options.ts';
+import { errorText, guardRun, publishSummary, resultEnvelope, stepsJson, type RunSummary } from '../lib/release/summary.ts';
+import { parseEnvironment, type Environment } from '../lib/config/environments.ts';
+import { ExitCode, Interrupted, OperationFailed, UsageError } from '../lib/core/errors.ts';
+import { FlyClient, runningRelease, sortReleases } from '../lib/fly/client.ts';
+import { requireFlyAccess } from '../lib/fly/access.ts';
+import { loadFlyConfig, waitTimeoutOf, type FlyConfig } from '../lib/config/fly-toml.ts';
+import { deployCommand, RELEASE_JSON_ENV, runFlyDeploy, type DeploySettings } from '../lib/fly/deploy.ts';
+import type { DeployedRelease, FlyRelease } from '../lib/fly/json.ts';
+import { GitClient, requireReleaseCheckout, type ReleaseCheckout } from '../lib/release/git-guard.ts';
+import { describePoll, describeUnhealthy, pollJson, waitForHealthy, type PollResult } from '../lib/release/health-poll.ts';
+import { isEntryPoint, runMain, withCli, type Invocation, type ScriptIO } from '../lib/core/main.ts';
+import { formatDuration, Output } from '../lib/core/output.ts';
+import { fromRoot } from '../lib/core/paths.ts';
+import { requireApp, requireSecrets } from '../lib/fly/preflight.ts';
+import { confirmDangerousAction } from '../lib/core/prompt.ts';
+import { secrets } from '../lib/core/redact.ts';
+import { healthPlan, rollBackTo, rollbackCommand, type RollbackResult, type RollbackTarget } from '../lib/release/rollback.ts';
+import { describeCommand, Runner } from '../lib/core/runner.ts';
+import { describeSmokeFailures, failedChecks, runSmokeChecks, type SmokeCheck } from '../lib/release/smoke.ts';
 
 export const command = defineCommand({
   usage: 'deploy-fly <staging|production> [options]',

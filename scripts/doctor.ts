@@ -6,8 +6,8 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
-import { notChecked, pass, renderChecklist, runCheck, skip, summarize, summaryLine, type CheckLimits, type CheckOutcome, type CheckResult } from '../lib/checklist.ts';
-import { defineCommand, STANDARD_OPTIONS } from '../lib/cli.ts';
+import { notChecked, pass, renderChecklist, runCheck, skip, summarize, summaryLine, type CheckLimits, type CheckOutcome, type CheckResult } from '../lib/doctor/checklist.ts';
+import { defineCommand, STANDARD_OPTIONS } from '../lib/core/cli.ts';
 import {
   autoStopsMachines,
   CHECK_TITLES,
@@ -22,18 +22,18 @@ import {
   judgeVolume,
   mountOf,
   type CheckId,
-} from '../lib/doctor-checks.ts';
-import { parseEnvironment } from '../lib/environments.ts';
-import { ExitCode, Interrupted, UsageError } from '../lib/errors.ts';
-import { FlyClient } from '../lib/fly.ts';
-import { checkFlyConfigFile } from '../lib/fly-config.ts';
-import { probeHealth } from '../lib/health.ts';
-import { interruptRequested } from '../lib/interrupt.ts';
-import { isEntryPoint, runMain, withCli, type ScriptIO } from '../lib/main.ts';
-import { migrationsDir } from '../lib/migrations.ts';
-import { Output } from '../lib/output.ts';
-import { repoRoot } from '../lib/paths.ts';
-import { Runner } from '../lib/runner.ts';
+} from '../lib/doctor/checks.ts';
+import { parseEnvironment } from '../lib/config/environments.ts';
+import { ExitCode, Interrupted, UsageError } from '../lib/core/errors.ts';
+import { FlyClient } from '../lib/fly/client.ts';
+import { checkFlyConfigFile } from '../lib/config/fly-toml.ts';
+import { probeHealth } from '../lib/release/health.ts';
+import { interruptRequested } from '../lib/core/interrupt.ts';
+import { isEntryPoint, runMain, withCli, type ScriptIO } from '../lib/core/main.ts';
+import { migrationsDir } from '../lib/db/migrations.ts';
+import { Output } from '../lib/core/output.ts';
+import { repoRoot } from '../lib/core/paths.ts';
+import { Runner } from '../lib/core/runner.ts';
 
 const DEFAULT_TIMEOUT_SECONDS = 15;
 

@@ -5,22 +5,22 @@
  * Values travel only on flyctl's stdin and are never printed; names are.
  */
 import path from 'node:path';
-import { defineCommand, STANDARD_OPTIONS, type OptionValues } from '../lib/cli.ts';
+import { defineCommand, STANDARD_OPTIONS, type OptionValues } from '../lib/core/cli.ts';
 import * as flyctl from '../lib/commands/flyctl.ts';
-import { isValidSecretName, readEnvFile, type EnvEntry, type EnvFile } from '../lib/env-file.ts';
-import { ENVIRONMENT_NAMES, parseEnvironment, type Environment } from '../lib/environments.ts';
-import { ExitCode, Interrupted, InvalidInput, PreconditionFailed, UsageError } from '../lib/errors.ts';
-import { FlyClient } from '../lib/fly.ts';
-import type { FlySecret } from '../lib/fly-json.ts';
-import { isEntryPoint, runMain, withCli } from '../lib/main.ts';
-import { Output } from '../lib/output.ts';
-import { fromRoot } from '../lib/paths.ts';
-import { checkRequiredSecrets, requireApp, requireLogin, requireSecrets } from '../lib/preflight.ts';
-import { confirmDangerousAction } from '../lib/prompt.ts';
-import { CommandFailed, Runner } from '../lib/runner.ts';
-import { planUpload } from '../lib/secrets-import.ts';
-import { selectSecrets, skipReason } from '../lib/secrets-validation.ts';
-import { isKnownSecret, REQUIRED_SECRET_NAMES } from '../lib/service-secrets.ts';
+import { isValidSecretName, readEnvFile, type EnvEntry, type EnvFile } from '../lib/secrets/env-file.ts';
+import { ENVIRONMENT_NAMES, parseEnvironment, type Environment } from '../lib/config/environments.ts';
+import { ExitCode, Interrupted, InvalidInput, PreconditionFailed, UsageError } from '../lib/core/errors.ts';
+import { FlyClient } from '../lib/fly/client.ts';
+import type { FlySecret } from '../lib/fly/json.ts';
+import { isEntryPoint, runMain, withCli } from '../lib/core/main.ts';
+import { Output } from '../lib/core/output.ts';
+import { fromRoot } from '../lib/core/paths.ts';
+import { checkRequiredSecrets, requireApp, requireLogin, requireSecrets } from '../lib/fly/preflight.ts';
+import { confirmDangerousAction } from '../lib/core/prompt.ts';
+import { CommandFailed, Runner } from '../lib/core/runner.ts';
+import { planUpload } from '../lib/secrets/import-encoding.ts';
+import { selectSecrets, skipReason } from '../lib/secrets/validation.ts';
+import { isKnownSecret, REQUIRED_SECRET_NAMES } from '../lib/config/service-secrets.ts';
 
 const ACTIONS = ['set', 'list', 'unset', 'check', 'diff', 'deploy'] as const;
 type Action = (typeof ACTIONS)[number];
@@ -202,11 +202,11 @@ async function upload(ctx: Context, plan: ReturnType<typeof planUpload>, values:
   const run = { output: 'stream', timeoutMs: MUTATION_TIMEOUT_MS } as const;
   try {
     for (const name of plan.stdinNames) {
-      await runner.run(flyctl.flySecretsSetFromStdin(env.app, name, true), { ...run, input: values.get(name)! });
+      await runner.run(flyctl.secretsSetFromStdin(env.app, name, true), { ...run, input: values.get(name)! });
       done.push(name);
     }
-    if (plan.importNames.length > 0) await runner.run(flyctl.flySecretsImport(env.app, options.stage), { ...run, input: plan.importInput });
-    else if (!options.stage) await runner.run(flyctl.flySecretsDeploy(env.app), run);
+    if (plan.importNames.length > 0) await runner.run(flyctl.secretsImport(env.app, options.stage), { ...run, input: plan.importInput });
+    else if (!options.stage) await runner.run(flyctl.secretsDeploy(env.app), run);
   } catch (error) {
     const staged = done.length > 0 ? `${done.join(', ')} staged (not yet applied); ` : '';
     const state = `${staged}the import of ${plural(plan.importNames.length, 'secret')} may or may not have been applied: check with \`just secrets ${env.name} list\``;
@@ -310,7 +310,7 @@ async function unsetSecrets(ctx: Context): Promise<number> {
   const count = plural(toUnset.length, 'secret');
   await confirmDangerousAction({ env, action: `unset ${count}${options.stage ? ' (staged)' : ''}`, yes: options.yes, dryRun: options['dry-run'], out });
   await out.step(`unset ${count} on ${env.app}`, () =>
-    ctx.runner.run(flyctl.flySecretsUnset(env.app, toUnset, options.stage), { output: 'stream', timeoutMs: MUTATION_TIMEOUT_MS }),
+    ctx.runner.run(flyctl.secretsUnset(env.app, toUnset, options.stage), { output: 'stream', timeoutMs: MUTATION_TIMEOUT_MS }),
   );
   reportChange(ctx, options.stage ? 'staged for unset' : 'unset', toUnset);
   return ExitCode.ok;
@@ -320,7 +320,7 @@ async function deploySecrets(ctx: Context): Promise<number> {
   const { env, options, out } = ctx;
   await confirmDangerousAction({ env, action: 'deploy staged secrets (restarts every machine)', yes: options.yes, dryRun: options['dry-run'], out });
   await out.step(`deploy staged secrets on ${env.app}`, () =>
-    ctx.runner.run(flyctl.flySecretsDeploy(env.app), { output: 'stream', timeoutMs: MUTATION_TIMEOUT_MS }),
+    ctx.runner.run(flyctl.secretsDeploy(env.app), { output: 'stream', timeoutMs: MUTATION_TIMEOUT_MS }),
   );
   if (!options['dry-run']) out.success(`staged secrets applied on ${env.app}`);
   return ExitCode.ok;

@@ -4,19 +4,19 @@
  * secrets that are still missing and the commands left to run. A second run changes nothing.
  */
 import { z } from 'zod';
-import { defineCommand, STANDARD_OPTIONS } from '../lib/cli.ts';
+import { defineCommand, STANDARD_OPTIONS } from '../lib/core/cli.ts';
 import * as flyctl from '../lib/commands/flyctl.ts';
-import { parseEnvironment, type Environment } from '../lib/environments.ts';
-import { ExitCode, Interrupted, OperationFailed, UsageError } from '../lib/errors.ts';
-import { FlyClient, findApp } from '../lib/fly.ts';
-import { loadFlyConfig } from '../lib/fly-config.ts';
-import { isEntryPoint, runMain, withCli, type ScriptIO } from '../lib/main.ts';
-import { Output } from '../lib/output.ts';
-import { requireFlyctl, requireLogin } from '../lib/preflight.ts';
-import { confirmDangerousAction } from '../lib/prompt.ts';
-import { CommandFailed, Runner, type Command } from '../lib/runner.ts';
-import { describeChanges, hasChanges, planSetup, remainingCommands, secretsState, type SecretsState, type SetupPlan } from '../lib/setup-plan.ts';
-import { REQUIRED_SECRET_NAMES } from '../lib/service-secrets.ts';
+import { parseEnvironment, type Environment } from '../lib/config/environments.ts';
+import { ExitCode, Interrupted, OperationFailed, UsageError } from '../lib/core/errors.ts';
+import { FlyClient, findApp } from '../lib/fly/client.ts';
+import { loadFlyConfig } from '../lib/config/fly-toml.ts';
+import { isEntryPoint, runMain, withCli, type ScriptIO } from '../lib/core/main.ts';
+import { Output } from '../lib/core/output.ts';
+import { requireFlyctl, requireLogin } from '../lib/fly/preflight.ts';
+import { confirmDangerousAction } from '../lib/core/prompt.ts';
+import { CommandFailed, Runner, type Command } from '../lib/core/runner.ts';
+import { describeChanges, hasChanges, planSetup, remainingCommands, secretsState, type SecretsState, type SetupPlan } from '../lib/fly/setup-plan.ts';
+import { REQUIRED_SECRET_NAMES } from '../lib/config/service-secrets.ts';
 
 export const command = defineCommand({
   usage: 'fly-setup <staging|production> [--org <slug>] [--yes] [--dry-run]',
@@ -63,9 +63,9 @@ export async function main(argv: string[], io: ScriptIO = {}): Promise<number> {
         if (hasChanges(plan)) {
           await confirmDangerousAction({ env, action: describeChanges(plan, env), yes: options.yes, dryRun, out, processEnv: io.env ?? process.env });
           const changes: Array<[string, Command]> = [];
-          if (plan.createApp) changes.push([`app ${env.app}`, flyctl.flyAppsCreate(env.app, org)]);
+          if (plan.createApp) changes.push([`app ${env.app}`, flyctl.appsCreate(env.app, org)]);
           if (plan.createVolume) {
-            changes.push([`volume ${env.volume.name}`, flyctl.flyVolumesCreate(env.app, env.volume.name, env.volume.sizeGb, env.region)]);
+            changes.push([`volume ${env.volume.name}`, flyctl.volumesCreate(env.app, env.volume.name, env.volume.sizeGb, env.region)]);
           }
           for (const [what, change] of changes) {
             if (dryRun) {

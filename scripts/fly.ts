@@ -5,15 +5,15 @@
  * Only scale-memory changes anything, and it asks first in production.
  */
 import { z } from 'zod';
-import { defineCommand, STANDARD_OPTIONS } from '../lib/cli.ts';
-import { parseEnvironment, type Environment } from '../lib/environments.ts';
-import { ExitCode, Interrupted, UsageError } from '../lib/errors.ts';
-import { parseMemoryMb, parseRecipe, recipeCommand, RECIPE_NAMES, RECIPES } from '../lib/fly-recipes.ts';
-import { isEntryPoint, runMain, withCli, type ScriptIO } from '../lib/main.ts';
-import { Output } from '../lib/output.ts';
-import { repoRoot } from '../lib/paths.ts';
-import { confirmDangerousAction } from '../lib/prompt.ts';
-import { Runner } from '../lib/runner.ts';
+import { defineCommand, STANDARD_OPTIONS } from '../lib/core/cli.ts';
+import { parseEnvironment, type Environment } from '../lib/config/environments.ts';
+import { ExitCode, Interrupted, UsageError } from '../lib/core/errors.ts';
+import { parseMemoryMb, parseRecipe, recipeCommand, RECIPE_NAMES, RECIPES } from '../lib/fly/recipes.ts';
+import { isEntryPoint, runMain, withCli, type ScriptIO } from '../lib/core/main.ts';
+import { Output } from '../lib/core/output.ts';
+import { repoRoot } from '../lib/core/paths.ts';
+import { confirmDangerousAction } from '../lib/core/prompt.ts';
+import { Runner } from '../lib/core/runner.ts';
 
 export const command = defineCommand({
   usage: 'fly <action> <staging|production> [<mb>]',
@@ -74,7 +74,7 @@ export async function main(argv: string[], io: ScriptIO = {}): Promise<number> {
         throw interruptedScaling(env, memoryMb ?? 0);
       }
       if (memoryMb !== undefined && memoryMb !== env.vm.memoryMb) {
-        out.warn(`the next deploy sets memory back to ${env.vm.memoryMb} MB ([[vm]] memory_mb in ${env.configFile}); to keep ${memoryMb} MB, change it there and in lib/environments.ts`);
+        out.warn(`the next deploy sets memory back to ${env.vm.memoryMb} MB ([[vm]] memory_mb in ${env.configFile}); to keep ${memoryMb} MB, change it there and in lib/config/environments.ts`);
       }
       return ExitCode.ok;
     },

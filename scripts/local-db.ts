@@ -3,16 +3,16 @@
  * engine keeps running in the background after `start` (and after supabase-reset) until
  * `stop`; `status` says whether it runs and at which URL.
  */
-import { defineCommand, STANDARD_OPTIONS } from '../lib/cli.ts';
-import { supabaseStart, supabaseStatus, supabaseStop } from '../lib/commands/supabase.ts';
-import { displayDbUrl } from '../lib/db-url.ts';
-import { assertDockerAnswers, ENGINES, parseEngine } from '../lib/engine.ts';
-import { Interrupted, UsageError } from '../lib/errors.ts';
-import { LOCAL_DB_ENV, LocalPostgres, localPostgresConfig, type LocalStatus } from '../lib/local-postgres.ts';
-import { isEntryPoint, runMain, withCli } from '../lib/main.ts';
-import { Output } from '../lib/output.ts';
-import { repoRoot } from '../lib/paths.ts';
-import { Runner } from '../lib/runner.ts';
+import { defineCommand, STANDARD_OPTIONS } from '../lib/core/cli.ts';
+import * as supabase from '../lib/commands/supabase.ts';
+import { displayDbUrl } from '../lib/db/url.ts';
+import { assertDockerAnswers, ENGINES, parseEngine } from '../lib/db/engine.ts';
+import { Interrupted, UsageError } from '../lib/core/errors.ts';
+import { LOCAL_DB_ENV, LocalPostgres, localPostgresConfig, type LocalStatus } from '../lib/db/local-postgres.ts';
+import { isEntryPoint, runMain, withCli } from '../lib/core/main.ts';
+import { Output } from '../lib/core/output.ts';
+import { repoRoot } from '../lib/core/paths.ts';
+import { Runner } from '../lib/core/runner.ts';
 
 const ACTIONS = ['start', 'stop', 'status'] as const;
 type Action = (typeof ACTIONS)[number];
@@ -45,7 +45,7 @@ export async function main(argv: string[]): Promise<number> {
 
     if (engine === 'docker') {
       await assertDockerAnswers(runner);
-      const cli = { start: supabaseStart, stop: supabaseStop, status: supabaseStatus }[action as Action];
+      const cli = { start: supabase.start, stop: supabase.stop, status: supabase.status }[action as Action];
       await runner.run(cli(repoRoot), { output: 'inherit', cwd: repoRoot });
       return 0;
     }

@@ -5,22 +5,22 @@
  *   1. validate   2. preflight   3. read releases (--list stops here)   4. choose the target
  *   5. confirm    6. roll back (redeploy + health)   7. report
  */
-import { defineCommand, STANDARD_OPTIONS, type OptionValues } from '../lib/cli.ts';
-import { HEALTH_OPTIONS, healthTarget, ImageRef, optionalFlag, ReleaseVersion } from '../lib/deploy-options.ts';
-import { errorText, guardRun, publishSummary, resultEnvelope, stepsJson, type RunSummary } from '../lib/deploy-summary.ts';
-import { parseEnvironment, type Environment } from '../lib/environments.ts';
-import { ExitCode, Interrupted, OperationFailed, UsageError } from '../lib/errors.ts';
-import { FlyClient, runningRelease, sortReleases } from '../lib/fly.ts';
-import { requireFlyAccess } from '../lib/fly-access.ts';
-import { loadFlyConfig, waitTimeoutOf } from '../lib/fly-config.ts';
-import { deployCommand, RELEASE_JSON_ENV, type DeploySettings } from '../lib/fly-deploy.ts';
-import type { FlyRelease } from '../lib/fly-json.ts';
-import { describePoll, pollJson } from '../lib/health-poll.ts';
-import { isEntryPoint, runMain, withCli, type Invocation, type ScriptIO } from '../lib/main.ts';
-import { Output } from '../lib/output.ts';
-import { requireApp } from '../lib/preflight.ts';
-import { confirmDangerousAction } from '../lib/prompt.ts';
-import { formatReleaseTable, listReleases } from '../lib/release-table.ts';
+import { defineCommand, STANDARD_OPTIONS, type OptionValues } from '../lib/core/cli.ts';
+import { HEALTH_OPTIONS, healthTarget, ImageRef, optionalFlag, ReleaseVersion } from '../lib/release/options.ts';
+import { errorText, guardRun, publishSummary, resultEnvelope, stepsJson, type RunSummary } from '../lib/release/summary.ts';
+import { parseEnvironment, type Environment } from '../lib/config/environments.ts';
+import { ExitCode, Interrupted, OperationFailed, UsageError } from '../lib/core/errors.ts';
+import { FlyClient, runningRelease, sortReleases } from '../lib/fly/client.ts';
+import { requireFlyAccess } from '../lib/fly/access.ts';
+import { loadFlyConfig, waitTimeoutOf } from '../lib/config/fly-toml.ts';
+import { deployCommand, RELEASE_JSON_ENV, type DeploySettings } from '../lib/fly/deploy.ts';
+import type { FlyRelease } from '../lib/fly/json.ts';
+import { describePoll, pollJson } from '../lib/release/health-poll.ts';
+import { isEntryPoint, runMain, withCli, type Invocation, type ScriptIO } from '../lib/core/main.ts';
+import { Output } from '../lib/core/output.ts';
+import { requireApp } from '../lib/fly/preflight.ts';
+import { confirmDangerousAction } from '../lib/core/prompt.ts';
+import { formatReleaseTable, listReleases } from '../lib/release/release-table.ts';
 import {
   chooseRollbackTarget,
   describeTarget,
@@ -29,8 +29,8 @@ import {
   rollbackCommand,
   type RollbackResult,
   type RollbackTarget,
-} from '../lib/rollback.ts';
-import { describeCommand, Runner } from '../lib/runner.ts';
+} from '../lib/release/rollback.ts';
+import { describeCommand, Runner } from '../lib/core/runner.ts';
 
 export const command = defineCommand({
   usage: 'rollback <staging|production> [--to <version> | --image <ref> | --list] [options]',

@@ -8,21 +8,21 @@
  *   5. `supabase db push --db-url … --yes`, then check nothing is left pending.
  */
 import path from 'node:path';
-import { defineCommand, STANDARD_OPTIONS } from '../lib/cli.ts';
-import { supabaseDbPush, supabaseMigrationRepair } from '../lib/commands/supabase.ts';
-import { connectionEnv, displayDbUrl, isTransactionPooler, type DbUrl } from '../lib/db-url.ts';
-import { applyTargetConfigured, assertNotTransactionPooler, protectedDatabases, resolveApplyTarget, sameDatabase } from '../lib/db-targets.ts';
-import { Interrupted, OperationFailed, PreconditionFailed, UsageError } from '../lib/errors.ts';
-import { isEntryPoint, runMain, withCli } from '../lib/main.ts';
-import { acquireMigrationLock, APPLY_APPLICATION_NAME, describeHolder } from '../lib/migration-lock.ts';
-import { readMigrationState } from '../lib/migration-status.ts';
-import { Output, formatDuration } from '../lib/output.ts';
-import { repoRoot } from '../lib/paths.ts';
-import { connect, type PgClient } from '../lib/pg.ts';
-import { confirmDangerousAction } from '../lib/prompt.ts';
-import { describeCommand, Runner } from '../lib/runner.ts';
-import { projectRelative, supabaseProject, type SupabaseProject } from '../lib/supabase-project.ts';
-import { MigrationFailed, runMigrationCommand, type MigrationRun } from '../lib/supabase-run.ts';
+import { defineCommand, STANDARD_OPTIONS } from '../lib/core/cli.ts';
+import * as supabase from '../lib/commands/supabase.ts';
+import { connectionEnv, displayDbUrl, isTransactionPooler, type DbUrl, cliUrl } from '../lib/db/url.ts';
+import { applyTargetConfigured, assertNotTransactionPooler, protectedDatabases, resolveApplyTarget, sameDatabase } from '../lib/db/targets.ts';
+import { Interrupted, OperationFailed, PreconditionFailed, UsageError } from '../lib/core/errors.ts';
+import { isEntryPoint, runMain, withCli } from '../lib/core/main.ts';
+import { acquireMigrationLock, APPLY_APPLICATION_NAME, describeHolder } from '../lib/db/migration-lock.ts';
+import { readMigrationState } from '../lib/db/migration-status.ts';
+import { Output, formatDuration } from '../lib/core/output.ts';
+import { repoRoot } from '../lib/core/paths.ts';
+import { connect, type PgClient } from '../lib/db/pg.ts';
+import { confirmDangerousAction } from '../lib/core/prompt.ts';
+import { describeCommand, Runner } from '../lib/core/runner.ts';
+import { projectRelative, supabaseProject, type SupabaseProject } from '../lib/db/project.ts';
+import { MigrationFailed, runMigrationCommand, type MigrationRun } from '../lib/db/run-migrations.ts';
 
 const DEFAULT_LOCK_TIMEOUT_S = 60;
 
@@ -85,7 +85,7 @@ export async function main(argv: string[]): Promise<number> {
       const state = await readMigrationState(client, project.migrationsDir);
       for (const file of state.skipped) out.warn(`supabase/migrations/${file}: not named <version>_<name>.sql, the CLI skips it`);
       if (state.remoteOnly.length) {
-        const repair = describeCommand(supabaseMigrationRepair(project.root, db, state.remoteOnly, 'reverted').argv);
+        const repair = describeCommand(supabase.migrationRepair(project.root, cliUrl(db), state.remoteOnly, 'reverted').argv);
         throw new PreconditionFailed(
           `drift: the database records ${state.remoteOnly.length} migration(s) that supabase/migrations does not have (${state.remoteOnly.join(', ')}); nothing was applied`,
           { hint: `fetch the missing files (git pull) — or, if they were reverted on purpose, mark them so: PGPASSWORD=… ${repair}` },
@@ -106,7 +106,7 @@ export async function main(argv: string[]): Promise<number> {
       out.result(`Pending migrations for ${displayDbUrl(db)} (${state.pending.length}):`);
       for (const m of state.pending) out.result(`  ${projectRelative(project, m.path)}`);
       if (runner.dryRun) {
-        await runner.run(supabaseDbPush(project.root, db, { includeAll: options['include-all'] }), { env: connectionEnv(db) });
+        await runner.run(supabase.dbPush(project.root, cliUrl(db), { includeAll: options['include-all'] }), { env: connectionEnv(db) });
         out.info('dry run: nothing was applied');
         return 0;
       }
@@ -133,7 +133,7 @@ export async function main(argv: string[]): Promise<number> {
 async function push(runner: Runner, out: Output, client: PgClient, project: SupabaseProject, db: DbUrl, includeAll: boolean, pending: number): Promise<MigrationRun> {
   try {
     return await out.step(`supabase db push (${pending} file${pending === 1 ? '' : 's'})`, () =>
-      runMigrationCommand(runner, supabaseDbPush(project.root, db, { includeAll }), db, { cwd: project.root, stream: true }),
+      runMigrationCommand(runner, supabase.dbPush(project.root, cliUrl(db), { includeAll }), db, { cwd: project.root, stream: true }),
       { group: true },
     );
   } catch (error) {
@@ -148,11 +148,11 @@ async function push(runner: Runner, out: Output, client: PgClient, project: Supa
 }
 
 /**
- * lib/environments.ts validates with zod, whose first import costs ~150 ms of start-up (a
+ * lib/config/environments.ts validates with zod, whose first import costs ~150 ms of start-up (a
  * tenth of pushing 100 migrations): loaded only when an environment is involved.
  */
-function environments(): Promise<typeof import('../lib/environments.ts')> {
-  return import('../lib/environments.ts');
+function environments(): Promise<typeof import('../lib/config/environments.ts')> {
+  return import('../lib/config/environments.ts');
 }
 
 /** Production when --env production says so, or when the URL is the production variable's database. */

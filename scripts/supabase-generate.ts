@@ -7,24 +7,24 @@
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { defineCommand, STANDARD_OPTIONS } from '../lib/cli.ts';
-import { supabaseDbDiff, supabaseDbDiffLocal, supabaseMigrationRepair } from '../lib/commands/supabase.ts';
-import { connectionEnv, displayDbUrl, isLocalDb, parseDbUrl, type DbUrl } from '../lib/db-url.ts';
-import { assertDockerAnswers, ENGINES, parseEngine } from '../lib/engine.ts';
-import { Interrupted, OperationFailed, PreconditionFailed, UsageError } from '../lib/errors.ts';
-import { LocalPostgres, localPostgresConfig } from '../lib/local-postgres.ts';
-import { isEntryPoint, runMain, withCli } from '../lib/main.ts';
-import { readMigrationState } from '../lib/migration-status.ts';
-import { listLocalMigrations } from '../lib/migrations.ts';
-import { migrationHeader, nextMigrationVersion, validateMigrationName } from '../lib/new-migration.ts';
-import { Output } from '../lib/output.ts';
-import { repoRoot } from '../lib/paths.ts';
-import { findNewerThan15 } from '../lib/pg-compat.ts';
-import { connect } from '../lib/pg.ts';
-import { Runner } from '../lib/runner.ts';
-import { normaliseDiff } from '../lib/schema-diff.ts';
-import { ShadowDatabases } from '../lib/shadow.ts';
-import { projectRelative, supabaseProject, type SupabaseProject } from '../lib/supabase-project.ts';
+import { defineCommand, STANDARD_OPTIONS } from '../lib/core/cli.ts';
+import * as supabase from '../lib/commands/supabase.ts';
+import { connectionEnv, displayDbUrl, isLocalDb, parseDbUrl, type DbUrl, cliUrl } from '../lib/db/url.ts';
+import { assertDockerAnswers, ENGINES, parseEngine } from '../lib/db/engine.ts';
+import { Interrupted, OperationFailed, PreconditionFailed, UsageError } from '../lib/core/errors.ts';
+import { LocalPostgres, localPostgresConfig } from '../lib/db/local-postgres.ts';
+import { isEntryPoint, runMain, withCli } from '../lib/core/main.ts';
+import { readMigrationState } from '../lib/db/migration-status.ts';
+import { listLocalMigrations } from '../lib/db/migrations.ts';
+import { migrationHeader, nextMigrationVersion, validateMigrationName } from '../lib/db/generate/new-migration.ts';
+import { Output } from '../lib/core/output.ts';
+import { repoRoot } from '../lib/core/paths.ts';
+import { findNewerThan15 } from '../lib/db/generate/pg-compat.ts';
+import { connect } from '../lib/db/pg.ts';
+import { Runner } from '../lib/core/runner.ts';
+import { normaliseDiff } from '../lib/db/generate/schema-diff.ts';
+import { ShadowDatabases } from '../lib/db/generate/shadow.ts';
+import { projectRelative, supabaseProject, type SupabaseProject } from '../lib/db/project.ts';
 
 const SCHEMA_LIST = /^[a-z_][a-z0-9_$]*(,[a-z_][a-z0-9_$]*)*$/i;
 const DIFF_TIMEOUT_MS = 10 * 60_000;
@@ -65,7 +65,7 @@ export async function main(argv: string[]): Promise<number> {
     if (engine === 'docker') {
       if (options['db-url'] !== undefined) out.warn('--db-url is ignored with --engine docker: the CLI diffs its own stack');
       await assertDockerAnswers(runner);
-      const diff = async () => (await runner.run(supabaseDbDiffLocal(project.root, schemas), { cwd: project.root, timeoutMs: DIFF_TIMEOUT_MS })).stdout;
+      const diff = async () => (await runner.run(supabase.dbDiffLocal(project.root, schemas), { cwd: project.root, timeoutMs: DIFF_TIMEOUT_MS })).stdout;
       return generate(out, project, name, 'the local Supabase stack', diff, dryRun, async () => undefined);
     }
 
@@ -88,7 +88,7 @@ export async function main(argv: string[]): Promise<number> {
       const diff = async () => {
         const shadow = await out.step('build a shadow database (bootstrap + migrations)', () => shadows.create());
         const result = await out.step('supabase db diff --from <shadow> --to <dev>', () =>
-          runner.run(supabaseDbDiff(project.root, shadow, dev, schemas), { env: connectionEnv(dev), cwd: project.root, timeoutMs: DIFF_TIMEOUT_MS }),
+          runner.run(supabase.dbDiff(project.root, cliUrl(shadow), cliUrl(dev), schemas), { env: connectionEnv(dev), cwd: project.root, timeoutMs: DIFF_TIMEOUT_MS }),
         );
         return result.stdout;
       };
@@ -96,7 +96,7 @@ export async function main(argv: string[]): Promise<number> {
       // the next generate (or apply) would see it as pending.
       const record = async (version: string) => {
         await out.step(`record ${version} as applied on the dev database`, () =>
-          runner.run(supabaseMigrationRepair(project.root, dev, [version], 'applied'), { env: connectionEnv(dev), cwd: project.root, timeoutMs: DIFF_TIMEOUT_MS }),
+          runner.run(supabase.migrationRepair(project.root, cliUrl(dev), [version], 'applied'), { env: connectionEnv(dev), cwd: project.root, timeoutMs: DIFF_TIMEOUT_MS }),
         );
       };
       return await generate(out, project, name, displayDbUrl(dev), diff, dryRun, record);

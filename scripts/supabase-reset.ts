@@ -5,25 +5,25 @@
  * DATABASE_URL. Local targets only: anything else is refused before it is touched.
  */
 import path from 'node:path';
-import { defineCommand, STANDARD_OPTIONS } from '../lib/cli.ts';
-import { supabaseDbReset, supabaseDbResetLocal, supabaseStart } from '../lib/commands/supabase.ts';
-import { connectionEnv, displayDbUrl, parseDbUrl, type DbUrl } from '../lib/db-url.ts';
-import { assertResettable } from '../lib/db-targets.ts';
-import { assertDockerAnswers, ENGINES, parseEngine } from '../lib/engine.ts';
-import { Interrupted, OperationFailed } from '../lib/errors.ts';
-import { interruptRequested } from '../lib/interrupt.ts';
-import { LocalPostgres, localPostgresConfig } from '../lib/local-postgres.ts';
-import { isEntryPoint, runMain, withCli } from '../lib/main.ts';
-import { readMigrationState } from '../lib/migration-status.ts';
-import { listLocalMigrations } from '../lib/migrations.ts';
-import { Output, formatDuration } from '../lib/output.ts';
-import { repoRoot } from '../lib/paths.ts';
-import { withClient } from '../lib/pg.ts';
-import { applyBootstrap, extensionsUsed, missingExtensions } from '../lib/plain-postgres.ts';
-import { Runner } from '../lib/runner.ts';
-import { readProjectConfig } from '../lib/supabase-config.ts';
-import { projectRelative, supabaseProject, type SupabaseProject } from '../lib/supabase-project.ts';
-import { runMigrationCommand, type MigrationRun } from '../lib/supabase-run.ts';
+import { defineCommand, STANDARD_OPTIONS } from '../lib/core/cli.ts';
+import * as supabase from '../lib/commands/supabase.ts';
+import { connectionEnv, displayDbUrl, parseDbUrl, type DbUrl, cliUrl } from '../lib/db/url.ts';
+import { assertResettable } from '../lib/db/targets.ts';
+import { assertDockerAnswers, ENGINES, parseEngine } from '../lib/db/engine.ts';
+import { Interrupted, OperationFailed } from '../lib/core/errors.ts';
+import { interruptRequested } from '../lib/core/interrupt.ts';
+import { LocalPostgres, localPostgresConfig } from '../lib/db/local-postgres.ts';
+import { isEntryPoint, runMain, withCli } from '../lib/core/main.ts';
+import { readMigrationState } from '../lib/db/migration-status.ts';
+import { listLocalMigrations } from '../lib/db/migrations.ts';
+import { Output, formatDuration } from '../lib/core/output.ts';
+import { repoRoot } from '../lib/core/paths.ts';
+import { withClient } from '../lib/db/pg.ts';
+import { applyBootstrap, extensionsUsed, missingExtensions } from '../lib/db/plain-postgres.ts';
+import { Runner } from '../lib/core/runner.ts';
+import { readProjectConfig } from '../lib/db/project-config.ts';
+import { projectRelative, supabaseProject, type SupabaseProject } from '../lib/db/project.ts';
+import { runMigrationCommand, type MigrationRun } from '../lib/db/run-migrations.ts';
 
 export const command = defineCommand({
   usage: 'supabase-reset [--engine embedded|docker] [--db-url <local url>] [--no-seed] [--yes]',
@@ -106,7 +106,7 @@ export async function main(argv: string[]): Promise<number> {
     if (interruptRequested()) throw new Interrupted('interrupted before the reset: the bootstrap may be applied, nothing was reset');
     let run: MigrationRun;
     try {
-      run = await out.step('supabase db reset', () => runMigrationCommand(runner, supabaseDbReset(project.root, target, { seed }), target, { cwd: project.root, stream: true }), { group: true });
+      run = await out.step('supabase db reset', () => runMigrationCommand(runner, supabase.dbReset(project.root, cliUrl(target), { seed }), target, { cwd: project.root, stream: true }), { group: true });
     } catch (error) {
       if (error instanceof Interrupted) {
         throw new Interrupted(`interrupted during supabase db reset: ${displayDbUrl(target)} is partly reset; run supabase-reset again`);
@@ -126,7 +126,7 @@ export async function main(argv: string[]): Promise<number> {
 async function planRest(out: Output, runner: Runner, project: SupabaseProject, db: DbUrl, seed: boolean): Promise<void> {
   out.plan(`# apply ${projectRelative(project, project.bootstrapFile)} to ${displayDbUrl(db)} (pg client, one transaction)`);
   // The runner prints the command (password-free argv, PGPASSWORD masked) and runs nothing.
-  await runner.run(supabaseDbReset(project.root, db, { seed }), { env: connectionEnv(db) });
+  await runner.run(supabase.dbReset(project.root, cliUrl(db), { seed }), { env: connectionEnv(db) });
 }
 
 async function verifyRecorded(db: DbUrl, project: SupabaseProject): Promise<void> {
@@ -144,8 +144,8 @@ async function verifyRecorded(db: DbUrl, project: SupabaseProject): Promise<void
 async function resetDockerStack(runner: Runner, out: Output, project: SupabaseProject, seed: boolean, gaveUrl: boolean): Promise<number> {
   if (gaveUrl) out.warn('--db-url is ignored with --engine docker: the CLI resets its own stack');
   await assertDockerAnswers(runner);
-  await out.step('supabase start', () => runner.run(supabaseStart(project.root), { output: 'stream', cwd: project.root, timeoutMs: 20 * 60_000 }));
-  await out.step('supabase db reset --local', () => runner.run(supabaseDbResetLocal(project.root, { seed }), { output: 'stream', cwd: project.root, timeoutMs: 30 * 60_000 }));
+  await out.step('supabase start', () => runner.run(supabase.start(project.root), { output: 'stream', cwd: project.root, timeoutMs: 20 * 60_000 }));
+  await out.step('supabase db reset --local', () => runner.run(supabase.dbResetLocal(project.root, { seed }), { output: 'stream', cwd: project.root, timeoutMs: 30 * 60_000 }));
   if (runner.dryRun) return 0;
   const { dbPort } = readProjectConfig(project);
   // The stack's well-known password is not a secret: kept out of the redactor, which would

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { fromRoot } from '../lib/paths.ts';
+import { fromRoot } from '../lib/core/paths.ts';
 import { codeIn, documentedFiles, justRecipes, npmScripts, packageCommandsIn } from './helpers/package-commands.ts';
 
 const documents = documentedFiles();

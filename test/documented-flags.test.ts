@@ -5,8 +5,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
-import type { CommandSpec } from '../lib/cli.ts';
-import { fromRoot } from '../lib/paths.ts';
+import type { CommandSpec } from '../lib/core/cli.ts';
+import { fromRoot } from '../lib/core/paths.ts';
 import { codeIn, documentedFiles, invocationsIn, scriptBehind, type Invocation } from './helpers/package-commands.ts';
 
 const documents = documentedFiles();

@@ -6,8 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
-import { ENVIRONMENTS } from '../lib/environments.ts';
-import { fromRoot } from '../lib/paths.ts';
+import { ENVIRONMENTS } from '../lib/config/environments.ts';
+import { fromRoot } from '../lib/core/paths.ts';
 import { evaluate, interpolate, truthy, type Context } from './helpers/gh-expression.ts';
 import { justRecipes, npmScripts, packageCommandsIn } from './helpers/package-commands.ts';
 

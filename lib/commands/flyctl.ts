@@ -4,21 +4,21 @@
  * (flyctl would otherwise fall back to FLY_APP or a fly.toml in the working directory).
  * Facts: shared flyctl reference.
  */
-import type { Command } from '../runner.ts';
-import type { DeployStrategy } from '../environments.ts';
+import type { Command } from '../core/runner.ts';
+import type { DeployStrategy } from '../config/environments.ts';
 
 const read = (...argv: string[]): Command => ({ argv: ['flyctl', ...argv], mutating: false });
 const write = (...argv: string[]): Command => ({ argv: ['flyctl', ...argv], mutating: true });
 
-export const flyVersion = (): Command => read('version');
-export const flyWhoami = (): Command => read('auth', 'whoami', '--json');
-export const flyAppsList = (): Command => read('apps', 'list', '--json');
-export const flyAppsCreate = (app: string, org?: string): Command =>
+export const version = (): Command => read('version');
+export const whoami = (): Command => read('auth', 'whoami', '--json');
+export const appsList = (): Command => read('apps', 'list', '--json');
+export const appsCreate = (app: string, org?: string): Command =>
   write('apps', 'create', app, ...(org ? ['--org', org] : []));
 
 /** There is no `releases list`: the bare command lists releases. */
-export const flyReleases = (app: string): Command => read('releases', '--app', app, '--json');
-export const flyStatus = (app: string): Command => read('status', '--app', app, '--json');
+export const releases = (app: string): Command => read('releases', '--app', app, '--json');
+export const status = (app: string): Command => read('status', '--app', app, '--json');
 
 export interface DeployArgs {
   config: string;
@@ -30,7 +30,7 @@ export interface DeployArgs {
 }
 
 /** Never `--detach`: the pipeline checks health itself and needs flyctl to wait. */
-export function flyDeploy(args: DeployArgs): Command {
+export function deploy(args: DeployArgs): Command {
   return write(
     'deploy',
     '--config', args.config,
@@ -42,34 +42,34 @@ export function flyDeploy(args: DeployArgs): Command {
   );
 }
 
-export const flySecretsList = (app: string): Command => read('secrets', 'list', '--app', app, '--json');
+export const secretsList = (app: string): Command => read('secrets', 'list', '--app', app, '--json');
 /** Reads NAME=VALUE lines from stdin: values never reach argv. */
-export const flySecretsImport = (app: string, stage: boolean): Command =>
+export const secretsImport = (app: string, stage: boolean): Command =>
   write('secrets', 'import', '--app', app, ...(stage ? ['--stage'] : []));
 /** One value on stdin (`NAME=-`), for values the import syntax cannot carry. */
-export const flySecretsSetFromStdin = (app: string, name: string, stage: boolean): Command =>
+export const secretsSetFromStdin = (app: string, name: string, stage: boolean): Command =>
   write('secrets', 'set', `${name}=-`, '--app', app, ...(stage ? ['--stage'] : []));
-export const flySecretsUnset = (app: string, names: readonly string[], stage: boolean): Command =>
+export const secretsUnset = (app: string, names: readonly string[], stage: boolean): Command =>
   write('secrets', 'unset', ...names, '--app', app, ...(stage ? ['--stage'] : []));
-export const flySecretsDeploy = (app: string): Command => write('secrets', 'deploy', '--app', app);
+export const secretsDeploy = (app: string): Command => write('secrets', 'deploy', '--app', app);
 
-export const flyVolumesList = (app: string): Command => read('volumes', 'list', '--app', app, '--json');
-export const flyVolumesCreate = (app: string, name: string, sizeGb: number, region: string): Command =>
+export const volumesList = (app: string): Command => read('volumes', 'list', '--app', app, '--json');
+export const volumesCreate = (app: string, name: string, sizeGb: number, region: string): Command =>
   write('volumes', 'create', name, '--size', String(sizeGb), '--app', app, '--region', region, '--yes');
 
 /** `-n` is `--no-tail` (print the buffered lines and exit), not a line count. */
-export const flyLogs = (app: string, options: { follow: boolean; config?: string }): Command =>
+export const logs = (app: string, options: { follow: boolean; config?: string }): Command =>
   read('logs', '--app', app, ...(options.config ? ['--config', options.config] : []), ...(options.follow ? [] : ['--no-tail']));
 
 // The everyday recipes (scripts/fly.ts) print flyctl's own tables to the terminal. They pass
 // --config too: run from the repository root, flyctl would otherwise read ./fly.toml, which is
 // production's config, even for a staging command.
-export const flyStatusTable = (app: string, config: string): Command => read('status', '--app', app, '--config', config);
-export const flyReleasesTable = (app: string, config: string): Command => read('releases', '--app', app, '--config', config);
-export const flyCertsList = (app: string, config: string): Command => read('certs', 'list', '--app', app, '--config', config);
-export const flyAppsOpen = (app: string, config: string): Command => read('apps', 'open', '--app', app, '--config', config);
+export const statusTable = (app: string, config: string): Command => read('status', '--app', app, '--config', config);
+export const releasesTable = (app: string, config: string): Command => read('releases', '--app', app, '--config', config);
+export const certsList = (app: string, config: string): Command => read('certs', 'list', '--app', app, '--config', config);
+export const appsOpen = (app: string, config: string): Command => read('apps', 'open', '--app', app, '--config', config);
 /** A root shell on a machine can change anything: a dry run prints it instead of opening it. */
-export const flySshConsole = (app: string, config: string): Command => write('ssh', 'console', '--app', app, '--config', config);
+export const sshConsole = (app: string, config: string): Command => write('ssh', 'console', '--app', app, '--config', config);
 /** Restarts every machine with the new size; the next deploy applies fly.toml's [[vm]] again. */
-export const flyScaleMemory = (app: string, config: string, memoryMb: number): Command =>
+export const scaleMemory = (app: string, config: string, memoryMb: number): Command =>
   write('scale', 'memory', String(memoryMb), '--app', app, '--config', config);

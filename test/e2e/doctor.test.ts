@@ -8,7 +8,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, test } from 'vitest';
-import { fromRoot } from '../../lib/paths.ts';
+import { fromRoot } from '../../lib/core/paths.ts';
 import { startAppServer, type AppMode, type AppServer } from '../helpers/app-server.ts';
 import { createFakeFly, KOTADB_SECRETS, type CreateFakeFlyOptions, type FakeFly } from '../helpers/fake-fly.ts';
 import { main } from '../../scripts/doctor.ts';

@@ -5,7 +5,7 @@
  */
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { fromRoot } from '../../lib/paths.ts';
+import { fromRoot } from '../../lib/core/paths.ts';
 import { runScript } from '../helpers/run-script.ts';
 
 const scripts = readdirSync(fromRoot('scripts')).filter((f) => f.endsWith('.ts')).map((f) => f.replace(/\.ts$/, ''));

@@ -4,7 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { describe, test } from 'vitest';
-import { fromRoot, repoRoot } from '../../lib/paths.ts';
+import { fromRoot, repoRoot } from '../../lib/core/paths.ts';
 import type { FakeFly } from '../helpers/fake-fly.ts';
 import { fakeFlyFactory } from '../helpers/per-test.ts';
 import { main } from '../../scripts/fly.ts';

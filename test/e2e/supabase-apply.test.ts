@@ -8,15 +8,15 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { supabaseMigrationList } from '../../lib/commands/supabase.ts';
-import { connectionEnv, parseDbUrl } from '../../lib/db-url.ts';
-import { MIGRATION_LOCK_KEY } from '../../lib/migration-lock.ts';
-import { listLocalMigrations } from '../../lib/migrations.ts';
-import { Output } from '../../lib/output.ts';
-import { fromRoot } from '../../lib/paths.ts';
-import { connect, quoteIdent, withClient } from '../../lib/pg.ts';
-import { Runner } from '../../lib/runner.ts';
-import { parseMigrationList } from '../../lib/supabase-cli.ts';
+import * as supabase from '../../lib/commands/supabase.ts';
+import { connectionEnv, parseDbUrl, cliUrl } from '../../lib/db/url.ts';
+import { MIGRATION_LOCK_KEY } from '../../lib/db/migration-lock.ts';
+import { listLocalMigrations } from '../../lib/db/migrations.ts';
+import { Output } from '../../lib/core/output.ts';
+import { fromRoot } from '../../lib/core/paths.ts';
+import { connect, quoteIdent, withClient } from '../../lib/db/pg.ts';
+import { Runner } from '../../lib/core/runner.ts';
+import { parseMigrationList } from '../../lib/db/cli-output.ts';
 import { createTestDatabase, testServer, testServerUrl, type TestDatabase } from '../helpers/postgres.ts';
 import { recordedCalls, watchArgvFor } from '../helpers/processes.ts';
 import { runScript, type ScriptResult } from '../helpers/run-script.ts';
@@ -160,7 +160,7 @@ describe('supabase-apply on one database: dry run, apply, no-op, drift', () => {
 
   it("agrees with the CLI's own `migration list` (the toolkit reads the same table directly)", async () => {
     const target = parseDbUrl(url, 'test');
-    const listed = await new Runner({ output: new Output() }).run(supabaseMigrationList(fromRoot(), target), { env: connectionEnv(target), cwd: fromRoot() });
+    const listed = await new Runner({ output: new Output() }).run(supabase.migrationList(fromRoot(), cliUrl(target)), { env: connectionEnv(target), cwd: fromRoot() });
     const rows = parseMigrationList(listed.stdout);
     expect(rows.map((r) => r.remote)).toEqual(await versions(db));
     expect(rows.map((r) => r.local)).toEqual(LOCAL.map((m) => m.version));

@@ -6,9 +6,9 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseDbUrl } from '../../lib/db-url.ts';
-import { fromRoot } from '../../lib/paths.ts';
-import { withClient } from '../../lib/pg.ts';
+import { parseDbUrl } from '../../lib/db/url.ts';
+import { fromRoot } from '../../lib/core/paths.ts';
+import { withClient } from '../../lib/db/pg.ts';
 import { createTestDatabase, testServerUrl, type TestDatabase } from '../helpers/postgres.ts';
 import { runScript } from '../helpers/run-script.ts';
 

@@ -7,10 +7,10 @@ import { chmodSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseDbUrl } from '../../lib/db-url.ts';
-import { listLocalMigrations } from '../../lib/migrations.ts';
-import { fromRoot } from '../../lib/paths.ts';
-import { withClient, type PgClient } from '../../lib/pg.ts';
+import { parseDbUrl } from '../../lib/db/url.ts';
+import { listLocalMigrations } from '../../lib/db/migrations.ts';
+import { fromRoot } from '../../lib/core/paths.ts';
+import { withClient, type PgClient } from '../../lib/db/pg.ts';
 import { freePort } from '../helpers/free-port.ts';
 import { createTestDatabase, testServer, type TestDatabase } from '../helpers/postgres.ts';
 import { runScript } from '../helpers/run-script.ts';

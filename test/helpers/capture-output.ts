@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { Output, type OutputOptions } from '../../lib/output.ts';
+import { Output, type OutputOptions } from '../../lib/core/output.ts';
 
 export interface CapturedOutput {
   out: Output;

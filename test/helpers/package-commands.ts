@@ -1,7 +1,7 @@
 /** The package's npm scripts and just recipes, and the calls to them found in a command line or a document. */
 import { readdirSync, readFileSync } from 'node:fs';
-import { ENVIRONMENT_NAMES } from '../../lib/environments.ts';
-import { fromRoot } from '../../lib/paths.ts';
+import { ENVIRONMENT_NAMES } from '../../lib/config/environments.ts';
+import { fromRoot } from '../../lib/core/paths.ts';
 
 export function npmScripts(): string[] {
   const pkg = JSON.parse(readFileSync(fromRoot('package.json'), 'utf8')) as { scripts: Record<string, string> };

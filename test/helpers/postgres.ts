@@ -13,14 +13,14 @@
  * applied; `migrate: true` also runs `supabase db push` (about 1 s: the real CLI).
  */
 import { inject } from 'vitest';
-import { parseDbUrl, type DbUrl } from '../../lib/db-url.ts';
-import { withClient, quoteIdent, type PgClient } from '../../lib/pg.ts';
-import { applyBootstrap } from '../../lib/plain-postgres.ts';
-import { fromRoot } from '../../lib/paths.ts';
-import { supabaseDbPush } from '../../lib/commands/supabase.ts';
-import { Output } from '../../lib/output.ts';
-import { Runner } from '../../lib/runner.ts';
-import { runMigrationCommand } from '../../lib/supabase-run.ts';
+import { parseDbUrl, type DbUrl, cliUrl } from '../../lib/db/url.ts';
+import { withClient, quoteIdent, type PgClient } from '../../lib/db/pg.ts';
+import { applyBootstrap } from '../../lib/db/plain-postgres.ts';
+import { fromRoot } from '../../lib/core/paths.ts';
+import * as supabase from '../../lib/commands/supabase.ts';
+import { Output } from '../../lib/core/output.ts';
+import { Runner } from '../../lib/core/runner.ts';
+import { runMigrationCommand } from '../../lib/db/run-migrations.ts';
 
 export interface TestServerInfo {
   host: string;
@@ -97,7 +97,7 @@ export async function createTestDatabase(prefix: string, options: TestDatabaseOp
 
 /** `supabase db push` of every migration in `root` (default: the toolkit's) to the database. */
 export async function applyMigrations(db: DbUrl, root: string = fromRoot()): Promise<void> {
-  await runMigrationCommand(new Runner({ output: new Output() }), supabaseDbPush(root, db), db, { cwd: root, stream: false });
+  await runMigrationCommand(new Runner({ output: new Output() }), supabase.dbPush(root, cliUrl(db)), db, { cwd: root, stream: false });
 }
 
 /** Runs fn on a fresh connection to the database. */

@@ -4,7 +4,7 @@
  * runScript() (no Node + tsx start-up); use runScript() where signals, stdin or flyctl's own
  * terminal output matter.
  */
-import type { ScriptIO } from '../../lib/main.ts';
+import type { ScriptIO } from '../../lib/core/main.ts';
 import { captureOutput } from './capture-output.ts';
 import { baseEnv } from './run-script.ts';
 

@@ -4,7 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { repoRoot } from '../../lib/paths.ts';
+import { repoRoot } from '../../lib/core/paths.ts';
 
 export interface ScriptResult {
   code: number | null;

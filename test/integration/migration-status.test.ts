@@ -1,15 +1,15 @@
 /**
  * "Is this database reachable, are migrations pending?" against the test run's real
- * PostgreSQL: doctor's migrations check (lib/doctor-checks.ts over readMigrationStatus) and
+ * PostgreSQL: doctor's migrations check (lib/doctor/checks.ts over readMigrationStatus) and
  * readMigrationState (the same comparison on an open connection: apply, generate, reset).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseDbUrl } from '../../lib/db-url.ts';
-import { checkMigrationsDatabase } from '../../lib/doctor-checks.ts';
-import { ENVIRONMENTS } from '../../lib/environments.ts';
-import { readMigrationState, readMigrationStatus } from '../../lib/migration-status.ts';
-import { listLocalMigrations } from '../../lib/migrations.ts';
-import { withClient } from '../../lib/pg.ts';
+import { parseDbUrl } from '../../lib/db/url.ts';
+import { checkMigrationsDatabase } from '../../lib/doctor/checks.ts';
+import { ENVIRONMENTS } from '../../lib/config/environments.ts';
+import { readMigrationState, readMigrationStatus } from '../../lib/db/migration-status.ts';
+import { listLocalMigrations } from '../../lib/db/migrations.ts';
+import { withClient } from '../../lib/db/pg.ts';
 import { freePort } from '../helpers/free-port.ts';
 import { createTestDatabase, testServer, type TestDatabase } from '../helpers/postgres.ts';
 

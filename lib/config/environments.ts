@@ -1,0 +1,82 @@
+/**
+ * The deployment environments, as data. Nothing else in the toolkit hard-codes an app name,
+ * URL, region or config file: scripts look them up here. Facts: shared kotadb-api reference.
+ */
+import { z } from 'zod';
+import { UsageError } from '../core/errors.ts';
+
+export const ENVIRONMENT_NAMES = ['staging', 'production'] as const;
+export const EnvironmentName = z.enum(ENVIRONMENT_NAMES);
+export type EnvironmentName = z.infer<typeof EnvironmentName>;
+
+export type DeployStrategy = 'rolling' | 'immediate' | 'canary' | 'bluegreen';
+
+export interface Environment {
+  readonly name: EnvironmentName;
+  /** Fly app name. */
+  readonly app: string;
+  /** Public base URL (no trailing slash). */
+  readonly url: string;
+  readonly region: string;
+  /** fly.toml path relative to the repo root. */
+  readonly configFile: string;
+  readonly ha: boolean;
+  readonly strategy: DeployStrategy;
+  readonly vm: { readonly memoryMb: number; readonly cpus: number; readonly cpuKind: 'shared' | 'performance' };
+  readonly volume: { readonly name: string; readonly sizeGb: number; readonly destination: string };
+  /** Env var holding the direct (non-pooler) Postgres URL migrations run against. */
+  readonly migrationsUrlVar: string;
+  /** Env var holding the API key the smoke checks use. */
+  readonly smokeApiKeyVar: string;
+  /** Mutations need the user to type the app name (or --yes). */
+  readonly requiresConfirmation: boolean;
+  /** Deploys must come from this branch with a clean work tree (unless --force). */
+  readonly releaseBranch: string | null;
+}
+
+export const ENVIRONMENTS: Readonly<Record<EnvironmentName, Environment>> = {
+  staging: {
+    name: 'staging',
+    app: 'kotadb-api-staging',
+    url: 'https://kotadb-api-staging.fly.dev',
+    region: 'iad',
+    configFile: 'fly.staging.toml',
+    ha: false,
+    strategy: 'immediate',
+    vm: { memoryMb: 256, cpus: 1, cpuKind: 'shared' },
+    volume: { name: 'kotadb_staging_data', sizeGb: 5, destination: '/data' },
+    migrationsUrlVar: 'SUPABASE_DB_URL_STAGING',
+    smokeApiKeyVar: 'SAAS_STAGING_API_KEY',
+    requiresConfirmation: false,
+    releaseBranch: null,
+  },
+  production: {
+    name: 'production',
+    app: 'kotadb-api',
+    url: 'https://kotadb-api.fly.dev',
+    region: 'iad',
+    configFile: 'fly.toml',
+    ha: true,
+    strategy: 'rolling',
+    vm: { memoryMb: 512, cpus: 1, cpuKind: 'shared' },
+    volume: { name: 'kotadb_data', sizeGb: 10, destination: '/data' },
+    migrationsUrlVar: 'SUPABASE_DB_URL_PRODUCTION',
+    smokeApiKeyVar: 'SAAS_PRODUCTION_API_KEY',
+    requiresConfirmation: true,
+    releaseBranch: 'main',
+  },
+};
+
+export function environmentList(): Environment[] {
+  return ENVIRONMENT_NAMES.map((name) => ENVIRONMENTS[name]);
+}
+
+/** Parses a user-supplied environment name (exit 2 with the choices when it is not one). */
+export function parseEnvironment(value: string | undefined): Environment {
+  const parsed = EnvironmentName.safeParse(value);
+  if (!parsed.success) {
+    const got = value === undefined ? 'missing environment' : `unknown environment "${value}"`;
+    throw new UsageError(`${got}: expected one of ${ENVIRONMENT_NAMES.join(', ')}`);
+  }
+  return ENVIRONMENTS[parsed.data];
+}

@@ -1,0 +1,59 @@
+/**
+ * The toolkit's own PostgreSQL connections (the `pg` client): the migration lock, reading the
+ * tracking table, the bootstrap, shadow databases. Connection errors become one redacted line
+ * naming the masked URL, never the password.
+ */
+import pg from 'pg';
+import { displayDbUrl, pgClientConfig, type DbUrl } from './url.ts';
+import { OperationFailed } from '../core/errors.ts';
+import { describePgError } from './pg-errors.ts';
+
+export type PgClient = pg.Client;
+
+export interface ConnectOptions {
+  /** Shown in pg_stat_activity (who holds the migration lock). At most 63 bytes. */
+  applicationName?: string;
+  connectTimeoutMs?: number;
+}
+
+export async function connect(db: DbUrl, options: ConnectOptions = {}): Promise<PgClient> {
+  const client = new pg.Client({
+    ...pgClientConfig(db, options.connectTimeoutMs),
+    application_name: (options.applicationName ?? 'kotadb-ops').slice(0, 63),
+  });
+  // A server that goes away while we wait must not crash the process with an unhandled 'error'.
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+  } catch (error) {
+    await client.end().catch(() => undefined);
+    throw new OperationFailed(`cannot connect to ${displayDbUrl(db)}: ${describePgError(error)}`, {
+      hint: connectHint(error),
+      cause: error,
+    });
+  }
+  return client;
+}
+
+export async function withClient<T>(db: DbUrl, fn: (client: PgClient) => Promise<T>, options?: ConnectOptions): Promise<T> {
+  const client = await connect(db, options);
+  try {
+    return await fn(client);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+function connectHint(error: unknown): string | undefined {
+  const err = error as { code?: string; message?: string };
+  if (err.code === 'ECONNREFUSED') return 'is the server running and listening on that host and port?';
+  if (err.code === '28P01' || /password authentication failed/.test(err.message ?? '')) return 'check the password in the URL';
+  if (err.code === '3D000') return 'check the database name at the end of the URL';
+  if (/timeout/i.test(err.message ?? '')) return 'the server did not answer in time: check the host, port and network';
+  return undefined;
+}
+
+/** `"name"` for SQL: identifiers we generate, quoted anyway. */
+export function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}

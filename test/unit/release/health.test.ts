@@ -1,0 +1,60 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { evaluateHealth, probeHealth } from '../../../lib/release/health.ts';
+
+const healthy = { status: 'healthy', version: '0.6.0', saas: { supabase_status: 'ok', supabase_latency_ms: 12, job_queue: { failed_recent: 0 } } };
+
+describe('evaluateHealth', () => {
+  it.each([
+    ['healthy with saas', 200, JSON.stringify(healthy), true, undefined],
+    ['healthy outside SaaS mode', 200, JSON.stringify({ status: 'healthy' }), true, undefined],
+    ['503', 503, JSON.stringify(healthy), false, 'HTTP 503'],
+    ['status not healthy', 200, JSON.stringify({ ...healthy, status: 'degraded' }), false, 'status: degraded'],
+    ['database down (still 200)', 200, JSON.stringify({ ...healthy, saas: { supabase_status: 'error' } }), false, 'supabase_status: error'],
+    ['supabase not configured', 200, JSON.stringify({ ...healthy, saas: { supabase_status: 'not_configured' } }), false, 'supabase_status: not_configured'],
+    ['not JSON', 200, '<html>ok</html>', false, 'bad JSON: /health did not return JSON'],
+    ['JSON without status', 200, '{}', false, 'bad JSON: no "status" field in /health'],
+  ])('%s', (_name, code, body, ok, reason) => {
+    const verdict = evaluateHealth(code, body);
+    expect(verdict.healthy).toBe(ok);
+    if (!verdict.healthy) expect(verdict.reason).toBe(reason);
+  });
+});
+
+describe('probeHealth (real HTTP)', () => {
+  let server: Server;
+  let base: string;
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      if (req.url === '/health') {
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(healthy));
+      }
+      // any other path: never answer (to test the per-request timeout)
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }));
+
+  it('is healthy against a healthy server (trailing slash tolerated)', async () => {
+    const result = await probeHealth(`${base}/`);
+    expect(result.healthy).toBe(true);
+    expect(result.latencyMs).toBeGreaterThanOrEqual(0);
+  });
+
+  it('reports connection refused', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const result = await probeHealth(`http://127.0.0.1:${port}`);
+    expect(result).toMatchObject({ healthy: false, reason: 'connection refused' });
+  });
+
+  it('gives up after the per-request timeout', async () => {
+    const result = await probeHealth(`${base}/hang`, 300);
+    expect(result).toMatchObject({ healthy: false, reason: 'no answer within 0s' });
+    expect(result.latencyMs).toBeLessThan(2000);
+  });
+});

@@ -1,0 +1,51 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { redact } from '../../../lib/core/redact.ts';
+import { describeSmokeFailures, runSmokeChecks } from '../../../lib/release/smoke.ts';
+import { startAppServer, type AppMode, type AppServer } from '../../helpers/app-server.ts';
+
+const KEY = 'kdb_smoke_unit_7Hq2Zx9Lw4';
+let app: AppServer;
+afterEach(async () => app.close());
+
+/** apiKey null: the smoke key is not set. */
+async function smoke(mode: AppMode, apiKey: string | null = KEY) {
+  app = await startAppServer({ mode, apiKey: KEY });
+  return runSmokeChecks({ baseUrl: app.url, apiKey: apiKey ?? undefined, apiKeyVar: 'SAAS_STAGING_API_KEY' });
+}
+
+describe('smoke checks against a real HTTP server', () => {
+  it('pass on a healthy app, sending the key only with the authenticated request', async () => {
+    const checks = await smoke('healthy');
+    expect(checks.map((c) => [c.name, c.status, c.detail])).toEqual([
+      ['GET /health job queue', 'passed', 'failed_recent 0'],
+      ['GET /api/v1/repositories without a key', 'passed', 'HTTP 401'],
+      ['GET /api/v1/repositories with X-API-Key', 'passed', 'HTTP 200 JSON'],
+    ]);
+    expect(app.requests().map((r) => [r.path, r.apiKey])).toEqual([
+      ['/health', 'absent'],
+      ['/api/v1/repositories', 'absent'],
+      ['/api/v1/repositories', 'valid'],
+    ]);
+    expect(redact(`key=${KEY}`)).toBe('key=***');
+  });
+
+  it('skip the authenticated check, visibly, without a key', async () => {
+    const checks = await smoke('healthy', null);
+    expect(checks[2]).toEqual({ name: 'GET /api/v1/repositories with X-API-Key', status: 'skipped', detail: 'SAAS_STAGING_API_KEY is not set: authenticated check skipped' });
+    expect(app.requests().some((r) => r.apiKey !== 'absent')).toBe(false);
+  });
+
+  it.each([
+    ['smoke-500', KEY, 'GET /api/v1/repositories with X-API-Key: HTTP 500 (expected 200)'],
+    ['failed-recent', KEY, 'GET /health job queue: saas.job_queue.failed_recent is 4 (expected 0)'],
+    ['healthy', 'kdb_wrong_key', 'GET /api/v1/repositories with X-API-Key: HTTP 403 (expected 200): the key in SAAS_STAGING_API_KEY was rejected'],
+    ['status-503', KEY, 'GET /health job queue: HTTP 503; GET /api/v1/repositories without a key: HTTP 503 (expected 401: the auth layer must reject it); GET /api/v1/repositories with X-API-Key: HTTP 503 (expected 200)'],
+  ] as const)('fail on %s', async (mode, key, failures) => {
+    expect(describeSmokeFailures(await smoke(mode, key))).toBe(failures);
+  });
+
+  it('accept /health without a job queue (not SaaS mode)', async () => {
+    const checks = await smoke('no-saas');
+    expect(checks[0]).toMatchObject({ status: 'passed', detail: 'no job queue reported' });
+  });
+});
