@@ -41,7 +41,12 @@ interface TimedRun {
   json: { steps: Array<{ name: string; durationMs: number }> } | null;
 }
 
-async function timedDeploy(name: string, options: DeployWorldOptions, args: string[], during?: (w: DeployWorld) => Promise<void>): Promise<TimedRun> {
+async function timedDeploy(
+  name: string,
+  options: DeployWorldOptions,
+  args: string[],
+  during?: (w: DeployWorld) => Promise<void>,
+): Promise<TimedRun> {
   const world = await deployWorld(options);
   const timings = path.join(scratch, `${name}-${Date.now()}.txt`);
   writeFileSync(timings, '');
@@ -131,11 +136,14 @@ try {
       flippedAt = Date.now();
       await w.app.setMode('healthy');
     });
-    const firstHealthy = run.world.app.requests().find((q) => q.path === '/health' && Date.parse(q.time) >= flippedAt && q.status === 200);
+    const firstHealthy = run.world.app
+      .requests()
+      .find((q) => q.path === '/health' && Date.parse(q.time) >= flippedAt && q.status === 200);
     if (firstHealthy && run.result.code === 0) lag.push(Date.parse(firstHealthy.time) - flippedAt);
     await run.world.cleanup();
   }
-  if (lag.length > 0) report('app turns healthy mid-poll → next probe sees it (bounded by the backoff)', lag, 'information');
+  if (lag.length > 0)
+    report('app turns healthy mid-poll → next probe sees it (bounded by the backoff)', lag, 'information');
 
   // 3: a failed health check → rollback deploy starts.
   const reaction: number[] = [];

@@ -25,7 +25,12 @@ const OVERHEAD_LIMIT_MS = 1000;
 
 /** 500 realistic values: tokens with `=`/`==`, `#`, quotes, URLs, and a multi-line PEM every 50. */
 function envFileText(): string {
-  const pem = fakePem(Array.from({ length: 25 }, (_, i) => `MIIEowIBAAKCAQEA${String(i).padStart(4, '0')}x4Zk9QpemLine+/AbCdEf0123456789`));
+  const pem = fakePem(
+    Array.from(
+      { length: 25 },
+      (_, i) => `MIIEowIBAAKCAQEA${String(i).padStart(4, '0')}x4Zk9QpemLine+/AbCdEf0123456789`,
+    ),
+  );
   const lines = [
     "DATABASE_URL='postgresql://postgres.benchref:b3nch%23pw@aws-0-us-east-1.pooler.supabase.com:6543/postgres'",
     'SUPABASE_URL=https://benchref.supabase.co',
@@ -68,31 +73,51 @@ try {
     try {
       const env = baseEnv(fake.env);
       let status: number | null = null;
-      totals.push(timed(() => {
-        status = spawnSync(process.execPath, ['--import', 'tsx', fromRoot('scripts', 'fly-secrets.ts'), 'staging', 'set', '--file', file], { env, encoding: 'utf8' }).status;
-      }));
+      totals.push(
+        timed(() => {
+          status = spawnSync(
+            process.execPath,
+            ['--import', 'tsx', fromRoot('scripts', 'fly-secrets.ts'), 'staging', 'set', '--file', file],
+            { env, encoding: 'utf8' },
+          ).status;
+        }),
+      );
       if (status !== 0) throw new Error(`fly-secrets exited ${status}`);
       const recorded = fake.calls();
       calls = recorded.length;
       const input = recorded[0]?.stdin ?? '';
       stdinBytes = Buffer.byteLength(input);
-      flyAlone.push(timed(() => {
-        spawnSync(FAKE_FLYCTL_BIN, ['secrets', 'import', '--app', 'kotadb-api-staging'], { env, input });
-      }));
+      flyAlone.push(
+        timed(() => {
+          spawnSync(FAKE_FLYCTL_BIN, ['secrets', 'import', '--app', 'kotadb-api-staging'], { env, input });
+        }),
+      );
     } finally {
       fake.cleanup();
     }
   }
 
   // The in-process part alone: read + validate + encode.
-  const inProcess = median(Array.from({ length: RUNS }, () => timed(() => planUpload(selectSecrets(readEnvFile(file, '.env.bench'), null).toSet))));
-  const startup = median(Array.from({ length: RUNS }, () => timed(() => {
-    spawnSync(process.execPath, ['--import', 'tsx', fromRoot('scripts', 'fly-secrets.ts'), '--help'], { env: baseEnv() });
-  })));
+  const inProcess = median(
+    Array.from({ length: RUNS }, () =>
+      timed(() => planUpload(selectSecrets(readEnvFile(file, '.env.bench'), null).toSet)),
+    ),
+  );
+  const startup = median(
+    Array.from({ length: RUNS }, () =>
+      timed(() => {
+        spawnSync(process.execPath, ['--import', 'tsx', fromRoot('scripts', 'fly-secrets.ts'), '--help'], {
+          env: baseEnv(),
+        });
+      }),
+    ),
+  );
 
   const overhead = median(totals) - median(flyAlone);
   const row = (label: string, ms: number) => console.log(`${label.padEnd(52)}${ms.toFixed(0).padStart(6)} ms`);
-  console.log(`fly-secrets staging set: ${SECRETS} secrets, ${(stdinBytes / 1024).toFixed(0)} KiB of import stdin, ${RUNS} runs (medians), node ${process.version}`);
+  console.log(
+    `fly-secrets staging set: ${SECRETS} secrets, ${(stdinBytes / 1024).toFixed(0)} KiB of import stdin, ${RUNS} runs (medians), node ${process.version}`,
+  );
   console.log(`${cpus().length} cores, load average ${loadavg()[0]!.toFixed(1)} (other processes inflate wall times)`);
   console.log(`flyctl calls per run: ${calls}`);
   row('script wall time (fake flyctl included)', median(totals));

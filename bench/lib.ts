@@ -27,13 +27,24 @@ export function tempDir(prefix: string): string {
 
 /** A durable (fsync on, like a developer's) embedded server in a temp folder. */
 export async function benchServer(dir: string): Promise<LocalPostgres> {
-  return new LocalPostgres(localPostgresConfig({ env: {}, overrides: { baseDir: path.join(dir, 'pg'), port: await freePort(), password: null } }), runner);
+  return new LocalPostgres(
+    localPostgresConfig({
+      env: {},
+      overrides: { baseDir: path.join(dir, 'pg'), port: await freePort(), password: null },
+    }),
+    runner,
+  );
 }
 
 export async function createDatabase(server: LocalPostgres, name: string, bootstrap: boolean): Promise<DbUrl> {
-  await withClient(server.dbUrl(), (client) => client.query(`drop database if exists ${quoteIdent(name)} with (force)`).then(() => client.query(`create database ${quoteIdent(name)}`)));
+  await withClient(server.dbUrl(), (client) =>
+    client
+      .query(`drop database if exists ${quoteIdent(name)} with (force)`)
+      .then(() => client.query(`create database ${quoteIdent(name)}`)),
+  );
   const db = server.dbUrl(name);
-  if (bootstrap) await withClient(db, (client) => applyBootstrap(client, fromRoot('supabase', 'bootstrap', 'plain-postgres.sql')));
+  if (bootstrap)
+    await withClient(db, (client) => applyBootstrap(client, fromRoot('supabase', 'bootstrap', 'plain-postgres.sql')));
   return db;
 }
 
@@ -125,7 +136,10 @@ export function seconds(ms: number): string {
 }
 
 export function describeMachine(): string {
-  const load = os.loadavg().map((n) => n.toFixed(1)).join(' / ');
+  const load = os
+    .loadavg()
+    .map((n) => n.toFixed(1))
+    .join(' / ');
   return `node ${process.version}, ${os.cpus().length} cores, load average ${load} (1/5/15 min)`;
 }
 
@@ -133,4 +147,3 @@ export async function cleanup(server: LocalPostgres, dir: string): Promise<void>
   await server.stop().catch(() => undefined);
   rmSync(dir, { recursive: true, force: true });
 }
-

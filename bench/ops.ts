@@ -69,7 +69,10 @@ await measure('doctor production, all green', () =>
     const result = await runScript('doctor', ['production', '--url', app.url, '--json'], { env: fly.env });
     expectCode(result, 0, 'doctor');
     const report = JSON.parse(result.stdout) as { durationMs: number; checks: { durationMs: number }[] };
-    return { wallMs: result.durationMs, checks: { phaseMs: report.durationMs, sumMs: report.checks.reduce((sum, c) => sum + c.durationMs, 0) } };
+    return {
+      wallMs: result.durationMs,
+      checks: { phaseMs: report.durationMs, sumMs: report.checks.reduce((sum, c) => sum + c.durationMs, 0) },
+    };
   }),
 );
 

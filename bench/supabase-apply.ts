@@ -15,17 +15,36 @@ import { connectionEnv, displayDbUrl, type DbUrl, cliUrl } from '../lib/db/url.t
 import { fromRoot } from '../lib/core/paths.ts';
 import { withClient } from '../lib/db/pg.ts';
 import { supabaseCliBinary, type Command } from '../lib/core/runner.ts';
-import { benchServer, cleanup, createDatabase, describeMachine, generatedProject, median, runner, script, seconds, tempDir, type MigrationShape } from './lib.ts';
+import {
+  benchServer,
+  cleanup,
+  createDatabase,
+  describeMachine,
+  generatedProject,
+  median,
+  runner,
+  script,
+  seconds,
+  tempDir,
+  type MigrationShape,
+} from './lib.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const COUNT = Number(process.env.BENCH_MIGRATIONS ?? 100);
 const SHAPES = (process.env.BENCH_SHAPES ?? 'realistic,tiny').split(',') as MigrationShape[];
 
 const LAUNCHER = fromRoot('node_modules', '.bin', 'supabase');
-const withBinary = (command: Command, binary: string): Command => ({ ...command, argv: [binary, ...command.argv.slice(1)] });
+const withBinary = (command: Command, binary: string): Command => ({
+  ...command,
+  argv: [binary, ...command.argv.slice(1)],
+});
 
 const recorded = (db: DbUrl) =>
-  withClient(db, async (c) => Number((await c.query<{ n: string }>('select count(*) as n from supabase_migrations.schema_migrations')).rows[0]!.n));
+  withClient(db, async (c) =>
+    Number(
+      (await c.query<{ n: string }>('select count(*) as n from supabase_migrations.schema_migrations')).rows[0]!.n,
+    ),
+  );
 
 const dir = tempDir('kotadb-bench-apply-');
 const server = await benchServer(dir);
@@ -45,16 +64,22 @@ try {
         const push = supabase.dbPush(root, cliUrl(db));
         const options = { env: connectionEnv(db), cwd: root, timeoutMs: 30 * 60_000 };
         if (side === 'toolkit') {
-          toolkit.push((await runner.run(script('supabase-apply', [displayDbUrl(db), '--root', root]), { timeoutMs: 30 * 60_000 })).durationMs);
+          toolkit.push(
+            (await runner.run(script('supabase-apply', [displayDbUrl(db), '--root', root]), { timeoutMs: 30 * 60_000 }))
+              .durationMs,
+          );
         } else if (side === 'plain') {
           plain.push((await runner.run(withBinary(push, LAUNCHER), options)).durationMs);
         } else {
           binary.push((await runner.run(withBinary(push, supabaseCliBinary()), options)).durationMs);
         }
         const count = await recorded(db);
-        if (count !== COUNT + 1) throw new Error(`${shape}/${side} run ${i}: ${count} of ${COUNT + 1} migrations recorded`);
+        if (count !== COUNT + 1)
+          throw new Error(`${shape}/${side} run ${i}: ${count} of ${COUNT + 1} migrations recorded`);
       }
-      process.stderr.write(`${shape} run ${i + 1}/${RUNS}: toolkit ${seconds(toolkit.at(-1)!)}, npx supabase db push ${seconds(plain.at(-1)!)}, binary ${seconds(binary.at(-1)!)}\n`);
+      process.stderr.write(
+        `${shape} run ${i + 1}/${RUNS}: toolkit ${seconds(toolkit.at(-1)!)}, npx supabase db push ${seconds(plain.at(-1)!)}, binary ${seconds(binary.at(-1)!)}\n`,
+      );
     }
     const t = median(toolkit);
     const p = median(plain);
@@ -63,9 +88,13 @@ try {
     const pct = (base: number) => `${t >= base ? '+' : ''}${(((t - base) / base) * 100).toFixed(1)}%`;
     rows.push(`| ${shape} | ${range(plain)} | ${range(binary)} | ${range(toolkit)} | ${pct(p)} | ${pct(b)} |`);
   }
-  console.log(`## apply ${COUNT} generated migrations (+1 base file), ${RUNS} runs per side, medians (min–max) — ${describeMachine()}`);
+  console.log(
+    `## apply ${COUNT} generated migrations (+1 base file), ${RUNS} runs per side, medians (min–max) — ${describeMachine()}`,
+  );
   console.log('');
-  console.log('| migrations | `npx supabase db push` (launcher) | CLI binary `db push` | `supabase-apply` (whole script) | overhead vs launcher | overhead vs binary |');
+  console.log(
+    '| migrations | `npx supabase db push` (launcher) | CLI binary `db push` | `supabase-apply` (whole script) | overhead vs launcher | overhead vs binary |',
+  );
   console.log('|---|---|---|---|---|---|');
   for (const row of rows) console.log(row);
 } finally {

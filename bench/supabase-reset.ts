@@ -37,8 +37,12 @@ try {
   console.log('');
   console.log('| | runs | median | min | max |');
   console.log('|---|---|---|---|---|');
-  console.log(`| from an empty data folder (initdb, start, bootstrap, migrations, seed) | ${COLD} | ${seconds(median(cold))} | ${seconds(Math.min(...cold))} | ${seconds(Math.max(...cold))} |`);
-  console.log(`| warm (server running) | ${WARM} | ${seconds(median(warm))} | ${seconds(Math.min(...warm))} | ${seconds(Math.max(...warm))} |`);
+  console.log(
+    `| from an empty data folder (initdb, start, bootstrap, migrations, seed) | ${COLD} | ${seconds(median(cold))} | ${seconds(Math.min(...cold))} | ${seconds(Math.max(...cold))} |`,
+  );
+  console.log(
+    `| warm (server running) | ${WARM} | ${seconds(median(warm))} | ${seconds(Math.min(...warm))} | ${seconds(Math.max(...warm))} |`,
+  );
 } finally {
   await server.stop().catch(() => undefined);
   rmSync(dir, { recursive: true, force: true });

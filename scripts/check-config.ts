@@ -14,7 +14,8 @@ import { repoRoot } from '../lib/core/paths.ts';
 
 export const command = defineCommand({
   usage: 'check-config [--root <dir>]',
-  summary: 'Validate fly.toml (production) and fly.staging.toml (staging) against the environment table. Changes nothing.',
+  summary:
+    'Validate fly.toml (production) and fly.staging.toml (staging) against the environment table. Changes nothing.',
   options: {
     ...STANDARD_OPTIONS,
     root: { type: 'string', value: '<dir>', description: 'Folder holding the configs (default: the toolkit root)' },
@@ -24,31 +25,38 @@ export const command = defineCommand({
 
 export async function main(argv: string[]): Promise<number> {
   const out = new Output();
-  return withCli(command, argv, async ({ options }) => {
-    const root = path.resolve(options.root ?? repoRoot);
-    const environments = environmentList();
-    const problems = [...tableProblems(environments)];
-    const warnings: string[] = [];
+  return withCli(
+    command,
+    argv,
+    async ({ options }) => {
+      const root = path.resolve(options.root ?? repoRoot);
+      const environments = environmentList();
+      const problems = [...tableProblems(environments)];
+      const warnings: string[] = [];
 
-    for (const env of environments) {
-      const report = checkFlyConfigFile(env, root);
-      problems.push(...report.problems);
-      warnings.push(...report.warnings);
-      const dockerfile = report.config?.build?.dockerfile;
-      if (dockerfile && !report.config?.build?.image && !existsSync(path.join(root, dockerfile))) {
-        warnings.push(`${env.configFile}: build.dockerfile: ${dockerfile} is not here (it lives in the service's repository); deploys from this folder need --image <ref>`);
+      for (const env of environments) {
+        const report = checkFlyConfigFile(env, root);
+        problems.push(...report.problems);
+        warnings.push(...report.warnings);
+        const dockerfile = report.config?.build?.dockerfile;
+        if (dockerfile && !report.config?.build?.image && !existsSync(path.join(root, dockerfile))) {
+          warnings.push(
+            `${env.configFile}: build.dockerfile: ${dockerfile} is not here (it lives in the service's repository); deploys from this folder need --image <ref>`,
+          );
+        }
+        if (report.problems.length === 0) out.success(`${env.configFile} is valid for ${env.name} (${env.app})`);
       }
-      if (report.problems.length === 0) out.success(`${env.configFile} is valid for ${env.name} (${env.app})`);
-    }
 
-    for (const warning of warnings) out.warn(warning);
-    if (problems.length > 0) {
-      out.error(`${problems.length} problem${problems.length === 1 ? '' : 's'} found:`);
-      for (const problem of problems) out.info(`  ✗ ${problem}`);
-      return ExitCode.invalid;
-    }
-    return ExitCode.ok;
-  }, out);
+      for (const warning of warnings) out.warn(warning);
+      if (problems.length > 0) {
+        out.error(`${problems.length} problem${problems.length === 1 ? '' : 's'} found:`);
+        for (const problem of problems) out.info(`  ✗ ${problem}`);
+        return ExitCode.invalid;
+      }
+      return ExitCode.ok;
+    },
+    out,
+  );
 }
 
 /** The environment table itself must not point two environments at the same app, file or volume. */
@@ -58,14 +66,18 @@ export function tableProblems(environments: readonly Environment[]): string[] {
     const seen = new Map<string, string>();
     for (const env of environments) {
       const other = seen.get(env[key]);
-      if (other) problems.push(`lib/config/environments.ts: ${env.name}.${key}: "${env[key]}" is also used by ${other}`);
+      if (other)
+        problems.push(`lib/config/environments.ts: ${env.name}.${key}: "${env[key]}" is also used by ${other}`);
       seen.set(env[key], env.name);
     }
   }
   const volumes = new Map<string, string>();
   for (const env of environments) {
     const other = volumes.get(env.volume.name);
-    if (other) problems.push(`lib/config/environments.ts: ${env.name}.volume.name: "${env.volume.name}" is also used by ${other}`);
+    if (other)
+      problems.push(
+        `lib/config/environments.ts: ${env.name}.volume.name: "${env.volume.name}" is also used by ${other}`,
+      );
     volumes.set(env.volume.name, env.name);
   }
   return problems;

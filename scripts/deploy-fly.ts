@@ -8,7 +8,14 @@ import { existsSync } from 'node:fs';
 import { defineCommand, STANDARD_OPTIONS, type OptionValues } from '../lib/core/cli.ts';
 import { deployTagName } from '../lib/commands/git.ts';
 import { HEALTH_OPTIONS, healthTarget, ImageRef, optionalFlag, WaitTimeout } from '../lib/release/options.ts';
-import { errorText, guardRun, publishSummary, resultEnvelope, stepsJson, type RunSummary } from '../lib/release/summary.ts';
+import {
+  errorText,
+  guardRun,
+  publishSummary,
+  resultEnvelope,
+  stepsJson,
+  type RunSummary,
+} from '../lib/release/summary.ts';
 import { parseEnvironment, type Environment } from '../lib/config/environments.ts';
 import { ExitCode, Interrupted, OperationFailed, UsageError } from '../lib/core/errors.ts';
 import { FlyClient, runningRelease, sortReleases } from '../lib/fly/client.ts';
@@ -17,14 +24,26 @@ import { loadFlyConfig, waitTimeoutOf, type FlyConfig } from '../lib/config/fly-
 import { deployCommand, RELEASE_JSON_ENV, runFlyDeploy, type DeploySettings } from '../lib/fly/deploy.ts';
 import type { DeployedRelease, FlyRelease } from '../lib/fly/json.ts';
 import { GitClient, requireReleaseCheckout, type ReleaseCheckout } from '../lib/release/git-guard.ts';
-import { describePoll, describeUnhealthy, pollJson, waitForHealthy, type PollResult } from '../lib/release/health-poll.ts';
+import {
+  describePoll,
+  describeUnhealthy,
+  pollJson,
+  waitForHealthy,
+  type PollResult,
+} from '../lib/release/health-poll.ts';
 import { isEntryPoint, runMain, withCli, type Invocation, type ScriptIO } from '../lib/core/main.ts';
 import { formatDuration, Output } from '../lib/core/output.ts';
 import { fromRoot } from '../lib/core/paths.ts';
 import { requireApp, requireSecrets } from '../lib/fly/preflight.ts';
 import { confirmDangerousAction } from '../lib/core/prompt.ts';
 import { secrets } from '../lib/core/redact.ts';
-import { healthPlan, rollBackTo, rollbackCommand, type RollbackResult, type RollbackTarget } from '../lib/release/rollback.ts';
+import {
+  healthPlan,
+  rollBackTo,
+  rollbackCommand,
+  type RollbackResult,
+  type RollbackTarget,
+} from '../lib/release/rollback.ts';
 import { describeCommand, Runner } from '../lib/core/runner.ts';
 import { describeSmokeFailures, failedChecks, runSmokeChecks, type SmokeCheck } from '../lib/release/smoke.ts';
 
@@ -35,13 +54,27 @@ export const command = defineCommand({
   positionals: [{ name: 'environment', description: 'staging or production', required: true }],
   options: {
     ...STANDARD_OPTIONS,
-    image: { type: 'string', value: '<ref>', description: 'Deploy this prebuilt image instead of building the Dockerfile' },
+    image: {
+      type: 'string',
+      value: '<ref>',
+      description: 'Deploy this prebuilt image instead of building the Dockerfile',
+    },
     ...HEALTH_OPTIONS,
-    'wait-timeout': { type: 'string', value: '<duration>', description: "flyctl's --wait-timeout (default: [deploy] wait_timeout in the fly config)" },
-    'no-rollback': { type: 'boolean', description: 'On failure, leave the new release in place instead of redeploying the previous image' },
+    'wait-timeout': {
+      type: 'string',
+      value: '<duration>',
+      description: "flyctl's --wait-timeout (default: [deploy] wait_timeout in the fly config)",
+    },
+    'no-rollback': {
+      type: 'boolean',
+      description: 'On failure, leave the new release in place instead of redeploying the previous image',
+    },
     'skip-smoke': { type: 'boolean', description: 'Skip the smoke checks (health is still checked)' },
     force: { type: 'boolean', description: 'Skip the git guard (production: branch main, clean work tree)' },
-    tag: { type: 'boolean', description: 'Production: after a healthy deploy, create and push the git tag deploy/production/v<release>' },
+    tag: {
+      type: 'boolean',
+      description: 'Production: after a healthy deploy, create and push the git tag deploy/production/v<release>',
+    },
     json: { type: 'boolean', description: 'Print one JSON result object on stdout instead of the human summary' },
   },
   notes: [
@@ -127,7 +160,11 @@ export async function main(argv: string[], io: ScriptIO = {}): Promise<number> {
 }
 
 /** The runbook: steps 1 to 9 in order; a failure of 5, 6 or 7 leads to 8. */
-async function deployFly({ options, positionals }: Invocation<typeof command.options>, out: Output, processEnv: NodeJS.ProcessEnv): Promise<number> {
+async function deployFly(
+  { options, positionals }: Invocation<typeof command.options>,
+  out: Output,
+  processEnv: NodeJS.ProcessEnv,
+): Promise<number> {
   out.json = options.json;
   const plan = await out.step('Validate', async () => validate(options, positionals, processEnv));
   const run = startRun(plan, out);
@@ -150,7 +187,10 @@ async function deployFly({ options, positionals }: Invocation<typeof command.opt
     run.stage = 'reporting';
     return report(run);
   };
-  return guardRun(out, run, steps, { interrupted: () => explainInterrupt(run), json: (error) => resultJson(run, error) });
+  return guardRun(out, run, steps, {
+    interrupted: () => explainInterrupt(run),
+    json: (error) => resultJson(run, error),
+  });
 }
 
 // 1 ------------------------------------------------------------------------------------------
@@ -161,7 +201,8 @@ function validate(options: Options, positionals: string[], processEnv: NodeJS.Pr
   const image = optionalFlag('image', ImageRef, options.image);
   const health = healthTarget(env, options);
   const waitTimeout = optionalFlag('wait-timeout', WaitTimeout, options['wait-timeout']);
-  if (options.tag && env.releaseBranch === null) throw new UsageError(`--tag applies to production deploys only, not ${env.name}`);
+  if (options.tag && env.releaseBranch === null)
+    throw new UsageError(`--tag applies to production deploys only, not ${env.name}`);
   const config = loadFlyConfig(env);
   const smokeApiKey = processEnv[env.smokeApiKeyVar] || undefined;
   secrets.add(smokeApiKey);
@@ -231,7 +272,9 @@ async function preflight(run: DeployRun): Promise<void> {
   }
   const dockerfile = plan.config.build?.dockerfile;
   if (!plan.image && dockerfile && !plan.config.build?.image && !existsSync(fromRoot(dockerfile))) {
-    out.warn(`${env.configFile} builds ${dockerfile}, which is not in this folder: flyctl will fail to build unless you run from the service's repository or pass --image <ref>`);
+    out.warn(
+      `${env.configFile} builds ${dockerfile}, which is not in this folder: flyctl will fail to build unless you run from the service's repository or pass --image <ref>`,
+    );
   }
 }
 
@@ -240,7 +283,14 @@ async function preflight(run: DeployRun): Promise<void> {
 /** Production: the user types the app name, unless --yes; refused without a TTY (exit 3). */
 async function confirm(run: DeployRun): Promise<void> {
   const { plan, out } = run;
-  await confirmDangerousAction({ env: plan.env, action: `deploy to ${plan.env.name}`, yes: plan.yes, dryRun: plan.dryRun, out, processEnv: plan.processEnv });
+  await confirmDangerousAction({
+    env: plan.env,
+    action: `deploy to ${plan.env.name}`,
+    yes: plan.yes,
+    dryRun: plan.dryRun,
+    out,
+    processEnv: plan.processEnv,
+  });
 }
 
 // 4 ------------------------------------------------------------------------------------------
@@ -249,7 +299,9 @@ async function confirm(run: DeployRun): Promise<void> {
 async function snapshotReleases(run: DeployRun): Promise<Snapshot> {
   const { out, plan } = run;
   if (!run.canAskFly) {
-    out.warn('releases not read (Fly unavailable): a real run would remember the running release as the rollback target');
+    out.warn(
+      'releases not read (Fly unavailable): a real run would remember the running release as the rollback target',
+    );
     return { running: null, latestVersion: null, known: false };
   }
   const releases = sortReleases(await run.fly.releases(plan.env.app));
@@ -274,8 +326,12 @@ async function deploy(run: DeployRun): Promise<DeployedRelease | null> {
       previousVersion: run.snapshot.latestVersion,
     });
     if (result.dryRun) return null;
-    if (result.release) out.dim(`new release v${result.release.version} (${result.release.imageRef ?? 'image unknown'})`);
-    else out.warn('flyctl printed no release and none newer than the snapshot was found: the new release number is unknown');
+    if (result.release)
+      out.dim(`new release v${result.release.version} (${result.release.imageRef ?? 'image unknown'})`);
+    else
+      out.warn(
+        'flyctl printed no release and none newer than the snapshot was found: the new release number is unknown',
+      );
     return result.release;
   } catch (error) {
     run.deployFailed = true;
@@ -295,7 +351,9 @@ async function checkHealth(run: DeployRun): Promise<PollResult | null> {
   const health = await waitForHealthy({ baseUrl: plan.baseUrl, timeoutMs: plan.healthTimeoutMs, out });
   run.health = health;
   if (!health.healthy) throw new OperationFailed(`health check failed: ${describeUnhealthy(health)}`);
-  out.dim(`healthy after ${formatDuration(health.elapsedMs)} (${health.attempts} attempt${health.attempts === 1 ? '' : 's'})`);
+  out.dim(
+    `healthy after ${formatDuration(health.elapsedMs)} (${health.attempts} attempt${health.attempts === 1 ? '' : 's'})`,
+  );
   return health;
 }
 
@@ -310,16 +368,23 @@ async function smokeTest(run: DeployRun): Promise<SmokeCheck[] | null> {
   }
   if (plan.dryRun) {
     const key = plan.smokeApiKey ? `with ${plan.env.smokeApiKeyVar}` : `skipped: ${plan.env.smokeApiKeyVar} is not set`;
-    out.plan(`# then smoke-check ${plan.baseUrl}: /health failed_recent = 0, /api/v1/repositories 401 without a key, 200 with one (${key})`);
+    out.plan(
+      `# then smoke-check ${plan.baseUrl}: /health failed_recent = 0, /api/v1/repositories 401 without a key, 200 with one (${key})`,
+    );
     return null;
   }
-  const checks = await runSmokeChecks({ baseUrl: plan.baseUrl, apiKey: plan.smokeApiKey, apiKeyVar: plan.env.smokeApiKeyVar });
+  const checks = await runSmokeChecks({
+    baseUrl: plan.baseUrl,
+    apiKey: plan.smokeApiKey,
+    apiKeyVar: plan.env.smokeApiKeyVar,
+  });
   run.smoke = checks;
   for (const check of checks) {
     if (check.status === 'skipped') out.warn(`${check.name}: ${check.detail}`);
     else out.info(`  ${check.status === 'passed' ? '✓' : '✗'} ${check.name}: ${check.detail}`);
   }
-  if (failedChecks(checks).length > 0) throw new OperationFailed(`smoke checks failed: ${describeSmokeFailures(checks)}`);
+  if (failedChecks(checks).length > 0)
+    throw new OperationFailed(`smoke checks failed: ${describeSmokeFailures(checks)}`);
   return checks;
 }
 
@@ -329,11 +394,17 @@ async function smokeTest(run: DeployRun): Promise<SmokeCheck[] | null> {
 async function rollBack(run: DeployRun): Promise<RollbackReport> {
   const { plan, out } = run;
   const running = run.snapshot.running;
-  const target: RollbackTarget | null = running?.imageRef ? { version: running.version, imageRef: running.imageRef } : null;
+  const target: RollbackTarget | null = running?.imageRef
+    ? { version: running.version, imageRef: running.imageRef }
+    : null;
   if (!plan.rollback) return { status: 'not-attempted', target, result: null };
   if (!target) return { status: 'impossible', target, result: null };
   if (run.deployFailed && (await nothingWasDeployed(run))) return { status: 'not-needed', target, result: null };
-  const result = await out.step(`Roll back to v${target.version}`, () => rollBackTo(run, target, run.snapshot.latestVersion), { group: true });
+  const result = await out.step(
+    `Roll back to v${target.version}`,
+    () => rollBackTo(run, target, run.snapshot.latestVersion),
+    { group: true },
+  );
   return { status: result.failure === null ? 'healthy' : 'failed', target, result };
 }
 
@@ -374,18 +445,27 @@ function planRollback(run: DeployRun): void {
   const { plan, out } = run;
   const running = run.snapshot.running;
   if (!plan.rollback) out.plan('# on failure: no rollback (--no-rollback)');
-  else if (!running?.imageRef) out.plan(`# on failure: redeploy the running release's image (${run.snapshot.known ? 'none yet: first deploy' : 'unknown until Fly can be asked'})`);
-  else out.plan(`# on failure: redeploy v${running.version}: ${describeCommand(deployCommand(plan.settings, running.imageRef).argv, RELEASE_JSON_ENV)}`);
+  else if (!running?.imageRef)
+    out.plan(
+      `# on failure: redeploy the running release's image (${run.snapshot.known ? 'none yet: first deploy' : 'unknown until Fly can be asked'})`,
+    );
+  else
+    out.plan(
+      `# on failure: redeploy v${running.version}: ${describeCommand(deployCommand(plan.settings, running.imageRef).argv, RELEASE_JSON_ENV)}`,
+    );
 }
 
 async function tagRelease(run: DeployRun): Promise<void> {
   const { plan, out } = run;
-  const version = run.release?.version ?? (plan.dryRun && run.snapshot.latestVersion !== null ? run.snapshot.latestVersion + 1 : null);
+  const version =
+    run.release?.version ??
+    (plan.dryRun && run.snapshot.latestVersion !== null ? run.snapshot.latestVersion + 1 : null);
   if (version === null) {
     run.failure = plan.dryRun
       ? null
       : `${plan.env.app} is deployed and healthy, but the new release number is unknown, so it was not tagged`;
-    if (plan.dryRun) out.plan(`# then tag the commit deploy/${plan.env.name}/v<new release> and push the tag to origin`);
+    if (plan.dryRun)
+      out.plan(`# then tag the commit deploy/${plan.env.name}/v<new release> and push the tag to origin`);
     return;
   }
   const name = deployTagName(plan.env.name, version);
@@ -413,7 +493,8 @@ function release(version: number | null | undefined): string {
 /** The one line a failed run ends with: what failed, and what the rollback did. */
 function outcomeLine(run: DeployRun): string {
   const { plan } = run;
-  if (run.failure === null) return plan.dryRun ? 'dry run: nothing was changed' : `${release(run.release?.version)} is live and healthy`;
+  if (run.failure === null)
+    return plan.dryRun ? 'dry run: nothing was changed' : `${release(run.release?.version)} is live and healthy`;
   const rollback = run.rollback;
   if (!rollback) return run.failure;
   const target = rollback.target ? `v${rollback.target.version}` : '';
@@ -436,7 +517,9 @@ function failureHint(run: DeployRun): string | undefined {
   const target = run.rollback?.target;
   switch (run.rollback?.status) {
     case 'failed':
-      return target ? `the app may be down: retry with \`${rollbackCommand(env, target)}\` or pick another release (\`npx just rollback ${env.name} --list\`)` : undefined;
+      return target
+        ? `the app may be down: retry with \`${rollbackCommand(env, target)}\` or pick another release (\`npx just rollback ${env.name} --list\`)`
+        : undefined;
     case 'not-attempted':
       return target ? `roll back with: ${rollbackCommand(env, target)}` : undefined;
     default:
@@ -449,22 +532,32 @@ function explainInterrupt(run: DeployRun): Interrupted {
   const { env } = run.plan;
   const running = run.snapshot.running;
   const target = running?.imageRef ? { version: running.version, imageRef: running.imageRef } : null;
-  const back = target ? { hint: `roll back with: ${rollbackCommand(env, target)}` } : { hint: `check with: flyctl releases --app ${env.app}` };
+  const back = target
+    ? { hint: `roll back with: ${rollbackCommand(env, target)}` }
+    : { hint: `check with: flyctl releases --app ${env.app}` };
   const next = run.snapshot.latestVersion === null ? 'the new release' : `v${run.snapshot.latestVersion + 1}`;
   switch (run.stage) {
     case 'preparing':
       return new Interrupted('interrupted before deploying: nothing was changed');
     case 'deploying':
-      return new Interrupted(`interrupted during flyctl deploy: ${next} of ${env.app} may be half-deployed (some machines may run its image)`, back);
+      return new Interrupted(
+        `interrupted during flyctl deploy: ${next} of ${env.app} may be half-deployed (some machines may run its image)`,
+        back,
+      );
     case 'verifying':
-      return new Interrupted(`interrupted before ${release(run.release?.version)} of ${env.app} was verified: it is deployed but not known to be healthy`, back);
+      return new Interrupted(
+        `interrupted before ${release(run.release?.version)} of ${env.app} was verified: it is deployed but not known to be healthy`,
+        back,
+      );
     case 'rolling-back':
       return new Interrupted(
         `interrupted while rolling back ${env.app}${target ? ` to v${target.version}` : ''}: machines may run either image`,
         target ? { hint: `finish with: ${rollbackCommand(env, target)}` } : back,
       );
     case 'reporting':
-      return new Interrupted(`interrupted after ${release(run.release?.version)} of ${env.app} was verified healthy: the git tag may be missing`);
+      return new Interrupted(
+        `interrupted after ${release(run.release?.version)} of ${env.app} was verified healthy: the git tag may be missing`,
+      );
   }
 }
 
@@ -476,12 +569,20 @@ function summarize(run: DeployRun): RunSummary {
     ['app', plan.env.app],
     ['release', run.release ? `v${run.release.version}` : plan.dryRun ? '(dry run)' : 'unknown'],
     ['image', run.release?.imageRef ?? plan.image ?? (plan.dryRun ? '(built from the Dockerfile)' : 'unknown')],
-    ['previous', running ? `v${running.version} ${running.imageRef ?? ''}`.trim() : run.snapshot.known ? 'none (first deploy)' : 'unknown'],
+    [
+      'previous',
+      running
+        ? `v${running.version} ${running.imageRef ?? ''}`.trim()
+        : run.snapshot.known
+          ? 'none (first deploy)'
+          : 'unknown',
+    ],
     ['url', plan.baseUrl],
   ];
   if (run.health) fields.push(['health', describePoll(run.health)]);
   if (run.smoke) fields.push(['smoke', smokeSummary(run.smoke)]);
-  if (run.rollback?.result?.release) fields.push(['rollback', `v${run.rollback.target?.version} redeployed as v${run.rollback.result.release.version}`]);
+  if (run.rollback?.result?.release)
+    fields.push(['rollback', `v${run.rollback.target?.version} redeployed as v${run.rollback.result.release.version}`]);
   if (run.checkout) fields.push(['commit', run.checkout.commit.slice(0, 12)]);
   if (run.tag) fields.push(['tag', run.tag]);
   return {

@@ -6,7 +6,18 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
-import { notChecked, pass, renderChecklist, runCheck, skip, summarize, summaryLine, type CheckLimits, type CheckOutcome, type CheckResult } from '../lib/doctor/checklist.ts';
+import {
+  notChecked,
+  pass,
+  renderChecklist,
+  runCheck,
+  skip,
+  summarize,
+  summaryLine,
+  type CheckLimits,
+  type CheckOutcome,
+  type CheckResult,
+} from '../lib/doctor/checklist.ts';
 import { defineCommand, STANDARD_OPTIONS } from '../lib/core/cli.ts';
 import {
   autoStopsMachines,
@@ -44,20 +55,40 @@ export const command = defineCommand({
   positionals: [{ name: 'env', required: true, description: 'staging or production' }],
   options: {
     ...STANDARD_OPTIONS,
-    url: { type: 'string', value: '<base>', description: 'Where the app answers /health (default: the environment URL)' },
+    url: {
+      type: 'string',
+      value: '<base>',
+      description: 'Where the app answers /health (default: the environment URL)',
+    },
     json: { type: 'boolean', description: 'Print the results as one JSON document on stdout' },
-    timeout: { type: 'string', value: '<seconds>', description: `Time each check may take (default ${DEFAULT_TIMEOUT_SECONDS})` },
-    root: { type: 'string', value: '<dir>', description: 'Folder holding the fly configs and supabase/migrations (default: the toolkit root)' },
+    timeout: {
+      type: 'string',
+      value: '<seconds>',
+      description: `Time each check may take (default ${DEFAULT_TIMEOUT_SECONDS})`,
+    },
+    root: {
+      type: 'string',
+      value: '<dir>',
+      description: 'Folder holding the fly configs and supabase/migrations (default: the toolkit root)',
+    },
   },
   notes: [
     'Exit 0 when no check fails (– means not checked), 1 when any fails. --dry-run and --yes change nothing: doctor only reads.',
     'The migrations check runs when SUPABASE_DB_URL_STAGING / SUPABASE_DB_URL_PRODUCTION is set (direct URL, port 5432).',
   ],
-  examples: ['just doctor production', 'just doctor staging --json', 'npm run doctor -- staging --url http://localhost:8080'],
+  examples: [
+    'just doctor production',
+    'just doctor staging --json',
+    'npm run doctor -- staging --url http://localhost:8080',
+  ],
 });
 
 const BaseUrl = z.url({ protocol: /^https?$/ });
-const Seconds = z.string().regex(/^\d+(\.\d+)?$/).transform(Number).pipe(z.number().positive().max(600));
+const Seconds = z
+  .string()
+  .regex(/^\d+(\.\d+)?$/)
+  .transform(Number)
+  .pipe(z.number().positive().max(600));
 
 export async function main(argv: string[], io: ScriptIO = {}): Promise<number> {
   const out = io.out ?? new Output();
@@ -74,7 +105,10 @@ export async function main(argv: string[], io: ScriptIO = {}): Promise<number> {
       out.info(`doctor: ${env.name} (${env.app}), /health at ${url}`);
 
       const started = performance.now();
-      const limits: CheckLimits = { timeoutMs, timeoutFix: `retry; if it keeps timing out, allow more with --timeout <seconds> (now ${timeoutMs / 1000})` };
+      const limits: CheckLimits = {
+        timeoutMs,
+        timeoutFix: `retry; if it keeps timing out, allow more with --timeout <seconds> (now ${timeoutMs / 1000})`,
+      };
       const fly = new FlyClient(new Runner({ output: out, env: processEnv }), timeoutMs);
       const report = checkFlyConfigFile(env, root);
       const mount = mountOf(report.config);
@@ -94,21 +128,49 @@ export async function main(argv: string[], io: ScriptIO = {}): Promise<number> {
       // Every question is asked at once (all read-only): a slow Fly API costs one timeout, not a
       // chain of them. Answers that depend on flyctl -> login -> app are judged in that order.
       const flyctl = check('flyctl', async () => judgeFlyctl(await fly.version()));
-      const login = needs(flyctl, check('login', async () => pass(`as ${await fly.whoami()}`)));
-      const app = needs(login, check('app', async () => judgeApp(await fly.apps(), env)));
+      const login = needs(
+        flyctl,
+        check('login', async () => pass(`as ${await fly.whoami()}`)),
+      );
+      const app = needs(
+        login,
+        check('app', async () => judgeApp(await fly.apps(), env)),
+      );
       const results = await Promise.all([
         flyctl,
         login,
         check('config', async () => judgeConfig(report, env)),
         app,
-        needs(app, check('secrets', async () => judgeSecrets(await fly.secrets(env.app), env))),
-        needs(app, check('release', async () => judgeLatestRelease(await fly.releases(env.app), env))),
-        needs(app, check('machines', async () => judgeMachines(await fly.status(env.app), env, autoStopsMachines(report.config)))),
+        needs(
+          app,
+          check('secrets', async () => judgeSecrets(await fly.secrets(env.app), env)),
+        ),
+        needs(
+          app,
+          check('release', async () => judgeLatestRelease(await fly.releases(env.app), env)),
+        ),
+        needs(
+          app,
+          check('machines', async () =>
+            judgeMachines(await fly.status(env.app), env, autoStopsMachines(report.config)),
+          ),
+        ),
         check('health', async () => judgeHealth(await probeHealth(url, timeoutMs), env, url)),
-        check('migrations', () => checkMigrationsFromEnv(env, processEnv, { timeoutMs, migrationsDir: migrationsDir(root) })),
+        check('migrations', () =>
+          checkMigrationsFromEnv(env, processEnv, { timeoutMs, migrationsDir: migrationsDir(root) }),
+        ),
         mount
-          ? needs(app, check('volume', async () => judgeVolume(await fly.volumes(env.app), mount, env)))
-          : check('volume', async () => skip(report.config ? `${env.configFile} mounts no volume: nothing to check` : `${env.configFile} could not be read`)),
+          ? needs(
+              app,
+              check('volume', async () => judgeVolume(await fly.volumes(env.app), mount, env)),
+            )
+          : check('volume', async () =>
+              skip(
+                report.config
+                  ? `${env.configFile} mounts no volume: nothing to check`
+                  : `${env.configFile} could not be read`,
+              ),
+            ),
       ]);
       out.clearProgress();
       if (interruptRequested()) throw new Interrupted('interrupted: doctor changes nothing');

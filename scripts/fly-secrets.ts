@@ -27,7 +27,8 @@ type Action = (typeof ACTIONS)[number];
 
 export const command = defineCommand({
   usage: `fly-secrets <${ENVIRONMENT_NAMES.join('|')}> <${ACTIONS.join('|')}> [NAME…] [options]`,
-  summary: 'Manage the Fly secrets of an environment from its env file. Values go to flyctl on stdin only and are never printed.',
+  summary:
+    'Manage the Fly secrets of an environment from its env file. Values go to flyctl on stdin only and are never printed.',
   positionals: [
     { name: 'environment', description: 'staging or production', required: true },
     { name: 'action', description: ACTIONS.join(', '), required: true },
@@ -35,7 +36,11 @@ export const command = defineCommand({
   ],
   options: {
     ...STANDARD_OPTIONS,
-    file: { type: 'string', value: '<path>', description: 'set, diff: env file to read (default .env.<environment> at the toolkit root)' },
+    file: {
+      type: 'string',
+      value: '<path>',
+      description: 'set, diff: env file to read (default .env.<environment> at the toolkit root)',
+    },
     stage: { type: 'boolean', description: 'set, unset: stage the change; nothing restarts until `deploy`' },
     only: { type: 'string', value: '<A,B>', description: 'set: send only these names from the file' },
     force: { type: 'boolean', description: 'unset: allow unsetting a secret the API requires' },
@@ -121,9 +126,13 @@ const RUN: Readonly<Record<Action, (ctx: Context) => Promise<number>>> = {
 
 function parseAction(value: string | undefined, options: Options, names: readonly string[]): Action {
   const action = ACTIONS.find((a) => a === value);
-  if (!action) throw new UsageError(`${value === undefined ? 'missing action' : `unknown action "${value}"`}: expected one of ${ACTIONS.join(', ')}`);
+  if (!action)
+    throw new UsageError(
+      `${value === undefined ? 'missing action' : `unknown action "${value}"`}: expected one of ${ACTIONS.join(', ')}`,
+    );
   for (const option of ACTION_SPECIFIC) {
-    if (options[option] && !ACTION_OPTIONS[action].includes(option)) throw new UsageError(`--${option} does not apply to ${action}`);
+    if (options[option] && !ACTION_OPTIONS[action].includes(option))
+      throw new UsageError(`--${option} does not apply to ${action}`);
   }
   if (action === 'unset') {
     if (names.length === 0) throw new UsageError('unset needs at least one secret NAME');
@@ -145,27 +154,42 @@ async function setSecrets(ctx: Context): Promise<number> {
   const selection = selectSecrets(file, ctx.only);
   for (const warning of selection.warnings) out.warn(warning);
   for (const { entry, reason } of selection.skipped) {
-    out.warn(`${file.label}:${entry.line}: ${entry.name} is ${reason === 'empty' ? 'empty' : 'a <placeholder>'}: skipped`);
+    out.warn(
+      `${file.label}:${entry.line}: ${entry.name} is ${reason === 'empty' ? 'empty' : 'a <placeholder>'}: skipped`,
+    );
   }
-  if (selection.unknown.length > 0) out.warn(`not read by the KotaDB API (typo?), set anyway: ${selection.unknown.join(', ')}`);
-  if (selection.toSet.length === 0) throw new InvalidInput(`${file.label}: nothing to set (every selected value is empty or a placeholder)`);
+  if (selection.unknown.length > 0)
+    out.warn(`not read by the KotaDB API (typo?), set anyway: ${selection.unknown.join(', ')}`);
+  if (selection.toSet.length === 0)
+    throw new InvalidInput(`${file.label}: nothing to set (every selected value is empty or a placeholder)`);
 
   const plan = planUpload(selection.toSet);
   if (plan.unsendable.length > 0) {
     const lineOf = new Map(selection.toSet.map((e) => [e.name, e.line]));
     const reasons = plan.unsendable.map((u) => `${file.label}:${lineOf.get(u.name)}: ${u.name} ${u.reason}`);
-    throw new InvalidInput(`cannot send ${reasons.length === 1 ? reasons[0] : `these values:\n  ${reasons.join('\n  ')}`}`, {
-      hint: 'fix the value (e.g. drop the surrounding whitespace, use \\n line ends); nothing was sent',
-    });
+    throw new InvalidInput(
+      `cannot send ${reasons.length === 1 ? reasons[0] : `these values:\n  ${reasons.join('\n  ')}`}`,
+      {
+        hint: 'fix the value (e.g. drop the surrounding whitespace, use \\n line ends); nothing was sent',
+      },
+    );
   }
 
   const names = selection.toSet.map((e) => e.name);
   const count = plural(names.length, 'secret');
   out.info(`${count} from ${file.label} for ${env.app}: ${names.join(', ')}`);
-  await confirmDangerousAction({ env, action: `set ${count}${options.stage ? ' (staged)' : ''}`, yes: options.yes, dryRun: options['dry-run'], out });
+  await confirmDangerousAction({
+    env,
+    action: `set ${count}${options.stage ? ' (staged)' : ''}`,
+    yes: options.yes,
+    dryRun: options['dry-run'],
+    out,
+  });
 
   const values = new Map(selection.toSet.map((e) => [e.name, e.value]));
-  await out.step(`${options.stage ? 'stage' : 'set'} ${count} on ${env.app}`, () => upload(ctx, plan, values), { group: true });
+  await out.step(`${options.stage ? 'stage' : 'set'} ${count} on ${env.app}`, () => upload(ctx, plan, values), {
+    group: true,
+  });
   reportChange(ctx, options.stage ? 'staged' : 'set', names);
   return ExitCode.ok;
 }
@@ -184,7 +208,10 @@ function readEnvironmentFile(ctx: Context): EnvFile {
 }
 
 function parseOnly(value: string): string[] {
-  const names = value.split(',').map((n) => n.trim()).filter(Boolean);
+  const names = value
+    .split(',')
+    .map((n) => n.trim())
+    .filter(Boolean);
   const invalid = names.find((name) => !isValidSecretName(name));
   if (invalid !== undefined) throw new UsageError(`--only: "${invalid}" is not a secret name`);
   if (names.length === 0) throw new UsageError('--only needs at least one name');
@@ -196,7 +223,11 @@ function parseOnly(value: string): string[] {
  * `secrets import` (staged or not) applies everything. Without an import and without --stage,
  * `secrets deploy` applies the staged ones.
  */
-async function upload(ctx: Context, plan: ReturnType<typeof planUpload>, values: ReadonlyMap<string, string>): Promise<void> {
+async function upload(
+  ctx: Context,
+  plan: ReturnType<typeof planUpload>,
+  values: ReadonlyMap<string, string>,
+): Promise<void> {
   const { env, options, runner } = ctx;
   const done: string[] = [];
   const run = { output: 'stream', timeoutMs: MUTATION_TIMEOUT_MS } as const;
@@ -205,18 +236,24 @@ async function upload(ctx: Context, plan: ReturnType<typeof planUpload>, values:
       await runner.run(flyctl.secretsSetFromStdin(env.app, name, true), { ...run, input: values.get(name)! });
       done.push(name);
     }
-    if (plan.importNames.length > 0) await runner.run(flyctl.secretsImport(env.app, options.stage), { ...run, input: plan.importInput });
+    if (plan.importNames.length > 0)
+      await runner.run(flyctl.secretsImport(env.app, options.stage), { ...run, input: plan.importInput });
     else if (!options.stage) await runner.run(flyctl.secretsDeploy(env.app), run);
   } catch (error) {
     const staged = done.length > 0 ? `${done.join(', ')} staged (not yet applied); ` : '';
     const state = `${staged}the import of ${plural(plan.importNames.length, 'secret')} may or may not have been applied: check with \`just secrets ${env.name} list\``;
     if (error instanceof Interrupted) throw new Interrupted(`${error.message}; ${state}`, { cause: error });
-    if (error instanceof CommandFailed && done.length > 0) throw new CommandFailed(`${error.message}; ${staged}nothing else was applied`, error.result);
+    if (error instanceof CommandFailed && done.length > 0)
+      throw new CommandFailed(`${error.message}; ${staged}nothing else was applied`, error.result);
     throw error;
   }
 }
 
-function reportChange(ctx: Context, verb: 'set' | 'staged' | 'unset' | 'staged for unset', names: readonly string[]): void {
+function reportChange(
+  ctx: Context,
+  verb: 'set' | 'staged' | 'unset' | 'staged for unset',
+  names: readonly string[],
+): void {
   const { env, options, out } = ctx;
   if (options['dry-run']) {
     out.info(`dry run: nothing was sent (${verb}: ${names.join(', ')})`);
@@ -224,7 +261,8 @@ function reportChange(ctx: Context, verb: 'set' | 'staged' | 'unset' | 'staged f
   }
   for (const name of names) out.result(name);
   out.success(`${verb} on ${env.app}: ${plural(names.length, 'secret')}`);
-  if (verb.startsWith('staged')) out.info(`apply with \`just secrets ${env.name} deploy\` (or the next deploy); machines restart then`);
+  if (verb.startsWith('staged'))
+    out.info(`apply with \`just secrets ${env.name} deploy\` (or the next deploy); machines restart then`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -244,11 +282,19 @@ async function listSecrets(ctx: Context): Promise<number> {
     return ExitCode.ok;
   }
   const rows = [
-    ...secrets.map((s) => [s.name, s.digest ?? '-', s.status ?? '-', required.has(s.name) ? 'required' : isKnownSecret(s.name) ? '' : 'not read by the API']),
+    ...secrets.map((s) => [
+      s.name,
+      s.digest ?? '-',
+      s.status ?? '-',
+      required.has(s.name) ? 'required' : isKnownSecret(s.name) ? '' : 'not read by the API',
+    ]),
     ...missing.map((name) => [name, '-', 'MISSING', 'required']),
   ];
   for (const line of table(['NAME', 'DIGEST', 'STATUS', 'NOTE'], rows)) out.result(line);
-  if (missing.length > 0) out.warn(`required secrets missing on ${env.app}: ${missing.join(', ')} (set them with \`just secrets ${env.name} set\`)`);
+  if (missing.length > 0)
+    out.warn(
+      `required secrets missing on ${env.app}: ${missing.join(', ')} (set them with \`just secrets ${env.name} set\`)`,
+    );
   return ExitCode.ok;
 }
 
@@ -257,7 +303,8 @@ async function checkSecrets(ctx: Context): Promise<number> {
   const secrets = await requireSecrets(ctx.fly, env);
   const staged = stagedRequired(secrets);
   out.success(`all ${REQUIRED_SECRET_NAMES.length} required secrets are set on ${env.app}`);
-  if (staged.length > 0) out.warn(`staged but not deployed yet: ${staged.join(', ')} (run \`just secrets ${env.name} deploy\`)`);
+  if (staged.length > 0)
+    out.warn(`staged but not deployed yet: ${staged.join(', ')} (run \`just secrets ${env.name} deploy\`)`);
   return ExitCode.ok;
 }
 
@@ -280,7 +327,10 @@ async function diffSecrets(ctx: Context): Promise<number> {
   section(out, `only in ${file.label} (\`set\` would add them)`, onlyInFile);
   section(out, `only on ${env.app} (not in ${file.label})`, onlyOnFly);
   section(out, 'in both (values not compared: Fly keeps only digests that cannot be recomputed locally)', both);
-  if (skipped.length > 0) out.info(`empty or <placeholder> in ${file.label}, not counted: ${skipped.map((e: EnvEntry) => e.name).join(', ')}`);
+  if (skipped.length > 0)
+    out.info(
+      `empty or <placeholder> in ${file.label}, not counted: ${skipped.map((e: EnvEntry) => e.name).join(', ')}`,
+    );
   return ExitCode.ok;
 }
 
@@ -296,9 +346,12 @@ async function unsetSecrets(ctx: Context): Promise<number> {
   const { env, options, names, out } = ctx;
   const required = names.filter((name) => REQUIRED_SECRET_NAMES.includes(name));
   if (required.length > 0 && !options.force) {
-    throw new PreconditionFailed(`refusing to unset ${required.join(', ')}: the API cannot start without ${required.length === 1 ? 'it' : 'them'}`, {
-      hint: 'pass --force if you really mean it (deploys will then stop at the secrets preflight)',
-    });
+    throw new PreconditionFailed(
+      `refusing to unset ${required.join(', ')}: the API cannot start without ${required.length === 1 ? 'it' : 'them'}`,
+      {
+        hint: 'pass --force if you really mean it (deploys will then stop at the secrets preflight)',
+      },
+    );
   }
   const present = new Set((await ctx.fly.secrets(env.app)).map((s) => s.name));
   const absent = names.filter((name) => !present.has(name));
@@ -308,9 +361,18 @@ async function unsetSecrets(ctx: Context): Promise<number> {
   if (required.length > 0) out.warn(`--force: unsetting required ${required.join(', ')}`);
 
   const count = plural(toUnset.length, 'secret');
-  await confirmDangerousAction({ env, action: `unset ${count}${options.stage ? ' (staged)' : ''}`, yes: options.yes, dryRun: options['dry-run'], out });
+  await confirmDangerousAction({
+    env,
+    action: `unset ${count}${options.stage ? ' (staged)' : ''}`,
+    yes: options.yes,
+    dryRun: options['dry-run'],
+    out,
+  });
   await out.step(`unset ${count} on ${env.app}`, () =>
-    ctx.runner.run(flyctl.secretsUnset(env.app, toUnset, options.stage), { output: 'stream', timeoutMs: MUTATION_TIMEOUT_MS }),
+    ctx.runner.run(flyctl.secretsUnset(env.app, toUnset, options.stage), {
+      output: 'stream',
+      timeoutMs: MUTATION_TIMEOUT_MS,
+    }),
   );
   reportChange(ctx, options.stage ? 'staged for unset' : 'unset', toUnset);
   return ExitCode.ok;
@@ -318,7 +380,13 @@ async function unsetSecrets(ctx: Context): Promise<number> {
 
 async function deploySecrets(ctx: Context): Promise<number> {
   const { env, options, out } = ctx;
-  await confirmDangerousAction({ env, action: 'deploy staged secrets (restarts every machine)', yes: options.yes, dryRun: options['dry-run'], out });
+  await confirmDangerousAction({
+    env,
+    action: 'deploy staged secrets (restarts every machine)',
+    yes: options.yes,
+    dryRun: options['dry-run'],
+    out,
+  });
   await out.step(`deploy staged secrets on ${env.app}`, () =>
     ctx.runner.run(flyctl.secretsDeploy(env.app), { output: 'stream', timeoutMs: MUTATION_TIMEOUT_MS }),
   );
@@ -340,7 +408,11 @@ async function explainFlyFailure(ctx: Context, error: unknown): Promise<unknown>
     await requireApp(ctx.fly, ctx.env);
   } catch (precondition) {
     // Keep flyctl's own error next to the diagnosis: it is the evidence (e.g. an API outage).
-    if (precondition instanceof PreconditionFailed) return new PreconditionFailed(`${precondition.message} (${error.message})`, { hint: precondition.hint, cause: error });
+    if (precondition instanceof PreconditionFailed)
+      return new PreconditionFailed(`${precondition.message} (${error.message})`, {
+        hint: precondition.hint,
+        cause: error,
+      });
   }
   return error;
 }
@@ -351,7 +423,12 @@ function plural(count: number, noun: string): string {
 
 function table(header: readonly string[], rows: ReadonlyArray<readonly string[]>): string[] {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]?.length ?? 0)));
-  return [header, ...rows].map((row) => row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd());
+  return [header, ...rows].map((row) =>
+    row
+      .map((cell, i) => cell.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd(),
+  );
 }
 
 if (isEntryPoint(import.meta.url)) await runMain(main);

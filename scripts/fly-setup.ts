@@ -15,7 +15,15 @@ import { Output } from '../lib/core/output.ts';
 import { requireFlyctl, requireLogin } from '../lib/fly/preflight.ts';
 import { confirmDangerousAction } from '../lib/core/prompt.ts';
 import { CommandFailed, Runner, type Command } from '../lib/core/runner.ts';
-import { describeChanges, hasChanges, planSetup, remainingCommands, secretsState, type SecretsState, type SetupPlan } from '../lib/fly/setup-plan.ts';
+import {
+  describeChanges,
+  hasChanges,
+  planSetup,
+  remainingCommands,
+  secretsState,
+  type SecretsState,
+  type SetupPlan,
+} from '../lib/fly/setup-plan.ts';
 import { REQUIRED_SECRET_NAMES } from '../lib/config/service-secrets.ts';
 
 export const command = defineCommand({
@@ -25,10 +33,20 @@ export const command = defineCommand({
   positionals: [{ name: 'env', required: true, description: 'staging or production' }],
   options: {
     ...STANDARD_OPTIONS,
-    org: { type: 'string', value: '<slug>', description: 'Fly organization for a new app (default: flyctl picks your only one, or asks)' },
+    org: {
+      type: 'string',
+      value: '<slug>',
+      description: 'Fly organization for a new app (default: flyctl picks your only one, or asks)',
+    },
   },
-  notes: ['Production asks you to type the app name before creating anything (--yes in CI); nothing to create means nothing to confirm.'],
-  examples: ['just fly-setup staging', 'just fly-setup production --org kotadb --yes', 'npm run fly-setup -- staging --dry-run'],
+  notes: [
+    'Production asks you to type the app name before creating anything (--yes in CI); nothing to create means nothing to confirm.',
+  ],
+  examples: [
+    'just fly-setup staging',
+    'just fly-setup production --org kotadb --yes',
+    'npm run fly-setup -- staging --dry-run',
+  ],
 });
 
 const OrgSlug = z.string().regex(/^[a-z0-9][a-z0-9-]*$/);
@@ -61,11 +79,21 @@ export async function main(argv: string[], io: ScriptIO = {}): Promise<number> {
         for (const warning of plan.warnings) out.warn(warning);
 
         if (hasChanges(plan)) {
-          await confirmDangerousAction({ env, action: describeChanges(plan, env), yes: options.yes, dryRun, out, processEnv: io.env ?? process.env });
+          await confirmDangerousAction({
+            env,
+            action: describeChanges(plan, env),
+            yes: options.yes,
+            dryRun,
+            out,
+            processEnv: io.env ?? process.env,
+          });
           const changes: Array<[string, Command]> = [];
           if (plan.createApp) changes.push([`app ${env.app}`, flyctl.appsCreate(env.app, org)]);
           if (plan.createVolume) {
-            changes.push([`volume ${env.volume.name}`, flyctl.volumesCreate(env.app, env.volume.name, env.volume.sizeGb, env.region)]);
+            changes.push([
+              `volume ${env.volume.name}`,
+              flyctl.volumesCreate(env.app, env.volume.name, env.volume.sizeGb, env.region),
+            ]);
           }
           for (const [what, change] of changes) {
             if (dryRun) {
@@ -78,7 +106,9 @@ export async function main(argv: string[], io: ScriptIO = {}): Promise<number> {
         }
 
         // A new app has no secrets; a dry run cannot ask Fly about an app it did not create.
-        const secrets = plan.createApp ? secretsState([]) : await out.step('read secret names', async () => secretsState(await fly.secrets(env.app)));
+        const secrets = plan.createApp
+          ? secretsState([])
+          : await out.step('read secret names', async () => secretsState(await fly.secrets(env.app)));
         report(out, env, plan, secrets, { dryRun, created });
       } catch (error) {
         throw explainFailure(error, created, env, org);
@@ -90,16 +120,25 @@ export async function main(argv: string[], io: ScriptIO = {}): Promise<number> {
 }
 
 function parseOrg(value: string): string {
-  if (!OrgSlug.safeParse(value).success) throw new UsageError(`--org must be an organization slug (lowercase letters, digits, dashes), got "${value}"`);
+  if (!OrgSlug.safeParse(value).success)
+    throw new UsageError(`--org must be an organization slug (lowercase letters, digits, dashes), got "${value}"`);
   return value;
 }
 
-function report(out: Output, env: Environment, plan: SetupPlan, secrets: SecretsState, run: { dryRun: boolean; created: string[] }): void {
+function report(
+  out: Output,
+  env: Environment,
+  plan: SetupPlan,
+  secrets: SecretsState,
+  run: { dryRun: boolean; created: string[] },
+): void {
   const created = run.dryRun ? 'would be created (dry run)' : 'created';
   out.result(`${env.name} (${env.app}):`);
   out.result(`  app      ${plan.app ? `exists in org ${plan.app.org ?? '(unknown)'}` : created}`);
   const volumes = plan.volumes.map((v) => `${v.sizeGb} GB in ${v.region}, ${v.id}`).join('; ');
-  out.result(`  volume   ${env.volume.name} ${volumes ? `exists (${volumes})` : `${created}: ${env.volume.sizeGb} GB in ${env.region}`}`);
+  out.result(
+    `  volume   ${env.volume.name} ${volumes ? `exists (${volumes})` : `${created}: ${env.volume.sizeGb} GB in ${env.region}`}`,
+  );
   const required = REQUIRED_SECRET_NAMES.length;
   const staged = secrets.notLive.length > 0 ? `; staged, not deployed yet: ${secrets.notLive.join(', ')}` : '';
   out.result(
@@ -121,7 +160,12 @@ function report(out: Output, env: Environment, plan: SetupPlan, secrets: Secrets
 }
 
 /** A failure or Ctrl-C says what was already created, and that a re-run finishes the job. */
-function explainFailure(error: unknown, created: readonly string[], env: Environment, org: string | undefined): unknown {
+function explainFailure(
+  error: unknown,
+  created: readonly string[],
+  env: Environment,
+  org: string | undefined,
+): unknown {
   const done = created.length > 0 ? `already created: ${created.join(', ')}` : 'nothing was created';
   const rerun = `re-run \`just fly-setup ${env.name}\` (it skips what exists)`;
   if (error instanceof Interrupted) return new Interrupted(`${error.message}; ${done}`, { hint: rerun, cause: error });

@@ -17,7 +17,8 @@ import { Runner } from '../lib/core/runner.ts';
 
 export const command = defineCommand({
   usage: 'fly <action> <staging|production> [<mb>]',
-  summary: 'Run an everyday flyctl command against an environment, with its --app and --config from the environment table.',
+  summary:
+    'Run an everyday flyctl command against an environment, with its --app and --config from the environment table.',
   positionals: [
     { name: 'action', required: true, description: RECIPE_NAMES.join(' | ') },
     { name: 'env', required: true, description: 'staging or production' },
@@ -26,7 +27,11 @@ export const command = defineCommand({
   options: {
     ...STANDARD_OPTIONS,
     'no-tail': { type: 'boolean', description: 'logs: print the recent lines and exit instead of streaming' },
-    lines: { type: 'string', value: '<n>', description: 'logs: print only the last <n> recent lines (implies --no-tail)' },
+    lines: {
+      type: 'string',
+      value: '<n>',
+      description: 'logs: print only the last <n> recent lines (implies --no-tail)',
+    },
   },
   notes: [
     'Actions:',
@@ -35,10 +40,18 @@ export const command = defineCommand({
     '--dry-run runs the read-only actions and prints ssh and scale-memory instead of running them.',
     'scale-memory lasts until the next deploy, which applies [[vm]] memory_mb from the fly config again.',
   ],
-  examples: ['just logs production', 'just logs staging --lines 100', 'just scale-memory staging 512', 'npm run fly -- status production'],
+  examples: [
+    'just logs production',
+    'just logs staging --lines 100',
+    'just scale-memory staging 512',
+    'npm run fly -- status production',
+  ],
 });
 
-const LineCount = z.string().regex(/^[1-9]\d*$/, { message: '--lines needs a positive whole number' }).transform(Number);
+const LineCount = z
+  .string()
+  .regex(/^[1-9]\d*$/, { message: '--lines needs a positive whole number' })
+  .transform(Number);
 
 export async function main(argv: string[], io: ScriptIO = {}): Promise<number> {
   const out = io.out ?? new Output();
@@ -49,14 +62,26 @@ export async function main(argv: string[], io: ScriptIO = {}): Promise<number> {
       const action = parseRecipe(positionals[0]);
       const env = parseEnvironment(positionals[1]);
       const lines = options.lines === undefined ? undefined : parseLineCount(options.lines);
-      if (action !== 'logs' && (options['no-tail'] || lines !== undefined)) throw new UsageError('--no-tail and --lines only apply to logs');
-      const memoryMb = action === 'scale-memory' ? parseMemoryMb(positionals[2], env) : refuseExtraArgument(positionals[2]);
+      if (action !== 'logs' && (options['no-tail'] || lines !== undefined))
+        throw new UsageError('--no-tail and --lines only apply to logs');
+      const memoryMb =
+        action === 'scale-memory' ? parseMemoryMb(positionals[2], env) : refuseExtraArgument(positionals[2]);
       const dryRun = options['dry-run'];
-      const flyctl = recipeCommand(action, env, { follow: !options['no-tail'] && lines === undefined, ...(memoryMb === undefined ? {} : { memoryMb }) });
+      const flyctl = recipeCommand(action, env, {
+        follow: !options['no-tail'] && lines === undefined,
+        ...(memoryMb === undefined ? {} : { memoryMb }),
+      });
       const runner = new Runner({ dryRun, output: out, env: io.env ?? process.env });
 
       if (memoryMb !== undefined) {
-        await confirmDangerousAction({ env, action: `restart every machine of ${env.app} with ${memoryMb} MB`, yes: options.yes, dryRun, out, processEnv: io.env ?? process.env });
+        await confirmDangerousAction({
+          env,
+          action: `restart every machine of ${env.app} with ${memoryMb} MB`,
+          yes: options.yes,
+          dryRun,
+          out,
+          processEnv: io.env ?? process.env,
+        });
       }
       try {
         if (lines !== undefined) {
@@ -74,7 +99,9 @@ export async function main(argv: string[], io: ScriptIO = {}): Promise<number> {
         throw interruptedScaling(env, memoryMb ?? 0);
       }
       if (memoryMb !== undefined && memoryMb !== env.vm.memoryMb) {
-        out.warn(`the next deploy sets memory back to ${env.vm.memoryMb} MB ([[vm]] memory_mb in ${env.configFile}); to keep ${memoryMb} MB, change it there and in lib/config/environments.ts`);
+        out.warn(
+          `the next deploy sets memory back to ${env.vm.memoryMb} MB ([[vm]] memory_mb in ${env.configFile}); to keep ${memoryMb} MB, change it there and in lib/config/environments.ts`,
+        );
       }
       return ExitCode.ok;
     },
@@ -101,9 +128,12 @@ export function tailLines(text: string, count: number): string[] {
 }
 
 function interruptedScaling(env: Environment, memoryMb: number): Interrupted {
-  return new Interrupted(`interrupted while scaling ${env.app} to ${memoryMb} MB: some machines may already run with the new size`, {
-    hint: `check with \`just status ${env.name}\`, then run \`just scale-memory ${env.name} ${memoryMb}\` again`,
-  });
+  return new Interrupted(
+    `interrupted while scaling ${env.app} to ${memoryMb} MB: some machines may already run with the new size`,
+    {
+      hint: `check with \`just status ${env.name}\`, then run \`just scale-memory ${env.name} ${memoryMb}\` again`,
+    },
+  );
 }
 
 if (isEntryPoint(import.meta.url)) await runMain(main);

@@ -19,11 +19,16 @@ type Action = (typeof ACTIONS)[number];
 
 export const command = defineCommand({
   usage: 'local-db <start|stop|status> [--engine embedded|docker] [--json]',
-  summary: 'Start, stop or show the local PostgreSQL used by supabase-reset and supabase-generate. It keeps running in the background until stopped.',
+  summary:
+    'Start, stop or show the local PostgreSQL used by supabase-reset and supabase-generate. It keeps running in the background until stopped.',
   positionals: [{ name: 'action', description: 'start (or reuse), stop, or status', required: true }],
   options: {
     ...STANDARD_OPTIONS,
-    engine: { type: 'string', value: `<${ENGINES.join('|')}>`, description: 'embedded (default: PostgreSQL 17 from npm, no Docker) or docker (the Supabase CLI stack)' },
+    engine: {
+      type: 'string',
+      value: `<${ENGINES.join('|')}>`,
+      description: 'embedded (default: PostgreSQL 17 from npm, no Docker) or docker (the Supabase CLI stack)',
+    },
     json: { type: 'boolean', description: 'status: print one JSON object on stdout' },
   },
   notes: [
@@ -36,57 +41,81 @@ export const command = defineCommand({
 
 export async function main(argv: string[]): Promise<number> {
   const out = new Output();
-  return withCli(command, argv, async ({ options, positionals }) => {
-    const action = positionals[0] as string;
-    if (!(ACTIONS as readonly string[]).includes(action)) throw new UsageError(`unknown action "${action}": expected one of ${ACTIONS.join(', ')}`);
-    out.json = options.json;
-    const engine = parseEngine(options.engine);
-    const runner = new Runner({ dryRun: options['dry-run'], output: out });
+  return withCli(
+    command,
+    argv,
+    async ({ options, positionals }) => {
+      const action = positionals[0] as string;
+      if (!(ACTIONS as readonly string[]).includes(action))
+        throw new UsageError(`unknown action "${action}": expected one of ${ACTIONS.join(', ')}`);
+      out.json = options.json;
+      const engine = parseEngine(options.engine);
+      const runner = new Runner({ dryRun: options['dry-run'], output: out });
 
-    if (engine === 'docker') {
-      await assertDockerAnswers(runner);
-      const cli = { start: supabase.start, stop: supabase.stop, status: supabase.status }[action as Action];
-      await runner.run(cli(repoRoot), { output: 'inherit', cwd: repoRoot });
-      return 0;
-    }
+      if (engine === 'docker') {
+        await assertDockerAnswers(runner);
+        const cli = { start: supabase.start, stop: supabase.stop, status: supabase.status }[action as Action];
+        await runner.run(cli(repoRoot), { output: 'inherit', cwd: repoRoot });
+        return 0;
+      }
 
-    const local = new LocalPostgres(localPostgresConfig(), runner);
-    try {
-      switch (action as Action) {
-        case 'start': {
-          const { status, action: done } = await out.step('start the local PostgreSQL', () => local.start());
-          if (runner.dryRun) return 0;
-          const note = { reused: 'already running', started: 'started', initialised: `started (new cluster in ${local.dataDir})` }[done];
-          out.success(`local PostgreSQL ${local.config.major} ${note} on 127.0.0.1:${status.port}`);
-          warnOtherPort(out, local, status);
-          out.result(`DATABASE_URL=${displayDbUrl(local.dbUrl('postgres', status.port))}`);
-          return 0;
+      const local = new LocalPostgres(localPostgresConfig(), runner);
+      try {
+        switch (action as Action) {
+          case 'start': {
+            const { status, action: done } = await out.step('start the local PostgreSQL', () => local.start());
+            if (runner.dryRun) return 0;
+            const note = {
+              reused: 'already running',
+              started: 'started',
+              initialised: `started (new cluster in ${local.dataDir})`,
+            }[done];
+            out.success(`local PostgreSQL ${local.config.major} ${note} on 127.0.0.1:${status.port}`);
+            warnOtherPort(out, local, status);
+            out.result(`DATABASE_URL=${displayDbUrl(local.dbUrl('postgres', status.port))}`);
+            return 0;
+          }
+          case 'stop': {
+            const { wasRunning } = await local.stop();
+            if (runner.dryRun) return 0;
+            out.success(
+              wasRunning
+                ? `local PostgreSQL stopped (data kept in ${local.dataDir})`
+                : 'local PostgreSQL was not running: nothing to stop',
+            );
+            return 0;
+          }
+          case 'status': {
+            const status = await local.status();
+            printStatus(out, local, status, options.json);
+            return 0;
+          }
         }
-        case 'stop': {
-          const { wasRunning } = await local.stop();
-          if (runner.dryRun) return 0;
-          out.success(wasRunning ? `local PostgreSQL stopped (data kept in ${local.dataDir})` : 'local PostgreSQL was not running: nothing to stop');
-          return 0;
+      } catch (error) {
+        if (error instanceof Interrupted) {
+          throw new Interrupted(
+            `interrupted during local-db ${action}: run \`just db-status\` to see the state it left`,
+          );
         }
-        case 'status': {
-          const status = await local.status();
-          printStatus(out, local, status, options.json);
-          return 0;
-        }
+        throw error;
       }
-    } catch (error) {
-      if (error instanceof Interrupted) {
-        throw new Interrupted(`interrupted during local-db ${action}: run \`just db-status\` to see the state it left`);
-      }
-      throw error;
-    }
-  }, out);
+    },
+    out,
+  );
 }
 
 function printStatus(out: Output, local: LocalPostgres, status: LocalStatus, json: boolean): void {
   const url = status.state === 'running' ? displayDbUrl(local.dbUrl('postgres', status.port)) : null;
   if (json) {
-    out.jsonResult({ engine: 'embedded', state: status.state, url, pid: status.pid, port: status.port, dataDir: status.dataDir, logFile: local.logFile });
+    out.jsonResult({
+      engine: 'embedded',
+      state: status.state,
+      url,
+      pid: status.pid,
+      port: status.port,
+      dataDir: status.dataDir,
+      logFile: local.logFile,
+    });
     return;
   }
   switch (status.state) {
@@ -105,7 +134,9 @@ function printStatus(out: Output, local: LocalPostgres, status: LocalStatus, jso
 
 function warnOtherPort(out: Output, local: LocalPostgres, status: LocalStatus): void {
   if (status.port !== local.config.port) {
-    out.warn(`it listens on port ${status.port}, not ${local.config.port} (${LOCAL_DB_ENV.port}): stop and start it to move it`);
+    out.warn(
+      `it listens on port ${status.port}, not ${local.config.port} (${LOCAL_DB_ENV.port}): stop and start it to move it`,
+    );
   }
 }
 

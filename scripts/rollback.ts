@@ -7,7 +7,14 @@
  */
 import { defineCommand, STANDARD_OPTIONS, type OptionValues } from '../lib/core/cli.ts';
 import { HEALTH_OPTIONS, healthTarget, ImageRef, optionalFlag, ReleaseVersion } from '../lib/release/options.ts';
-import { errorText, guardRun, publishSummary, resultEnvelope, stepsJson, type RunSummary } from '../lib/release/summary.ts';
+import {
+  errorText,
+  guardRun,
+  publishSummary,
+  resultEnvelope,
+  stepsJson,
+  type RunSummary,
+} from '../lib/release/summary.ts';
 import { parseEnvironment, type Environment } from '../lib/config/environments.ts';
 import { ExitCode, Interrupted, OperationFailed, UsageError } from '../lib/core/errors.ts';
 import { FlyClient, runningRelease, sortReleases } from '../lib/fly/client.ts';
@@ -34,13 +41,17 @@ import { describeCommand, Runner } from '../lib/core/runner.ts';
 
 export const command = defineCommand({
   usage: 'rollback <staging|production> [--to <version> | --image <ref> | --list] [options]',
-  summary: 'Roll staging or production back to an earlier release by redeploying its image, then check that it is healthy.',
+  summary:
+    'Roll staging or production back to an earlier release by redeploying its image, then check that it is healthy.',
   positionals: [{ name: 'environment', description: 'staging or production', required: true }],
   options: {
     ...STANDARD_OPTIONS,
     to: { type: 'string', value: '<version>', description: 'Release to go back to (must be complete, with an image)' },
     image: { type: 'string', value: '<ref>', description: 'Image to redeploy instead of a listed release' },
-    list: { type: 'boolean', description: 'List recent releases (version, status, image, user, date) and exit; changes nothing' },
+    list: {
+      type: 'boolean',
+      description: 'List recent releases (version, status, image, user, date) and exit; changes nothing',
+    },
     ...HEALTH_OPTIONS,
     json: { type: 'boolean', description: 'Print one JSON result object (or, with --list, the releases) on stdout' },
   },
@@ -49,7 +60,12 @@ export const command = defineCommand({
     "The image is redeployed with the environment's fly config, strategy and HA setting (flyctl has no rollback command).",
     'Exit 0 only when the target is running and healthy; 1 when the redeploy or the health check failed.',
   ],
-  examples: ['just rollback staging --list', 'npm run rollback:staging', 'just rollback production --to 41 --yes', 'npm run rollback:production -- --yes --json'],
+  examples: [
+    'just rollback staging --list',
+    'npm run rollback:staging',
+    'just rollback production --to 41 --yes',
+    'npm run rollback:production -- --yes --json',
+  ],
 });
 
 type Options = OptionValues<typeof command.options>;
@@ -97,7 +113,11 @@ export async function main(argv: string[], io: ScriptIO = {}): Promise<number> {
 }
 
 /** Steps 1 to 7 in order (--list stops after reading the releases). */
-async function rollback({ options, positionals }: Invocation<typeof command.options>, out: Output, processEnv: NodeJS.ProcessEnv): Promise<number> {
+async function rollback(
+  { options, positionals }: Invocation<typeof command.options>,
+  out: Output,
+  processEnv: NodeJS.ProcessEnv,
+): Promise<number> {
   out.json = options.json;
   const run = startRun(validate(options, positionals, processEnv), out);
   if (run.plan.list) return listOnly(run);
@@ -111,7 +131,10 @@ async function rollback({ options, positionals }: Invocation<typeof command.opti
     run.result = await out.step(`Roll back to ${label(target)}`, () => rollBack(run, target), { group: true });
     return report(run);
   };
-  return guardRun(out, run, steps, { interrupted: () => explainInterrupt(run), json: (error) => resultJson(run, error) });
+  return guardRun(out, run, steps, {
+    interrupted: () => explainInterrupt(run),
+    json: (error) => resultJson(run, error),
+  });
 }
 
 // 1 ------------------------------------------------------------------------------------------
@@ -120,8 +143,10 @@ function validate(options: Options, positionals: string[], processEnv: NodeJS.Pr
   const env = parseEnvironment(positionals[0]);
   const to = optionalFlag('to', ReleaseVersion, options.to);
   const image = optionalFlag('image', ImageRef, options.image);
-  if (to !== undefined && image !== undefined) throw new UsageError('--to and --image both pick the target: give one of them');
-  if (options.list && (to !== undefined || image !== undefined)) throw new UsageError('--list only lists: drop --to/--image, or drop --list to roll back');
+  if (to !== undefined && image !== undefined)
+    throw new UsageError('--to and --image both pick the target: give one of them');
+  if (options.list && (to !== undefined || image !== undefined))
+    throw new UsageError('--list only lists: drop --to/--image, or drop --list to roll back');
   const config = loadFlyConfig(env);
   return {
     env,
@@ -138,7 +163,19 @@ function validate(options: Options, positionals: string[], processEnv: NodeJS.Pr
 
 function startRun(plan: RollbackPlan, out: Output): RollbackRun {
   const runner = new Runner({ dryRun: plan.dryRun, output: out, env: plan.processEnv });
-  return { plan, out, runner, fly: new FlyClient(runner), started: performance.now(), canAskFly: false, releases: null, target: null, result: null, rollingBack: false, reported: false };
+  return {
+    plan,
+    out,
+    runner,
+    fly: new FlyClient(runner),
+    started: performance.now(),
+    canAskFly: false,
+    releases: null,
+    target: null,
+    result: null,
+    rollingBack: false,
+    reported: false,
+  };
 }
 
 /** --list: read-only, no steps, no confirmation. */
@@ -185,7 +222,9 @@ function chooseTarget(run: RollbackRun): RollbackTarget {
   const running = runningRelease(run.releases);
   const newest = run.releases[0];
   if (plan.to === undefined && plan.image === undefined && newest && running && newest.version !== running.version) {
-    out.warn(`the newest release v${newest.version} is ${newest.status}: its image may still run; \`--to ${running.version}\` redeploys the last complete release`);
+    out.warn(
+      `the newest release v${newest.version} is ${newest.status}: its image may still run; \`--to ${running.version}\` redeploys the last complete release`,
+    );
   }
   out.dim(`target: ${label(target)} (${target.imageRef})${running ? `; running now: v${running.version}` : ''}`);
   return target;
@@ -196,7 +235,14 @@ function chooseTarget(run: RollbackRun): RollbackTarget {
 async function confirm(run: RollbackRun): Promise<void> {
   const { plan, out, target } = run;
   const action = `roll ${plan.env.name} back to ${target ? label(target) : 'an earlier release'}`;
-  await confirmDangerousAction({ env: plan.env, action, yes: plan.yes, dryRun: plan.dryRun, out, processEnv: plan.processEnv });
+  await confirmDangerousAction({
+    env: plan.env,
+    action,
+    yes: plan.yes,
+    dryRun: plan.dryRun,
+    out,
+    processEnv: plan.processEnv,
+  });
 }
 
 // 6 ------------------------------------------------------------------------------------------
@@ -221,7 +267,12 @@ function report(run: RollbackRun): number {
   run.reported = true;
   if (summary.ok) return ExitCode.ok;
   const target = run.target;
-  throw new OperationFailed(summary.outcome, target ? { hint: `retry with \`${rollbackCommand(run.plan.env, target)}\`, or pick another release (--list)` } : undefined);
+  throw new OperationFailed(
+    summary.outcome,
+    target
+      ? { hint: `retry with \`${rollbackCommand(run.plan.env, target)}\`, or pick another release (--list)` }
+      : undefined,
+  );
 }
 
 function outcomeLine(run: RollbackRun): string {
@@ -256,9 +307,12 @@ function summarize(run: RollbackRun): RunSummary {
 function explainInterrupt(run: RollbackRun): Interrupted {
   const { env } = run.plan;
   if (run.rollingBack && run.target !== null) {
-    return new Interrupted(`interrupted while rolling back ${env.app} to ${label(run.target)}: machines may run either image`, {
-      hint: `finish with: ${rollbackCommand(env, run.target)}`,
-    });
+    return new Interrupted(
+      `interrupted while rolling back ${env.app} to ${label(run.target)}: machines may run either image`,
+      {
+        hint: `finish with: ${rollbackCommand(env, run.target)}`,
+      },
+    );
   }
   return new Interrupted('interrupted before the rollback started: nothing was changed');
 }

@@ -61,7 +61,8 @@ describe('lib/ dependency direction', () => {
         }
         const to = folderOf(target);
         if (to === from) continue;
-        if ((LAYERS[to] ?? Infinity) >= (LAYERS[from] ?? -1)) violations.push(`${path.relative(fromRoot(), file)} (${from}) -> ${rel} (${to})`);
+        if ((LAYERS[to] ?? Infinity) >= (LAYERS[from] ?? -1))
+          violations.push(`${path.relative(fromRoot(), file)} (${from}) -> ${rel} (${to})`);
       }
     }
     expect(violations).toEqual([]);

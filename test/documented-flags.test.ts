@@ -11,17 +11,22 @@ import { codeIn, documentedFiles, invocationsIn, scriptBehind, type Invocation }
 
 const documents = documentedFiles();
 
-
 function workflowRuns(): string[] {
   const dir = fromRoot('.github', 'workflows');
   return readdirSync(dir).flatMap((file) => {
-    const workflow = YAML.parse(readFileSync(`${dir}/${file}`, 'utf8')) as { jobs: Record<string, { steps: Array<{ run?: string }> }> };
-    return Object.values(workflow.jobs).flatMap((job) => job.steps.map((s) => s.run).filter((r): r is string => Boolean(r)));
+    const workflow = YAML.parse(readFileSync(`${dir}/${file}`, 'utf8')) as {
+      jobs: Record<string, { steps: Array<{ run?: string }> }>;
+    };
+    return Object.values(workflow.jobs).flatMap((job) =>
+      job.steps.map((s) => s.run).filter((r): r is string => Boolean(r)),
+    );
   });
 }
 
 const sources: Array<[string, Invocation[]]> = [
-  ...documents.map((doc) => [doc, codeIn(readFileSync(fromRoot(doc), 'utf8')).flatMap(invocationsIn)] as [string, Invocation[]]),
+  ...documents.map(
+    (doc) => [doc, codeIn(readFileSync(fromRoot(doc), 'utf8')).flatMap(invocationsIn)] as [string, Invocation[]],
+  ),
   ['.github/workflows', workflowRuns().flatMap(invocationsIn)],
 ];
 
@@ -53,7 +58,9 @@ describe.each(sources)('%s', (_source, invocations) => {
 
 describe('the invocation extractor', () => {
   it('reads arguments after `--` for npm and after the recipe for just, up to a terminator', () => {
-    expect(invocationsIn('npm run deploy:staging -- --yes --image reg/x:1 # comment')).toEqual([{ kind: 'npm', name: 'deploy:staging', args: ['--yes', '--image', 'reg/x:1'] }]);
+    expect(invocationsIn('npm run deploy:staging -- --yes --image reg/x:1 # comment')).toEqual([
+      { kind: 'npm', name: 'deploy:staging', args: ['--yes', '--image', 'reg/x:1'] },
+    ]);
     expect(invocationsIn('npx just supabase-reset && npx just deploy staging [--dry-run]')).toEqual([
       { kind: 'just', name: 'supabase-reset', args: [] },
       { kind: 'just', name: 'deploy', args: ['staging', '--dry-run'] },

@@ -56,7 +56,11 @@ describe.concurrent('fake flyctl: command line', () => {
     expect(unknown.code).toBe(1);
     expect(unknown.stderr.startsWith('Error: unknown command "nope" for "flyctl"')).toBe(true);
     expect(unknown.stdout).toContain("Run 'flyctl --help' for usage.");
-    expect(list).toMatchObject({ code: 1, stdout: '', stderr: 'Error: unknown command "list" for "flyctl releases"\n\n' });
+    expect(list).toMatchObject({
+      code: 1,
+      stdout: '',
+      stderr: 'Error: unknown command "list" for "flyctl releases"\n\n',
+    });
     expect(appsList.stderr).toBe('Error: unknown command "list" for "flyctl apps releases"\n\n');
     expect(flag).toMatchObject({ code: 1, stderr: 'Error: unknown flag: --bogus\n\n' });
     expect(short).toMatchObject({ code: 1, stderr: "Error: unknown shorthand flag: 'x' in -x\n\n" });
@@ -65,7 +69,9 @@ describe.concurrent('fake flyctl: command line', () => {
     expect(groupOnly.stdout).toContain('flyctl secrets [command]');
   });
 
-  test('--flag value, --flag=value and -a give the same answer; bool flags take no separate value', async ({ expect }) => {
+  test('--flag value, --flag=value and -a give the same answer; bool flags take no separate value', async ({
+    expect,
+  }) => {
     const fly = fake();
     const [a, b, c, ha] = await Promise.all([
       fly.run(['releases', '--app', PROD, '--json']),
@@ -79,12 +85,16 @@ describe.concurrent('fake flyctl: command line', () => {
     // `--ha false` makes "false" the WORKING_DIRECTORY argument, like real flyctl.
     expect(ha).toMatchObject({ code: 1, stderr: 'Error: chdir false: no such file or directory\n\n' });
     const bad = await fly.run(['deploy', '--app', PROD, '--ha=maybe', '--wait-timeout', '600']);
-    expect(bad.stderr).toBe('Error: invalid argument "maybe" for "--ha" flag: strconv.ParseBool: parsing "maybe": invalid syntax\n\n');
+    expect(bad.stderr).toBe(
+      'Error: invalid argument "maybe" for "--ha" flag: strconv.ParseBool: parsing "maybe": invalid syntax\n\n',
+    );
     expect(fly.mutatingCalls()).toHaveLength(2); // recorded, but nothing changed
     expect(fly.releases(PROD)).toHaveLength(3);
   });
 
-  test('not logged in: every command but version fails with the missing-token error; a token logs in', async ({ expect }) => {
+  test('not logged in: every command but version fails with the missing-token error; a token logs in', async ({
+    expect,
+  }) => {
     const fly = fake({ loggedIn: false });
     const [whoami, releases, version, withToken, withAccess] = await Promise.all([
       fly.run(['auth', 'whoami', '--json']),
@@ -148,7 +158,14 @@ describe.concurrent('fake flyctl: JSON shapes', () => {
     });
     const volumes = JSON.parse(vols.stdout) as Record<string, unknown>[];
     expect(volumes).toEqual([
-      expect.objectContaining({ id: expect.stringMatching(/^vol_/), name: 'kotadb_data', state: 'created', size_gb: 10, region: 'iad', attached_machine_id: fly.app(PROD).machines[0]?.id }),
+      expect.objectContaining({
+        id: expect.stringMatching(/^vol_/),
+        name: 'kotadb_data',
+        state: 'created',
+        size_gb: 10,
+        region: 'iad',
+        attached_machine_id: fly.app(PROD).machines[0]?.id,
+      }),
     ]);
     const empty = fake({ world: 'empty' });
     expect((await empty.run(['apps', 'list', '--json'])).stdout).toBe('[]\n');
@@ -165,7 +182,19 @@ describe.concurrent('fake flyctl: JSON shapes', () => {
     expect(alias.stdout).toBe(rel.stdout);
     const releases = JSON.parse(rel.stdout) as Record<string, unknown>[];
     expect(Object.keys(releases[0] ?? {})).toEqual([
-      'ID', 'Version', 'Stable', 'InProgress', 'Reason', 'Description', 'Status', 'DeploymentStrategy', 'Metadata', 'User', 'EvaluationID', 'CreatedAt', 'ImageRef',
+      'ID',
+      'Version',
+      'Stable',
+      'InProgress',
+      'Reason',
+      'Description',
+      'Status',
+      'DeploymentStrategy',
+      'Metadata',
+      'User',
+      'EvaluationID',
+      'CreatedAt',
+      'ImageRef',
     ]);
     expect(releases.map((r) => r.Version)).toEqual([3, 2, 1]);
     expect(releases[0]).toMatchObject({
@@ -188,11 +217,33 @@ describe.concurrent('fake flyctl: JSON shapes', () => {
     const fly = fake();
     const res = await fly.run(['status', '--app', PROD, '--json']);
     const status = JSON.parse(res.stdout) as { Machines: Record<string, any>[] } & Record<string, unknown>;
-    expect(Object.keys(status)).toEqual(['AppURL', 'Deployed', 'Hostname', 'ID', 'Machines', 'Name', 'Organization', 'PlatformVersion', 'Status', 'Version']);
-    expect(status).toMatchObject({ Name: PROD, Version: 3, Status: 'deployed', Hostname: 'kotadb-api.fly.dev', Deployed: true });
+    expect(Object.keys(status)).toEqual([
+      'AppURL',
+      'Deployed',
+      'Hostname',
+      'ID',
+      'Machines',
+      'Name',
+      'Organization',
+      'PlatformVersion',
+      'Status',
+      'Version',
+    ]);
+    expect(status).toMatchObject({
+      Name: PROD,
+      Version: 3,
+      Status: 'deployed',
+      Hostname: 'kotadb-api.fly.dev',
+      Deployed: true,
+    });
     expect(status.Machines).toHaveLength(2);
     const m = status.Machines[0] ?? {};
-    expect(m).toMatchObject({ id: expect.stringMatching(/^[0-9a-f]{14}$/), state: 'started', region: 'iad', checks: [{ name: 'servicecheck-00-http-8080', status: 'passing' }] });
+    expect(m).toMatchObject({
+      id: expect.stringMatching(/^[0-9a-f]{14}$/),
+      state: 'started',
+      region: 'iad',
+      checks: [{ name: 'servicecheck-00-http-8080', status: 'passing' }],
+    });
     expect(`${m.image_ref.registry}/${m.image_ref.repository}:${m.image_ref.tag}`).toBe(seedImage(PROD, 3));
     expect(Object.keys(m.image_ref)).toEqual(['registry', 'repository', 'tag', 'digest', 'labels']);
     expect(typeof m.version).toBe('string');
@@ -214,7 +265,12 @@ describe.concurrent('fake flyctl: JSON shapes', () => {
     expect(oldShape.map((s) => Object.keys(s))[0]).toEqual(['Name', 'Digest', 'CreatedAt']);
     expect(mid.map((s) => Object.keys(s))[0]).toEqual(['name', 'digest', 'created_at', 'updated_at']);
     expect(neu.map((s) => Object.keys(s))[0]).toEqual(['name', 'digest', 'status']);
-    expect(neu.map((s) => s.name)).toEqual(['DATABASE_URL', 'SUPABASE_ANON_KEY', 'SUPABASE_SERVICE_KEY', 'SUPABASE_URL']);
+    expect(neu.map((s) => s.name)).toEqual([
+      'DATABASE_URL',
+      'SUPABASE_ANON_KEY',
+      'SUPABASE_SERVICE_KEY',
+      'SUPABASE_URL',
+    ]);
     expect(neu.every((s) => s.status === 'Deployed' && /^[0-9a-f]{16}$/.test(String(s.digest)))).toBe(true);
     for (const value of Object.values(KOTADB_SECRETS[PROD])) expect(res.stdout).not.toContain(value);
   });
@@ -225,7 +281,22 @@ describe.concurrent('fake flyctl: deploy', () => {
     const fly = fake();
     const image = `registry.fly.io/${PROD}:deployment-01JNEWIMAGE000000000000001`;
     const res = await fly.run(
-      ['deploy', '--config', 'fly.toml', '--app', PROD, '--image', image, '--strategy', 'rolling', '--ha=true', '--wait-timeout', '10m', '--remote-only', '--yes'],
+      [
+        'deploy',
+        '--config',
+        'fly.toml',
+        '--app',
+        PROD,
+        '--image',
+        image,
+        '--strategy',
+        'rolling',
+        '--ha=true',
+        '--wait-timeout',
+        '10m',
+        '--remote-only',
+        '--yes',
+      ],
       { env: { FLY_EMIT_RELEASE_JSON: '1' }, cwd: await tomlDir(`app = "${PROD}"\nprimary_region = "iad"\n`) },
     );
     expect(res.code).toBe(0);
@@ -255,17 +326,23 @@ describe.concurrent('fake flyctl: deploy', () => {
       fly.run(['deploy', '--app', PROD, '--strategy', 'bluegreen']),
     ]);
     expect(noConfig.code).toBe(1);
-    expect(noConfig.stderr).toBe(`Error: failed loading app config from ${dir}/missing.toml: open ${dir}/missing.toml: no such file or directory\n\n`);
+    expect(noConfig.stderr).toBe(
+      `Error: failed loading app config from ${dir}/missing.toml: open ${dir}/missing.toml: no such file or directory\n\n`,
+    );
     expect(strategy).toMatchObject({ code: 1, stderr: "Error: unsupported deployment strategy 'sideways'\n\n" });
     expect(bluegreen.stderr).toContain('bluegreen deployment strategy is not supported for apps with volumes');
     expect(fly.releases(PROD)).toHaveLength(3);
   });
 
-  test('healthTimeout: failed release, machines stay on the new image; the fault is consumed; redeploying the old image rolls back', async ({ expect }) => {
+  test('healthTimeout: failed release, machines stay on the new image; the fault is consumed; redeploying the old image rolls back', async ({
+    expect,
+  }) => {
     const fly = fake();
     fly.fault('deploy', { healthTimeout: true, times: 1 });
     const bad = `registry.fly.io/${PROD}:deployment-01JBADIMAGE000000000000001`;
-    const res = await fly.run(['deploy', '--app', PROD, '--image', bad, '--strategy', 'rolling'], { env: { FLY_EMIT_RELEASE_JSON: '1' } });
+    const res = await fly.run(['deploy', '--app', PROD, '--image', bad, '--strategy', 'rolling'], {
+      env: { FLY_EMIT_RELEASE_JSON: '1' },
+    });
     const machine = fly.app(PROD).machines[0]?.id;
     expect(res.code).toBe(1);
     expect(res.stderr).toContain(`timeout reached waiting for health checks to pass for machine ${machine}`);
@@ -275,9 +352,19 @@ describe.concurrent('fake flyctl: deploy', () => {
     expect(fly.currentImage(PROD)).toBe(bad);
     expect(fly.app(PROD).machines.every((m) => m.image === bad && m.checks[0]?.status === 'critical')).toBe(true);
     expect(fly.state().faults).toEqual({});
-    const rollback = await fly.run(['deploy', '--app', PROD, '--image', seedImage(PROD, 3)], { env: { FLY_EMIT_RELEASE_JSON: '1' } });
+    const rollback = await fly.run(['deploy', '--app', PROD, '--image', seedImage(PROD, 3)], {
+      env: { FLY_EMIT_RELEASE_JSON: '1' },
+    });
     expect(rollback.code).toBe(0);
-    expect(fly.releases(PROD).slice(0, 2).map((r) => [r.version, r.status])).toEqual([[5, 'complete'], [4, 'failed']]);
+    expect(
+      fly
+        .releases(PROD)
+        .slice(0, 2)
+        .map((r) => [r.version, r.status]),
+    ).toEqual([
+      [5, 'complete'],
+      [4, 'failed'],
+    ]);
     expect(fly.currentImage(PROD)).toBe(seedImage(PROD, 3));
   });
 
@@ -286,7 +373,15 @@ describe.concurrent('fake flyctl: deploy', () => {
     fly.seedApp('bg-app', { machines: 2, volumes: [] });
     fly.fault('deploy', { healthTimeout: true, app: 'bg-app' });
     const before = fly.app('bg-app').machines.map((m) => m.id);
-    const res = await fly.run(['deploy', '--app', 'bg-app', '--image', 'registry.fly.io/bg-app:bad', '--strategy', 'bluegreen']);
+    const res = await fly.run([
+      'deploy',
+      '--app',
+      'bg-app',
+      '--image',
+      'registry.fly.io/bg-app:bad',
+      '--strategy',
+      'bluegreen',
+    ]);
     expect(res.code).toBe(1);
     expect(fly.releases('bg-app')[0]).toMatchObject({ version: 4, status: 'failed' });
     expect(fly.currentImage('bg-app')).toBe(seedImage('bg-app', 3));
@@ -296,7 +391,9 @@ describe.concurrent('fake flyctl: deploy', () => {
     expect((await fly.run(['deploy', '--app', STAGING, '--image', 'registry.fly.io/x:ok'])).code).toBe(0);
   });
 
-  test('hang: the call is recorded, the release runs; SIGTERM marks it interrupted and exits 127', async ({ expect }) => {
+  test('hang: the call is recorded, the release runs; SIGTERM marks it interrupted and exits 127', async ({
+    expect,
+  }) => {
     const fly = fake();
     fly.fault('deploy', { hang: true, times: 1 });
     const child = fly.spawn(['deploy', '--app', STAGING, '--image', 'registry.fly.io/kotadb-api-staging:hang']);
@@ -309,7 +406,9 @@ describe.concurrent('fake flyctl: deploy', () => {
     expect(fly.releases(STAGING)[0]).toMatchObject({ version: 4, status: 'interrupted' });
   });
 
-  test('apps create, secrets before the first deploy, first deploy creates machines; fly.toml gives app, region, strategy, mounts', async ({ expect }) => {
+  test('apps create, secrets before the first deploy, first deploy creates machines; fly.toml gives app, region, strategy, mounts', async ({
+    expect,
+  }) => {
     const fly = fake({ world: 'empty' });
     const cwd = await tomlDir(
       'app = "new-app"\nprimary_region = "ord"\n\n[deploy]\n  strategy = "immediate"\n\n[[mounts]]\n  source = "data"\n  destination = "/data"\n',
@@ -321,7 +420,10 @@ describe.concurrent('fake flyctl: deploy', () => {
     const early = await fly.run(['secrets', 'import', '--app', 'new-app'], { input: 'A=1\n' });
     expect(early).toMatchObject({ code: 0, stdout: 'Secrets are staged for the first deployment\n' });
     expect(fly.app('new-app').secrets.A?.status).toBe('Staged');
-    const first = await fly.run(['deploy', '--ha=false', '--image', 'registry.fly.io/new-app:v1'], { cwd, env: { FLY_EMIT_RELEASE_JSON: '1' } });
+    const first = await fly.run(['deploy', '--ha=false', '--image', 'registry.fly.io/new-app:v1'], {
+      cwd,
+      env: { FLY_EMIT_RELEASE_JSON: '1' },
+    });
     expect(first.code).toBe(0);
     expect(JSON.parse(lastLine(first.stdout))).toMatchObject({ version: 1, image_ref: 'registry.fly.io/new-app:v1' });
     const app = fly.app('new-app');
@@ -363,7 +465,7 @@ describe.concurrent('fake flyctl: secrets', () => {
     'EQUALS=a=b=c',
     'BASE64=dGVzdA==',
     ' SPACED_KEY = spaced value   ',
-    "SINGLE='it has \"quotes\"'",
+    'SINGLE=\'it has "quotes"\'',
     'DOUBLE="double"',
     'CRLF=windows\r',
     'URL=postgresql://u:p%23w@h:6543/db?sslmode=require',
@@ -376,7 +478,9 @@ describe.concurrent('fake flyctl: secrets', () => {
     'closed',
   ].join('\n');
 
-  test('import parses exactly like flyctl, creates a release, never prints values, records stdin', async ({ expect }) => {
+  test('import parses exactly like flyctl, creates a release, never prints values, records stdin', async ({
+    expect,
+  }) => {
     const fly = fake();
     const res = await fly.run(['secrets', 'import', '--app', PROD], { input: INPUT });
     expect(res.code).toBe(0);
@@ -397,7 +501,11 @@ describe.concurrent('fake flyctl: secrets', () => {
     expect(values).not.toHaveProperty('DROPPED');
     const parsed = parseSecretsImport(INPUT);
     for (const [k, v] of Object.entries(parsed)) expect(values[k]).toBe(v);
-    expect(fly.releases(PROD)[0]).toMatchObject({ version: 4, description: 'Update secrets', image: seedImage(PROD, 3) });
+    expect(fly.releases(PROD)[0]).toMatchObject({
+      version: 4,
+      description: 'Update secrets',
+      image: seedImage(PROD, 3),
+    });
     expect(fly.app(PROD).secrets.PEM?.status).toBe('Deployed');
     for (const v of Object.values(parsed)) if (v.length > 3) expect(res.stdout + res.stderr).not.toContain(v);
     const call = fly.calls().find((c) => c.command === 'secrets import');
@@ -412,16 +520,24 @@ describe.concurrent('fake flyctl: secrets', () => {
       fly.run(['secrets', 'import', '--app', PROD], { input: '# only a comment\n' }),
       fly.run(['secrets', 'import', '--app', PROD], { input: 'A="\n' }),
     ]);
-    expect(garbage).toMatchObject({ code: 1, stderr: 'Error: Failed to parse secrets from stdin: Secrets must be provided as NAME=VALUE pairs (garbage is invalid)\n\n' });
+    expect(garbage).toMatchObject({
+      code: 1,
+      stderr:
+        'Error: Failed to parse secrets from stdin: Secrets must be provided as NAME=VALUE pairs (garbage is invalid)\n\n',
+    });
     expect(empty).toMatchObject({ code: 1, stderr: 'Error: requires at least one SECRET=VALUE pair\n\n' });
     expect(panic.code).toBe(2);
     expect(panic.stderr).toMatch(/^panic: runtime error: slice bounds out of range \[1:0\]/);
     expect(fly.releases(PROD)).toHaveLength(3);
   });
 
-  test('set NAME=- reads stdin (trimmed) and needs piped stdin; unset --stage then secrets deploy', async ({ expect }) => {
+  test('set NAME=- reads stdin (trimmed) and needs piped stdin; unset --stage then secrets deploy', async ({
+    expect,
+  }) => {
     const fly = fake();
-    const set = await fly.run(['secrets', 'set', 'GITHUB_APP_PRIVATE_KEY=-', 'OTHER=-', '--app', STAGING, '--stage'], { input: '\n  line1\nline2  \n\n' });
+    const set = await fly.run(['secrets', 'set', 'GITHUB_APP_PRIVATE_KEY=-', 'OTHER=-', '--app', STAGING, '--stage'], {
+      input: '\n  line1\nline2  \n\n',
+    });
     expect(set.code).toBe(0);
     expect(fly.secretValues(STAGING).GITHUB_APP_PRIVATE_KEY).toBe('line1\nline2');
     expect(fly.secretValues(STAGING).OTHER).toBe(''); // stdin is already consumed
@@ -450,8 +566,16 @@ describe.concurrent('fake flyctl: secrets', () => {
       fly.run(['volumes', 'create', 'extra_data', '--size', '3', '--app', STAGING, '--region', 'iad']),
       fly.run(['volumes', 'create', 'extra_data', '-s', '3', '--app', STAGING, '--region', 'iad', '--yes', '--json']),
     ]);
-    expect(noYes).toMatchObject({ code: 1, stderr: 'Error: yes flag must be specified when not running interactively\n\n' });
-    expect(JSON.parse(ok.stdout)).toMatchObject({ name: 'extra_data', size_gb: 3, region: 'iad', attached_machine_id: null });
+    expect(noYes).toMatchObject({
+      code: 1,
+      stderr: 'Error: yes flag must be specified when not running interactively\n\n',
+    });
+    expect(JSON.parse(ok.stdout)).toMatchObject({
+      name: 'extra_data',
+      size_gb: 3,
+      region: 'iad',
+      attached_machine_id: null,
+    });
     expect(fly.app(STAGING).volumes.map((v) => v.name)).toEqual(['kotadb_staging_data', 'extra_data']);
   });
 });
@@ -497,7 +621,12 @@ describe.concurrent('fake flyctl: faults, calls, logs', () => {
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(/^2026-\d\d-\d\dT[\d:]+Z app\[[0-9a-f]{14}\] iad \[info\]Pulling container image /m);
     expect(json.stdout).toContain('\n    "message": ');
-    expect(filtered.stdout.trim().split('\n').every((l) => l.includes(`app[${machine}]`))).toBe(true);
+    expect(
+      filtered.stdout
+        .trim()
+        .split('\n')
+        .every((l) => l.includes(`app[${machine}]`)),
+    ).toBe(true);
 
     const child = fly.spawn(['logs', '--app', PROD]);
     let streamed = '';
@@ -514,15 +643,25 @@ describe.concurrent('fake flyctl: faults, calls, logs', () => {
 describe.concurrent('fake flyctl: everyday commands (scale memory, certs list, apps open)', () => {
   test('scale memory updates every machine, is a mutating call, and shows in status', async ({ expect }) => {
     const fly = fake();
-    const res = await fly.run(['scale', 'memory', '1024', '--app', PROD, '--config', 'fly.toml'], { cwd: process.cwd() });
+    const res = await fly.run(['scale', 'memory', '1024', '--app', PROD, '--config', 'fly.toml'], {
+      cwd: process.cwd(),
+    });
     expect(res.code).toBe(0);
     const ids = fly.app(PROD).machines.map((m) => m.id);
-    expect(res.stdout).toBe(`${ids.map((id) => `Updating machine ${id}\nMachine ${id} updated successfully!\n`).join('')}Scaled VM Type to\n shared-cpu-1x\n      CPU Cores: 1\n         Memory: 1024 MB\n`);
+    expect(res.stdout).toBe(
+      `${ids.map((id) => `Updating machine ${id}\nMachine ${id} updated successfully!\n`).join('')}Scaled VM Type to\n shared-cpu-1x\n      CPU Cores: 1\n         Memory: 1024 MB\n`,
+    );
     expect(fly.app(PROD).machines.map((m) => m.memoryMb)).toEqual([1024, 1024]);
     expect(fly.app(STAGING).machines.map((m) => m.memoryMb)).toEqual([undefined]);
-    const status = JSON.parse((await fly.run(['status', '--app', PROD, '--json'])).stdout) as { Machines: { config: { guest: unknown } }[] };
-    expect(status.Machines.map((m) => m.config.guest)).toEqual([1, 2].map(() => ({ cpu_kind: 'shared', cpus: 1, memory_mb: 1024 })));
-    expect(fly.mutatingCalls().map((c) => c.argv)).toEqual([['scale', 'memory', '1024', '--app', PROD, '--config', 'fly.toml']]);
+    const status = JSON.parse((await fly.run(['status', '--app', PROD, '--json'])).stdout) as {
+      Machines: { config: { guest: unknown } }[];
+    };
+    expect(status.Machines.map((m) => m.config.guest)).toEqual(
+      [1, 2].map(() => ({ cpu_kind: 'shared', cpus: 1, memory_mb: 1024 })),
+    );
+    expect(fly.mutatingCalls().map((c) => c.argv)).toEqual([
+      ['scale', 'memory', '1024', '--app', PROD, '--config', 'fly.toml'],
+    ]);
   });
 
   test('scale memory errors: bad size, no machines, no size', async ({ expect }) => {
@@ -585,7 +724,7 @@ describe('secrets import parser (port of flyctl parser.go)', () => {
     ['K=""""""', ''],
     ['K="""text"""', 'text'],
     ['K="""a"""#c', 'a'],
-    ["K=\"'mixed'\"", "'mixed'"],
+    ['K="\'mixed\'"', "'mixed'"],
   ])('%j -> %j', (line, value) => {
     expect(p(line)).toEqual({ K: value });
   });
@@ -601,7 +740,9 @@ describe('secrets import parser (port of flyctl parser.go)', () => {
     expect(p('A=1\r\nB=2\r\n')).toEqual({ A: '1', B: '2' });
     expect(p('A=1\r\r\n')).toEqual({ A: '1\r' });
     expect(p('# c\n\n \t \nA=1\n#B=2')).toEqual({ A: '1' });
-    expect(() => p('  # indented')).toThrow(new SecretsParseError('Secrets must be provided as NAME=VALUE pairs (  # indented is invalid)'));
+    expect(() => p('  # indented')).toThrow(
+      new SecretsParseError('Secrets must be provided as NAME=VALUE pairs (  # indented is invalid)'),
+    );
     expect(p('A=1\nA=2')).toEqual({ A: '2' });
   });
 
@@ -612,7 +753,11 @@ describe('secrets import parser (port of flyctl parser.go)', () => {
     expect(p('K="""abc # c\nd"""')).toEqual({ K: 'abc # c\nd' });
     expect(p('K="""a\r\nb"""\r\n')).toEqual({ K: 'a\nb' });
     expect(p('K="""a\nb""" ')).toEqual({}); // the closing line must END with """
-    expect(parseSecretsImportDetailed('A=1\nK="""x\ny\n')).toEqual({ secrets: { A: '1' }, tooLong: false, unterminated: 'K' });
+    expect(parseSecretsImportDetailed('A=1\nK="""x\ny\n')).toEqual({
+      secrets: { A: '1' },
+      tooLong: false,
+      unterminated: 'K',
+    });
     expect(p('K=old\nK="""new')).toEqual({ K: 'old' });
   });
 
@@ -620,7 +765,11 @@ describe('secrets import parser (port of flyctl parser.go)', () => {
     const ok = 'K=' + 'x'.repeat(65535 - 2);
     expect(p(`${ok}\nB=2`)).toEqual({ K: 'x'.repeat(65533), B: '2' });
     const long = 'K=' + 'x'.repeat(65536 - 2);
-    expect(parseSecretsImportDetailed(`A=1\n${long}\nB=2`)).toEqual({ secrets: { A: '1' }, tooLong: true, unterminated: null });
+    expect(parseSecretsImportDetailed(`A=1\n${long}\nB=2`)).toEqual({
+      secrets: { A: '1' },
+      tooLong: true,
+      unterminated: null,
+    });
     expect(p(`A=1\n${ok}\r\nB=2`)).toEqual({ A: '1' }); // the \r counts
     expect(p(`A=1\n${long}`)).toEqual({ A: '1' }); // last line, no \n
     const multibyte = 'K=' + 'é'.repeat(32767); // 65536 bytes
@@ -647,7 +796,11 @@ describe.concurrent('fake KotaDB app server', () => {
         status: 'healthy',
         version: '0.6.0',
         services_enabled: expect.any(Array),
-        saas: { supabase_status: 'ok', supabase_latency_ms: 12, job_queue: { queued: 0, in_progress: 0, failed: 3, failed_recent: 0, oldest_queued_seconds: null } },
+        saas: {
+          supabase_status: 'ok',
+          supabase_latency_ms: 12,
+          job_queue: { queued: 0, in_progress: 0, failed: 3, failed_recent: 0, oldest_queued_seconds: null },
+        },
       });
       expect(JSON.parse((await get('no-saas')).text)).not.toHaveProperty('saas');
       expect((await get('status-503')).status).toBe(503);
@@ -680,7 +833,11 @@ describe.concurrent('fake KotaDB app server', () => {
       const ok = await repos({ 'X-API-Key': key });
       expect(ok.status).toBe(200);
       expect(await ok.json()).toEqual({ repositories: [] });
-      const mcp = await fetch(`${app.url}/mcp/tools/search_code`, { method: 'POST', headers: { 'X-API-Key': key, 'content-type': 'application/json' }, body: '{"query":"async fn","limit":5}' });
+      const mcp = await fetch(`${app.url}/mcp/tools/search_code`, {
+        method: 'POST',
+        headers: { 'X-API-Key': key, 'content-type': 'application/json' },
+        body: '{"query":"async fn","limit":5}',
+      });
       expect(await mcp.json()).toEqual({ results: [] });
       await app.setMode('smoke-500');
       expect((await repos({ 'X-API-Key': key })).status).toBe(500);
@@ -704,7 +861,11 @@ describe.concurrent('fake KotaDB app server', () => {
   test('modeForImage follows the image the fake flyctl says is running', async ({ expect }) => {
     const fly = fake();
     const bad = `registry.fly.io/${PROD}:deployment-01JBROKEN00000000000000001`;
-    const app = await startAppServer({ fakeFly: fly, app: PROD, modeForImage: (image) => (image === bad ? 'unhealthy' : 'healthy') });
+    const app = await startAppServer({
+      fakeFly: fly,
+      app: PROD,
+      modeForImage: (image) => (image === bad ? 'unhealthy' : 'healthy'),
+    });
     try {
       const status = async () => ((await (await fetch(`${app.url}/health`)).json()) as { status: string }).status;
       expect(await status()).toBe('healthy');
@@ -736,4 +897,3 @@ async function tomlDir(toml: string): Promise<string> {
   if (toml) writeFileSync(join(dir, 'fly.toml'), toml);
   return dir;
 }
-

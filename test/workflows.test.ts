@@ -11,7 +11,13 @@ import { fromRoot } from '../lib/core/paths.ts';
 import { evaluate, interpolate, truthy, type Context } from './helpers/gh-expression.ts';
 import { justRecipes, npmScripts, packageCommandsIn } from './helpers/package-commands.ts';
 
-interface Step { uses?: string; run?: string; if?: string; name?: string; with?: Record<string, unknown> }
+interface Step {
+  uses?: string;
+  run?: string;
+  if?: string;
+  name?: string;
+  with?: Record<string, unknown>;
+}
 interface Job {
   needs?: string | string[];
   if?: string;
@@ -36,17 +42,27 @@ type Event =
   | { kind: 'dispatch'; environment: string; action: string; version?: string; branch?: string };
 
 function contextFor(event: Event): Context {
-  const github = event.kind === 'push'
-    ? { event_name: 'push', ref: `refs/heads/${event.branch}` }
-    : { event_name: 'workflow_dispatch', ref: `refs/heads/${event.branch ?? 'main'}` };
-  const inputs = event.kind === 'dispatch' ? { environment: event.environment, action: event.action, version: event.version ?? '' } : {};
+  const github =
+    event.kind === 'push'
+      ? { event_name: 'push', ref: `refs/heads/${event.branch}` }
+      : { event_name: 'workflow_dispatch', ref: `refs/heads/${event.branch ?? 'main'}` };
+  const inputs =
+    event.kind === 'dispatch'
+      ? { environment: event.environment, action: event.action, version: event.version ?? '' }
+      : {};
   const base = { github, inputs, secrets: {} };
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(deploy.env ?? {})) env[name] = interpolate(String(value), base);
   return { ...base, env };
 }
 
-interface JobRun { runs: boolean; environment: string | null; url: string | null; commands: string[]; env: Record<string, string> }
+interface JobRun {
+  runs: boolean;
+  environment: string | null;
+  url: string | null;
+  commands: string[];
+  env: Record<string, string>;
+}
 
 function simulate(workflow: Workflow, event: Event): Record<string, JobRun> {
   const context = contextFor(event);
@@ -61,9 +77,19 @@ function simulate(workflow: Workflow, event: Event): Record<string, JobRun> {
     const env: Record<string, string> = { ...(context.env as Record<string, string>) };
     for (const [key, value] of Object.entries(job.env ?? {})) env[key] = interpolate(String(value), context);
     const jobContext = { ...context, env };
-    const environment = typeof job.environment === 'string' ? interpolate(job.environment, context) : job.environment ? interpolate(job.environment.name, context) : null;
-    const url = typeof job.environment === 'object' && job.environment.url ? interpolate(job.environment.url, context) : null;
-    const commands = runs ? job.steps.filter((s) => s.run && (s.if === undefined || truthy(evaluate(s.if, jobContext)))).map((s) => s.run!.trim()) : [];
+    const environment =
+      typeof job.environment === 'string'
+        ? interpolate(job.environment, context)
+        : job.environment
+          ? interpolate(job.environment.name, context)
+          : null;
+    const url =
+      typeof job.environment === 'object' && job.environment.url ? interpolate(job.environment.url, context) : null;
+    const commands = runs
+      ? job.steps
+          .filter((s) => s.run && (s.if === undefined || truthy(evaluate(s.if, jobContext))))
+          .map((s) => s.run!.trim())
+      : [];
     return (result[name] = { runs, environment, url, commands, env });
   };
   for (const name of Object.keys(workflow.jobs)) visit(name);
@@ -74,16 +100,35 @@ const scenarios: Array<[string, Event, 'staging' | 'production', 'deploy' | 'rol
   ['push to develop', { kind: 'push', branch: 'develop' }, 'staging', 'deploy'],
   ['push to main', { kind: 'push', branch: 'main' }, 'production', 'deploy'],
   ['dispatch deploy staging', { kind: 'dispatch', environment: 'staging', action: 'deploy' }, 'staging', 'deploy'],
-  ['dispatch deploy production', { kind: 'dispatch', environment: 'production', action: 'deploy' }, 'production', 'deploy'],
-  ['dispatch rollback staging', { kind: 'dispatch', environment: 'staging', action: 'rollback' }, 'staging', 'rollback'],
-  ['dispatch rollback production to v12', { kind: 'dispatch', environment: 'production', action: 'rollback', version: '12' }, 'production', 'rollback'],
+  [
+    'dispatch deploy production',
+    { kind: 'dispatch', environment: 'production', action: 'deploy' },
+    'production',
+    'deploy',
+  ],
+  [
+    'dispatch rollback staging',
+    { kind: 'dispatch', environment: 'staging', action: 'rollback' },
+    'staging',
+    'rollback',
+  ],
+  [
+    'dispatch rollback production to v12',
+    { kind: 'dispatch', environment: 'production', action: 'rollback', version: '12' },
+    'production',
+    'rollback',
+  ],
 ];
 
 describe('saas-api-deploy.yml triggers and inputs', () => {
   it('deploys on pushes to develop and main, and on manual dispatch', () => {
     expect(deploy.on.push).toEqual({ branches: ['develop', 'main'] });
     const inputs = (deploy.on.workflow_dispatch as { inputs: Record<string, Record<string, unknown>> }).inputs;
-    expect(inputs.environment).toMatchObject({ type: 'choice', options: ['staging', 'production'], default: 'staging' });
+    expect(inputs.environment).toMatchObject({
+      type: 'choice',
+      options: ['staging', 'production'],
+      default: 'staging',
+    });
     expect(inputs.action).toMatchObject({ type: 'choice', options: ['deploy', 'rollback'], default: 'deploy' });
     expect(inputs.version).toMatchObject({ type: 'string', required: false });
   });
@@ -101,7 +146,9 @@ describe.each(scenarios)('%s', (_name, event, environment, action) => {
   });
 
   it(action === 'deploy' ? 'runs test -> migrate -> deploy, not rollback' : 'runs only the rollback', () => {
-    const running = Object.entries(jobs).filter(([, job]) => job.runs).map(([name]) => name);
+    const running = Object.entries(jobs)
+      .filter(([, job]) => job.runs)
+      .map(([name]) => name);
     expect(running).toEqual(action === 'deploy' ? ['test', 'migrate', 'deploy'] : ['rollback']);
   });
 
@@ -110,15 +157,24 @@ describe.each(scenarios)('%s', (_name, event, environment, action) => {
       expect(jobs.test!.commands).toEqual(['npm ci', 'npm run typecheck', 'npm test']);
       expect(jobs.migrate!.environment).toBe(environment);
       expect(jobs.migrate!.env.DEPLOY_ENV).toBe(environment);
-      expect(jobs.migrate!.commands).toEqual(['npm ci', 'npm run db:apply -- --env "$DEPLOY_ENV" --yes --if-configured']);
+      expect(jobs.migrate!.commands).toEqual([
+        'npm ci',
+        'npm run db:apply -- --env "$DEPLOY_ENV" --yes --if-configured',
+      ]);
       expect(jobs.deploy!.environment).toBe(environment);
       expect(jobs.deploy!.url).toBe(ENVIRONMENTS[environment].url);
-      expect(jobs.deploy!.commands).toEqual(['npm ci', environment === 'production' ? 'npm run deploy:production -- --yes --tag' : 'npm run deploy:staging -- --yes']);
+      expect(jobs.deploy!.commands).toEqual([
+        'npm ci',
+        environment === 'production' ? 'npm run deploy:production -- --yes --tag' : 'npm run deploy:staging -- --yes',
+      ]);
     } else {
       expect(jobs.rollback!.environment).toBe(environment);
       expect(jobs.rollback!.url).toBe(ENVIRONMENTS[environment].url);
-      expect(jobs.rollback!.commands).toEqual(['npm ci', `npm run rollback:${environment} -- --yes \${ROLLBACK_VERSION:+--to "$ROLLBACK_VERSION"}`]);
-      expect(jobs.rollback!.env.ROLLBACK_VERSION).toBe(event.kind === 'dispatch' ? event.version ?? '' : '');
+      expect(jobs.rollback!.commands).toEqual([
+        'npm ci',
+        `npm run rollback:${environment} -- --yes \${ROLLBACK_VERSION:+--to "$ROLLBACK_VERSION"}`,
+      ]);
+      expect(jobs.rollback!.env.ROLLBACK_VERSION).toBe(event.kind === 'dispatch' ? (event.version ?? '') : '');
     }
   });
 });
@@ -132,7 +188,9 @@ describe('job graph', () => {
 
   it('installs flyctl with the official action wherever flyctl is used', () => {
     for (const name of ['deploy', 'rollback']) {
-      expect(deploy.jobs[name]!.steps.some((s) => s.uses?.startsWith('superfly/flyctl-actions/setup-flyctl'))).toBe(true);
+      expect(deploy.jobs[name]!.steps.some((s) => s.uses?.startsWith('superfly/flyctl-actions/setup-flyctl'))).toBe(
+        true,
+      );
     }
   });
 });
@@ -140,7 +198,11 @@ describe('job graph', () => {
 describe('every run step calls this package', () => {
   const scripts = npmScripts();
   const recipes = justRecipes();
-  const runs = [deploy, ci].flatMap((workflow) => Object.values(workflow.jobs).flatMap((job) => job.steps.map((s) => s.run).filter((r): r is string => r !== undefined)));
+  const runs = [deploy, ci].flatMap((workflow) =>
+    Object.values(workflow.jobs).flatMap((job) =>
+      job.steps.map((s) => s.run).filter((r): r is string => r !== undefined),
+    ),
+  );
 
   it.each(runs)('%s', (run) => {
     const commands = packageCommandsIn(run);
@@ -157,10 +219,17 @@ describe('secrets', () => {
   it('uses only secrets the deployment guide lists', () => {
     const text = readFileSync(fromRoot('.github', 'workflows', 'saas-api-deploy.yml'), 'utf8');
     const used = [...new Set([...text.matchAll(/secrets\.([A-Z0-9_]+)/g)].map((m) => m[1]!))].sort();
-    expect(used).toEqual(['FLY_API_TOKEN', 'SAAS_PRODUCTION_API_KEY', 'SAAS_STAGING_API_KEY', 'SUPABASE_DB_URL_PRODUCTION', 'SUPABASE_DB_URL_STAGING']);
+    expect(used).toEqual([
+      'FLY_API_TOKEN',
+      'SAAS_PRODUCTION_API_KEY',
+      'SAAS_STAGING_API_KEY',
+      'SUPABASE_DB_URL_PRODUCTION',
+      'SUPABASE_DB_URL_STAGING',
+    ]);
     const guide = readFileSync(fromRoot('docs', 'FLY_DEPLOYMENT.md'), 'utf8');
     const section = guide.split(/^#+ /m).find((s) => s.startsWith('Required GitHub secrets')) ?? '';
-    for (const name of used) expect(section, `docs/FLY_DEPLOYMENT.md "Required GitHub secrets" lists ${name}`).toContain(`\`${name}\``);
+    for (const name of used)
+      expect(section, `docs/FLY_DEPLOYMENT.md "Required GitHub secrets" lists ${name}`).toContain(`\`${name}\``);
   });
 });
 

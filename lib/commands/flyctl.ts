@@ -33,11 +33,15 @@ export interface DeployArgs {
 export function deploy(args: DeployArgs): Command {
   return write(
     'deploy',
-    '--config', args.config,
-    '--app', args.app,
+    '--config',
+    args.config,
+    '--app',
+    args.app,
     `--ha=${args.ha}`,
-    '--strategy', args.strategy,
-    '--wait-timeout', args.waitTimeout,
+    '--strategy',
+    args.strategy,
+    '--wait-timeout',
+    args.waitTimeout,
     ...(args.image ? ['--image', args.image] : []),
   );
 }
@@ -59,17 +63,27 @@ export const volumesCreate = (app: string, name: string, sizeGb: number, region:
 
 /** `-n` is `--no-tail` (print the buffered lines and exit), not a line count. */
 export const logs = (app: string, options: { follow: boolean; config?: string }): Command =>
-  read('logs', '--app', app, ...(options.config ? ['--config', options.config] : []), ...(options.follow ? [] : ['--no-tail']));
+  read(
+    'logs',
+    '--app',
+    app,
+    ...(options.config ? ['--config', options.config] : []),
+    ...(options.follow ? [] : ['--no-tail']),
+  );
 
 // The everyday recipes (scripts/fly.ts) print flyctl's own tables to the terminal. They pass
 // --config too: run from the repository root, flyctl would otherwise read ./fly.toml, which is
 // production's config, even for a staging command.
 export const statusTable = (app: string, config: string): Command => read('status', '--app', app, '--config', config);
-export const releasesTable = (app: string, config: string): Command => read('releases', '--app', app, '--config', config);
-export const certsList = (app: string, config: string): Command => read('certs', 'list', '--app', app, '--config', config);
-export const appsOpen = (app: string, config: string): Command => read('apps', 'open', '--app', app, '--config', config);
+export const releasesTable = (app: string, config: string): Command =>
+  read('releases', '--app', app, '--config', config);
+export const certsList = (app: string, config: string): Command =>
+  read('certs', 'list', '--app', app, '--config', config);
+export const appsOpen = (app: string, config: string): Command =>
+  read('apps', 'open', '--app', app, '--config', config);
 /** A root shell on a machine can change anything: a dry run prints it instead of opening it. */
-export const sshConsole = (app: string, config: string): Command => write('ssh', 'console', '--app', app, '--config', config);
+export const sshConsole = (app: string, config: string): Command =>
+  write('ssh', 'console', '--app', app, '--config', config);
 /** Restarts every machine with the new size; the next deploy applies fly.toml's [[vm]] again. */
 export const scaleMemory = (app: string, config: string, memoryMb: number): Command =>
   write('scale', 'memory', String(memoryMb), '--app', app, '--config', config);

@@ -23,7 +23,12 @@ export interface PgBinaries {
   readonly runAs: string | null;
 }
 
-function pgCommand(bins: PgBinaries, tool: 'initdb' | 'pg_ctl' | 'postgres', args: readonly string[], mutating: boolean): Command {
+function pgCommand(
+  bins: PgBinaries,
+  tool: 'initdb' | 'pg_ctl' | 'postgres',
+  args: readonly string[],
+  mutating: boolean,
+): Command {
   const binary = path.join(bins.binDir, tool);
   const argv = bins.runAs ? ['runuser', '-u', bins.runAs, '--', binary, ...args] : [binary, ...args];
   return { argv, mutating };
@@ -47,12 +52,19 @@ export function initdb(bins: PgBinaries, args: InitdbArgs): Command {
     bins,
     'initdb',
     [
-      '--pgdata', args.dataDir,
-      '--username', args.superuser,
-      '--encoding', 'UTF8',
-      '--locale', 'C',
-      '--auth-local', 'trust',
-      ...(args.passwordFile ? ['--auth-host', 'scram-sha-256', '--pwfile', args.passwordFile] : ['--auth-host', 'trust']),
+      '--pgdata',
+      args.dataDir,
+      '--username',
+      args.superuser,
+      '--encoding',
+      'UTF8',
+      '--locale',
+      'C',
+      '--auth-local',
+      'trust',
+      ...(args.passwordFile
+        ? ['--auth-host', 'scram-sha-256', '--pwfile', args.passwordFile]
+        : ['--auth-host', 'trust']),
       ...(args.noSync ? ['--no-sync'] : []),
     ],
     true,
@@ -84,14 +96,30 @@ export function pgCtlStart(bins: PgBinaries, args: StartArgs): Command {
   return pgCommand(
     bins,
     'pg_ctl',
-    ['--pgdata', args.dataDir, '--options', serverOptions(args.port, args.fast), '--log', args.logFile, '--wait', '--timeout', String(args.waitSeconds ?? 60), 'start'],
+    [
+      '--pgdata',
+      args.dataDir,
+      '--options',
+      serverOptions(args.port, args.fast),
+      '--log',
+      args.logFile,
+      '--wait',
+      '--timeout',
+      String(args.waitSeconds ?? 60),
+      'start',
+    ],
     true,
   );
 }
 
 /** Fast shutdown: disconnects clients, rolls back their transactions, waits until stopped. */
 export function pgCtlStop(bins: PgBinaries, dataDir: string, waitSeconds = 60): Command {
-  return pgCommand(bins, 'pg_ctl', ['--pgdata', dataDir, '--mode', 'fast', '--wait', '--timeout', String(waitSeconds), 'stop'], true);
+  return pgCommand(
+    bins,
+    'pg_ctl',
+    ['--pgdata', dataDir, '--mode', 'fast', '--wait', '--timeout', String(waitSeconds), 'stop'],
+    true,
+  );
 }
 
 /** Exit 0 running, 3 not running, 4 no (accessible) data folder. */

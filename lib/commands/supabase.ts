@@ -14,8 +14,14 @@ import type { Command } from '../core/runner.ts';
 /** A database URL safe for argv: no password (lib/db/url.ts `cliUrl` is the only maker). */
 export type CliDbUrl = string & { readonly __passwordFree: true };
 
-const read = (workdir: string, ...argv: string[]): Command => ({ argv: ['supabase', ...argv, '--workdir', workdir], mutating: false });
-const write = (workdir: string, ...argv: string[]): Command => ({ argv: ['supabase', ...argv, '--workdir', workdir], mutating: true });
+const read = (workdir: string, ...argv: string[]): Command => ({
+  argv: ['supabase', ...argv, '--workdir', workdir],
+  mutating: false,
+});
+const write = (workdir: string, ...argv: string[]): Command => ({
+  argv: ['supabase', ...argv, '--workdir', workdir],
+  mutating: true,
+});
 
 export const version = (): Command => ({ argv: ['supabase', '--version'], mutating: false });
 
@@ -25,7 +31,11 @@ export function dbReset(workdir: string, db: CliDbUrl, options: { seed: boolean 
 }
 
 /** Applies pending migrations (each file in its own transaction); never the seed. */
-export function dbPush(workdir: string, db: CliDbUrl, options: { includeAll: boolean } = { includeAll: false }): Command {
+export function dbPush(
+  workdir: string,
+  db: CliDbUrl,
+  options: { includeAll: boolean } = { includeAll: false },
+): Command {
   return write(workdir, 'db', 'push', '--db-url', db, '--yes', ...(options.includeAll ? ['--include-all'] : []));
 }
 
@@ -39,7 +49,16 @@ export function migrationList(workdir: string, db: CliDbUrl): Command {
  * reached with the same PGPASSWORD, so they must share a server and a user (shadow + dev).
  */
 export function dbDiff(workdir: string, from: CliDbUrl, to: CliDbUrl, schemas: readonly string[] = []): Command {
-  return read(workdir, 'db', 'diff', '--from', from, '--to', to, ...(schemas.length ? ['--schema', schemas.join(',')] : []));
+  return read(
+    workdir,
+    'db',
+    'diff',
+    '--from',
+    from,
+    '--to',
+    to,
+    ...(schemas.length ? ['--schema', schemas.join(',')] : []),
+  );
 }
 
 /**
@@ -47,7 +66,12 @@ export function dbDiff(workdir: string, from: CliDbUrl, to: CliDbUrl, schemas: r
  * run by the toolkit); `applied` records files whose changes are already there (the dev
  * database after supabase-generate).
  */
-export function migrationRepair(workdir: string, db: CliDbUrl, versions: readonly string[], status: 'applied' | 'reverted'): Command {
+export function migrationRepair(
+  workdir: string,
+  db: CliDbUrl,
+  versions: readonly string[],
+  status: 'applied' | 'reverted',
+): Command {
   return write(workdir, 'migration', 'repair', '--status', status, ...versions, '--db-url', db);
 }
 

@@ -106,7 +106,11 @@ export const FlyConfigSchema = z.strictObject({
     .optional(),
   metrics: z.strictObject({ port: Port, path: z.string().startsWith('/') }).optional(),
   experimental: z
-    .strictObject({ auto_rollback: z.boolean().optional(), cmd: z.array(z.string()).optional(), entrypoint: z.array(z.string()).optional() })
+    .strictObject({
+      auto_rollback: z.boolean().optional(),
+      cmd: z.array(z.string()).optional(),
+      entrypoint: z.array(z.string()).optional(),
+    })
     .optional(),
 });
 
@@ -137,7 +141,12 @@ export function checkFlyConfigText(text: string, file: string, env?: Environment
   if (!parsed.success) {
     const problems = parsed.error.issues.flatMap((issue) => describeIssue(file, issue, data));
     // Still report mismatches with the environment, so one run lists every problem.
-    if (env) problems.push(...bestEffortCrossCheck(data, env, file).filter((p) => !problems.some((q) => q.startsWith(p.split(': expected')[0] + ':'))));
+    if (env)
+      problems.push(
+        ...bestEffortCrossCheck(data, env, file).filter(
+          (p) => !problems.some((q) => q.startsWith(p.split(': expected')[0] + ':')),
+        ),
+      );
     return { config: null, problems, warnings: [] };
   }
   const config = parsed.data;
@@ -157,7 +166,11 @@ export function checkFlyConfigFile(env: Environment, root: string = repoRoot): C
     text = readFileSync(path.join(root, file), 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    return { config: null, problems: [`${file}: cannot read it (${code ?? 'error'}): it is the config of ${env.name}`], warnings: [] };
+    return {
+      config: null,
+      problems: [`${file}: cannot read it (${code ?? 'error'}): it is the config of ${env.name}`],
+      warnings: [],
+    };
   }
   return checkFlyConfigText(text, file, env);
 }
@@ -166,7 +179,9 @@ export function checkFlyConfigFile(env: Environment, root: string = repoRoot): C
 export function loadFlyConfig(env: Environment, root: string = repoRoot): FlyConfig {
   const report = checkFlyConfigFile(env, root);
   if (report.config === null || report.problems.length > 0) {
-    throw new InvalidInput(report.problems.join('\n  '), { hint: 'fix the config (npm run check lists every problem)' });
+    throw new InvalidInput(report.problems.join('\n  '), {
+      hint: 'fix the config (npm run check lists every problem)',
+    });
   }
   return report.config;
 }
@@ -199,31 +214,41 @@ function semanticProblems(config: FlyConfig, file: string): string[] {
   config.services?.forEach((service, s) => {
     service.http_checks?.forEach((check, c) => {
       const key = `services[${s}].http_checks[${c}]`;
-      if (check.method.toUpperCase() !== 'GET') problems.push(`${file}: ${key}.method: expected "GET", got "${check.method}"`);
+      if (check.method.toUpperCase() !== 'GET')
+        problems.push(`${file}: ${key}.method: expected "GET", got "${check.method}"`);
       if (check.path !== '/health') problems.push(`${file}: ${key}.path: expected "/health", got "${check.path}"`);
       problems.push(...checkTiming(file, key, check));
     });
-    service.tcp_checks?.forEach((check, c) => problems.push(...checkTiming(file, `services[${s}].tcp_checks[${c}]`, check)));
+    service.tcp_checks?.forEach((check, c) =>
+      problems.push(...checkTiming(file, `services[${s}].tcp_checks[${c}]`, check)),
+    );
   });
   const strategy = config.deploy?.strategy;
   if ((strategy === 'canary' || strategy === 'bluegreen') && mountsOf(config).length > 0) {
-    problems.push(`${file}: deploy.strategy: "${strategy}" cannot be used with volumes ([[mounts]]); use "rolling" or "immediate"`);
+    problems.push(
+      `${file}: deploy.strategy: "${strategy}" cannot be used with volumes ([[mounts]]); use "rolling" or "immediate"`,
+    );
   }
   mountsOf(config).forEach((mount, m) => {
     const size = (mount as { initial_size?: string }).initial_size;
-    if (size !== undefined && Number.parseInt(size, 10) < 1) problems.push(`${file}: mounts[${m}].initial_size: expected at least "1gb", got "${size}"`);
+    if (size !== undefined && Number.parseInt(size, 10) < 1)
+      problems.push(`${file}: mounts[${m}].initial_size: expected at least "1gb", got "${size}"`);
   });
   const maxUnavailable = config.deploy?.max_unavailable;
   if (maxUnavailable !== undefined && maxUnavailable > 1 && !Number.isInteger(maxUnavailable)) {
-    problems.push(`${file}: deploy.max_unavailable: expected a fraction (0-1] or a whole number of machines, got ${maxUnavailable}`);
+    problems.push(
+      `${file}: deploy.max_unavailable: expected a fraction (0-1] or a whole number of machines, got ${maxUnavailable}`,
+    );
   }
   return problems;
 }
 
 function checkTiming(file: string, key: string, check: { interval: string; timeout: string }): string[] {
   const problems: string[] = [];
-  if (durationToMs(check.interval) < 2000) problems.push(`${file}: ${key}.interval: expected at least "2s", got "${check.interval}"`);
-  if (durationToMs(check.timeout) > 60_000) problems.push(`${file}: ${key}.timeout: expected at most "60s", got "${check.timeout}"`);
+  if (durationToMs(check.interval) < 2000)
+    problems.push(`${file}: ${key}.interval: expected at least "2s", got "${check.interval}"`);
+  if (durationToMs(check.timeout) > 60_000)
+    problems.push(`${file}: ${key}.timeout: expected at most "60s", got "${check.timeout}"`);
   return problems;
 }
 
@@ -240,7 +265,9 @@ function crossCheck(config: FlyConfig, env: Environment, file: string): string[]
   const problems: string[] = [];
   const expect = (key: string, expected: unknown, actual: unknown) => {
     if (expected !== actual) {
-      problems.push(`${file}: ${key}: expected ${JSON.stringify(expected)} for ${env.name}, got ${actual === undefined ? 'nothing' : JSON.stringify(actual)}`);
+      problems.push(
+        `${file}: ${key}: expected ${JSON.stringify(expected)} for ${env.name}, got ${actual === undefined ? 'nothing' : JSON.stringify(actual)}`,
+      );
     }
   };
   expect('app', env.app, config.app);
@@ -253,7 +280,8 @@ function crossCheck(config: FlyConfig, env: Environment, file: string): string[]
   const mount = mountsOf(config)[0];
   expect('mounts.source', env.volume.name, mount?.source);
   expect('mounts.destination', env.volume.destination, mount?.destination);
-  const hasHealthCheck = Array.isArray(config.services) && config.services.some((s) => (s.http_checks?.length ?? 0) > 0);
+  const hasHealthCheck =
+    Array.isArray(config.services) && config.services.some((s) => (s.http_checks?.length ?? 0) > 0);
   if (!hasHealthCheck) problems.push(`${file}: services.http_checks: expected a GET /health check, got none`);
   return problems;
 }
@@ -285,15 +313,21 @@ function unwrap(schema: z.ZodType): z.ZodType {
     if (current instanceof z.ZodOptional || current instanceof z.ZodNullable) current = current.unwrap() as z.ZodType;
     else if (current instanceof z.ZodUnion) {
       const options = current.options as readonly z.ZodType[];
-      current = options.find((o) => unwrap(o) instanceof z.ZodObject || o instanceof z.ZodArray) ?? options[0] ?? current;
+      current =
+        options.find((o) => unwrap(o) instanceof z.ZodObject || o instanceof z.ZodArray) ?? options[0] ?? current;
       if (current === schema) return current;
-      if (!(current instanceof z.ZodOptional || current instanceof z.ZodNullable || current instanceof z.ZodUnion)) return current;
+      if (!(current instanceof z.ZodOptional || current instanceof z.ZodNullable || current instanceof z.ZodUnion))
+        return current;
     } else return current;
   }
 }
 
 function formatPath(issuePath: readonly PropertyKey[]): string {
-  return issuePath.reduce<string>((acc, segment) => (typeof segment === 'number' ? `${acc}[${segment}]` : acc ? `${acc}.${String(segment)}` : String(segment)), '');
+  return issuePath.reduce<string>(
+    (acc, segment) =>
+      typeof segment === 'number' ? `${acc}[${segment}]` : acc ? `${acc}.${String(segment)}` : String(segment),
+    '',
+  );
 }
 
 function describeIssue(file: string, issue: z.core.$ZodIssue, data: unknown): string[] {

@@ -10,7 +10,11 @@ export interface ServiceSecret {
 }
 
 export const SERVICE_SECRETS: readonly ServiceSecret[] = [
-  { name: 'DATABASE_URL', required: true, description: 'Supabase transaction pooler URL (port 6543) the API connects through' },
+  {
+    name: 'DATABASE_URL',
+    required: true,
+    description: 'Supabase transaction pooler URL (port 6543) the API connects through',
+  },
   { name: 'SUPABASE_URL', required: true, description: 'https://<project-ref>.supabase.co' },
   { name: 'SUPABASE_ANON_KEY', required: true, description: 'Supabase anon (public) API key' },
   { name: 'SUPABASE_SERVICE_KEY', required: true, description: 'Supabase service-role key (bypasses RLS)' },

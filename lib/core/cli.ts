@@ -42,28 +42,38 @@ type OptionValue<S extends OptionSpec> = S['type'] extends 'boolean'
 export type OptionValues<O extends Record<string, OptionSpec>> = { -readonly [K in keyof O]: OptionValue<O[K]> };
 
 export type Parsed<O extends Record<string, OptionSpec>> =
-  | { readonly help: true }
-  | { readonly help: false; readonly options: OptionValues<O>; readonly positionals: string[] };
+  { readonly help: true } | { readonly help: false; readonly options: OptionValues<O>; readonly positionals: string[] };
 
 /** Every script accepts these (read-only scripts document that --dry-run and --yes change nothing). */
 export const STANDARD_OPTIONS = {
   help: { type: 'boolean', short: 'h', description: 'Show this help and exit' },
   'dry-run': { type: 'boolean', description: 'Print every mutating command instead of running it' },
-  yes: { type: 'boolean', short: 'y', description: 'Skip the production confirmation (required in CI / without a TTY)' },
+  yes: {
+    type: 'boolean',
+    short: 'y',
+    description: 'Skip the production confirmation (required in CI / without a TTY)',
+  },
 } as const satisfies Record<string, OptionSpec>;
 
 export function defineCommand<const O extends Record<string, OptionSpec>>(spec: CommandSpec<O>): CommandSpec<O> {
   return spec;
 }
 
-export function parseCommandLine<O extends Record<string, OptionSpec>>(spec: CommandSpec<O>, argv: readonly string[]): Parsed<O> {
+export function parseCommandLine<O extends Record<string, OptionSpec>>(
+  spec: CommandSpec<O>,
+  argv: readonly string[],
+): Parsed<O> {
   const endOfOptions = argv.indexOf('--');
   const optionPart = endOfOptions === -1 ? argv : argv.slice(0, endOfOptions);
   if (optionPart.includes('--help') || optionPart.includes('-h')) return { help: true };
 
   const config: Record<string, { type: 'boolean' | 'string'; short?: string; multiple?: boolean }> = {};
   for (const [name, option] of Object.entries(spec.options)) {
-    config[name] = { type: option.type, ...(option.short ? { short: option.short } : {}), ...(option.multiple ? { multiple: true } : {}) };
+    config[name] = {
+      type: option.type,
+      ...(option.short ? { short: option.short } : {}),
+      ...(option.multiple ? { multiple: true } : {}),
+    };
   }
 
   let parsed: ReturnType<typeof parseArgs>;
@@ -113,7 +123,8 @@ function describeParseError(error: unknown): string {
       const flag = /Option '(?:-\w, )?(--[^ ']+)' does not take an argument/.exec(message);
       if (flag) return `${flag[1]} does not take a value`;
       const ambiguous = /Option '(?:-\w, )?(--[^ ']+)' argument is ambiguous/.exec(message);
-      if (ambiguous) return `${ambiguous[1]} needs a value; one starting with "-" must be written ${ambiguous[1]}=<value>`;
+      if (ambiguous)
+        return `${ambiguous[1]} needs a value; one starting with "-" must be written ${ambiguous[1]}=<value>`;
       return firstSentence(message);
     }
     default:
@@ -141,7 +152,10 @@ export function formatHelp(spec: CommandSpec): string {
   });
   lines.push(...table(rows));
   if (spec.notes?.length) lines.push('', ...spec.notes);
-  lines.push('', 'Exit codes: 0 ok · 1 operation failed · 2 invalid input · 3 precondition not met / refused · 130 interrupted');
+  lines.push(
+    '',
+    'Exit codes: 0 ok · 1 operation failed · 2 invalid input · 3 precondition not met / refused · 130 interrupted',
+  );
   if (spec.examples?.length) lines.push('', 'Examples:', ...spec.examples.map((e) => `  ${e}`));
   return lines.join('\n');
 }

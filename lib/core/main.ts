@@ -58,7 +58,10 @@ export function reportError(error: unknown, out: Output = new Output()): number 
     return error.exitCode;
   }
   const message = error instanceof Error ? error.message : String(error);
-  out.error(`unexpected error: ${message}`, process.env.DEBUG === '1' ? undefined : 'run again with DEBUG=1 for the stack trace');
+  out.error(
+    `unexpected error: ${message}`,
+    process.env.DEBUG === '1' ? undefined : 'run again with DEBUG=1 for the stack trace',
+  );
   return ExitCode.failed;
 }
 

@@ -41,9 +41,12 @@ export async function confirmDangerousAction(options: ConfirmOptions): Promise<v
   }
   const input = options.input ?? process.stdin;
   if (!canPrompt(input, options.processEnv ?? process.env)) {
-    throw new PreconditionFailed(`refusing to ${action} without confirmation: nobody can answer a prompt here (no TTY or CI=true)`, {
-      hint: 're-run with --yes to confirm',
-    });
+    throw new PreconditionFailed(
+      `refusing to ${action} without confirmation: nobody can answer a prompt here (no TTY or CI=true)`,
+      {
+        hint: 're-run with --yes to confirm',
+      },
+    );
   }
   const answer = await ask(input, `Type the app name (${env.app}) to ${action}: `);
   if (answer.trim() !== env.app) {
@@ -53,7 +56,11 @@ export async function confirmDangerousAction(options: ConfirmOptions): Promise<v
 
 function ask(input: NodeJS.ReadableStream, question: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const rl = createInterface({ input, output: process.stderr, terminal: Boolean((input as { isTTY?: boolean }).isTTY) });
+    const rl = createInterface({
+      input,
+      output: process.stderr,
+      terminal: Boolean((input as { isTTY?: boolean }).isTTY),
+    });
     let answered = false;
     rl.on('SIGINT', () => {
       rl.close();

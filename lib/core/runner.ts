@@ -100,7 +100,11 @@ export function supabaseCliBinary(): string {
   const platform = process.platform === 'win32' ? 'windows' : process.platform;
   for (const suffix of [`${platform}-${arch}`, `${platform}-${arch}-musl`]) {
     try {
-      const binary = path.join(path.dirname(require.resolve(`@supabase/cli-${suffix}/package.json`)), 'bin', `supabase${process.platform === 'win32' ? '.exe' : ''}`);
+      const binary = path.join(
+        path.dirname(require.resolve(`@supabase/cli-${suffix}/package.json`)),
+        'bin',
+        `supabase${process.platform === 'win32' ? '.exe' : ''}`,
+      );
       if (existsSync(binary)) return (supabaseBinary = binary);
     } catch {
       // not installed for this platform: try the next candidate, then the launcher
@@ -143,7 +147,8 @@ export class Runner {
     if (interruptRequested()) throw new Interrupted(`interrupted before ${tool} ${command.argv[1] ?? ''}`.trim());
 
     if (this.dryRun && command.mutating) {
-      const stdinNote = options.input === undefined ? '' : `  # + stdin (${countLines(options.input)} lines, values hidden)`;
+      const stdinNote =
+        options.input === undefined ? '' : `  # + stdin (${countLines(options.input)} lines, values hidden)`;
       this.out.plan(`$ ${describeCommand(command.argv, options.env)}${stdinNote}`);
       return { argv: command.argv, exitCode: 0, stdout: '', stderr: '', durationMs: 0, dryRun: true };
     }
@@ -166,7 +171,11 @@ export class Runner {
       const child = spawn(binary, argv.slice(1), {
         cwd: options.cwd,
         env,
-        stdio: [options.input === undefined ? (mode === 'inherit' ? 'inherit' : 'ignore') : 'pipe', mode === 'inherit' ? 'inherit' : 'pipe', mode === 'inherit' ? 'inherit' : 'pipe'],
+        stdio: [
+          options.input === undefined ? (mode === 'inherit' ? 'inherit' : 'ignore') : 'pipe',
+          mode === 'inherit' ? 'inherit' : 'pipe',
+          mode === 'inherit' ? 'inherit' : 'pipe',
+        ],
       });
       const untrack = trackChild(child);
       let stdout = '';
@@ -234,7 +243,12 @@ export class Runner {
         finish(() => {
           if (error.code === 'ENOENT' || error.code === 'EACCES') {
             const hint = INSTALL_HINTS[tool];
-            reject(new PreconditionFailed(`${tool} not found or not executable (${binary})`, hint ? { hint, cause: error } : { cause: error }));
+            reject(
+              new PreconditionFailed(
+                `${tool} not found or not executable (${binary})`,
+                hint ? { hint, cause: error } : { cause: error },
+              ),
+            );
           } else {
             reject(new OperationFailed(`could not run ${shown}: ${redact(error.message)}`, { cause: error }));
           }
@@ -256,7 +270,12 @@ export class Runner {
           if (interruptRequested()) {
             reject(new Interrupted(`interrupted while running: ${shown}`));
           } else if (timedOut) {
-            reject(new CommandTimedOut(`${shown} timed out after ${formatSeconds(options.timeoutMs ?? 0)}`, options.timeoutMs ?? 0));
+            reject(
+              new CommandTimedOut(
+                `${shown} timed out after ${formatSeconds(options.timeoutMs ?? 0)}`,
+                options.timeoutMs ?? 0,
+              ),
+            );
           } else if (result.exitCode !== 0 && options.check !== false) {
             reject(new CommandFailed(failureMessage(shown, result), result));
           } else {

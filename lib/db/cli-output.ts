@@ -16,15 +16,21 @@ export function parseMigrationList(stdout: string): ListedMigration[] {
   try {
     json = JSON.parse(stdout);
   } catch {
-    throw new OperationFailed('supabase migration list did not print JSON', { hint: 'is SUPABASE_CLI the Supabase CLI 2.117.0?' });
+    throw new OperationFailed('supabase migration list did not print JSON', {
+      hint: 'is SUPABASE_CLI the Supabase CLI 2.117.0?',
+    });
   }
   // Checked by hand, not with zod: this module is on supabase-apply's start-up path, where
   // loading zod alone costs ~150 ms (see docs/BENCHMARKS.md).
   const rows = (json as { migrations?: unknown } | null)?.migrations;
   if (rows === null) return [];
   const isRow = (row: unknown): row is ListedMigration =>
-    typeof row === 'object' && row !== null && typeof (row as ListedMigration).local === 'string' && typeof (row as ListedMigration).remote === 'string';
-  if (!Array.isArray(rows) || !rows.every(isRow)) throw new OperationFailed('supabase migration list printed JSON of an unexpected shape');
+    typeof row === 'object' &&
+    row !== null &&
+    typeof (row as ListedMigration).local === 'string' &&
+    typeof (row as ListedMigration).remote === 'string';
+  if (!Array.isArray(rows) || !rows.every(isRow))
+    throw new OperationFailed('supabase migration list printed JSON of an unexpected shape');
   return rows.map(({ local, remote }) => ({ local, remote }));
 }
 

@@ -24,13 +24,18 @@ export async function assertDockerAnswers(runner: Runner): Promise<void> {
     result = await runner.run(dockerInfo(), { check: false, timeoutMs: 30_000 });
   } catch (error) {
     if (error instanceof PreconditionFailed) {
-      throw new PreconditionFailed('--engine docker needs Docker, and there is no docker command here', { hint: 'drop --engine docker: the default embedded engine needs no Docker' });
+      throw new PreconditionFailed('--engine docker needs Docker, and there is no docker command here', {
+        hint: 'drop --engine docker: the default embedded engine needs no Docker',
+      });
     }
     throw error;
   }
   if (result.exitCode !== 0) {
-    throw new PreconditionFailed('--engine docker needs a Docker engine, and `docker info` failed (is the daemon running?)', {
-      hint: 'start Docker, or drop --engine docker: the default embedded engine needs no Docker',
-    });
+    throw new PreconditionFailed(
+      '--engine docker needs a Docker engine, and `docker info` failed (is the daemon running?)',
+      {
+        hint: 'start Docker, or drop --engine docker: the default embedded engine needs no Docker',
+      },
+    );
   }
 }

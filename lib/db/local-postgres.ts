@@ -98,9 +98,12 @@ export function serverUser(passwdFile = '/etc/passwd'): SystemUser | null {
   }
   const user = findUser(passwd, 'postgres') ?? findUser(passwd, 'nobody');
   if (!user) {
-    throw new PreconditionFailed('running as root, and there is no `postgres` (or `nobody`) user to run PostgreSQL as', {
-      hint: 'create one: useradd --system --user-group postgres (PostgreSQL refuses to run as root)',
-    });
+    throw new PreconditionFailed(
+      'running as root, and there is no `postgres` (or `nobody`) user to run PostgreSQL as',
+      {
+        hint: 'create one: useradd --system --user-group postgres (PostgreSQL refuses to run as root)',
+      },
+    );
   }
   return user;
 }
@@ -153,7 +156,10 @@ export class LocalPostgres {
   /** A database on this server, as the superuser (password registered as a secret). */
   dbUrl(database = 'postgres', port = this.config.port): DbUrl {
     const auth = this.config.password === null ? SUPERUSER : `${SUPERUSER}:${encodeURIComponent(this.config.password)}`;
-    return parseDbUrl(`postgresql://${auth}@127.0.0.1:${port}/${encodeURIComponent(database)}`, 'the local database URL');
+    return parseDbUrl(
+      `postgresql://${auth}@127.0.0.1:${port}/${encodeURIComponent(database)}`,
+      'the local database URL',
+    );
   }
 
   async status(): Promise<LocalStatus> {
@@ -164,10 +170,17 @@ export class LocalPostgres {
     if (result.exitCode === 3) return { ...absent, state: 'stopped' };
     if (result.exitCode === 4) return absent;
     if (result.exitCode !== 0) {
-      throw new OperationFailed(`pg_ctl status failed (exit ${result.exitCode}): ${lastLines(result.stderr || result.stdout, 3)}`);
+      throw new OperationFailed(
+        `pg_ctl status failed (exit ${result.exitCode}): ${lastLines(result.stderr || result.stdout, 3)}`,
+      );
     }
     const pidFile = readPidFile(this.dataDir);
-    return { state: 'running', pid: pidFile?.pid ?? null, port: pidFile?.port ?? this.config.port, dataDir: this.dataDir };
+    return {
+      state: 'running',
+      pid: pidFile?.pid ?? null,
+      port: pidFile?.port ?? this.config.port,
+      dataDir: this.dataDir,
+    };
   }
 
   /** Starts the server (creating the cluster on first use), or reuses the running one. */
@@ -184,18 +197,26 @@ export class LocalPostgres {
     }
     try {
       await this.runner.run(
-        pgCtlStart(this.binaries, { dataDir: this.dataDir, port: this.config.port, logFile: this.logFile, fast: this.config.fast }),
+        pgCtlStart(this.binaries, {
+          dataDir: this.dataDir,
+          port: this.config.port,
+          logFile: this.logFile,
+          fast: this.config.fast,
+        }),
         { timeoutMs: 90_000 },
       );
     } catch (error) {
       if (!(error instanceof CommandFailed)) throw error;
       const log = this.logTail(5);
-      throw new OperationFailed(`the local PostgreSQL did not start on 127.0.0.1:${this.config.port}${log ? `: ${log}` : ''}`, {
-        hint: /address already in use/i.test(log)
-          ? `port ${this.config.port} is taken by another program: set ${LOCAL_DB_ENV.port} to a free port`
-          : `see ${this.logFile}`,
-        cause: error,
-      });
+      throw new OperationFailed(
+        `the local PostgreSQL did not start on 127.0.0.1:${this.config.port}${log ? `: ${log}` : ''}`,
+        {
+          hint: /address already in use/i.test(log)
+            ? `port ${this.config.port} is taken by another program: set ${LOCAL_DB_ENV.port} to a free port`
+            : `see ${this.logFile}`,
+          cause: error,
+        },
+      );
     }
     const status: LocalStatus = this.runner.dryRun
       ? { state: 'running', pid: null, port: this.config.port, dataDir: this.dataDir }
@@ -235,9 +256,12 @@ export class LocalPostgres {
   private checkMajor(): void {
     const version = readFileSync(path.join(this.dataDir, 'PG_VERSION'), 'utf8').trim();
     if (version !== String(this.config.major)) {
-      throw new PreconditionFailed(`${this.dataDir} holds a PostgreSQL ${version} cluster; this engine is PostgreSQL ${this.config.major}`, {
-        hint: `delete ${this.config.baseDir} (its data is lost) and run \`just supabase-reset\``,
-      });
+      throw new PreconditionFailed(
+        `${this.dataDir} holds a PostgreSQL ${version} cluster; this engine is PostgreSQL ${this.config.major}`,
+        {
+          hint: `delete ${this.config.baseDir} (its data is lost) and run \`just supabase-reset\``,
+        },
+      );
     }
   }
 
@@ -304,14 +328,22 @@ export function unreachableFolder(target: string, user: SystemUser): string | nu
       return null; // does not exist yet: it will be created (and chowned) by us
     }
     const mode = stats.mode;
-    const canEnter = stats.uid === user.uid ? (mode & 0o100) !== 0 : stats.gid === user.gid ? (mode & 0o010) !== 0 : (mode & 0o001) !== 0;
+    const canEnter =
+      stats.uid === user.uid
+        ? (mode & 0o100) !== 0
+        : stats.gid === user.gid
+          ? (mode & 0o010) !== 0
+          : (mode & 0o001) !== 0;
     if (!canEnter) return folder;
   }
   return null;
 }
 
 function unreachable(folder: string, user: SystemUser): PreconditionFailed {
-  return new PreconditionFailed(`PostgreSQL runs as the \`${user.name}\` user here (we are root), and that user cannot enter ${folder}`, {
-    hint: `put the toolkit (and ${LOCAL_DB_ENV.dir}) under a folder others can enter, or \`chmod o+x ${folder}\``,
-  });
+  return new PreconditionFailed(
+    `PostgreSQL runs as the \`${user.name}\` user here (we are root), and that user cannot enter ${folder}`,
+    {
+      hint: `put the toolkit (and ${LOCAL_DB_ENV.dir}) under a folder others can enter, or \`chmod o+x ${folder}\``,
+    },
+  );
 }

@@ -34,7 +34,10 @@ export async function acquireMigrationLock(client: PgClient, options: AcquireOpt
   let holder: LockHolder | null = null;
   let announced = false;
   for (;;) {
-    const got = await client.query<{ locked: boolean }>('select pg_catalog.pg_try_advisory_lock($1::bigint) as locked', [MIGRATION_LOCK_KEY]);
+    const got = await client.query<{ locked: boolean }>(
+      'select pg_catalog.pg_try_advisory_lock($1::bigint) as locked',
+      [MIGRATION_LOCK_KEY],
+    );
     if (got.rows[0]?.locked) return { waitedMs: performance.now() - started };
     if (!announced) {
       holder = await lockHolder(client);
@@ -43,12 +46,16 @@ export async function acquireMigrationLock(client: PgClient, options: AcquireOpt
     }
     if (performance.now() >= deadline) {
       holder = (await lockHolder(client)) ?? holder;
-      throw new OperationFailed(`gave up waiting for the migration lock after ${formatSeconds(options.timeoutMs)}: ${describeHolder(holder)} still holds it`, {
-        hint: 'let the other run finish, then run supabase-apply again (or raise --lock-timeout)',
-      });
+      throw new OperationFailed(
+        `gave up waiting for the migration lock after ${formatSeconds(options.timeoutMs)}: ${describeHolder(holder)} still holds it`,
+        {
+          hint: 'let the other run finish, then run supabase-apply again (or raise --lock-timeout)',
+        },
+      );
     }
     await sleep(Math.min(options.pollMs ?? 100, Math.max(0, deadline - performance.now())));
-    if (interruptRequested()) throw new Interrupted('interrupted while waiting for the migration lock: nothing was changed');
+    if (interruptRequested())
+      throw new Interrupted('interrupted while waiting for the migration lock: nothing was changed');
   }
 }
 
@@ -58,7 +65,12 @@ export async function releaseMigrationLock(client: PgClient): Promise<void> {
 
 /** Who holds the lock on this database (null when it is free or not visible to us). */
 export async function lockHolder(client: PgClient): Promise<LockHolder | null> {
-  const result = await client.query<{ pid: number; application_name: string | null; client_addr: string | null; backend_start: Date | null }>(
+  const result = await client.query<{
+    pid: number;
+    application_name: string | null;
+    client_addr: string | null;
+    backend_start: Date | null;
+  }>(
     `select l.pid, a.application_name, host(a.client_addr) as client_addr, a.backend_start
        from pg_catalog.pg_locks l
        left join pg_catalog.pg_stat_activity a on a.pid = l.pid
@@ -76,7 +88,9 @@ export async function lockHolder(client: PgClient): Promise<LockHolder | null> {
 
 export function describeHolder(holder: LockHolder | null): string {
   if (!holder) return 'another session';
-  const who = holder.application ? `${holder.application} (backend pid ${holder.pid}` : `a session (backend pid ${holder.pid}`;
+  const who = holder.application
+    ? `${holder.application} (backend pid ${holder.pid}`
+    : `a session (backend pid ${holder.pid}`;
   const from = holder.client ? `, from ${holder.client}` : '';
   const since = holder.since ? `, connected since ${holder.since.toISOString()}` : '';
   return `${who}${from}${since})`;

@@ -7,7 +7,13 @@
 import type { ClientBase } from 'pg';
 import { displayDbUrl, pgClientConfig, type DbUrl } from './url.ts';
 import { OperationFailed } from '../core/errors.ts';
-import { compareMigrations, listLocalMigrations, readAppliedVersions, type LocalMigration, type MigrationComparison } from './migrations.ts';
+import {
+  compareMigrations,
+  listLocalMigrations,
+  readAppliedVersions,
+  type LocalMigration,
+  type MigrationComparison,
+} from './migrations.ts';
 import { describePgError } from './pg-errors.ts';
 
 export interface MigrationStatus {
@@ -16,7 +22,10 @@ export interface MigrationStatus {
   comparison: MigrationComparison;
 }
 
-export async function readMigrationStatus(db: DbUrl, options: { timeoutMs: number; migrationsDir?: string }): Promise<MigrationStatus> {
+export async function readMigrationStatus(
+  db: DbUrl,
+  options: { timeoutMs: number; migrationsDir?: string },
+): Promise<MigrationStatus> {
   // pg costs ~90 ms to load: only when a database is actually checked.
   const { default: pg } = await import('pg');
   const client = new pg.Client({
@@ -59,7 +68,10 @@ export async function readMigrationState(client: Pick<ClientBase, 'query'>, dir?
   try {
     applied = await readAppliedVersions(client);
   } catch (error) {
-    throw new OperationFailed(`cannot read the migration history (supabase_migrations.schema_migrations): ${describePgError(error)}`, { cause: error });
+    throw new OperationFailed(
+      `cannot read the migration history (supabase_migrations.schema_migrations): ${describePgError(error)}`,
+      { cause: error },
+    );
   }
   return { local: migrations, applied, skipped, ...compareMigrations(migrations, applied) };
 }

@@ -17,9 +17,13 @@ export interface LocalMigration {
   readonly path: string;
 }
 
-export const migrationsDir = (root?: string) => (root ? path.join(root, 'supabase', 'migrations') : fromRoot('supabase', 'migrations'));
+export const migrationsDir = (root?: string) =>
+  root ? path.join(root, 'supabase', 'migrations') : fromRoot('supabase', 'migrations');
 
-export function listLocalMigrations(dir: string = migrationsDir()): { migrations: LocalMigration[]; skipped: string[] } {
+export function listLocalMigrations(dir: string = migrationsDir()): {
+  migrations: LocalMigration[];
+  skipped: string[];
+} {
   let files: string[];
   try {
     files = readdirSync(dir);
@@ -73,6 +77,8 @@ export async function readAppliedVersions(client: Pick<ClientBase, 'query'>): Pr
     "select to_regclass('supabase_migrations.schema_migrations') is not null as present",
   );
   if (!exists.rows[0]?.present) return [];
-  const result = await client.query<{ version: string }>('select version from supabase_migrations.schema_migrations order by version');
+  const result = await client.query<{ version: string }>(
+    'select version from supabase_migrations.schema_migrations order by version',
+  );
   return result.rows.map((row) => row.version);
 }

@@ -35,7 +35,11 @@ export async function connect(db: DbUrl, options: ConnectOptions = {}): Promise<
   return client;
 }
 
-export async function withClient<T>(db: DbUrl, fn: (client: PgClient) => Promise<T>, options?: ConnectOptions): Promise<T> {
+export async function withClient<T>(
+  db: DbUrl,
+  fn: (client: PgClient) => Promise<T>,
+  options?: ConnectOptions,
+): Promise<T> {
   const client = await connect(db, options);
   try {
     return await fn(client);
@@ -47,7 +51,8 @@ export async function withClient<T>(db: DbUrl, fn: (client: PgClient) => Promise
 function connectHint(error: unknown): string | undefined {
   const err = error as { code?: string; message?: string };
   if (err.code === 'ECONNREFUSED') return 'is the server running and listening on that host and port?';
-  if (err.code === '28P01' || /password authentication failed/.test(err.message ?? '')) return 'check the password in the URL';
+  if (err.code === '28P01' || /password authentication failed/.test(err.message ?? ''))
+    return 'check the password in the URL';
   if (err.code === '3D000') return 'check the database name at the end of the URL';
   if (/timeout/i.test(err.message ?? '')) return 'the server did not answer in time: check the host, port and network';
   return undefined;

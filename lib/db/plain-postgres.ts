@@ -34,7 +34,10 @@ export interface ExtensionUse {
 const CREATE_EXTENSION = /\bcreate\s+extension\s+(?:if\s+not\s+exists\s+)?(?:"([^"]+)"|([a-z0-9_-]+))/gi;
 
 /** Extensions created by the migrations, in file order (comments ignored). */
-export function extensionsUsed(migrations: readonly LocalMigration[], read: (file: string) => string = (f) => readFileSync(f, 'utf8')): ExtensionUse[] {
+export function extensionsUsed(
+  migrations: readonly LocalMigration[],
+  read: (file: string) => string = (f) => readFileSync(f, 'utf8'),
+): ExtensionUse[] {
   const uses: ExtensionUse[] = [];
   for (const migration of migrations) {
     const sql = stripSqlComments(read(migration.path));
@@ -49,7 +52,10 @@ export function extensionsUsed(migrations: readonly LocalMigration[], read: (fil
 /** The uses whose extension the server cannot install. */
 export async function missingExtensions(client: PgClient, uses: readonly ExtensionUse[]): Promise<ExtensionUse[]> {
   if (uses.length === 0) return [];
-  const result = await client.query<{ name: string }>('select name from pg_catalog.pg_available_extensions where name = any($1::text[])', [uses.map((u) => u.extension)]);
+  const result = await client.query<{ name: string }>(
+    'select name from pg_catalog.pg_available_extensions where name = any($1::text[])',
+    [uses.map((u) => u.extension)],
+  );
   const available = new Set(result.rows.map((r) => r.name));
   return uses.filter((u) => !available.has(u.extension));
 }

@@ -26,7 +26,8 @@ export function readProjectConfig(project: SupabaseProject): ProjectConfig {
   try {
     text = readFileSync(project.configFile, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { dbPort: DEFAULT_DB_PORT, majorVersion: DEFAULT_MAJOR };
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+      return { dbPort: DEFAULT_DB_PORT, majorVersion: DEFAULT_MAJOR };
     throw error;
   }
   let parsed: TOML.JsonMap;

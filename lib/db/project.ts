@@ -20,7 +20,9 @@ export interface SupabaseProject {
 export function supabaseProject(root: string): SupabaseProject {
   const supabaseDir = path.join(root, 'supabase');
   if (!existsSync(path.join(supabaseDir, 'migrations'))) {
-    throw new InvalidInput(`${root} is not a Supabase project folder: there is no supabase/migrations in it`, { hint: '--root names the folder that holds supabase/' });
+    throw new InvalidInput(`${root} is not a Supabase project folder: there is no supabase/migrations in it`, {
+      hint: '--root names the folder that holds supabase/',
+    });
   }
   return {
     root,

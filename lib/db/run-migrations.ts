@@ -22,7 +22,14 @@ export class MigrationFailed extends OperationFailed {
   readonly databaseError: string | null;
   readonly appliedBefore: string[];
 
-  constructor(file: string | null, databaseError: string | null, appliedBefore: string[], message: string, hint: string, cause: unknown) {
+  constructor(
+    file: string | null,
+    databaseError: string | null,
+    appliedBefore: string[],
+    message: string,
+    hint: string,
+    cause: unknown,
+  ) {
     super(message, { hint, cause });
     this.file = file;
     this.databaseError = databaseError;
@@ -42,7 +49,12 @@ export interface RunMigrationsOptions {
 
 const DEFAULT_TIMEOUT_MS = 30 * 60_000;
 
-export async function runMigrationCommand(runner: Runner, command: Command, db: DbUrl, options: RunMigrationsOptions): Promise<MigrationRun> {
+export async function runMigrationCommand(
+  runner: Runner,
+  command: Command,
+  db: DbUrl,
+  options: RunMigrationsOptions,
+): Promise<MigrationRun> {
   const progress = new MigrationProgress();
   const started = performance.now();
   try {

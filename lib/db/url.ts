@@ -34,7 +34,9 @@ export function parseDbUrl(value: string, label: string): DbUrl {
   try {
     url = new URL(socketForm ? value.replace(socketForm[1]!, `${socketForm[1]}${SOCKET_PLACEHOLDER}`) : value);
   } catch {
-    throw new InvalidInput(`${label} is not a valid URL`, { hint: 'expected postgresql://user:password@host:5432/database (percent-encode @ # / ? in the password)' });
+    throw new InvalidInput(`${label} is not a valid URL`, {
+      hint: 'expected postgresql://user:password@host:5432/database (percent-encode @ # / ? in the password)',
+    });
   }
   if (url.password) secrets.add(url.password, safeDecode(url.password));
   if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
@@ -47,7 +49,8 @@ export function parseDbUrl(value: string, label: string): DbUrl {
     throw new InvalidInput(`${label} has no host`, { hint: 'expected postgresql://user:password@host:5432/database' });
   }
   const database = safeDecode(url.pathname.replace(/^\//, ''));
-  if (!database) throw new InvalidInput(`${label} has no database name`, { hint: 'add it after the port: …:5432/postgres' });
+  if (!database)
+    throw new InvalidInput(`${label} has no database name`, { hint: 'add it after the port: …:5432/postgres' });
   const port = url.port ? Number(url.port) : 5432;
   return {
     user: safeDecode(url.username) || 'postgres',

@@ -24,8 +24,10 @@ export interface CheckResult extends CheckOutcome {
 }
 
 export const pass = (detail: string): CheckOutcome => ({ status: 'pass', detail });
-export const fail = (detail: string, fix?: string): CheckOutcome => (fix ? { status: 'fail', detail, fix } : { status: 'fail', detail });
-export const skip = (detail: string, fix?: string): CheckOutcome => (fix ? { status: 'skip', detail, fix } : { status: 'skip', detail });
+export const fail = (detail: string, fix?: string): CheckOutcome =>
+  fix ? { status: 'fail', detail, fix } : { status: 'fail', detail };
+export const skip = (detail: string, fix?: string): CheckOutcome =>
+  fix ? { status: 'skip', detail, fix } : { status: 'skip', detail };
 
 export interface CheckLimits {
   timeoutMs: number;
@@ -42,11 +44,19 @@ export interface CheckLimits {
 const DEADLINE_GRACE_MS = 3000;
 
 /** Runs one check; never throws. */
-export async function runCheck(id: string, title: string, limits: CheckLimits, check: () => Promise<CheckOutcome>): Promise<CheckResult> {
+export async function runCheck(
+  id: string,
+  title: string,
+  limits: CheckLimits,
+  check: () => Promise<CheckOutcome>,
+): Promise<CheckResult> {
   const started = performance.now();
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<CheckOutcome>((resolve) => {
-    timer = setTimeout(() => resolve(fail(`no answer within ${formatDuration(limits.timeoutMs)}`, limits.timeoutFix)), limits.timeoutMs + (limits.graceMs ?? DEADLINE_GRACE_MS));
+    timer = setTimeout(
+      () => resolve(fail(`no answer within ${formatDuration(limits.timeoutMs)}`, limits.timeoutFix)),
+      limits.timeoutMs + (limits.graceMs ?? DEADLINE_GRACE_MS),
+    );
   });
   try {
     const outcome = await Promise.race([check().catch((error: unknown) => outcomeOfError(error, limits)), deadline]);
@@ -74,7 +84,8 @@ export function renderChecklist(results: readonly CheckResult[]): string[] {
   const lines: string[] = [];
   for (const result of results) {
     lines.push(`${MARKS[result.status]} ${result.title.padEnd(width)}  ${result.detail}`);
-    if (result.fix) lines.push(`  ${' '.repeat(width)}  ${result.status === 'fail' ? 'fix' : 'to check it'}: ${result.fix}`);
+    if (result.fix)
+      lines.push(`  ${' '.repeat(width)}  ${result.status === 'fail' ? 'fix' : 'to check it'}: ${result.fix}`);
   }
   return lines;
 }

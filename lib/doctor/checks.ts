@@ -32,15 +32,21 @@ export type CheckId = keyof typeof CHECK_TITLES;
 
 export function judgeFlyctl(versionOutput: string): CheckOutcome {
   const version = /\bv?\d+\.\d+\.\d+\S*/.exec(versionOutput)?.[0];
-  return pass(version ? `flyctl ${version}` : versionOutput.split('\n')[0] ?? '');
+  return pass(version ? `flyctl ${version}` : (versionOutput.split('\n')[0] ?? ''));
 }
 
 export function judgeConfig(report: ConfigReport, env: Environment): CheckOutcome {
   const [first, ...more] = report.problems;
   if (first !== undefined) {
-    return fail(`${first}${more.length > 0 ? ` (and ${more.length} more)` : ''}`, `run \`just check\` to list every problem, then fix ${env.configFile}`);
+    return fail(
+      `${first}${more.length > 0 ? ` (and ${more.length} more)` : ''}`,
+      `run \`just check\` to list every problem, then fix ${env.configFile}`,
+    );
   }
-  const warnings = report.warnings.length > 0 ? ` (${report.warnings.length} warning${report.warnings.length === 1 ? '' : 's'}: see \`just check\`)` : '';
+  const warnings =
+    report.warnings.length > 0
+      ? ` (${report.warnings.length} warning${report.warnings.length === 1 ? '' : 's'}: see \`just check\`)`
+      : '';
   return pass(`${env.configFile} is valid and matches ${env.name}${warnings}`);
 }
 
@@ -63,7 +69,11 @@ export function judgeSecrets(secrets: readonly FlySecret[], env: Environment): C
       `set them with \`just secrets ${env.name} set\` (reads .env.${env.name}; applies them to a deployed app)`,
     );
   }
-  if (staged) return fail(staged, `apply them with \`just secrets ${env.name} deploy\` (restarts the machines) or the next \`just deploy ${env.name}\``);
+  if (staged)
+    return fail(
+      staged,
+      `apply them with \`just secrets ${env.name} deploy\` (restarts the machines) or the next \`just deploy ${env.name}\``,
+    );
   const unknown = secrets.some((s) => s.status === null) ? '; this flyctl does not say whether they are deployed' : '';
   return pass(`all ${REQUIRED_SECRET_NAMES.length} required set (${secrets.length} in all)${unknown}`);
 }
@@ -103,12 +113,18 @@ export function judgeMachines(status: FlyStatus, env: Environment, autoStop: boo
   const problems: MachineProblem[] = [];
   let warnings = 0;
   for (const machine of machines) {
-    if (RESTARTING_STATES.has(machine.state)) problems.push({ kind: 'restarting', text: `${machine.id} is ${machine.state} (restarting)` });
+    if (RESTARTING_STATES.has(machine.state))
+      problems.push({ kind: 'restarting', text: `${machine.id} is ${machine.state} (restarting)` });
     else if (IDLE_STATES.has(machine.state) && !autoStop) {
-      problems.push({ kind: 'stopped', text: `${machine.id} is ${machine.state} and ${env.configFile} does not auto-stop machines` });
-    } else if (machine.state !== 'started' && !IDLE_STATES.has(machine.state)) problems.push({ kind: 'other', text: `${machine.id} is ${machine.state}` });
+      problems.push({
+        kind: 'stopped',
+        text: `${machine.id} is ${machine.state} and ${env.configFile} does not auto-stop machines`,
+      });
+    } else if (machine.state !== 'started' && !IDLE_STATES.has(machine.state))
+      problems.push({ kind: 'other', text: `${machine.id} is ${machine.state}` });
     for (const check of machine.checks) {
-      if (check.status === 'critical') problems.push({ kind: 'critical', text: `${machine.id}: check ${check.name} is critical` });
+      if (check.status === 'critical')
+        problems.push({ kind: 'critical', text: `${machine.id}: check ${check.name} is critical` });
       else if (check.status === 'warning') warnings += 1;
     }
   }
@@ -130,7 +146,11 @@ export function judgeMachines(status: FlyStatus, env: Environment, autoStop: boo
   return pass(
     [
       `${started} started${idle > 0 ? `, ${idle} idle (auto-stopped)` : ''}`,
-      checks === 0 ? 'no health checks reported' : warnings > 0 ? `${warnings} check${warnings === 1 ? '' : 's'} still warming up` : 'checks passing',
+      checks === 0
+        ? 'no health checks reported'
+        : warnings > 0
+          ? `${warnings} check${warnings === 1 ? '' : 's'} still warming up`
+          : 'checks passing',
       ...(status.version !== null ? [`release v${status.version}`] : []),
     ].join(', '),
   );
@@ -139,12 +159,15 @@ export function judgeMachines(status: FlyStatus, env: Environment, autoStop: boo
 /** Whether the fly config lets Fly stop idle machines (then a stopped machine is normal). */
 export function autoStopsMachines(config: FlyConfig | null): boolean {
   if (!config) return true; // unknown: do not blame the machines for a config problem reported elsewhere
-  return (config.services ?? []).some((s) => s.auto_stop_machines !== undefined && s.auto_stop_machines !== false && s.auto_stop_machines !== 'off');
+  return (config.services ?? []).some(
+    (s) => s.auto_stop_machines !== undefined && s.auto_stop_machines !== false && s.auto_stop_machines !== 'off',
+  );
 }
 
 export function judgeHealth(probe: ProbeResult, env: Environment, baseUrl: string): CheckOutcome {
   const latency = `${probe.latencyMs} ms`;
-  if (!probe.healthy) return fail(`${probe.reason} (${joinUrl(baseUrl, '/health')}, ${latency})`, healthFix(probe.reason, env, baseUrl));
+  if (!probe.healthy)
+    return fail(`${probe.reason} (${joinUrl(baseUrl, '/health')}, ${latency})`, healthFix(probe.reason, env, baseUrl));
   const { body } = probe;
   const saas = body.saas;
   if (!saas) return pass(`${body.status} (no saas section: SaaS mode is off), ${latency}`);
@@ -164,19 +187,30 @@ function healthFix(reason: string, env: Environment, baseUrl: string): string {
     return `the API cannot reach Supabase: check DATABASE_URL (\`just secrets ${env.name} list\`) and the Supabase project's status`;
   }
   if (reason.startsWith('status:')) return `the API reports itself unhealthy: read \`just logs ${env.name} --no-tail\``;
-  if (reason.startsWith('bad JSON')) return `something other than the KotaDB API answers at ${baseUrl}: check --url, then \`just status ${env.name}\``;
-  if (reason.startsWith('HTTP ')) return `Fly's proxy found no healthy machine: see \`just status ${env.name}\` and \`just logs ${env.name} --no-tail\``;
+  if (reason.startsWith('bad JSON'))
+    return `something other than the KotaDB API answers at ${baseUrl}: check --url, then \`just status ${env.name}\``;
+  if (reason.startsWith('HTTP '))
+    return `Fly's proxy found no healthy machine: see \`just status ${env.name}\` and \`just logs ${env.name} --no-tail\``;
   return `nothing answers at ${baseUrl}: see the machines check and \`just status ${env.name}\` (or pass --url)`;
 }
 
-export function judgeVolume(volumes: readonly FlyVolume[], mount: { source: string; destination: string }, env: Environment): CheckOutcome {
+export function judgeVolume(
+  volumes: readonly FlyVolume[],
+  mount: { source: string; destination: string },
+  env: Environment,
+): CheckOutcome {
   const named = volumes.filter((v) => v.name === mount.source);
   if (named.length === 0) {
-    return fail(`no volume named ${mount.source} (${env.configFile} mounts it at ${mount.destination})`, `create it with \`just fly-setup ${env.name}\``);
+    return fail(
+      `no volume named ${mount.source} (${env.configFile} mounts it at ${mount.destination})`,
+      `create it with \`just fly-setup ${env.name}\``,
+    );
   }
   const attached = named.filter((v) => v.attachedMachineId !== null).length;
   const where = named.map((v) => `${v.sizeGb} GB in ${v.region}`).join(', ');
-  return pass(`${mount.source}: ${named.length} volume${named.length === 1 ? '' : 's'} (${where}), ${attached} attached`);
+  return pass(
+    `${mount.source}: ${named.length} volume${named.length === 1 ? '' : 's'} (${where}), ${attached} attached`,
+  );
 }
 
 /** The first [[mounts]] entry, or null when the config mounts nothing (or could not be read). */
@@ -205,7 +239,11 @@ export function judgeMigrations(status: MigrationStatus, db: DbUrl, env: Environ
  * The migrations-database check for one DbUrl: refuses the transaction pooler (migrations need
  * a direct connection), connects with a short timeout and compares with the local files.
  */
-export async function checkMigrationsDatabase(db: DbUrl, env: Environment, options: { timeoutMs: number; migrationsDir?: string }): Promise<CheckOutcome> {
+export async function checkMigrationsDatabase(
+  db: DbUrl,
+  env: Environment,
+  options: { timeoutMs: number; migrationsDir?: string },
+): Promise<CheckOutcome> {
   if (isTransactionPooler(db)) {
     return fail(
       `${env.migrationsUrlVar} points at the transaction pooler (${dbLabel(db)}); migrations need a direct connection (port 5432)`,
@@ -216,7 +254,10 @@ export async function checkMigrationsDatabase(db: DbUrl, env: Environment, optio
   try {
     status = await readMigrationStatus(db, options);
   } catch (error) {
-    return fail(`cannot reach ${dbLabel(db)}: ${describeDbError(error, options.timeoutMs)}`, `check ${env.migrationsUrlVar} and that this network may reach the database`);
+    return fail(
+      `cannot reach ${dbLabel(db)}: ${describeDbError(error, options.timeoutMs)}`,
+      `check ${env.migrationsUrlVar} and that this network may reach the database`,
+    );
   }
   return judgeMigrations(status, db, env);
 }
@@ -228,6 +269,10 @@ export async function checkMigrationsFromEnv(
   options: { timeoutMs: number; migrationsDir?: string },
 ): Promise<CheckOutcome> {
   const value = processEnv[env.migrationsUrlVar];
-  if (!value) return skip(`${env.migrationsUrlVar} is not set: not checked`, `export ${env.migrationsUrlVar}=<direct database URL>`);
+  if (!value)
+    return skip(
+      `${env.migrationsUrlVar} is not set: not checked`,
+      `export ${env.migrationsUrlVar}=<direct database URL>`,
+    );
   return checkMigrationsDatabase(parseDbUrl(value, env.migrationsUrlVar), env, options);
 }

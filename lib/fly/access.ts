@@ -10,7 +10,10 @@ import { requireFlyctl, requireLogin } from './preflight.ts';
 import { secrets } from '../core/redact.ts';
 
 /** Returns whether Fly can be asked (false only in a dry run). */
-export async function requireFlyAccess(fly: FlyClient, options: { dryRun: boolean; out: Output; env: NodeJS.ProcessEnv }): Promise<boolean> {
+export async function requireFlyAccess(
+  fly: FlyClient,
+  options: { dryRun: boolean; out: Output; env: NodeJS.ProcessEnv },
+): Promise<boolean> {
   // flyctl reads these itself; registering them keeps them out of anything we echo.
   secrets.add(options.env.FLY_API_TOKEN, options.env.FLY_ACCESS_TOKEN);
   try {
@@ -20,7 +23,9 @@ export async function requireFlyAccess(fly: FlyClient, options: { dryRun: boolea
     return true;
   } catch (error) {
     if (options.dryRun && error instanceof PreconditionFailed) {
-      options.out.warn(`${error.message}${error.hint ? ` (${error.hint})` : ''}; the dry run goes on without asking Fly`);
+      options.out.warn(
+        `${error.message}${error.hint ? ` (${error.hint})` : ''}; the dry run goes on without asking Fly`,
+      );
       return false;
     }
     throw error;

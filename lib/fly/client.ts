@@ -97,7 +97,8 @@ export function defaultRollbackTarget(releases: readonly FlyRelease[]): FlyRelea
   const running = runningRelease(releases);
   if (!running) return undefined;
   return sortReleases(releases).find(
-    (r) => r.version < running.version && r.status === 'complete' && r.imageRef !== null && r.imageRef !== running.imageRef,
+    (r) =>
+      r.version < running.version && r.status === 'complete' && r.imageRef !== null && r.imageRef !== running.imageRef,
   );
 }
 

@@ -57,11 +57,16 @@ export async function runFlyDeploy(
   } catch (error) {
     if (error instanceof CommandFailed) {
       const { exitCode, stderr, stdout: out } = error.result;
-      throw new OperationFailed(`flyctl deploy failed (exit ${exitCode}): ${flyctlError(stderr || out)}`, { cause: error });
+      throw new OperationFailed(`flyctl deploy failed (exit ${exitCode}): ${flyctlError(stderr || out)}`, {
+        cause: error,
+      });
     }
     throw error;
   }
-  return { release: findDeployedRelease(stdout) ?? (await newestReleaseAfter(fly, settings.env.app, options.previousVersion)), dryRun: false };
+  return {
+    release: findDeployedRelease(stdout) ?? (await newestReleaseAfter(fly, settings.env.app, options.previousVersion)),
+    dryRun: false,
+  };
 }
 
 /** flyctl's own `Error: …` line (the rest of its stderr is progress), else its last line. */
@@ -75,7 +80,11 @@ export function flyctlError(text: string): string {
 }
 
 /** Fallback when flyctl printed no release line (older flyctl): the newest release after ours. */
-export async function newestReleaseAfter(fly: FlyClient, app: string, previousVersion: number | null): Promise<DeployedRelease | null> {
+export async function newestReleaseAfter(
+  fly: FlyClient,
+  app: string,
+  previousVersion: number | null,
+): Promise<DeployedRelease | null> {
   const newest = sortReleases(await fly.releases(app))[0];
   if (!newest || (previousVersion !== null && newest.version <= previousVersion)) return null;
   return { id: newest.id, version: newest.version, imageRef: newest.imageRef };

@@ -32,7 +32,10 @@ const ReleaseSchema = z
     Description: z.string().optional().nullable(),
     ImageRef: z.string().optional().nullable(),
     CreatedAt: z.string().optional().nullable(),
-    User: z.object({ Name: z.string().optional().nullable(), Email: z.string().optional().nullable() }).optional().nullable(),
+    User: z
+      .object({ Name: z.string().optional().nullable(), Email: z.string().optional().nullable() })
+      .optional()
+      .nullable(),
   })
   .transform((r) => ({
     id: r.ID ?? null,
@@ -58,7 +61,12 @@ const SecretNew = z.object({
 });
 const SecretSchema = z.union([SecretNew, SecretOld]).transform((s) => {
   if ('Name' in s) return { name: s.Name, digest: s.Digest ?? null, status: null, updatedAt: s.CreatedAt ?? null };
-  const status = s.status && ['Deployed', 'Staged', 'Partial', 'Unknown'].includes(s.status) ? (s.status as SecretStatus) : s.status ? 'Unknown' : null;
+  const status =
+    s.status && ['Deployed', 'Staged', 'Partial', 'Unknown'].includes(s.status)
+      ? (s.status as SecretStatus)
+      : s.status
+        ? 'Unknown'
+        : null;
   return { name: s.name, digest: s.digest ?? null, status, updatedAt: s.updated_at ?? s.created_at ?? null };
 });
 export type FlySecret = { name: string; digest: string | null; status: SecretStatus | null; updatedAt: string | null };
@@ -71,7 +79,12 @@ const MachineSchema = z
     state: z.string(),
     region: z.string().optional().nullable(),
     image_ref: z
-      .object({ registry: z.string().optional(), repository: z.string().optional(), tag: z.string().optional(), digest: z.string().optional() })
+      .object({
+        registry: z.string().optional(),
+        repository: z.string().optional(),
+        tag: z.string().optional(),
+        digest: z.string().optional(),
+      })
       .optional()
       .nullable(),
     version: z.union([z.number(), z.string()]).optional().nullable(),
@@ -129,7 +142,12 @@ const ReleaseLineSchema = z
   .transform((r) => ({ id: r.id ?? null, version: r.version, imageRef: r.image_ref ?? null }));
 export type DeployedRelease = z.output<typeof ReleaseLineSchema>;
 
-function imageName(ref: { registry?: string | undefined; repository?: string | undefined; tag?: string | undefined; digest?: string | undefined }): string {
+function imageName(ref: {
+  registry?: string | undefined;
+  repository?: string | undefined;
+  tag?: string | undefined;
+  digest?: string | undefined;
+}): string {
   const base = [ref.registry, ref.repository].filter(Boolean).join('/');
   if (ref.tag) return `${base}:${ref.tag}`;
   if (ref.digest) return `${base}@${ref.digest}`;
@@ -141,7 +159,9 @@ function parseOutput<S extends z.ZodType>(schema: S, text: string, what: string)
   try {
     data = JSON.parse(text.trim() || 'null');
   } catch {
-    throw new OperationFailed(`${what} did not print JSON`, { hint: 'check the flyctl version (flyctl version) and update it' });
+    throw new OperationFailed(`${what} did not print JSON`, {
+      hint: 'check the flyctl version (flyctl version) and update it',
+    });
   }
   const parsed = schema.safeParse(data);
   if (!parsed.success) {
@@ -153,11 +173,15 @@ function parseOutput<S extends z.ZodType>(schema: S, text: string, what: string)
 }
 
 export const parseWhoami = (text: string) => parseOutput(WhoamiSchema, text, 'flyctl auth whoami');
-export const parseApps = (text: string): FlyApp[] => parseOutput(z.array(AppSchema).nullable(), text, 'flyctl apps list') ?? [];
-export const parseReleases = (text: string): FlyRelease[] => parseOutput(z.array(ReleaseSchema).nullable(), text, 'flyctl releases') ?? [];
-export const parseSecrets = (text: string): FlySecret[] => parseOutput(z.array(SecretSchema).nullable(), text, 'flyctl secrets list') ?? [];
+export const parseApps = (text: string): FlyApp[] =>
+  parseOutput(z.array(AppSchema).nullable(), text, 'flyctl apps list') ?? [];
+export const parseReleases = (text: string): FlyRelease[] =>
+  parseOutput(z.array(ReleaseSchema).nullable(), text, 'flyctl releases') ?? [];
+export const parseSecrets = (text: string): FlySecret[] =>
+  parseOutput(z.array(SecretSchema).nullable(), text, 'flyctl secrets list') ?? [];
 export const parseStatus = (text: string): FlyStatus => parseOutput(StatusSchema, text, 'flyctl status');
-export const parseVolumes = (text: string): FlyVolume[] => parseOutput(z.array(VolumeSchema).nullable(), text, 'flyctl volumes list') ?? [];
+export const parseVolumes = (text: string): FlyVolume[] =>
+  parseOutput(z.array(VolumeSchema).nullable(), text, 'flyctl volumes list') ?? [];
 
 /** Finds the release JSON line among deploy's stdout lines; null when flyctl did not print one. */
 export function findDeployedRelease(stdout: string): DeployedRelease | null {

@@ -18,7 +18,12 @@ export interface SetupPlan {
   warnings: string[];
 }
 
-export function planSetup(env: Environment, apps: readonly FlyApp[], volumes: readonly FlyVolume[], org?: string): SetupPlan {
+export function planSetup(
+  env: Environment,
+  apps: readonly FlyApp[],
+  volumes: readonly FlyVolume[],
+  org?: string,
+): SetupPlan {
   const app = findApp(apps, env.app);
   const named = app ? volumes.filter((v) => v.name === env.volume.name) : [];
   const warnings: string[] = [];
@@ -27,7 +32,9 @@ export function planSetup(env: Environment, apps: readonly FlyApp[], volumes: re
   }
   for (const volume of named) {
     if (volume.region !== env.region) {
-      warnings.push(`volume ${volume.name} (${volume.id}) is in ${volume.region}, not ${env.region}: machines in ${env.region} cannot mount it`);
+      warnings.push(
+        `volume ${volume.name} (${volume.id}) is in ${volume.region}, not ${env.region}: machines in ${env.region} cannot mount it`,
+      );
     }
     if (volume.sizeGb < env.volume.sizeGb) {
       warnings.push(
@@ -72,13 +79,22 @@ export interface NextCommand {
 export function remainingCommands(env: Environment, state: SecretsState & { deployed: boolean }): NextCommand[] {
   const commands: NextCommand[] = [];
   if (state.missing.length > 0) {
-    commands.push({ command: `just secrets ${env.name} set`, why: `sets ${state.missing.join(', ')} from .env.${env.name}` });
+    commands.push({
+      command: `just secrets ${env.name} set`,
+      why: `sets ${state.missing.join(', ')} from .env.${env.name}`,
+    });
   }
   if (!state.deployed) {
-    commands.push({ command: `just deploy ${env.name}`, why: 'the first deploy: creates the machines, mounts the volume' });
+    commands.push({
+      command: `just deploy ${env.name}`,
+      why: 'the first deploy: creates the machines, mounts the volume',
+    });
   } else if (state.missing.length === 0 && state.notLive.length > 0) {
     // `secrets set` (without --stage) restarts the machines with every secret, staged ones too.
-    commands.push({ command: `just secrets ${env.name} deploy`, why: 'applies the staged secrets (restarts the machines)' });
+    commands.push({
+      command: `just secrets ${env.name} deploy`,
+      why: 'applies the staged secrets (restarts the machines)',
+    });
   }
   return commands;
 }

@@ -69,14 +69,21 @@ export async function requireReleaseCheckout(client: GitClient, env: Environment
   const branch = await client.branch();
   if (branch !== env.releaseBranch) {
     const where = branch === 'HEAD' ? 'a detached HEAD' : `branch "${branch}"`;
-    throw new PreconditionFailed(`${env.name} deploys come from branch "${env.releaseBranch}"; this checkout is on ${where}`, {
-      hint: `git switch ${env.releaseBranch} && git pull, ${skip}`,
-    });
+    throw new PreconditionFailed(
+      `${env.name} deploys come from branch "${env.releaseBranch}"; this checkout is on ${where}`,
+      {
+        hint: `git switch ${env.releaseBranch} && git pull, ${skip}`,
+      },
+    );
   }
   const changed = await client.changedFiles();
   if (changed.length > 0) {
-    const shown = changed.slice(0, LISTED_FILES).join(', ') + (changed.length > LISTED_FILES ? `, … (${changed.length} in all)` : '');
-    throw new PreconditionFailed(`the work tree is not clean: ${shown}`, { hint: `commit or stash the changes, ${skip}` });
+    const shown =
+      changed.slice(0, LISTED_FILES).join(', ') +
+      (changed.length > LISTED_FILES ? `, … (${changed.length} in all)` : '');
+    throw new PreconditionFailed(`the work tree is not clean: ${shown}`, {
+      hint: `commit or stash the changes, ${skip}`,
+    });
   }
   return { branch, commit: await client.head() };
 }

@@ -80,12 +80,16 @@ export async function waitForHealthy(options: PollOptions): Promise<PollResult> 
       if (interruptRequested() || stop.signal.aborted) throw new Interrupted(INTERRUPTED);
       attempts += 1;
       // Whole milliseconds: AbortSignal.timeout() rejects fractions.
-      const requestTimeout = Math.round(Math.max(MIN_REQUEST_TIMEOUT_MS, Math.min(REQUEST_TIMEOUT_MS, deadline - clock.now())));
+      const requestTimeout = Math.round(
+        Math.max(MIN_REQUEST_TIMEOUT_MS, Math.min(REQUEST_TIMEOUT_MS, deadline - clock.now())),
+      );
       last = await Promise.race([probe(baseUrl, requestTimeout), stopped]);
       if (last.healthy) return result(true);
       const left = deadline - clock.now();
       if (left <= 0) return result(false);
-      out.progress(`waiting for ${baseUrl}/health: ${last.reason} (attempt ${attempts}, ${formatDuration(clock.now() - started)} of ${formatDuration(timeoutMs)})`);
+      out.progress(
+        `waiting for ${baseUrl}/health: ${last.reason} (attempt ${attempts}, ${formatDuration(clock.now() - started)} of ${formatDuration(timeoutMs)})`,
+      );
       await clock.sleep(Math.ceil(Math.min(backoff, left)), stop.signal).catch(() => undefined);
       if (stop.signal.aborted) throw new Interrupted(INTERRUPTED);
       backoff = nextBackoff(backoff);
@@ -107,6 +111,16 @@ export function describePoll(result: PollResult): string {
   return result.healthy ? `healthy in ${formatDuration(result.elapsedMs)}` : describeUnhealthy(result);
 }
 
-export function pollJson(result: PollResult): { healthy: boolean; attempts: number; elapsedMs: number; lastReason: string | null } {
-  return { healthy: result.healthy, attempts: result.attempts, elapsedMs: Math.round(result.elapsedMs), lastReason: result.lastReason };
+export function pollJson(result: PollResult): {
+  healthy: boolean;
+  attempts: number;
+  elapsedMs: number;
+  lastReason: string | null;
+} {
+  return {
+    healthy: result.healthy,
+    attempts: result.attempts,
+    elapsedMs: Math.round(result.elapsedMs),
+    lastReason: result.lastReason,
+  };
 }

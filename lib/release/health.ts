@@ -74,7 +74,8 @@ export function joinUrl(base: string, pathname: string): string {
 /** fetch() hides the network cause; dig it out so the user reads "connection refused". */
 export function describeFetchError(error: unknown, timeoutMs: number): string {
   const err = error as { name?: string; message?: string; cause?: { code?: string; message?: string } };
-  if (err.name === 'TimeoutError' || err.name === 'AbortError') return `no answer within ${Math.round(timeoutMs / 1000)}s`;
+  if (err.name === 'TimeoutError' || err.name === 'AbortError')
+    return `no answer within ${Math.round(timeoutMs / 1000)}s`;
   switch (err.cause?.code) {
     case 'ECONNREFUSED':
       return 'connection refused';

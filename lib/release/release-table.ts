@@ -46,9 +46,20 @@ export function formatReleaseTable(rows: readonly ListedRelease[]): string[] {
       r.imageRef ?? '-',
       r.user ?? '-',
       r.createdAt ? r.createdAt.replace('T', ' ') : '-',
-      r.running ? '← running' : r.defaultTarget ? '← default rollback target' : r.rolledBackFrom ? '← rolled back from' : '',
+      r.running
+        ? '← running'
+        : r.defaultTarget
+          ? '← default rollback target'
+          : r.rolledBackFrom
+            ? '← rolled back from'
+            : '',
     ]),
   ];
   const widths = table[0]!.map((_, column) => Math.max(...table.map((row) => row[column]!.length)));
-  return table.map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd());
+  return table.map((row) =>
+    row
+      .map((cell, column) => cell.padEnd(widths[column]!))
+      .join('  ')
+      .trimEnd(),
+  );
 }

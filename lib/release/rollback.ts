@@ -40,10 +40,12 @@ export function chooseRollbackTarget(releases: readonly FlyRelease[], choice: Ta
     return { version: known?.version ?? null, imageRef: choice.image };
   }
   const choices = deployableReleases(releases).map((r) => `v${r.version}`);
-  const choicesText = choices.length > 0 ? `choose one of ${choices.join(', ')}` : 'no release is complete with an image';
+  const choicesText =
+    choices.length > 0 ? `choose one of ${choices.join(', ')}` : 'no release is complete with an image';
   if (choice.to !== undefined) {
     const release = releases.find((r) => r.version === choice.to);
-    if (!release) throw new InvalidInput(`release v${choice.to} is not among the last ${releases.length} releases: ${choicesText}`);
+    if (!release)
+      throw new InvalidInput(`release v${choice.to} is not among the last ${releases.length} releases: ${choicesText}`);
     if (release.status !== 'complete' || release.imageRef === null) {
       const why = release.status !== 'complete' ? `is ${release.status}, not complete` : 'has no image';
       throw new InvalidInput(`release v${choice.to} ${why}: ${choicesText}`);
@@ -52,7 +54,8 @@ export function chooseRollbackTarget(releases: readonly FlyRelease[], choice: Ta
   }
   const target = defaultRollbackTarget(releases);
   const pick = `--list shows the releases; --to <version> or --image <ref> picks one${choices.length ? ` (${choices.join(', ')})` : ''}`;
-  if (!target?.imageRef) throw new PreconditionFailed('no earlier complete release with a different image to roll back to', { hint: pick });
+  if (!target?.imageRef)
+    throw new PreconditionFailed('no earlier complete release with a different image to roll back to', { hint: pick });
   const abandoned = rolledBackFrom(releases);
   if (abandoned.some((r) => r.version === target.version)) {
     const running = runningRelease(releases);
@@ -115,12 +118,19 @@ export interface RollbackResult {
  * Redeploys the target's image (same config, strategy and HA) and waits until it is healthy.
  * latestVersion: the newest release before the redeploy (finds the new one when flyctl prints none).
  */
-export async function rollBackTo(ctx: RollbackContext, target: RollbackTarget, latestVersion: number | null): Promise<RollbackResult> {
+export async function rollBackTo(
+  ctx: RollbackContext,
+  target: RollbackTarget,
+  latestVersion: number | null,
+): Promise<RollbackResult> {
   const { baseUrl, healthTimeoutMs, settings } = ctx.plan;
   const base = { target, release: null, dryRun: false, health: null };
   let release: DeployedRelease | null;
   try {
-    const run = await runFlyDeploy(ctx.runner, ctx.fly, settings, { image: target.imageRef, previousVersion: latestVersion });
+    const run = await runFlyDeploy(ctx.runner, ctx.fly, settings, {
+      image: target.imageRef,
+      previousVersion: latestVersion,
+    });
     if (run.dryRun) {
       ctx.out.plan(healthPlan(ctx.plan));
       return { ...base, dryRun: true, failure: null };
@@ -130,7 +140,9 @@ export async function rollBackTo(ctx: RollbackContext, target: RollbackTarget, l
     if (error instanceof OperationFailed) return { ...base, failure: error.message };
     throw error;
   }
-  ctx.out.dim(`redeployed ${describeTarget(target)}${release ? ` as v${release.version}` : ''}; waiting for ${baseUrl}/health`);
+  ctx.out.dim(
+    `redeployed ${describeTarget(target)}${release ? ` as v${release.version}` : ''}; waiting for ${baseUrl}/health`,
+  );
   const health = await waitForHealthy({ baseUrl, timeoutMs: healthTimeoutMs, out: ctx.out });
   return { ...base, release, health, failure: health.healthy ? null : `health check: ${describeUnhealthy(health)}` };
 }

@@ -54,7 +54,8 @@ async function checkFailedJobs(baseUrl: string, timeoutMs: number): Promise<Smok
   if (!probe.healthy) return { name, status: 'failed', detail: probe.reason };
   const failedRecent = probe.body.saas?.job_queue?.failed_recent;
   if (failedRecent === undefined) return { name, status: 'passed', detail: 'no job queue reported' };
-  if (failedRecent !== 0) return { name, status: 'failed', detail: `saas.job_queue.failed_recent is ${failedRecent} (expected 0)` };
+  if (failedRecent !== 0)
+    return { name, status: 'failed', detail: `saas.job_queue.failed_recent is ${failedRecent} (expected 0)` };
   return { name, status: 'passed', detail: 'failed_recent 0' };
 }
 
@@ -62,13 +63,15 @@ async function checkAuthRequired(baseUrl: string, timeoutMs: number): Promise<Sm
   const name = `GET ${REPOSITORIES} without a key`;
   const answer = await get(baseUrl, REPOSITORIES, {}, timeoutMs);
   if ('error' in answer) return { name, status: 'failed', detail: answer.error };
-  if (answer.status !== 401) return { name, status: 'failed', detail: `HTTP ${answer.status} (expected 401: the auth layer must reject it)` };
+  if (answer.status !== 401)
+    return { name, status: 'failed', detail: `HTTP ${answer.status} (expected 401: the auth layer must reject it)` };
   return { name, status: 'passed', detail: 'HTTP 401' };
 }
 
 async function checkAuthenticated(options: SmokeOptions, timeoutMs: number): Promise<SmokeCheck> {
   const name = `GET ${REPOSITORIES} with X-API-Key`;
-  if (!options.apiKey) return { name, status: 'skipped', detail: `${options.apiKeyVar} is not set: authenticated check skipped` };
+  if (!options.apiKey)
+    return { name, status: 'skipped', detail: `${options.apiKeyVar} is not set: authenticated check skipped` };
   const answer = await get(options.baseUrl, REPOSITORIES, { 'x-api-key': options.apiKey }, timeoutMs);
   if ('error' in answer) return { name, status: 'failed', detail: answer.error };
   if (answer.status !== 200) {

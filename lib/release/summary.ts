@@ -27,7 +27,9 @@ export function renderText(summary: RunSummary): string[] {
   const lines = [`${mark} ${summary.title}: ${summary.outcome}`];
   for (const [name, value] of summary.fields) lines.push(`  ${name.padEnd(label)}${value}`);
   if (summary.steps.length > 0) {
-    lines.push(`  ${'steps'.padEnd(label)}${summary.steps.map((s) => `${s.ok ? '' : '✗ '}${s.name} ${formatDuration(s.durationMs)}`).join(' · ')}`);
+    lines.push(
+      `  ${'steps'.padEnd(label)}${summary.steps.map((s) => `${s.ok ? '' : '✗ '}${s.name} ${formatDuration(s.durationMs)}`).join(' · ')}`,
+    );
   }
   return lines;
 }
@@ -39,7 +41,8 @@ export function renderMarkdown(summary: RunSummary): string {
   for (const [name, value] of summary.fields) lines.push(`| ${cell(name)} | ${cell(value)} |`);
   if (summary.steps.length > 0) {
     lines.push('', '| step | result | duration |', '|---|---|---|');
-    for (const step of summary.steps) lines.push(`| ${cell(step.name)} | ${step.ok ? '✓' : '✗'} | ${formatDuration(step.durationMs)} |`);
+    for (const step of summary.steps)
+      lines.push(`| ${cell(step.name)} | ${step.ok ? '✓' : '✗'} | ${formatDuration(step.durationMs)} |`);
   }
   return redact(lines.join('\n')) + '\n\n';
 }
@@ -67,9 +70,29 @@ export function errorText(error: unknown): string {
 }
 
 /** The fields every deploy or rollback JSON result starts with. */
-export function resultEnvelope(o: { error: unknown; failure: string | null; dryRun: boolean; env: Environment; url: string }) {
-  const exitCode = o.error !== null ? (isToolkitError(o.error) ? o.error.exitCode : ExitCode.failed) : o.failure === null ? ExitCode.ok : ExitCode.failed;
-  return { ok: exitCode === ExitCode.ok, exitCode, dryRun: o.dryRun, environment: o.env.name, app: o.env.app, url: o.url };
+export function resultEnvelope(o: {
+  error: unknown;
+  failure: string | null;
+  dryRun: boolean;
+  env: Environment;
+  url: string;
+}) {
+  const exitCode =
+    o.error !== null
+      ? isToolkitError(o.error)
+        ? o.error.exitCode
+        : ExitCode.failed
+      : o.failure === null
+        ? ExitCode.ok
+        : ExitCode.failed;
+  return {
+    ok: exitCode === ExitCode.ok,
+    exitCode,
+    dryRun: o.dryRun,
+    environment: o.env.name,
+    app: o.env.app,
+    url: o.url,
+  };
 }
 
 /**

@@ -49,14 +49,21 @@ export function readEnvFile(filePath: string, label: string, missingHint?: strin
     fd = fs.openSync(filePath, 'r');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'error';
-    const hint = code === 'ENOENT' ? missingHint : code === 'EACCES' ? `check its permissions (ls -l ${label})` : undefined;
-    throw new InvalidInput(`${label}: cannot read the env file (${code})`, hint ? { hint, cause: error } : { cause: error });
+    const hint =
+      code === 'ENOENT' ? missingHint : code === 'EACCES' ? `check its permissions (ls -l ${label})` : undefined;
+    throw new InvalidInput(
+      `${label}: cannot read the env file (${code})`,
+      hint ? { hint, cause: error } : { cause: error },
+    );
   }
   let text: string;
   let mode: number;
   try {
     const stat = fs.fstatSync(fd);
-    if (!stat.isFile()) throw new InvalidInput(`${label}: cannot read the env file (${stat.isDirectory() ? 'it is a directory' : 'not a regular file'})`);
+    if (!stat.isFile())
+      throw new InvalidInput(
+        `${label}: cannot read the env file (${stat.isDirectory() ? 'it is a directory' : 'not a regular file'})`,
+      );
     mode = stat.mode & 0o777;
     text = fs.readFileSync(fd, 'utf8');
   } catch (error) {
@@ -88,40 +95,62 @@ export function parseEnvText(text: string, label: string): { entries: EnvEntry[]
   let cursor = 0;
 
   for (const match of normalized.matchAll(DOTENV_LINE)) {
-    problems.push(...skippedLines(normalized, cursor, match.index, lineOf).map((n) => `line ${n}: not a NAME=VALUE line (dotenv would silently skip it)`));
+    problems.push(
+      ...skippedLines(normalized, cursor, match.index, lineOf).map(
+        (n) => `line ${n}: not a NAME=VALUE line (dotenv would silently skip it)`,
+      ),
+    );
     cursor = match.index + match[0].length;
     const name = match[1]!;
     const [keyStart, keyEnd] = match.indices![1]!;
     const line = lineOf(keyStart);
     const previous = lines.get(name);
-    if (previous !== undefined) warnings.push(`${label}:${line}: ${name} is also set on line ${previous}; this later one wins`);
+    if (previous !== undefined)
+      warnings.push(`${label}:${line}: ${name} is also set on line ${previous}; this later one wins`);
     lines.set(name, line);
 
     if (!NAME.test(name)) {
-      problems.push(`line ${line}: "${name}" is not a usable secret name (letters, digits and _, not starting with a digit)`);
+      problems.push(
+        `line ${line}: "${name}" is not a usable secret name (letters, digits and _, not starting with a digit)`,
+      );
     }
     const raw = (match[2] ?? '').trim();
     if (QUOTES.has(raw[0] ?? '')) {
       if (!(raw.length >= 2 && raw.endsWith(raw[0]!))) {
-        problems.push(`line ${line}: ${name}: a quoted value must end with its closing quote, at the end of the line or before a # comment`);
+        problems.push(
+          `line ${line}: ${name}: a quoted value must end with its closing quote, at the end of the line or before a # comment`,
+        );
       }
       continue;
     }
     const valueEnd = match.indices![2]?.[1] ?? separatorEnd(normalized, keyEnd);
     if (normalized[valueEnd] === '#' && !/\s/.test(normalized[valueEnd - 1] ?? '')) {
-      problems.push(`line ${line}: ${name}: unquoted "#" starts a comment, so dotenv would cut the value there; quote the value ("…") or put a space before the comment`);
+      problems.push(
+        `line ${line}: ${name}: unquoted "#" starts a comment, so dotenv would cut the value there; quote the value ("…") or put a space before the comment`,
+      );
     }
   }
-  problems.push(...skippedLines(normalized, cursor, normalized.length, lineOf).map((n) => `line ${n}: not a NAME=VALUE line (dotenv would silently skip it)`));
+  problems.push(
+    ...skippedLines(normalized, cursor, normalized.length, lineOf).map(
+      (n) => `line ${n}: not a NAME=VALUE line (dotenv would silently skip it)`,
+    ),
+  );
 
   const found = [...lines.keys()];
   if (found.length !== Object.keys(values).length || found.some((name) => !Object.hasOwn(values, name))) {
     // Only a dotenv upgrade that changed its grammar can get here.
-    throw new Error(`env file scanner and dotenv disagree on the names in ${label}: update DOTENV_LINE in lib/secrets/env-file.ts`);
+    throw new Error(
+      `env file scanner and dotenv disagree on the names in ${label}: update DOTENV_LINE in lib/secrets/env-file.ts`,
+    );
   }
   if (problems.length > 0) {
-    const summary = problems.length === 1 ? `${label}:${problems[0]!.replace(/^line /, '')}` : `${label}: ${problems.length} problems:\n  ${problems.join('\n  ')}`;
-    throw new InvalidInput(summary, { hint: 'format: NAME=value, NAME="value with # or spaces", multi-line values in double quotes' });
+    const summary =
+      problems.length === 1
+        ? `${label}:${problems[0]!.replace(/^line /, '')}`
+        : `${label}: ${problems.length} problems:\n  ${problems.join('\n  ')}`;
+    throw new InvalidInput(summary, {
+      hint: 'format: NAME=value, NAME="value with # or spaces", multi-line values in double quotes',
+    });
   }
   return { entries: found.map((name) => ({ name, value: values[name]!, line: lines.get(name)! })), warnings };
 }

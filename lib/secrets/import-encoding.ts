@@ -34,7 +34,15 @@ const wrapped = (text: string, quote: string) => text.startsWith(quote) && text.
 /** Spellings of a one-line value, simplest first; each returns null when flyctl would misread it. */
 const ONE_LINE_SPELLINGS: ReadonlyArray<(value: string) => string | null> = [
   // plain: nothing for flyctl to trim, cut or unwrap
-  (v) => (!v.startsWith(' ') && !v.endsWith('\r') && keepsHash(v) && !v.startsWith(TRIPLE) && !wrapped(v, '"') && !wrapped(v, "'") ? v : null),
+  (v) =>
+    !v.startsWith(' ') &&
+    !v.endsWith('\r') &&
+    keepsHash(v) &&
+    !v.startsWith(TRIPLE) &&
+    !wrapped(v, '"') &&
+    !wrapped(v, "'")
+      ? v
+      : null,
   // "…": the opening quote counts towards the `#` rule; must not look like `"""`
   (v) => (keepsHash(`"${v}"`) && !`"${v}"`.startsWith(TRIPLE) ? `"${v}"` : null),
   // '…': for a `#` preceded by an odd number of `"`
@@ -113,7 +121,12 @@ export function planUpload(entries: ReadonlyArray<{ readonly name: string; reado
 
 function unsendableReason(name: string, value: string): string {
   const longLine = `${name}=${value}`.split('\n').some((line) => Buffer.byteLength(line) >= MAX_IMPORT_LINE_BYTES);
-  const importWhy = longLine ? 'has a line of 64 KiB or more' : 'mixes quotes, #, \\r or """ in a way flyctl\'s import format cannot write';
-  const stdinWhy = Buffer.byteLength(value) > MAX_STDIN_VALUE_BYTES ? 'is over the 64 KiB `flyctl secrets set NAME=-` accepts' : 'has surrounding whitespace that `flyctl secrets set NAME=-` would trim';
+  const importWhy = longLine
+    ? 'has a line of 64 KiB or more'
+    : 'mixes quotes, #, \\r or """ in a way flyctl\'s import format cannot write';
+  const stdinWhy =
+    Buffer.byteLength(value) > MAX_STDIN_VALUE_BYTES
+      ? 'is over the 64 KiB `flyctl secrets set NAME=-` accepts'
+      : 'has surrounding whitespace that `flyctl secrets set NAME=-` would trim';
   return `${importWhy}, and ${stdinWhy}`;
 }

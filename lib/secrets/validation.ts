@@ -45,10 +45,13 @@ const postgresUrl = (label: string) =>
     }
   });
 const httpsUrl = (label: string) =>
-  z.string().refine((value) => URL.canParse(value) && new URL(value).protocol === 'https:' && new URL(value).hostname !== '', {
-    message: `${label} must be an https:// URL`,
-  });
-const wholeNumber = (label: string) => z.string().regex(/^[1-9][0-9]*$/, { message: `${label} must be a positive whole number` });
+  z
+    .string()
+    .refine((value) => URL.canParse(value) && new URL(value).protocol === 'https:' && new URL(value).hostname !== '', {
+      message: `${label} must be an https:// URL`,
+    });
+const wholeNumber = (label: string) =>
+  z.string().regex(/^[1-9][0-9]*$/, { message: `${label} must be a positive whole number` });
 
 const VALUE_RULES: Readonly<Record<string, (label: string) => z.ZodType<string>>> = {
   DATABASE_URL: postgresUrl,
@@ -70,10 +73,12 @@ export function selectSecrets(file: EnvFile, only: readonly string[] | null): Se
 
   if (only) {
     const absent = only.filter((name) => !byName.has(name));
-    if (absent.length > 0) problems.push(`${file.label}: --only names what the file does not set: ${absent.join(', ')}`);
+    if (absent.length > 0)
+      problems.push(`${file.label}: --only names what the file does not set: ${absent.join(', ')}`);
   } else {
     const absent = REQUIRED_SECRET_NAMES.filter((name) => !byName.has(name));
-    if (absent.length > 0) problems.push(`${file.label}: required secret${absent.length === 1 ? '' : 's'} missing: ${absent.join(', ')}`);
+    if (absent.length > 0)
+      problems.push(`${file.label}: required secret${absent.length === 1 ? '' : 's'} missing: ${absent.join(', ')}`);
   }
 
   const chosen = only ? file.entries.filter((e) => only.includes(e.name)) : file.entries;
@@ -82,7 +87,8 @@ export function selectSecrets(file: EnvFile, only: readonly string[] | null): Se
   for (const entry of chosen) {
     const reason = skipReason(entry.value);
     if (reason) {
-      if (REQUIRED_SECRET_NAMES.includes(entry.name)) problems.push(`${at(entry)} is required but ${reason === 'empty' ? 'empty' : 'a <placeholder>'}`);
+      if (REQUIRED_SECRET_NAMES.includes(entry.name))
+        problems.push(`${at(entry)} is required but ${reason === 'empty' ? 'empty' : 'a <placeholder>'}`);
       else skipped.push({ entry, reason });
       continue;
     }
@@ -95,14 +101,17 @@ export function selectSecrets(file: EnvFile, only: readonly string[] | null): Se
     if (entry.name === 'DATABASE_URL') {
       const db = parseDbUrl(entry.value, at(entry));
       if (!isTransactionPooler(db)) {
-        warnings.push(`${at(entry)} uses port ${db.port}, not the transaction pooler port ${TRANSACTION_POOLER_PORT} the API expects`);
+        warnings.push(
+          `${at(entry)} uses port ${db.port}, not the transaction pooler port ${TRANSACTION_POOLER_PORT} the API expects`,
+        );
       }
     }
     toSet.push(entry);
   }
 
   if (problems.length > 0) {
-    const message = problems.length === 1 ? problems[0]! : `${file.label}: ${problems.length} problems:\n  ${problems.join('\n  ')}`;
+    const message =
+      problems.length === 1 ? problems[0]! : `${file.label}: ${problems.length} problems:\n  ${problems.join('\n  ')}`;
     throw new InvalidInput(message, { hint: `fix ${file.label} (.env.example lists every name); nothing was sent` });
   }
   return { toSet, skipped, unknown: toSet.filter((e) => !isKnownSecret(e.name)).map((e) => e.name), warnings };

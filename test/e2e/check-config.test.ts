@@ -29,9 +29,21 @@ describe('check-config (npm run check)', () => {
   });
 
   it.each([
-    ['a typo in a key', (t: string) => t.replace('strategy = "rolling"', 'strategy_ = "rolling"'), 'fly.toml: deploy.strategy_: unknown key'],
-    ['a wrong strategy', (t: string) => t.replace('strategy = "rolling"', 'strategy = "immediate"'), 'fly.toml: deploy.strategy: expected "rolling" for production, got "immediate"'],
-    ['an app name that does not match', (t: string) => t.replace('app = "kotadb-api"', 'app = "kotadb-api-prod"'), 'fly.toml: app: expected "kotadb-api" for production, got "kotadb-api-prod"'],
+    [
+      'a typo in a key',
+      (t: string) => t.replace('strategy = "rolling"', 'strategy_ = "rolling"'),
+      'fly.toml: deploy.strategy_: unknown key',
+    ],
+    [
+      'a wrong strategy',
+      (t: string) => t.replace('strategy = "rolling"', 'strategy = "immediate"'),
+      'fly.toml: deploy.strategy: expected "rolling" for production, got "immediate"',
+    ],
+    [
+      'an app name that does not match',
+      (t: string) => t.replace('app = "kotadb-api"', 'app = "kotadb-api-prod"'),
+      'fly.toml: app: expected "kotadb-api" for production, got "kotadb-api-prod"',
+    ],
   ])('exits 2 naming file and key for %s', async (_name, edit, expected) => {
     const result = await runScript('check-config', ['--root', configsWith(edit)]);
     expect(result.code).toBe(2);

@@ -24,8 +24,17 @@ interface DeployOptions {
   url?: string;
 }
 
-const deployEnv = (w: DeployWorld, options: DeployOptions) => ({ ...w.fly.env, SAAS_STAGING_API_KEY: SMOKE_KEY, SAAS_PRODUCTION_API_KEY: SMOKE_KEY, ...options.env });
-const withUrl = (w: DeployWorld, args: string[], options: DeployOptions) => [...args, '--url', options.url ?? w.app.url];
+const deployEnv = (w: DeployWorld, options: DeployOptions) => ({
+  ...w.fly.env,
+  SAAS_STAGING_API_KEY: SMOKE_KEY,
+  SAAS_PRODUCTION_API_KEY: SMOKE_KEY,
+  ...options.env,
+});
+const withUrl = (w: DeployWorld, args: string[], options: DeployOptions) => [
+  ...args,
+  '--url',
+  options.url ?? w.app.url,
+];
 
 /** main() in this process (flyctl is still a child): same code, without Node + tsx start-up. */
 function deployHere(w: DeployWorld, args: string[], options: DeployOptions = {}): Promise<Result> {
@@ -33,7 +42,11 @@ function deployHere(w: DeployWorld, args: string[], options: DeployOptions = {})
 }
 
 /** As a user runs it: a child process (a cwd of its own, signals). */
-function deploy(w: DeployWorld, args: string[], options: DeployOptions & { cwd?: string; onSpawn?: (child: ChildProcess) => void } = {}): Promise<Result> {
+function deploy(
+  w: DeployWorld,
+  args: string[],
+  options: DeployOptions & { cwd?: string; onSpawn?: (child: ChildProcess) => void } = {},
+): Promise<Result> {
   return runScript('deploy-fly', withUrl(w, args, options), {
     env: deployEnv(w, options),
     ...(options.cwd ? { cwd: options.cwd } : {}),
@@ -44,7 +57,11 @@ function deploy(w: DeployWorld, args: string[], options: DeployOptions & { cwd?:
 /** `1.0s (2 attempts)`: the numbers depend on machine load; the unit tests pin the schedule. */
 const TOOK = String.raw`[\d.]+s \(\d attempts?\)`;
 const errorLine = (r: Result) => r.stderr.split('\n').find((line) => line.startsWith('error: ')) ?? '';
-const rollbackArgv = (w: DeployWorld, env: 'staging' | 'production' = 'staging') => [...DEPLOY_ARGV[env], '--image', w.running.image];
+const rollbackArgv = (w: DeployWorld, env: 'staging' | 'production' = 'staging') => [
+  ...DEPLOY_ARGV[env],
+  '--image',
+  w.running.image,
+];
 
 describe.concurrent('deploy-fly: a new image that never turns healthy is rolled back', () => {
   test.for([
@@ -56,10 +73,19 @@ describe.concurrent('deploy-fly: a new image that never turns healthy is rolled 
     const w = await world({ newMode: mode });
     const r = await deployHere(w, ['staging', '--health-timeout', '1']);
     expect(r.code, r.all).toBe(1);
-    expect(errorLine(r)).toMatch(new RegExp(`^error: health check failed: ${reason.replace(/[()]/g, '\\$&')} after ${TOOK}; rolled back to v3 \\(healthy\\)$`));
+    expect(errorLine(r)).toMatch(
+      new RegExp(
+        `^error: health check failed: ${reason.replace(/[()]/g, '\\$&')} after ${TOOK}; rolled back to v3 \\(healthy\\)$`,
+      ),
+    );
     expect(w.deploys()).toEqual([[...DEPLOY_ARGV.staging], rollbackArgv(w)]);
     expect(w.fly.currentImage('kotadb-api-staging')).toBe(w.running.image);
-    expect(w.fly.releases('kotadb-api-staging').slice(0, 2).map((rel) => [rel.version, rel.status, rel.image === w.running.image])).toEqual([
+    expect(
+      w.fly
+        .releases('kotadb-api-staging')
+        .slice(0, 2)
+        .map((rel) => [rel.version, rel.status, rel.image === w.running.image]),
+    ).toEqual([
       [5, 'complete', true],
       [4, 'complete', false],
     ]);
@@ -73,11 +99,15 @@ describe.concurrent('deploy-fly: a new image that never turns healthy is rolled 
   test('refused: nothing listens until the rollback', async ({ expect }) => {
     const w = await world();
     await w.app.setMode('refused');
-    const rollbackStarted = w.fly.waitForCall((c) => c.argv[0] === 'deploy' && c.argv.includes('--image'), 30_000).then(() => w.app.setMode('healthy'));
+    const rollbackStarted = w.fly
+      .waitForCall((c) => c.argv[0] === 'deploy' && c.argv.includes('--image'), 30_000)
+      .then(() => w.app.setMode('healthy'));
     const r = await deployHere(w, ['staging', '--health-timeout', '2']);
     await rollbackStarted;
     expect(r.code, r.all).toBe(1);
-    expect(errorLine(r)).toMatch(/^error: health check failed: connection refused after [\d.]+s \(\d attempts\); rolled back to v3 \(healthy\)$/);
+    expect(errorLine(r)).toMatch(
+      /^error: health check failed: connection refused after [\d.]+s \(\d attempts\); rolled back to v3 \(healthy\)$/,
+    );
     expect(w.deploys()).toEqual([[...DEPLOY_ARGV.staging], rollbackArgv(w)]);
   });
 
@@ -85,7 +115,9 @@ describe.concurrent('deploy-fly: a new image that never turns healthy is rolled 
     const w = await world({ newMode: 'smoke-500' });
     const r = await deployHere(w, ['staging']);
     expect(r.code, r.all).toBe(1);
-    expect(errorLine(r)).toBe('error: smoke checks failed: GET /api/v1/repositories with X-API-Key: HTTP 500 (expected 200); rolled back to v3 (healthy)');
+    expect(errorLine(r)).toBe(
+      'error: smoke checks failed: GET /api/v1/repositories with X-API-Key: HTTP 500 (expected 200); rolled back to v3 (healthy)',
+    );
     expect(w.deploys()).toEqual([[...DEPLOY_ARGV.staging], rollbackArgv(w)]);
     expect(r.stderr).toContain('✗ GET /api/v1/repositories with X-API-Key: HTTP 500 (expected 200)');
   });
@@ -94,7 +126,9 @@ describe.concurrent('deploy-fly: a new image that never turns healthy is rolled 
     const w = await world({ newMode: 'failed-recent' });
     const r = await deployHere(w, ['staging']);
     expect(r.code, r.all).toBe(1);
-    expect(errorLine(r)).toBe('error: smoke checks failed: GET /health job queue: saas.job_queue.failed_recent is 4 (expected 0); rolled back to v3 (healthy)');
+    expect(errorLine(r)).toBe(
+      'error: smoke checks failed: GET /health job queue: saas.job_queue.failed_recent is 4 (expected 0); rolled back to v3 (healthy)',
+    );
   });
 
   test('production rolls back with its own config and strategy', async ({ expect }) => {
@@ -109,7 +143,12 @@ describe.concurrent('deploy-fly: a new image that never turns healthy is rolled 
       exitCode: 1,
       release: { version: 4 },
       previous: { version: 3, imageRef: w.running.image },
-      rollback: { status: 'healthy', target: { version: 3, imageRef: w.running.image }, release: { version: 5, imageRef: w.running.image }, failure: null },
+      rollback: {
+        status: 'healthy',
+        target: { version: 3, imageRef: w.running.image },
+        release: { version: 5, imageRef: w.running.image },
+        failure: null,
+      },
     });
     expect(result.outcome).toMatch(/^health check failed: HTTP 503 after .*; rolled back to v3 \(healthy\)$/);
   });
@@ -125,7 +164,12 @@ describe.concurrent('deploy-fly: when flyctl deploy fails', () => {
       /^error: flyctl deploy failed \(exit 1\): timeout reached waiting for health checks to pass for machine \w+: context deadline exceeded; rolled back to v3 \(healthy\)$/,
     );
     expect(w.deploys()).toEqual([[...DEPLOY_ARGV.staging], rollbackArgv(w)]);
-    expect(w.fly.releases('kotadb-api-staging').slice(0, 2).map((rel) => [rel.version, rel.status])).toEqual([
+    expect(
+      w.fly
+        .releases('kotadb-api-staging')
+        .slice(0, 2)
+        .map((rel) => [rel.version, rel.status]),
+    ).toEqual([
       [5, 'complete'],
       [4, 'failed'],
     ]);
@@ -134,7 +178,11 @@ describe.concurrent('deploy-fly: when flyctl deploy fails', () => {
 
   test('before creating a release: nothing changed, so nothing is redeployed', async ({ expect }) => {
     const w = await world();
-    w.fly.fault('deploy', { exit: 1, stderr: 'Error: failed to fetch an image or build from source: dockerfile not found\n\n', times: 1 });
+    w.fly.fault('deploy', {
+      exit: 1,
+      stderr: 'Error: failed to fetch an image or build from source: dockerfile not found\n\n',
+      times: 1,
+    });
     const r = await deployHere(w, ['staging']);
     expect(r.code, r.all).toBe(1);
     expect(errorLine(r)).toBe(
@@ -147,7 +195,9 @@ describe.concurrent('deploy-fly: when flyctl deploy fails', () => {
     const w = await world({ newMode: 'status-503' });
     const r = await deployHere(w, ['staging', '--no-rollback', '--health-timeout', '1']);
     expect(r.code, r.all).toBe(1);
-    expect(errorLine(r)).toMatch(/^error: health check failed: HTTP 503 after .*; not rolled back \(--no-rollback\): v4 stays deployed$/);
+    expect(errorLine(r)).toMatch(
+      /^error: health check failed: HTTP 503 after .*; not rolled back \(--no-rollback\): v4 stays deployed$/,
+    );
     expect(r.stderr).toContain('  roll back with: npx just rollback staging --to 3');
     expect(w.deploys()).toEqual([[...DEPLOY_ARGV.staging]]);
     expect(w.fly.currentImage('kotadb-api-staging')).not.toBe(w.running.image);
@@ -174,14 +224,20 @@ describe.concurrent('deploy-fly: when flyctl deploy fails', () => {
     });
     const r = await deployHere(w, ['staging', '--health-timeout', '1']);
     expect(r.code, r.all).toBe(1);
-    expect(r.stderr).toContain('warning: no complete release yet (first deploy): a failed deploy cannot be rolled back');
-    expect(errorLine(r)).toMatch(/^error: health check failed: HTTP 503 after .*; no earlier complete release to roll back to \(first deploy\)$/);
+    expect(r.stderr).toContain(
+      'warning: no complete release yet (first deploy): a failed deploy cannot be rolled back',
+    );
+    expect(errorLine(r)).toMatch(
+      /^error: health check failed: HTTP 503 after .*; no earlier complete release to roll back to \(first deploy\)$/,
+    );
     expect(w.deploys()).toEqual([[...DEPLOY_ARGV.staging]]);
   });
 });
 
 describe.concurrent('deploy-fly: Ctrl-C', () => {
-  test('while flyctl deploy runs: flyctl is stopped, the half-deployed release and the rollback command are named, exit 130', async ({ expect }) => {
+  test('while flyctl deploy runs: flyctl is stopped, the half-deployed release and the rollback command are named, exit 130', async ({
+    expect,
+  }) => {
     const w = await world();
     w.fly.fault('deploy', { hang: true, times: 1 });
     let child: ChildProcess | undefined;
@@ -190,7 +246,9 @@ describe.concurrent('deploy-fly: Ctrl-C', () => {
     child!.kill('SIGINT');
     const r = await running;
     expect(r.code, r.all).toBe(130);
-    expect(errorLine(r)).toBe('error: interrupted during flyctl deploy: v4 of kotadb-api-staging may be half-deployed (some machines may run its image)');
+    expect(errorLine(r)).toBe(
+      'error: interrupted during flyctl deploy: v4 of kotadb-api-staging may be half-deployed (some machines may run its image)',
+    );
     expect(r.stderr).toContain('  roll back with: npx just rollback staging --to 3');
     expect(w.deploys()).toEqual([[...DEPLOY_ARGV.staging]]);
     // flyctl got the signal and recorded the release as interrupted
@@ -201,13 +259,16 @@ describe.concurrent('deploy-fly: Ctrl-C', () => {
     const w = await world({ newMode: 'hang' });
     let child: ChildProcess | undefined;
     const running = deploy(w, ['staging', '--health-timeout', '60'], { onSpawn: (c) => (child = c) });
-    for (let i = 0; i < 600 && !w.app.requests().some((q) => q.path === '/health'); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    for (let i = 0; i < 600 && !w.app.requests().some((q) => q.path === '/health'); i++)
+      await new Promise((resolve) => setTimeout(resolve, 50));
     const signalled = performance.now();
     child!.kill('SIGINT');
     const r = await running;
     expect(r.code, r.all).toBe(130);
     expect(performance.now() - signalled).toBeLessThan(5000); // not the 60 s budget, nor a 10 s request timeout
-    expect(errorLine(r)).toBe('error: interrupted before v4 of kotadb-api-staging was verified: it is deployed but not known to be healthy');
+    expect(errorLine(r)).toBe(
+      'error: interrupted before v4 of kotadb-api-staging was verified: it is deployed but not known to be healthy',
+    );
     expect(r.stderr).toContain('  roll back with: npx just rollback staging --to 3');
     expect(w.deploys()).toEqual([[...DEPLOY_ARGV.staging]]);
   });

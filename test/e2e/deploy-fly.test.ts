@@ -26,8 +26,15 @@ function scratch(): string {
 }
 
 /** As a user runs it: a child process (needed for a cwd of its own, a real stdin, signals). */
-function deploy(w: DeployWorld, args: string[], options: { env?: Record<string, string | undefined>; cwd?: string } = {}) {
-  return runScript('deploy-fly', [...args, '--url', w.app.url], { env: { ...w.fly.env, ...options.env }, ...(options.cwd ? { cwd: options.cwd } : {}) });
+function deploy(
+  w: DeployWorld,
+  args: string[],
+  options: { env?: Record<string, string | undefined>; cwd?: string } = {},
+) {
+  return runScript('deploy-fly', [...args, '--url', w.app.url], {
+    env: { ...w.fly.env, ...options.env },
+    ...(options.cwd ? { cwd: options.cwd } : {}),
+  });
 }
 
 /** main() in this process (flyctl is still a child): same code, without Node + tsx start-up. */
@@ -49,7 +56,15 @@ describe.concurrent('deploy-fly: happy paths', () => {
     expect(r.stdout).toContain(`  image        ${newRelease.image}`);
     expect(r.stdout).toContain(`  previous     v3 ${w.running.image}`);
     expect(r.stdout).toMatch(/ {2}steps {8}Validate [\d.m]+s · Preflight .* · Smoke checks [\d.m]+s\n/);
-    for (const step of ['Validate', 'Preflight', 'Confirm', 'Snapshot releases', 'Deploy', 'Health check', 'Smoke checks']) {
+    for (const step of [
+      'Validate',
+      'Preflight',
+      'Confirm',
+      'Snapshot releases',
+      'Deploy',
+      'Health check',
+      'Smoke checks',
+    ]) {
       expect(r.stderr).toContain(`✓ ${step} (`);
     }
     expect(r.stderr).toContain('running: v3');
@@ -73,7 +88,9 @@ describe.concurrent('deploy-fly: happy paths', () => {
     expect(r.stderr).toContain('--yes: confirmed deploy to production (kotadb-api)');
     expect(r.stderr).toContain(`on main at ${git.git('rev-parse', 'HEAD').slice(0, 12)}, work tree clean`);
     expect(r.stdout).toContain('✓ Deploy to production: v4 is live and healthy');
-    expect(w.fly.app('kotadb-api').machines.every((m) => m.image === w.fly.releases('kotadb-api')[0]!.image)).toBe(true);
+    expect(w.fly.app('kotadb-api').machines.every((m) => m.image === w.fly.releases('kotadb-api')[0]!.image)).toBe(
+      true,
+    );
   });
 
   test('--image deploys the prebuilt image; --wait-timeout overrides the fly config', async ({ expect }) => {
@@ -111,10 +128,27 @@ describe.concurrent('deploy-fly: happy paths', () => {
       steps: Array<{ name: string; ok: boolean; durationMs: number }>;
       smoke: Array<{ status: string }>;
     };
-    expect(result).toMatchObject({ ok: true, exitCode: 0, dryRun: false, environment: 'staging', app: 'kotadb-api-staging', outcome: 'v4 is live and healthy', failure: null, rollback: null });
+    expect(result).toMatchObject({
+      ok: true,
+      exitCode: 0,
+      dryRun: false,
+      environment: 'staging',
+      app: 'kotadb-api-staging',
+      outcome: 'v4 is live and healthy',
+      failure: null,
+      rollback: null,
+    });
     expect(result.release.imageRef).toBe(w.fly.currentImage('kotadb-api-staging'));
     expect(result.previous.version).toBe(3);
-    expect(result.steps.map((s) => s.name)).toEqual(['Validate', 'Preflight', 'Confirm', 'Snapshot releases', 'Deploy', 'Health check', 'Smoke checks']);
+    expect(result.steps.map((s) => s.name)).toEqual([
+      'Validate',
+      'Preflight',
+      'Confirm',
+      'Snapshot releases',
+      'Deploy',
+      'Health check',
+      'Smoke checks',
+    ]);
     expect(result.smoke.map((s) => s.status)).toEqual(['passed', 'passed', 'skipped']);
     const markdown = readFileSync(summaryFile, 'utf8');
     expect(markdown).toContain('### ✅ Deploy to staging: v4 is live and healthy');
@@ -123,7 +157,9 @@ describe.concurrent('deploy-fly: happy paths', () => {
     expect(markdown).toMatch(/\| Deploy \| ✓ \| [\d.m]+s \|/);
   });
 
-  test('without the smoke key the authenticated check is skipped, with a warning; staged secrets are named', async ({ expect }) => {
+  test('without the smoke key the authenticated check is skipped, with a warning; staged secrets are named', async ({
+    expect,
+  }) => {
     const w = await world();
     w.fly.update((state) => {
       state.apps.find((a) => a.name === 'kotadb-api-staging')!.secrets.SUPABASE_URL!.status = 'Staged';
@@ -131,7 +167,9 @@ describe.concurrent('deploy-fly: happy paths', () => {
     const r = await deployHere(w, ['staging']);
     expect(r.stderr).toContain('staged secrets take effect with this deploy: SUPABASE_URL');
     expect(r.code, r.all).toBe(0);
-    expect(r.stderr).toContain('warning: GET /api/v1/repositories with X-API-Key: SAAS_STAGING_API_KEY is not set: authenticated check skipped');
+    expect(r.stderr).toContain(
+      'warning: GET /api/v1/repositories with X-API-Key: SAAS_STAGING_API_KEY is not set: authenticated check skipped',
+    );
     expect(r.stdout).toContain('  smoke        2 passed, 1 skipped');
   });
 });
@@ -162,7 +200,9 @@ describe.concurrent('deploy-fly: preflight refusals (exit 3, no deploy)', () => 
     });
     const r = await deployHere(w, ['staging']);
     expect(r.code).toBe(3);
-    expect(r.stderr).toContain('error: Fly app kotadb-api-staging (staging) does not exist or this account cannot see it');
+    expect(r.stderr).toContain(
+      'error: Fly app kotadb-api-staging (staging) does not exist or this account cannot see it',
+    );
     expect(w.fly.mutatingCalls()).toEqual([]);
   });
 
@@ -174,7 +214,12 @@ describe.concurrent('deploy-fly: preflight refusals (exit 3, no deploy)', () => 
     const r = await deployHere(w, ['staging', '--json']);
     expect(r.code).toBe(3);
     expect(r.stderr).toContain('error: required secrets missing on kotadb-api-staging: SUPABASE_ANON_KEY');
-    expect(JSON.parse(r.stdout)).toMatchObject({ ok: false, exitCode: 3, failure: 'required secrets missing on kotadb-api-staging: SUPABASE_ANON_KEY', release: null });
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      ok: false,
+      exitCode: 3,
+      failure: 'required secrets missing on kotadb-api-staging: SUPABASE_ANON_KEY',
+      release: null,
+    });
     expect(w.fly.mutatingCalls()).toEqual([]);
   });
 
@@ -188,7 +233,9 @@ describe.concurrent('deploy-fly: preflight refusals (exit 3, no deploy)', () => 
     const feature = repo({ branch: 'feature/x' });
     const r2 = await deploy(w, ['production', '--yes'], { cwd: feature.dir });
     expect(r2.code).toBe(3);
-    expect(r2.stderr).toContain('error: production deploys come from branch "main"; this checkout is on branch "feature/x"');
+    expect(r2.stderr).toContain(
+      'error: production deploys come from branch "main"; this checkout is on branch "feature/x"',
+    );
     const notGit = await deploy(w, ['production', '--yes'], { cwd: scratch() });
     expect(notGit.code).toBe(3);
     expect(notGit.stderr).toMatch(/error: .* is not a git checkout/);
@@ -201,10 +248,14 @@ describe.concurrent('deploy-fly: preflight refusals (exit 3, no deploy)', () => 
 
 describe.concurrent('deploy-fly: dry runs and invalid input', () => {
   test('a newcomer without flyctl sees the whole plan and exit 0', async ({ expect }) => {
-    const r = await runScript('deploy-fly', ['staging', '--dry-run'], { env: { FLYCTL: path.join(tmpdir(), 'no-such-dir', 'flyctl') } });
+    const r = await runScript('deploy-fly', ['staging', '--dry-run'], {
+      env: { FLYCTL: path.join(tmpdir(), 'no-such-dir', 'flyctl') },
+    });
     expect(r.code, r.all).toBe(0);
     expect(r.stderr).toContain('warning: flyctl not found or not executable');
-    expect(r.stdout).toContain('$ FLY_EMIT_RELEASE_JSON=1 flyctl deploy --config fly.staging.toml --app kotadb-api-staging --ha=false --strategy immediate --wait-timeout 5m\n');
+    expect(r.stdout).toContain(
+      '$ FLY_EMIT_RELEASE_JSON=1 flyctl deploy --config fly.staging.toml --app kotadb-api-staging --ha=false --strategy immediate --wait-timeout 5m\n',
+    );
     expect(r.stdout).toContain('# then poll https://kotadb-api-staging.fly.dev/health until healthy (up to 120s)');
     expect(r.stdout).toContain('· Deploy to staging: dry run: nothing was changed');
   });
@@ -213,8 +264,12 @@ describe.concurrent('deploy-fly: dry runs and invalid input', () => {
     const w = await world({ env: 'production', fly: { loggedIn: false } });
     const r = await deploy(w, ['production', '--dry-run', '--tag'], { cwd: repo().dir });
     expect(r.code, r.all).toBe(0);
-    expect(r.stderr).toContain('warning: not logged in to Fly.io (run `flyctl auth login` (CI: set FLY_API_TOKEN)); the dry run goes on without asking Fly');
-    expect(r.stderr).toContain('dry run: a real run would ask you to type "kotadb-api" to confirm deploy to production');
+    expect(r.stderr).toContain(
+      'warning: not logged in to Fly.io (run `flyctl auth login` (CI: set FLY_API_TOKEN)); the dry run goes on without asking Fly',
+    );
+    expect(r.stderr).toContain(
+      'dry run: a real run would ask you to type "kotadb-api" to confirm deploy to production',
+    );
     expect(r.stdout).toContain(`$ FLY_EMIT_RELEASE_JSON=1 flyctl ${DEPLOY_ARGV.production.join(' ')}\n`);
     expect(r.stdout).toContain('# then tag the commit deploy/production/v<new release> and push the tag to origin');
     expect(w.fly.mutatingCalls()).toEqual([]);
@@ -227,7 +282,9 @@ describe.concurrent('deploy-fly: dry runs and invalid input', () => {
     expect(r.code, r.all).toBe(0);
     expect(w.fly.mutatingCalls()).toEqual([]);
     expect(w.argv()).toEqual(preflightArgv('kotadb-api'));
-    expect(r.stdout).toContain(`# on failure: redeploy v3: FLY_EMIT_RELEASE_JSON=1 flyctl ${DEPLOY_ARGV.production.join(' ')} --image ${w.running.image}`);
+    expect(r.stdout).toContain(
+      `# on failure: redeploy v3: FLY_EMIT_RELEASE_JSON=1 flyctl ${DEPLOY_ARGV.production.join(' ')} --image ${w.running.image}`,
+    );
     expect(r.stdout).toContain(`$ git tag deploy/production/v4 ${git.git('rev-parse', 'HEAD')}`);
     expect(r.stdout).toContain('$ git push origin refs/tags/deploy/production/v4');
     expect(git.git('tag', '--list')).toBe('');
@@ -247,7 +304,19 @@ describe.concurrent('deploy-fly: dry runs and invalid input', () => {
   test('--help lists every flag', async ({ expect }) => {
     const r = await runScript('deploy-fly', ['--help']);
     expect(r.code).toBe(0);
-    for (const flag of ['--yes', '--dry-run', '--image <ref>', '--url <base>', '--health-timeout <seconds>', '--wait-timeout <duration>', '--no-rollback', '--skip-smoke', '--force', '--tag', '--json']) {
+    for (const flag of [
+      '--yes',
+      '--dry-run',
+      '--image <ref>',
+      '--url <base>',
+      '--health-timeout <seconds>',
+      '--wait-timeout <duration>',
+      '--no-rollback',
+      '--skip-smoke',
+      '--force',
+      '--tag',
+      '--json',
+    ]) {
       expect(r.stdout).toContain(flag);
     }
   });

@@ -21,19 +21,46 @@ afterAll(async () => {
   for (const cleanup of cleanups) await cleanup();
 });
 
-async function world(opts: CreateFakeFlyOptions = {}, mode: AppMode = 'healthy'): Promise<{ fly: FakeFly; app: AppServer }> {
+async function world(
+  opts: CreateFakeFlyOptions = {},
+  mode: AppMode = 'healthy',
+): Promise<{ fly: FakeFly; app: AppServer }> {
   const fly = createFakeFly(opts);
   const app = await startAppServer({ mode });
-  cleanups.push(() => fly.cleanup(), () => app.close());
+  cleanups.push(
+    () => fly.cleanup(),
+    () => app.close(),
+  );
   return { fly, app };
 }
 
-type Check = { id: string; title: string; status: 'pass' | 'fail' | 'skip'; detail: string; fix?: string; durationMs: number };
-type Report = { environment: string; app: string; ok: boolean; passed: number; failed: number; skipped: number; durationMs: number; checks: Check[] };
+type Check = {
+  id: string;
+  title: string;
+  status: 'pass' | 'fail' | 'skip';
+  detail: string;
+  fix?: string;
+  durationMs: number;
+};
+type Report = {
+  environment: string;
+  app: string;
+  ok: boolean;
+  passed: number;
+  failed: number;
+  skipped: number;
+  durationMs: number;
+  checks: Check[];
+};
 
 const IDS = ['flyctl', 'login', 'config', 'app', 'secrets', 'release', 'machines', 'health', 'migrations', 'volume'];
 
-async function doctor(env: string, w: { fly: FakeFly; app: AppServer }, extra: string[] = [], vars: Record<string, string> = {}) {
+async function doctor(
+  env: string,
+  w: { fly: FakeFly; app: AppServer },
+  extra: string[] = [],
+  vars: Record<string, string> = {},
+) {
   const result = await runScript('doctor', [env, '--url', w.app.url, ...extra], { env: { ...w.fly.env, ...vars } });
   return result;
 }
@@ -42,18 +69,32 @@ function parse(stdout: string): Report {
   return JSON.parse(stdout) as Report;
 }
 
-
 describe.concurrent('doctor', () => {
-  test('all green against the fake flyctl and a healthy local app: a checklist, exit 0, nothing changed, no secret printed', async ({ expect }) => {
+  test('all green against the fake flyctl and a healthy local app: a checklist, exit 0, nothing changed, no secret printed', async ({
+    expect,
+  }) => {
     const w = await world();
     const result = await doctor('production', w);
     expect(result.code).toBe(0);
     const lines = result.stdout.trimEnd().split('\n');
-    expect(lines.filter((l) => /^[✓✗–] /.test(l)).map((l) => l.slice(0, 1))).toEqual(['✓', '✓', '✓', '✓', '✓', '✓', '✓', '✓', '–', '✓']);
+    expect(lines.filter((l) => /^[✓✗–] /.test(l)).map((l) => l.slice(0, 1))).toEqual([
+      '✓',
+      '✓',
+      '✓',
+      '✓',
+      '✓',
+      '✓',
+      '✓',
+      '✓',
+      '–',
+      '✓',
+    ]);
     expect(result.stdout).toContain('✓ flyctl          flyctl v0.4.9\n');
     expect(result.stdout).toContain('✓ machines        2 started, checks passing, release v3\n');
     expect(result.stdout).toMatch(/✓ \/health {9}healthy, supabase ok \(12 ms\), failed_recent 0, \d+ ms\n/);
-    expect(result.stdout).toContain('– migrations      SUPABASE_DB_URL_PRODUCTION is not set: not checked\n                  to check it: export SUPABASE_DB_URL_PRODUCTION=<direct database URL>\n');
+    expect(result.stdout).toContain(
+      '– migrations      SUPABASE_DB_URL_PRODUCTION is not set: not checked\n                  to check it: export SUPABASE_DB_URL_PRODUCTION=<direct database URL>\n',
+    );
     expect(lines.at(-1)).toMatch(/^9 passed, 0 failed, 1 not checked \(\d/);
     expect(w.fly.mutatingCalls()).toEqual([]);
     expect(w.app.requests().map((r) => `${r.method} ${r.path}`)).toEqual(['GET /health']);
@@ -65,16 +106,28 @@ describe.concurrent('doctor', () => {
     const result = await doctor('staging', w, ['--json']);
     expect(result.code).toBe(0);
     const report = parse(result.stdout);
-    expect(report).toMatchObject({ environment: 'staging', app: 'kotadb-api-staging', ok: true, passed: 9, failed: 0, skipped: 1 });
+    expect(report).toMatchObject({
+      environment: 'staging',
+      app: 'kotadb-api-staging',
+      ok: true,
+      passed: 9,
+      failed: 0,
+      skipped: 1,
+    });
     expect(report.checks.map((c) => c.id)).toEqual(IDS);
-    expect(report.checks.find((c) => c.id === 'volume')?.detail).toBe('kotadb_staging_data: 1 volume (5 GB in iad), 1 attached');
+    expect(report.checks.find((c) => c.id === 'volume')?.detail).toBe(
+      'kotadb_staging_data: 1 volume (5 GB in iad), 1 attached',
+    );
   });
 
   const brokenConfigRoot = () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'doctor-root-'));
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
     cpSync(fromRoot('fly.staging.toml'), path.join(dir, 'fly.staging.toml'));
-    writeFileSync(path.join(dir, 'fly.toml'), readFileSync(fromRoot('fly.toml'), 'utf8').replace('strategy = "rolling"', 'stratgy = "rolling"'));
+    writeFileSync(
+      path.join(dir, 'fly.toml'),
+      readFileSync(fromRoot('fly.toml'), 'utf8').replace('strategy = "rolling"', 'stratgy = "rolling"'),
+    );
     return dir;
   };
 
@@ -123,7 +176,8 @@ describe.concurrent('doctor', () => {
     {
       name: 'app missing while kotadb-api-staging exists',
       failing: 'app',
-      detail: 'no app named exactly kotadb-api among the 3 this account sees (similar: kotadb-api-old, kotadb-api-staging-old, kotadb-api-staging)',
+      detail:
+        'no app named exactly kotadb-api among the 3 this account sees (similar: kotadb-api-old, kotadb-api-staging-old, kotadb-api-staging)',
       fix: 'create it with `just fly-setup production`',
       notChecked: ['secrets', 'release', 'machines', 'volume'],
       opts: { decoys: true },
@@ -148,7 +202,18 @@ describe.concurrent('doctor', () => {
       failing: 'release',
       detail: /^v4 failed, .* by dev@example\.com; v3 is the newest complete release$/,
       fix: 'roll back with `just rollback production`, or deploy a fix with `just deploy production`',
-      setup: (fly) => mutateApp(fly, (a) => void a.releases.unshift({ ...a.releases[0]!, id: 'rel_v4', version: 4, status: 'failed', image: 'registry.fly.io/kotadb-api:deployment-bad' })),
+      setup: (fly) =>
+        mutateApp(
+          fly,
+          (a) =>
+            void a.releases.unshift({
+              ...a.releases[0]!,
+              id: 'rel_v4',
+              version: 4,
+              status: 'failed',
+              image: 'registry.fly.io/kotadb-api:deployment-bad',
+            }),
+        ),
     },
     {
       name: 'a critical health check on a machine',
@@ -190,7 +255,9 @@ describe.concurrent('doctor', () => {
       failing: 'migrations',
       detail: /^cannot reach 127\.0\.0\.1:\d+\/postgres: connection refused$/,
       fix: 'check SUPABASE_DB_URL_PRODUCTION and that this network may reach the database',
-      vars: async () => ({ SUPABASE_DB_URL_PRODUCTION: `postgresql://postgres:Db-Pa55word@127.0.0.1:${await closedPort()}/postgres` }),
+      vars: async () => ({
+        SUPABASE_DB_URL_PRODUCTION: `postgresql://postgres:Db-Pa55word@127.0.0.1:${await closedPort()}/postgres`,
+      }),
     },
     {
       name: 'the mounted volume missing',
@@ -202,7 +269,11 @@ describe.concurrent('doctor', () => {
   ])('$name: ✗ $failing with its fix, exit 1, every other check still reported', async (c, { expect }) => {
     const w = await world(c.opts, c.mode);
     c.setup?.(w.fly);
-    const result = await runInProcess(main, ['production', '--url', w.app.url, '--json', ...((await c.args?.()) ?? [])], { ...w.fly.env, ...((await c.vars?.()) ?? {}) });
+    const result = await runInProcess(
+      main,
+      ['production', '--url', w.app.url, '--json', ...((await c.args?.()) ?? [])],
+      { ...w.fly.env, ...((await c.vars?.()) ?? {}) },
+    );
     expect(result.code).toBe(1);
     const report = parse(result.stdout);
     expect(report.checks.map((check) => check.id)).toEqual(IDS);
@@ -213,20 +284,36 @@ describe.concurrent('doctor', () => {
     expect(failing.fix).toContain(c.fix);
     const others = report.checks.filter((check) => check.id !== c.failing);
     const skipped = [...(c.notChecked ?? []), ...(c.failing === 'migrations' ? [] : ['migrations'])];
-    expect(others.filter((check) => check.status !== 'pass').map((check) => check.id).sort()).toEqual(skipped.sort());
+    expect(
+      others
+        .filter((check) => check.status !== 'pass')
+        .map((check) => check.id)
+        .sort(),
+    ).toEqual(skipped.sort());
     expect(others.every((check) => check.status !== 'fail')).toBe(true);
     expect(result.all).not.toContain('Db-Pa55word');
     expect(w.fly.mutatingCalls()).toEqual([]);
   });
 
-  test('a hanging flyctl call times out and is reported; the other checks still run and the total stays bounded', async ({ expect }) => {
+  test('a hanging flyctl call times out and is reported; the other checks still run and the total stays bounded', async ({
+    expect,
+  }) => {
     const w = await world();
     w.fly.fault('status', { hang: true });
     const result = await doctor('production', w, ['--timeout', '6']);
     expect(result.code).toBe(1);
     expect(result.stdout).toContain('✗ machines        flyctl status --app kotadb-api --json timed out after 6s\n');
     expect(result.stdout).toContain('fix: retry; if it keeps timing out, allow more with --timeout <seconds> (now 6)');
-    for (const title of ['flyctl', 'logged in', 'fly config', 'app', 'secrets', 'latest release', '/health', 'volume']) {
+    for (const title of [
+      'flyctl',
+      'logged in',
+      'fly config',
+      'app',
+      'secrets',
+      'latest release',
+      '/health',
+      'volume',
+    ]) {
       expect(result.stdout).toMatch(new RegExp(`^✓ ${title.replace('/', '\\/')} `, 'm'));
     }
     expect(result.stdout).toMatch(/^8 passed, 1 failed, 1 not checked/m);

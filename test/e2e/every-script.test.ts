@@ -8,7 +8,9 @@ import { describe, expect, it } from 'vitest';
 import { fromRoot } from '../../lib/core/paths.ts';
 import { runScript } from '../helpers/run-script.ts';
 
-const scripts = readdirSync(fromRoot('scripts')).filter((f) => f.endsWith('.ts')).map((f) => f.replace(/\.ts$/, ''));
+const scripts = readdirSync(fromRoot('scripts'))
+  .filter((f) => f.endsWith('.ts'))
+  .map((f) => f.replace(/\.ts$/, ''));
 
 describe.each(scripts)('%s', (script) => {
   it('answers --help on stdout (exit 0) and documents the common flags and exit codes', async () => {
@@ -30,5 +32,17 @@ describe.each(scripts)('%s', (script) => {
 });
 
 it('covers every script the package runs', () => {
-  expect(scripts.sort()).toEqual(['check-config', 'deploy-fly', 'doctor', 'fly', 'fly-secrets', 'fly-setup', 'local-db', 'rollback', 'supabase-apply', 'supabase-generate', 'supabase-reset']);
+  expect(scripts.sort()).toEqual([
+    'check-config',
+    'deploy-fly',
+    'doctor',
+    'fly',
+    'fly-secrets',
+    'fly-setup',
+    'local-db',
+    'rollback',
+    'supabase-apply',
+    'supabase-generate',
+    'supabase-reset',
+  ]);
 });

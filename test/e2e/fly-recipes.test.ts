@@ -13,11 +13,19 @@ import { baseEnv, runScript } from '../helpers/run-script.ts';
 
 const fake = fakeFlyFactory();
 
-const fly = (args: string[], f: FakeFly, cwd?: string) => runScript('fly', args, { env: f.env, ...(cwd ? { cwd } : {}) });
+const fly = (args: string[], f: FakeFly, cwd?: string) =>
+  runScript('fly', args, { env: f.env, ...(cwd ? { cwd } : {}) });
 
-function just(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function just(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(fromRoot('node_modules', '.bin', 'just'), args, { cwd: repoRoot, env: baseEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(fromRoot('node_modules', '.bin', 'just'), args, {
+      cwd: repoRoot,
+      env: baseEnv(env),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
@@ -28,7 +36,9 @@ function just(args: string[], env: Record<string, string>): Promise<{ code: numb
 }
 
 describe.concurrent('fly recipes (scripts/fly.ts)', () => {
-  test('status, releases, certs and open pass the environment app and config, from any directory', async ({ expect }) => {
+  test('status, releases, certs and open pass the environment app and config, from any directory', async ({
+    expect,
+  }) => {
     const f = fake();
     const [status, releases, certs, open] = await Promise.all([
       fly(['status', 'staging'], f, fromRoot('supabase')),
@@ -55,14 +65,21 @@ describe.concurrent('fly recipes (scripts/fly.ts)', () => {
     expect(calls.every((c) => c.cwd === repoRoot)).toBe(true);
   });
 
-  test('logs --no-tail prints the buffered lines; --lines keeps only the last n (flyctl -n is not a count)', async ({ expect }) => {
+  test('logs --no-tail prints the buffered lines; --lines keeps only the last n (flyctl -n is not a count)', async ({
+    expect,
+  }) => {
     const f = fake();
-    const [all, last] = await Promise.all([fly(['logs', 'production', '--no-tail'], f), fly(['logs', 'production', '--lines', '2'], f)]);
+    const [all, last] = await Promise.all([
+      fly(['logs', 'production', '--no-tail'], f),
+      fly(['logs', 'production', '--lines', '2'], f),
+    ]);
     expect(all.code).toBe(0);
     const lines = all.stdout.trimEnd().split('\n');
     expect(lines.length).toBeGreaterThan(2);
     expect(last).toMatchObject({ code: 0, stdout: lines.slice(-2).join('\n') + '\n' });
-    expect(f.calls().map((c) => c.argv)).toEqual([1, 2].map(() => ['logs', '--app', 'kotadb-api', '--config', 'fly.toml', '--no-tail']));
+    expect(f.calls().map((c) => c.argv)).toEqual(
+      [1, 2].map(() => ['logs', '--app', 'kotadb-api', '--config', 'fly.toml', '--no-tail']),
+    );
   });
 
   test('ssh in a dry run is printed, not opened', async ({ expect }) => {
@@ -72,7 +89,9 @@ describe.concurrent('fly recipes (scripts/fly.ts)', () => {
     expect(f.calls()).toEqual([]);
   });
 
-  test('scale-memory: production refuses without --yes before calling flyctl; with --yes every machine is resized', async ({ expect }) => {
+  test('scale-memory: production refuses without --yes before calling flyctl; with --yes every machine is resized', async ({
+    expect,
+  }) => {
     const f = fake();
     const refused = await fly(['scale-memory', 'production', '1024'], f);
     expect(refused.code).toBe(3);
@@ -85,7 +104,9 @@ describe.concurrent('fly recipes (scripts/fly.ts)', () => {
     expect(done.stderr).toContain('warning: the next deploy sets memory back to 512 MB ([[vm]] memory_mb in fly.toml)');
     expect(f.app('kotadb-api').machines.map((m) => m.memoryMb)).toEqual([1024, 1024]);
     expect(f.app('kotadb-api-staging').machines.map((m) => m.memoryMb)).toEqual([undefined]);
-    expect(f.mutatingCalls().map((c) => c.argv)).toEqual([['scale', 'memory', '1024', '--app', 'kotadb-api', '--config', 'fly.toml']]);
+    expect(f.mutatingCalls().map((c) => c.argv)).toEqual([
+      ['scale', 'memory', '1024', '--app', 'kotadb-api', '--config', 'fly.toml'],
+    ]);
   });
 
   test('scale-memory --dry-run prints the command and changes nothing', async ({ expect }) => {
@@ -99,11 +120,20 @@ describe.concurrent('fly recipes (scripts/fly.ts)', () => {
   test.for([
     [['scale-memory', 'staging', '300'], 'error: <mb> must be a multiple of 256, got 300. Run with --help for usage.'],
     [['scale-memory', 'staging'], 'error: missing <mb>'],
-    [['status', 'prod'], 'error: unknown environment "prod": expected one of staging, production. Run with --help for usage.'],
+    [
+      ['status', 'prod'],
+      'error: unknown environment "prod": expected one of staging, production. Run with --help for usage.',
+    ],
     [['tail', 'staging'], 'error: unknown action "tail"'],
     [['status', 'staging', '512'], 'error: unexpected argument "512". Run with --help for usage.'],
-    [['releases', 'staging', '--no-tail'], 'error: --no-tail and --lines only apply to logs. Run with --help for usage.'],
-    [['logs', 'staging', '--lines', 'ten'], 'error: --lines needs a positive whole number, got "ten". Run with --help for usage.'],
+    [
+      ['releases', 'staging', '--no-tail'],
+      'error: --no-tail and --lines only apply to logs. Run with --help for usage.',
+    ],
+    [
+      ['logs', 'staging', '--lines', 'ten'],
+      'error: --lines needs a positive whole number, got "ten". Run with --help for usage.',
+    ],
   ] as const)('%j is invalid input (exit 2) and calls nothing', async ([args, message], { expect }) => {
     const f = fake();
     const result = await runInProcess(main, args, f.env);
@@ -121,12 +151,17 @@ describe.concurrent('fly recipes (scripts/fly.ts)', () => {
     expect(result.stderr).toContain('error: flyctl status --app kotadb-api --config fly.toml failed (exit 1)');
   });
 
-  test('Ctrl-C: following logs stops quietly (exit 130); interrupted scaling says machines may be resized', async ({ expect }) => {
+  test('Ctrl-C: following logs stops quietly (exit 130); interrupted scaling says machines may be resized', async ({
+    expect,
+  }) => {
     const f = fake();
     f.fault('scale memory', { hang: true });
     const children: import('node:child_process').ChildProcess[] = [];
     const logs = runScript('fly', ['logs', 'staging'], { env: f.env, onSpawn: (c) => children.push(c) });
-    const scale = runScript('fly', ['scale-memory', 'staging', '512'], { env: f.env, onSpawn: (c) => children.push(c) });
+    const scale = runScript('fly', ['scale-memory', 'staging', '512'], {
+      env: f.env,
+      onSpawn: (c) => children.push(c),
+    });
     await f.waitForCall((c) => c.command === 'logs', 20_000);
     await f.waitForCall((c) => c.command === 'scale memory', 20_000);
     for (const child of children) child.kill('SIGINT');
@@ -141,7 +176,10 @@ describe.concurrent('fly recipes (scripts/fly.ts)', () => {
 
   test('the justfile recipes pass their arguments through (just status, just scale-memory)', async ({ expect }) => {
     const f = fake();
-    const [status, scale] = await Promise.all([just(['status', 'staging'], f.env), just(['scale-memory', 'staging', '512'], f.env)]);
+    const [status, scale] = await Promise.all([
+      just(['status', 'staging'], f.env),
+      just(['scale-memory', 'staging', '512'], f.env),
+    ]);
     expect(status.code).toBe(0);
     expect(status.stdout).toContain('Name     = kotadb-api-staging');
     expect(scale.code).toBe(0);
@@ -150,7 +188,17 @@ describe.concurrent('fly recipes (scripts/fly.ts)', () => {
 
   test('just --list describes every recipe of this script in one line', async ({ expect }) => {
     const list = await just(['--list', '--unsorted'], {});
-    for (const recipe of ['logs env', 'status env', 'releases env', 'ssh env', 'scale-memory env mb', 'certs env', 'open env', 'fly-setup env', 'doctor env']) {
+    for (const recipe of [
+      'logs env',
+      'status env',
+      'releases env',
+      'ssh env',
+      'scale-memory env mb',
+      'certs env',
+      'open env',
+      'fly-setup env',
+      'doctor env',
+    ]) {
       expect(list.stdout).toMatch(new RegExp(`^\\s+${recipe} \\*args\\s+# \\S.+$`, 'm'));
     }
   });

@@ -27,7 +27,11 @@ let values: string[];
 beforeEach(() => {
   fake = createFakeFly();
   folder = tempFolder();
-  values = [...Object.values(RICH_VALUES), ...Object.values(KOTADB_SECRETS[STAGING]), ...Object.values(KOTADB_SECRETS[PRODUCTION])];
+  values = [
+    ...Object.values(RICH_VALUES),
+    ...Object.values(KOTADB_SECRETS[STAGING]),
+    ...Object.values(KOTADB_SECRETS[PRODUCTION]),
+  ];
 });
 afterEach(() => {
   expectNamesAndFlagsOnly(fake, values);
@@ -73,14 +77,22 @@ describe('fly-secrets set', () => {
 
   it('sends a value the import syntax cannot carry (a CRLF PEM) through set NAME=- --stage, then imports the rest (and says so when the import fails)', async () => {
     const crlfPem = PEM.replace(/\n/g, '\r\n').trimEnd();
-    const file = folder.write('.env.crlf', [...REQUIRED_LINES, `GITHUB_APP_PRIVATE_KEY="${crlfPem.replace(/\r\n/g, '\\r\\n')}"`, ''].join('\n'));
+    const file = folder.write(
+      '.env.crlf',
+      [...REQUIRED_LINES, `GITHUB_APP_PRIVATE_KEY="${crlfPem.replace(/\r\n/g, '\\r\\n')}"`, ''].join('\n'),
+    );
     values.push(crlfPem);
     const setFromStdin = ['secrets', 'set', 'GITHUB_APP_PRIVATE_KEY=-', '--app', STAGING, '--stage'];
     fake.fault('secrets import', { exit: 1, times: 1 });
     const failed = await runSecrets(fake, ['staging', 'set', '--file', file]);
     expect(failed.code).toBe(1);
     expect(failed.stderr).toContain('; GITHUB_APP_PRIVATE_KEY staged (not yet applied); nothing else was applied');
-    expect(flyArgv(fake)).toEqual([setFromStdin, IMPORT_STAGING, ['auth', 'whoami', '--json'], ['apps', 'list', '--json']]);
+    expect(flyArgv(fake)).toEqual([
+      setFromStdin,
+      IMPORT_STAGING,
+      ['auth', 'whoami', '--json'],
+      ['apps', 'list', '--json'],
+    ]);
 
     const result = await runSecrets(fake, ['staging', 'set', '--file', file]);
     expect(result.code, result.stderr).toBe(0);
@@ -91,7 +103,10 @@ describe('fly-secrets set', () => {
   });
 
   it('refuses, naming key and line, a value neither flyctl path can carry; nothing is sent', async () => {
-    const file = folder.write('.env.bad', [...REQUIRED_LINES, 'GITHUB_APP_PRIVATE_KEY=" line one\\r\\nline two\\r\\n"', ''].join('\n'));
+    const file = folder.write(
+      '.env.bad',
+      [...REQUIRED_LINES, 'GITHUB_APP_PRIVATE_KEY=" line one\\r\\nline two\\r\\n"', ''].join('\n'),
+    );
     const result = await runSecrets(fake, ['staging', 'set', '--file', file]);
     expect(result.code).toBe(2);
     expect(flyArgv(fake)).toEqual([]);
@@ -110,7 +125,9 @@ describe('fly-secrets set', () => {
     expect(result.code).toBe(1);
     // flyctl failed although logged in and the app exists: the failure is reported as is.
     expect(flyArgv(fake)).toEqual([IMPORT_STAGING, ['auth', 'whoami', '--json'], ['apps', 'list', '--json']]);
-    expect(result.stderr).toContain(`error: flyctl secrets import --app ${STAGING} failed (exit 1): Error: Failed to parse secrets from stdin: Secrets must be provided as NAME=VALUE pairs (*** *** is invalid)`);
+    expect(result.stderr).toContain(
+      `error: flyctl secrets import --app ${STAGING} failed (exit 1): Error: Failed to parse secrets from stdin: Secrets must be provided as NAME=VALUE pairs (*** *** is invalid)`,
+    );
     expect(fake.secretValues(STAGING)).toEqual(KOTADB_SECRETS[STAGING]);
     expectNoValueIn(result.all, values);
   });
@@ -126,7 +143,9 @@ describe('fly-secrets set', () => {
     });
     expect(result.code).toBe(130);
     expect(flyArgv(fake)).toEqual([IMPORT_STAGING]);
-    expect(result.stderr).toContain(`error: interrupted while running: flyctl secrets import --app ${STAGING}; the import of 10 secrets may or may not have been applied: check with \`just secrets staging list\``);
+    expect(result.stderr).toContain(
+      `error: interrupted while running: flyctl secrets import --app ${STAGING}; the import of 10 secrets may or may not have been applied: check with \`just secrets staging list\``,
+    );
     expectNoValueIn(result.all, values);
   });
 
@@ -172,13 +191,26 @@ describe('fly-secrets set', () => {
   });
 
   it.each([
-    ['a malformed line', (f: ReturnType<typeof tempFolder>) => f.write('.env.malformed', [...REQUIRED_LINES, 'JWT_SECRET abc-secret-value', ''].join('\n')), ':5: not a NAME=VALUE line'],
-    ['a missing file', (f: ReturnType<typeof tempFolder>) => path.join(f.dir, '.env.absent'), ': cannot read the env file (ENOENT)'],
-    ['an unreadable file (a directory: root reads any file, so chmod 000 would not do)', (f: ReturnType<typeof tempFolder>) => {
-      const dir = path.join(f.dir, 'env-dir');
-      mkdirSync(dir);
-      return dir;
-    }, ': cannot read the env file (it is a directory)'],
+    [
+      'a malformed line',
+      (f: ReturnType<typeof tempFolder>) =>
+        f.write('.env.malformed', [...REQUIRED_LINES, 'JWT_SECRET abc-secret-value', ''].join('\n')),
+      ':5: not a NAME=VALUE line',
+    ],
+    [
+      'a missing file',
+      (f: ReturnType<typeof tempFolder>) => path.join(f.dir, '.env.absent'),
+      ': cannot read the env file (ENOENT)',
+    ],
+    [
+      'an unreadable file (a directory: root reads any file, so chmod 000 would not do)',
+      (f: ReturnType<typeof tempFolder>) => {
+        const dir = path.join(f.dir, 'env-dir');
+        mkdirSync(dir);
+        return dir;
+      },
+      ': cannot read the env file (it is a directory)',
+    ],
   ])('exits 2 on %s, naming the file, sending nothing', async (_what, make, message) => {
     const file = make(folder);
     values.push('abc-secret-value');
@@ -206,15 +238,21 @@ describe('fly-secrets set', () => {
     const stagingFile = folder.write('.env.staging', [...REQUIRED_LINES, ''].join('\n'), 0o644);
     const wrongEnv = await runSecrets(fake, ['production', 'set', '--file', stagingFile, '--yes']);
     expect(wrongEnv.code).toBe(3);
-    expect(wrongEnv.stderr).toContain(`error: refusing to use ${stagingFile} for production: its name says it holds staging values`);
+    expect(wrongEnv.stderr).toContain(
+      `error: refusing to use ${stagingFile} for production: its name says it holds staging values`,
+    );
     expect(flyArgv(fake)).toEqual([]);
 
     const dryRun = await runSecrets(fake, ['staging', 'set', '--file', stagingFile, '--dry-run']);
     expect(dryRun.code, dryRun.stderr).toBe(0);
     expect(flyArgv(fake)).toEqual([]);
-    expect(dryRun.stderr).toContain(`warning: ${stagingFile} is accessible to other users (mode 644): run chmod 600 ${stagingFile}`);
+    expect(dryRun.stderr).toContain(
+      `warning: ${stagingFile} is accessible to other users (mode 644): run chmod 600 ${stagingFile}`,
+    );
     expect(dryRun.stdout).toContain(`$ flyctl secrets import --app ${STAGING}  # + stdin (4 lines, values hidden)`);
-    expect(dryRun.stderr).toContain('dry run: nothing was sent (set: DATABASE_URL, SUPABASE_URL, SUPABASE_ANON_KEY, SUPABASE_SERVICE_KEY)');
+    expect(dryRun.stderr).toContain(
+      'dry run: nothing was sent (set: DATABASE_URL, SUPABASE_URL, SUPABASE_ANON_KEY, SUPABASE_SERVICE_KEY)',
+    );
     expectNoValueIn(wrongEnv.all + dryRun.all, values);
   });
 });

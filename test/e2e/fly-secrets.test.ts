@@ -4,11 +4,23 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createFakeFly, KOTADB_SECRETS, type CreateFakeFlyOptions, type FakeFly } from '../helpers/fake-fly.ts';
-import { expectNamesAndFlagsOnly, expectNoValueIn, flyArgv, PRODUCTION, runSecrets, STAGING, tempFolder } from '../helpers/fly-secrets.ts';
+import {
+  expectNamesAndFlagsOnly,
+  expectNoValueIn,
+  flyArgv,
+  PRODUCTION,
+  runSecrets,
+  STAGING,
+  tempFolder,
+} from '../helpers/fly-secrets.ts';
 
 let fake: FakeFly;
 let folder: ReturnType<typeof tempFolder>;
-const values = [...Object.values(KOTADB_SECRETS[STAGING]), ...Object.values(KOTADB_SECRETS[PRODUCTION]), 'only-in-file-value-42'];
+const values = [
+  ...Object.values(KOTADB_SECRETS[STAGING]),
+  ...Object.values(KOTADB_SECRETS[PRODUCTION]),
+  'only-in-file-value-42',
+];
 
 function world(options: CreateFakeFlyOptions = {}): void {
   fake?.cleanup();
@@ -56,7 +68,11 @@ describe('fly-secrets list', () => {
     const result = await runSecrets(fake, ['production', 'list', '--json']);
     expect(result.code, result.stderr).toBe(0);
     expect(flyArgv(fake)).toEqual([['secrets', 'list', '--app', PRODUCTION, '--json']]);
-    const doc = JSON.parse(result.stdout) as { app: string; secrets: Array<{ name: string; digest: string; status: string; required: boolean }>; missingRequired: string[] };
+    const doc = JSON.parse(result.stdout) as {
+      app: string;
+      secrets: Array<{ name: string; digest: string; status: string; required: boolean }>;
+      missingRequired: string[];
+    };
     expect(doc.app).toBe(PRODUCTION);
     expect(doc.missingRequired).toEqual(['DATABASE_URL']);
     expect(doc.secrets.map((s) => [s.name, s.status, s.required])).toEqual([
@@ -105,7 +121,13 @@ describe('fly-secrets diff', () => {
     removeSecret(STAGING, 'SUPABASE_URL');
     const file = folder.write(
       '.env.diff',
-      [`DATABASE_URL=${KOTADB_SECRETS[STAGING].DATABASE_URL.replace('#', '%23')}`, 'SUPABASE_URL=https://x.supabase.co', 'JWT_SECRET=only-in-file-value-42', 'SENTRY_DSN=', ''].join('\n'),
+      [
+        `DATABASE_URL=${KOTADB_SECRETS[STAGING].DATABASE_URL.replace('#', '%23')}`,
+        'SUPABASE_URL=https://x.supabase.co',
+        'JWT_SECRET=only-in-file-value-42',
+        'SENTRY_DSN=',
+        '',
+      ].join('\n'),
     );
     const result = await runSecrets(fake, ['staging', 'diff', '--file', file]);
     expect(result.code, result.stderr).toBe(0);
@@ -153,7 +175,9 @@ describe('fly-secrets unset', () => {
 
   it('production: refused without --yes (exit 3) after only a read', async () => {
     fake.update((state) => {
-      state.apps.find((a) => a.name === PRODUCTION)!.secrets.REDIS_URL = { ...state.apps.find((a) => a.name === PRODUCTION)!.secrets.DATABASE_URL! };
+      state.apps.find((a) => a.name === PRODUCTION)!.secrets.REDIS_URL = {
+        ...state.apps.find((a) => a.name === PRODUCTION)!.secrets.DATABASE_URL!,
+      };
     });
     const result = await runSecrets(fake, ['production', 'unset', 'REDIS_URL']);
     expect(result.code).toBe(3);

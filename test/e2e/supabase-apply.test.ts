@@ -39,9 +39,13 @@ async function database(prefix: string): Promise<TestDatabase> {
 }
 
 async function versions(db: TestDatabase): Promise<string[]> {
-  const rows = await db.query<{ present: boolean }>("select to_regclass('supabase_migrations.schema_migrations') is not null as present");
+  const rows = await db.query<{ present: boolean }>(
+    "select to_regclass('supabase_migrations.schema_migrations') is not null as present",
+  );
   if (!rows[0]?.present) return [];
-  return (await db.query<{ version: string }>('select version from supabase_migrations.schema_migrations order by version')).map((r) => r.version);
+  return (
+    await db.query<{ version: string }>('select version from supabase_migrations.schema_migrations order by version')
+  ).map((r) => r.version);
 }
 
 /** A copy of supabase/ with extra migration files. */
@@ -54,7 +58,11 @@ function projectWith(files: Record<string, string>): string {
 }
 
 /** Runs the script, calling onOutput with everything printed so far, as it arrives. */
-function startScript(args: string[], env: Record<string, string>, onOutput: (all: string, child: ChildProcess) => void): Promise<ScriptResult> {
+function startScript(
+  args: string[],
+  env: Record<string, string>,
+  onOutput: (all: string, child: ChildProcess) => void,
+): Promise<ScriptResult> {
   let seen = '';
   return runScript('supabase-apply', args, {
     env,
@@ -120,15 +128,23 @@ describe('supabase-apply on one database: dry run, apply, no-op, drift', () => {
   afterAll(async () => {
     await db.drop();
     databases.splice(databases.indexOf(db), 1);
-    await withClient(parseDbUrl(testServerUrl(), 'test'), (client) => client.query(`drop role if exists ${quoteIdent(role)}`));
+    await withClient(parseDbUrl(testServerUrl(), 'test'), (client) =>
+      client.query(`drop role if exists ${quoteIdent(role)}`),
+    );
   });
 
   it('--dry-run lists the pending files and the push command, and changes nothing', async () => {
-    const result = await runScript('supabase-apply', ['--dry-run'], { env: { SUPABASE_DB_URL: url, SUPABASE_CLI: RECORDER, KOTADB_TEST_CLI_RECORD: record } });
+    const result = await runScript('supabase-apply', ['--dry-run'], {
+      env: { SUPABASE_DB_URL: url, SUPABASE_CLI: RECORDER, KOTADB_TEST_CLI_RECORD: record },
+    });
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain(`Pending migrations for postgresql://${role}:***@127.0.0.1:${testServer().port}/${db.name} (${LOCAL.length}):`);
+    expect(result.stdout).toContain(
+      `Pending migrations for postgresql://${role}:***@127.0.0.1:${testServer().port}/${db.name} (${LOCAL.length}):`,
+    );
     for (const m of LOCAL) expect(result.stdout).toContain(`  supabase/migrations/${m.file}`);
-    expect(result.stdout).toContain(`$ PGPASSWORD=*** PGSSLMODE=disable supabase db push --db-url postgresql://${role}@127.0.0.1:${testServer().port}/${db.name} --yes`);
+    expect(result.stdout).toContain(
+      `$ PGPASSWORD=*** PGSSLMODE=disable supabase db push --db-url postgresql://${role}@127.0.0.1:${testServer().port}/${db.name} --yes`,
+    );
     expect(result.stderr).toContain('dry run: nothing was applied');
     expect(await versions(db)).toEqual([]);
     expect(recordedCalls(record)).toEqual([]);
@@ -137,7 +153,9 @@ describe('supabase-apply on one database: dry run, apply, no-op, drift', () => {
 
   it('applies every pending migration under the lock, prints each with its duration, and never exposes the password', async () => {
     const watch = watchArgvFor(password);
-    const result = await runScript('supabase-apply', [], { env: { SUPABASE_DB_URL: url, SUPABASE_CLI: RECORDER, KOTADB_TEST_CLI_RECORD: record } });
+    const result = await runScript('supabase-apply', [], {
+      env: { SUPABASE_DB_URL: url, SUPABASE_CLI: RECORDER, KOTADB_TEST_CLI_RECORD: record },
+    });
     const leaks = watch.stop();
     expect(result.code, result.all).toBe(0);
     expect(await versions(db)).toEqual(LOCAL.map((m) => m.version));
@@ -153,14 +171,25 @@ describe('supabase-apply on one database: dry run, apply, no-op, drift', () => {
     // The CLI got the URL without the password, and the password as PGPASSWORD (the login worked).
     const calls = recordedCalls(record);
     expect(calls).toHaveLength(1);
-    expect(calls[0]!.argv).toEqual(['db', 'push', '--db-url', `postgresql://${role}@127.0.0.1:${testServer().port}/${db.name}`, '--yes', '--workdir', fromRoot()]);
+    expect(calls[0]!.argv).toEqual([
+      'db',
+      'push',
+      '--db-url',
+      `postgresql://${role}@127.0.0.1:${testServer().port}/${db.name}`,
+      '--yes',
+      '--workdir',
+      fromRoot(),
+    ]);
     expect(calls[0]!.envNames).toContain('PGPASSWORD');
     expect(calls[0]!.envNames).toContain('PGSSLMODE');
   });
 
   it("agrees with the CLI's own `migration list` (the toolkit reads the same table directly)", async () => {
     const target = parseDbUrl(url, 'test');
-    const listed = await new Runner({ output: new Output() }).run(supabase.migrationList(fromRoot(), cliUrl(target)), { env: connectionEnv(target), cwd: fromRoot() });
+    const listed = await new Runner({ output: new Output() }).run(supabase.migrationList(fromRoot(), cliUrl(target)), {
+      env: connectionEnv(target),
+      cwd: fromRoot(),
+    });
     const rows = parseMigrationList(listed.stdout);
     expect(rows.map((r) => r.remote)).toEqual(await versions(db));
     expect(rows.map((r) => r.local)).toEqual(LOCAL.map((m) => m.version));
@@ -168,7 +197,9 @@ describe('supabase-apply on one database: dry run, apply, no-op, drift', () => {
 
   it('a second apply is a no-op: nothing pending, the CLI is not even called', async () => {
     const before = recordedCalls(record).length;
-    const result = await runScript('supabase-apply', [], { env: { SUPABASE_DB_URL: url, SUPABASE_CLI: RECORDER, KOTADB_TEST_CLI_RECORD: record } });
+    const result = await runScript('supabase-apply', [], {
+      env: { SUPABASE_DB_URL: url, SUPABASE_CLI: RECORDER, KOTADB_TEST_CLI_RECORD: record },
+    });
     expect(result.code).toBe(0);
     expect(result.stderr).toContain(`nothing to apply: all ${LOCAL.length} migrations are applied`);
     expect(result.stdout).toContain('is up to date');
@@ -177,13 +208,19 @@ describe('supabase-apply on one database: dry run, apply, no-op, drift', () => {
   });
 
   it('drift (a version recorded on the database, missing locally): exit 3 with the repair hint, nothing applied', async () => {
-    await db.query("insert into supabase_migrations.schema_migrations (version, name) values ('20991231000000', 'ghost')");
+    await db.query(
+      "insert into supabase_migrations.schema_migrations (version, name) values ('20991231000000', 'ghost')",
+    );
     try {
       const root = projectWith({ '20991230000000_later.sql': 'create table public.later (id int);' });
       const result = await runScript('supabase-apply', ['--root', root], { env: { SUPABASE_DB_URL: url } });
       expect(result.code).toBe(3);
-      expect(result.stderr).toContain('drift: the database records 1 migration(s) that supabase/migrations does not have (20991231000000); nothing was applied');
-      expect(result.stderr).toContain(`supabase migration repair --status reverted 20991231000000 --db-url postgresql://${role}@127.0.0.1:${testServer().port}/${db.name}`);
+      expect(result.stderr).toContain(
+        'drift: the database records 1 migration(s) that supabase/migrations does not have (20991231000000); nothing was applied',
+      );
+      expect(result.stderr).toContain(
+        `supabase migration repair --status reverted 20991231000000 --db-url postgresql://${role}@127.0.0.1:${testServer().port}/${db.name}`,
+      );
       expect(result.all).not.toContain(password);
       expect(await db.query("select to_regclass('public.later') as t")).toEqual([{ t: null }]);
     } finally {
@@ -210,12 +247,16 @@ describe('supabase-apply failures and guards', () => {
     });
     const result = await runScript('supabase-apply', [db.url, '--root', root], {});
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain('error: migration supabase/migrations/20990102000000_broken.sql failed: ERROR: division by zero (SQLSTATE 22012)');
+    expect(result.stderr).toContain(
+      'error: migration supabase/migrations/20990102000000_broken.sql failed: ERROR: division by zero (SQLSTATE 22012)',
+    );
     expect(result.stderr).toContain('failing statement: select 1/0');
     expect(await versions(db)).toEqual([...LOCAL.map((m) => m.version), '20990101000000']);
-    expect(await db.query("select to_regclass('public.fine') is not null as fine, to_regclass('public.half') is null as rolled_back, to_regclass('public.never') is null as not_run")).toEqual([
-      { fine: true, rolled_back: true, not_run: true },
-    ]);
+    expect(
+      await db.query(
+        "select to_regclass('public.fine') is not null as fine, to_regclass('public.half') is null as rolled_back, to_regclass('public.never') is null as not_run",
+      ),
+    ).toEqual([{ fine: true, rolled_back: true, not_run: true }]);
   });
 
   it('production: refused without confirmation when nobody can answer (exit 3, nothing applied); --yes applies', async () => {
@@ -223,7 +264,9 @@ describe('supabase-apply failures and guards', () => {
     const env = { SUPABASE_DB_URL_PRODUCTION: db.url };
     const refused = await runScript('supabase-apply', ['--env', 'production'], { env });
     expect(refused.code).toBe(3);
-    expect(refused.stderr).toContain(`refusing to apply ${LOCAL.length} migration(s) to production without confirmation`);
+    expect(refused.stderr).toContain(
+      `refusing to apply ${LOCAL.length} migration(s) to production without confirmation`,
+    );
     expect(await versions(db)).toEqual([]);
 
     const confirmed = await runScript('supabase-apply', ['--env', 'production', '--yes'], { env });
@@ -233,9 +276,15 @@ describe('supabase-apply failures and guards', () => {
   });
 
   it('refuses the transaction pooler (port 6543) before connecting, with a hint; never prints the password', async () => {
-    const result = await runScript('supabase-apply', ['postgresql://postgres.abcd:pooler-secret-123@aws-0-us-east-1.pooler.supabase.com:6543/postgres'], {});
+    const result = await runScript(
+      'supabase-apply',
+      ['postgresql://postgres.abcd:pooler-secret-123@aws-0-us-east-1.pooler.supabase.com:6543/postgres'],
+      {},
+    );
     expect(result.code).toBe(3);
-    expect(result.stderr).toContain("refusing postgresql://postgres.abcd:***@aws-0-us-east-1.pooler.supabase.com:6543/postgres: port 6543 is Supabase's transaction pooler");
+    expect(result.stderr).toContain(
+      "refusing postgresql://postgres.abcd:***@aws-0-us-east-1.pooler.supabase.com:6543/postgres: port 6543 is Supabase's transaction pooler",
+    );
     expect(result.stderr).toContain('session pooler (port 5432)');
     expect(result.all).not.toContain('pooler-secret-123');
   });
@@ -243,11 +292,15 @@ describe('supabase-apply failures and guards', () => {
   it('no URL anywhere: exit 2 naming where it looked', async () => {
     const result = await runScript('supabase-apply', ['--env', 'staging'], {});
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain('no database URL: pass <postgres_url> or set SUPABASE_DB_URL or SUPABASE_DB_URL_STAGING');
+    expect(result.stderr).toContain(
+      'no database URL: pass <postgres_url> or set SUPABASE_DB_URL or SUPABASE_DB_URL_STAGING',
+    );
   });
 
   it('--if-configured with no URL anywhere: a notice (a GitHub annotation in Actions) and exit 0, nothing touched', async () => {
-    const result = await runScript('supabase-apply', ['--env', 'production', '--yes', '--if-configured'], { env: { GITHUB_ACTIONS: 'true' } });
+    const result = await runScript('supabase-apply', ['--env', 'production', '--yes', '--if-configured'], {
+      env: { GITHUB_ACTIONS: 'true' },
+    });
     expect(result.code, result.all).toBe(0);
     expect(result.stderr).toContain('note: migrations skipped: SUPABASE_DB_URL_PRODUCTION is not configured');
     expect(result.stderr).toContain('::notice::migrations skipped: SUPABASE_DB_URL_PRODUCTION is not configured');
@@ -255,16 +308,22 @@ describe('supabase-apply failures and guards', () => {
   });
 
   it('--if-configured with a URL configured applies as usual (the flag only covers "nothing configured")', async () => {
-    const result = await runScript('supabase-apply', ['--env', 'staging', '--if-configured'], { env: { SUPABASE_DB_URL_STAGING: 'postgresql://postgres:pw@127.0.0.1:1/postgres' } });
+    const result = await runScript('supabase-apply', ['--env', 'staging', '--if-configured'], {
+      env: { SUPABASE_DB_URL_STAGING: 'postgresql://postgres:pw@127.0.0.1:1/postgres' },
+    });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('cannot connect to postgresql://postgres:***@127.0.0.1:1/postgres');
   });
 
   it('a wrong password: exit 1, says so, never prints it', async () => {
     const server = testServer();
-    const result = await runScript('supabase-apply', [], { env: { SUPABASE_DB_URL: `postgresql://postgres:wrong-pass-987@127.0.0.1:${server.port}/postgres` } });
+    const result = await runScript('supabase-apply', [], {
+      env: { SUPABASE_DB_URL: `postgresql://postgres:wrong-pass-987@127.0.0.1:${server.port}/postgres` },
+    });
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain(`cannot connect to postgresql://postgres:***@127.0.0.1:${server.port}/postgres: password authentication failed`);
+    expect(result.stderr).toContain(
+      `cannot connect to postgresql://postgres:***@127.0.0.1:${server.port}/postgres: password authentication failed`,
+    );
     expect(result.all).not.toContain('wrong-pass-987');
   });
 });
@@ -293,7 +352,9 @@ describe('supabase-apply: the migration lock', () => {
     const noop = [a, b].filter((r) => r.stderr.includes('nothing to apply'));
     expect(applied).toHaveLength(1);
     expect(noop).toHaveLength(1);
-    expect(noop[0]!.stderr).toMatch(/waiting for the migration lock: kotadb-ops supabase-apply|waiting for the migration lock: test-lock-holder/);
+    expect(noop[0]!.stderr).toMatch(
+      /waiting for the migration lock: kotadb-ops supabase-apply|waiting for the migration lock: test-lock-holder/,
+    );
     expect(await versions(db)).toEqual(LOCAL.map((m) => m.version));
   });
 

@@ -22,13 +22,20 @@ function migrationFiles(): string[] {
 
 async function shadowsLeft(): Promise<string[]> {
   return withClient(parseDbUrl(testServerUrl(), 'test'), async (client) =>
-    (await client.query<{ datname: string }>("select datname from pg_database where datname like 'kotadb\\_shadow\\_%'")).rows.map((r) => r.datname),
+    (
+      await client.query<{ datname: string }>(
+        "select datname from pg_database where datname like 'kotadb\\_shadow\\_%'",
+      )
+    ).rows.map((r) => r.datname),
   );
 }
 
 beforeAll(async () => {
   root = mkdtempSync(path.join(tmpdir(), 'generate-root-'));
-  cpSync(fromRoot('supabase'), path.join(root, 'supabase'), { recursive: true, filter: (src) => !src.includes('.temp') });
+  cpSync(fromRoot('supabase'), path.join(root, 'supabase'), {
+    recursive: true,
+    filter: (src) => !src.includes('.temp'),
+  });
   dev = await createTestDatabase('gen_dev', { migrate: true, root });
   databases.push(dev);
 });
@@ -66,7 +73,14 @@ describe('supabase-generate', () => {
       where user_id = p
       $$;`);
     const before = migrationFiles();
-    const dryRun = await runScript('supabase-generate', ['add_notes', '--db-url', dev.url, '--root', root, '--dry-run']);
+    const dryRun = await runScript('supabase-generate', [
+      'add_notes',
+      '--db-url',
+      dev.url,
+      '--root',
+      root,
+      '--dry-run',
+    ]);
     expect(dryRun.code, dryRun.all).toBe(0);
     expect(dryRun.stdout).toContain('CREATE TABLE "public"."notes"');
     expect(dryRun.stderr).toMatch(/dry run: would write supabase\/migrations\/\d{14}_add_notes\.sql/);
@@ -76,27 +90,40 @@ describe('supabase-generate', () => {
     expect(result.code, result.all).toBe(0);
     const written = result.stdout.trim();
     expect(written).toMatch(/^supabase\/migrations\/\d{14}_add_notes\.sql$/);
-    expect(result.stderr).toContain('round trip verified: a shadow built with the new migration matches the dev database');
+    expect(result.stderr).toContain(
+      'round trip verified: a shadow built with the new migration matches the dev database',
+    );
 
     const sql = readFileSync(path.join(root, written), 'utf8');
     expect(sql).toContain('CREATE TABLE "public"."notes"');
     expect(sql).toContain('CREATE POLICY "notes_owner" ON "public"."notes"');
     expect(sql).toContain('ADD COLUMN "stars" integer NOT NULL DEFAULT 0');
-    expect(sql).toContain('GRANT DELETE, INSERT, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON TABLE "public"."notes" TO "anon", "authenticated", "service_role";');
-    expect(sql.split('\n').filter((line) => !line.startsWith('--')).join('\n')).not.toMatch(/MAINTAIN/);
+    expect(sql).toContain(
+      'GRANT DELETE, INSERT, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON TABLE "public"."notes" TO "anon", "authenticated", "service_role";',
+    );
+    expect(
+      sql
+        .split('\n')
+        .filter((line) => !line.startsWith('--'))
+        .join('\n'),
+    ).not.toMatch(/MAINTAIN/);
     expect(sql).not.toMatch(/^GRANT .*"postgres"/m);
     expect(await shadowsLeft()).toEqual([]);
 
     // Independently: a fresh database given every file (the new one included) has the change.
     const fresh = await createTestDatabase('gen_check', { migrate: true, root });
     databases.push(fresh);
-    expect(await fresh.query("select c.relrowsecurity as rls, (select count(*) from pg_policies where tablename = 'notes')::int as policies from pg_class c where c.oid = 'public.notes'::regclass")).toEqual([
-      { rls: true, policies: 1 },
-    ]);
+    expect(
+      await fresh.query(
+        "select c.relrowsecurity as rls, (select count(*) from pg_policies where tablename = 'notes')::int as policies from pg_class c where c.oid = 'public.notes'::regclass",
+      ),
+    ).toEqual([{ rls: true, policies: 1 }]);
 
     // The dev database records the new file as applied (its changes are there), so it matches the migrations again
     // (the next tests generate against it).
-    expect(await dev.query('select version from supabase_migrations.schema_migrations where name = $1', ['add_notes'])).toEqual([{ version: written.slice(20, 34) }]);
+    expect(
+      await dev.query('select version from supabase_migrations.schema_migrations where name = $1', ['add_notes']),
+    ).toEqual([{ version: written.slice(20, 34) }]);
   });
 
   it('refuses a bad name (exit 2) before touching anything', async () => {
@@ -122,11 +149,15 @@ describe('supabase-generate', () => {
     const file = path.join(root, 'supabase', 'migrations', '20991231000001_broken.sql');
     writeFileSync(file, 'select 1/0;\n');
     // The dev database claims to have it, so only the shadow build runs into it.
-    await dev.query("insert into supabase_migrations.schema_migrations (version, name) values ('20991231000001', 'broken')");
+    await dev.query(
+      "insert into supabase_migrations.schema_migrations (version, name) values ('20991231000001', 'broken')",
+    );
     try {
       const result = await runScript('supabase-generate', ['whatever', '--db-url', dev.url, '--root', root]);
       expect(result.code).toBe(1);
-      expect(result.stderr).toContain('the shadow database could not be built: migration supabase/migrations/20991231000001_broken.sql failed: ERROR: division by zero');
+      expect(result.stderr).toContain(
+        'the shadow database could not be built: migration supabase/migrations/20991231000001_broken.sql failed: ERROR: division by zero',
+      );
       expect(await shadowsLeft()).toEqual([]);
     } finally {
       rmSync(file);

@@ -80,7 +80,9 @@ describe('supabase-reset from an empty data folder, then local-db', () => {
     expect(result.code, result.all).toBe(0);
     const lines = result.stdout.trim().split('\n');
     expect(lines[0]).toMatch(/^\$ (runuser -u \S+ -- )?\S+\/initdb --pgdata \S+\/data /);
-    expect(lines[1]).toMatch(/^\$ (runuser -u \S+ -- )?\S+\/pg_ctl --pgdata \S+\/data --options .*-p \d+ -c listen_addresses=127\.0\.0\.1.* start$/);
+    expect(lines[1]).toMatch(
+      /^\$ (runuser -u \S+ -- )?\S+\/pg_ctl --pgdata \S+\/data --options .*-p \d+ -c listen_addresses=127\.0\.0\.1.* start$/,
+    );
     expect(lines[2]).toBe(`# apply supabase/bootstrap/plain-postgres.sql to ${url} (pg client, one transaction)`);
     expect(lines[3]).toBe(`$ PGSSLMODE=disable supabase db reset --db-url ${url} --yes --workdir ${fromRoot()}`);
     expect((await runScript('local-db', ['status'], { env })).stdout).toContain('not created');
@@ -95,10 +97,17 @@ describe('supabase-reset from an empty data folder, then local-db', () => {
     expect(result.stderr).toContain(`✓ local database reset: ${LOCAL.length} migrations, seed supabase/seed.sql`);
 
     const status = await runScript('local-db', ['status', '--json'], { env });
-    expect(JSON.parse(status.stdout)).toMatchObject({ engine: 'embedded', state: 'running', url, port: Number(env.KOTADB_LOCAL_DB_PORT) });
+    expect(JSON.parse(status.stdout)).toMatchObject({
+      engine: 'embedded',
+      state: 'running',
+      url,
+      port: Number(env.KOTADB_LOCAL_DB_PORT),
+    });
 
     await withClient(parseDbUrl(url, 'test'), async (client) => {
-      const versions = await client.query<{ version: string }>('select version from supabase_migrations.schema_migrations order by version');
+      const versions = await client.query<{ version: string }>(
+        'select version from supabase_migrations.schema_migrations order by version',
+      );
       expect(versions.rows.map((r) => r.version)).toEqual(LOCAL.map((m) => m.version));
       const seed = await client.query<{ users: string; key_user: string | null; repos: string; jobs: string }>(
         'select (select count(*) from auth.users) as users, (select user_id::text from public.verify_api_key($1)) as key_user, (select count(*) from public.repositories) as repos, (select count(*) from public.indexing_jobs) as jobs',
@@ -156,8 +165,18 @@ describe('supabase-reset refuses what is not a local scratch database', () => {
 
   // SUPABASE_CLI=/bin/false: had the CLI been called, the run would fail with exit 1, not 3.
   it.each([
-    ['a remote host', ['--db-url', 'postgresql://postgres:remote-secret-1@db.abcdefgh.supabase.co:5432/postgres'], {}, 'supabase-reset only resets a local database'],
-    ['a private-network host', ['--db-url', 'postgresql://postgres@10.1.2.3:5432/postgres'], {}, 'supabase-reset only resets a local database'],
+    [
+      'a remote host',
+      ['--db-url', 'postgresql://postgres:remote-secret-1@db.abcdefgh.supabase.co:5432/postgres'],
+      {},
+      'supabase-reset only resets a local database',
+    ],
+    [
+      'a private-network host',
+      ['--db-url', 'postgresql://postgres@10.1.2.3:5432/postgres'],
+      {},
+      'supabase-reset only resets a local database',
+    ],
   ])('%s: exit 3, nothing touched', async (_name, args, env, message) => {
     const result = await runScript('supabase-reset', args, { env: { SUPABASE_CLI: '/bin/false', ...env } });
     expect(result.code).toBe(3);
@@ -166,41 +185,67 @@ describe('supabase-reset refuses what is not a local scratch database', () => {
     expect(result.all).not.toContain('remote-secret-1');
   });
 
-  it.each(['SUPABASE_DB_URL_STAGING', 'SUPABASE_DB_URL_PRODUCTION', 'SUPABASE_DB_URL'])('the database %s names (spelled differently): exit 3, nothing touched', async (name) => {
-    const server = testServer();
-    const sameDb = `postgresql://postgres:${encodeURIComponent(server.password)}@localhost:${server.port}/${db.name}?sslmode=disable`;
-    const result = await runScript('supabase-reset', ['--db-url', db.url], { env: { SUPABASE_CLI: '/bin/false', [name]: sameDb } });
-    expect(result.code).toBe(3);
-    expect(result.stderr).toContain(`it is the database ${name} names; nothing was touched`);
-    expect(result.all).not.toContain(server.password);
-    expect(await db.query("select to_regclass('public.precious') is not null as kept")).toEqual([{ kept: true }]);
-  });
+  it.each(['SUPABASE_DB_URL_STAGING', 'SUPABASE_DB_URL_PRODUCTION', 'SUPABASE_DB_URL'])(
+    'the database %s names (spelled differently): exit 3, nothing touched',
+    async (name) => {
+      const server = testServer();
+      const sameDb = `postgresql://postgres:${encodeURIComponent(server.password)}@localhost:${server.port}/${db.name}?sslmode=disable`;
+      const result = await runScript('supabase-reset', ['--db-url', db.url], {
+        env: { SUPABASE_CLI: '/bin/false', [name]: sameDb },
+      });
+      expect(result.code).toBe(3);
+      expect(result.stderr).toContain(`it is the database ${name} names; nothing was touched`);
+      expect(result.all).not.toContain(server.password);
+      expect(await db.query("select to_regclass('public.precious') is not null as kept")).toEqual([{ kept: true }]);
+    },
+  );
 
   it("the embedded server's URL when a SUPABASE_DB_URL_* names it: exit 3 before starting anything", async () => {
     const base = path.join(tempDir('reset-guarded-'), 'postgres');
     const result = await runScript('supabase-reset', [], {
-      env: { SUPABASE_CLI: '/bin/false', KOTADB_LOCAL_DB_DIR: base, KOTADB_LOCAL_DB_PORT: '54399', SUPABASE_DB_URL_STAGING: 'postgresql://postgres:x@127.0.0.1:54399/postgres' },
+      env: {
+        SUPABASE_CLI: '/bin/false',
+        KOTADB_LOCAL_DB_DIR: base,
+        KOTADB_LOCAL_DB_PORT: '54399',
+        SUPABASE_DB_URL_STAGING: 'postgresql://postgres:x@127.0.0.1:54399/postgres',
+      },
     });
     expect(result.code).toBe(3);
     expect(result.stderr).toContain('it is the database SUPABASE_DB_URL_STAGING names');
-    expect((await runScript('local-db', ['status'], { env: { KOTADB_LOCAL_DB_DIR: base } })).stdout).toContain('not created');
+    expect((await runScript('local-db', ['status'], { env: { KOTADB_LOCAL_DB_DIR: base } })).stdout).toContain(
+      'not created',
+    );
   });
 
   it('a migration needing an extension the engine lacks: exit 1 naming the extension and the file, nothing reset', async () => {
     const root = tempDir('reset-ext-');
-    cpSync(fromRoot('supabase'), path.join(root, 'supabase'), { recursive: true, filter: (src) => !src.includes('.temp') });
-    writeFileSync(path.join(root, 'supabase', 'migrations', '20990101000000_embeddings.sql'), 'create extension if not exists vector with schema extensions;\n');
-    const result = await runScript('supabase-reset', ['--db-url', db.url, '--root', root], { env: { SUPABASE_CLI: '/bin/false' } });
+    cpSync(fromRoot('supabase'), path.join(root, 'supabase'), {
+      recursive: true,
+      filter: (src) => !src.includes('.temp'),
+    });
+    writeFileSync(
+      path.join(root, 'supabase', 'migrations', '20990101000000_embeddings.sql'),
+      'create extension if not exists vector with schema extensions;\n',
+    );
+    const result = await runScript('supabase-reset', ['--db-url', db.url, '--root', root], {
+      env: { SUPABASE_CLI: '/bin/false' },
+    });
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain('extension "vector" is not available on this PostgreSQL: supabase/migrations/20990101000000_embeddings.sql creates it');
+    expect(result.stderr).toContain(
+      'extension "vector" is not available on this PostgreSQL: supabase/migrations/20990101000000_embeddings.sql creates it',
+    );
     expect(result.stderr).toContain('nothing was reset');
     expect(await db.query("select to_regclass('public.precious') is not null as kept")).toEqual([{ kept: true }]);
   });
 
   it('--engine docker when `docker info` fails: exit 3 with a hint, the CLI never called', async () => {
     const bin = tempDir('no-docker-');
-    writeFileSync(path.join(bin, 'docker'), '#!/bin/sh\necho "Cannot connect to the Docker daemon" >&2\nexit 1\n', { mode: 0o755 });
-    const result = await runScript('supabase-reset', ['--engine', 'docker'], { env: { SUPABASE_CLI: '/bin/false', PATH: `${bin}:${process.env.PATH}` } });
+    writeFileSync(path.join(bin, 'docker'), '#!/bin/sh\necho "Cannot connect to the Docker daemon" >&2\nexit 1\n', {
+      mode: 0o755,
+    });
+    const result = await runScript('supabase-reset', ['--engine', 'docker'], {
+      env: { SUPABASE_CLI: '/bin/false', PATH: `${bin}:${process.env.PATH}` },
+    });
     expect(result.code).toBe(3);
     expect(result.stderr).toContain('--engine docker needs a Docker engine, and `docker info` failed');
     expect(result.stderr).toContain('the default embedded engine needs no Docker');

@@ -370,7 +370,10 @@ export function makeApp(name, opts = {}) {
   const volumes = (opts.volumes ?? []).map((v, i) => {
     const h = sha256hex(`volume:${name}:${v.name}:${i}`);
     return {
-      id: `vol_${BigInt('0x' + h.slice(0, 20)).toString(36).padStart(16, '0').slice(0, 16)}`,
+      id: `vol_${BigInt('0x' + h.slice(0, 20))
+        .toString(36)
+        .padStart(16, '0')
+        .slice(0, 16)}`,
       name: v.name,
       state: 'created',
       sizeGb: v.sizeGb,
@@ -384,7 +387,13 @@ export function makeApp(name, opts = {}) {
   /** @type {Record<string, FakeSecret>} */
   const secrets = {};
   for (const [key, value] of Object.entries(opts.secrets ?? {})) {
-    secrets[key] = { value, digest: secretDigest(value), status: opts.secretStatus ?? 'Deployed', createdAt: at(0), updatedAt: at(0) };
+    secrets[key] = {
+      value,
+      digest: secretDigest(value),
+      status: opts.secretStatus ?? 'Deployed',
+      createdAt: at(0),
+      updatedAt: at(0),
+    };
   }
   /** @type {FakeLogEntry[]} */
   const logs = [];
@@ -396,7 +405,14 @@ export function makeApp(name, opts = {}) {
       ['info', 'kotadb-api-server 0.6.0 listening on 0.0.0.0:8080'],
       ['info', 'GET /health 200 2ms'],
     ])) {
-      logs.push({ seq: ++seq, timestamp: current ? current.createdAt : at(0), message, level, instance: m.id, region: m.region });
+      logs.push({
+        seq: ++seq,
+        timestamp: current ? current.createdAt : at(0),
+        message,
+        level,
+        instance: m.id,
+        region: m.region,
+      });
     }
   }
   return {
@@ -577,14 +593,31 @@ const SECRETS_FLAGS = [F.app, F.config, F.stage, F.detach, F.dnsChecks];
 const COMMANDS = {
   version: { path: 'version', flags: [F.json], args: { kind: 'none' }, auth: false },
   'auth whoami': { path: 'auth whoami', flags: [F.json], args: { kind: 'none' }, auth: true },
-  'apps list': { path: 'apps list', flags: [F.json, F.org, { name: 'quiet', short: 'q', type: 'bool' }], args: { kind: 'none' }, auth: true },
+  'apps list': {
+    path: 'apps list',
+    flags: [F.json, F.org, { name: 'quiet', short: 'q', type: 'bool' }],
+    args: { kind: 'none' },
+    auth: true,
+  },
   'apps create': {
     path: 'apps create',
-    flags: [F.json, F.org, F.yes, { name: 'name', type: 'string' }, { name: 'generate-name', type: 'bool' }, { name: 'network', type: 'string' }],
+    flags: [
+      F.json,
+      F.org,
+      F.yes,
+      { name: 'name', type: 'string' },
+      { name: 'generate-name', type: 'bool' },
+      { name: 'network', type: 'string' },
+    ],
     args: { kind: 'max', n: 1 },
     auth: true,
   },
-  releases: { path: 'releases', flags: [F.app, F.config, F.json, { name: 'image', type: 'bool' }], args: { kind: 'none' }, auth: true },
+  releases: {
+    path: 'releases',
+    flags: [F.app, F.config, F.json, { name: 'image', type: 'bool' }],
+    args: { kind: 'none' },
+    auth: true,
+  },
   deploy: {
     path: 'deploy',
     flags: [
@@ -608,13 +641,23 @@ const COMMANDS = {
     args: { kind: 'max', n: 1 },
     auth: true,
   },
-  status: { path: 'status', flags: [F.app, F.config, F.json, { name: 'all', type: 'bool' }], args: { kind: 'none' }, auth: true },
+  status: {
+    path: 'status',
+    flags: [F.app, F.config, F.json, { name: 'all', type: 'bool' }],
+    args: { kind: 'none' },
+    auth: true,
+  },
   'secrets list': { path: 'secrets list', flags: [F.app, F.config, F.json], args: { kind: 'none' }, auth: true },
   'secrets set': { path: 'secrets set', flags: SECRETS_FLAGS, args: { kind: 'min', n: 1 }, auth: true },
   'secrets unset': { path: 'secrets unset', flags: SECRETS_FLAGS, args: { kind: 'min', n: 1 }, auth: true },
   'secrets import': { path: 'secrets import', flags: SECRETS_FLAGS, args: { kind: 'none' }, auth: true },
   'secrets deploy': { path: 'secrets deploy', flags: SECRETS_FLAGS, args: { kind: 'none' }, auth: true },
-  'volumes list': { path: 'volumes list', flags: [F.app, F.config, F.json, { name: 'all', type: 'bool' }], args: { kind: 'none' }, auth: true },
+  'volumes list': {
+    path: 'volumes list',
+    flags: [F.app, F.config, F.json, { name: 'all', type: 'bool' }],
+    args: { kind: 'none' },
+    auth: true,
+  },
   'volumes create': {
     path: 'volumes create',
     flags: [
@@ -674,7 +717,10 @@ function subs(entries) {
   return out;
 }
 addTop(['version'], { leaf: 'version' });
-addTop(['auth'], { sub: subs([[['whoami'], 'auth whoami']]), missing: ['login', 'logout', 'token', 'docker', 'signup'] });
+addTop(['auth'], {
+  sub: subs([[['whoami'], 'auth whoami']]),
+  missing: ['login', 'logout', 'token', 'docker', 'signup'],
+});
 addTop(['apps', 'app'], {
   sub: subs([
     [['list', 'ls'], 'apps list'],
@@ -705,15 +751,51 @@ addTop(['volumes', 'volume', 'vol'], {
   missing: ['destroy', 'extend', 'fork', 'show', 'snapshots', 'update'],
 });
 addTop(['logs'], { leaf: 'logs' });
-addTop(['certs'], { sub: subs([[['list'], 'certs list']]), missing: ['add', 'check', 'import', 'remove', 'setup', 'show'] });
+addTop(['certs'], {
+  sub: subs([[['list'], 'certs list']]),
+  missing: ['add', 'check', 'import', 'remove', 'setup', 'show'],
+});
 addTop(['scale'], { sub: subs([[['memory'], 'scale memory']]), missing: ['count', 'show', 'vm'] });
 
 /** Real top-level flyctl commands that this fake does not implement. */
 const MISSING_TOP = [
-  'agent', 'checks', 'config', 'console', 'consul', 'dashboard', 'destroy', 'dig', 'docs', 'doctor',
-  'extensions', 'history', 'image', 'ips', 'jobs', 'launch', 'machine', 'machines', 'mcp', 'move', 'mpg', 'open',
-  'orgs', 'platform', 'postgres', 'proxy', 'redis', 'regions', 'restart', 'resume', 'settings', 'sftp',
-  'ssh', 'storage', 'suspend', 'tokens', 'wireguard',
+  'agent',
+  'checks',
+  'config',
+  'console',
+  'consul',
+  'dashboard',
+  'destroy',
+  'dig',
+  'docs',
+  'doctor',
+  'extensions',
+  'history',
+  'image',
+  'ips',
+  'jobs',
+  'launch',
+  'machine',
+  'machines',
+  'mcp',
+  'move',
+  'mpg',
+  'open',
+  'orgs',
+  'platform',
+  'postgres',
+  'proxy',
+  'redis',
+  'regions',
+  'restart',
+  'resume',
+  'settings',
+  'sftp',
+  'ssh',
+  'storage',
+  'suspend',
+  'tokens',
+  'wireguard',
 ];
 
 /** Flags taking a value in any command (used to find the command words among the args). */
@@ -759,7 +841,11 @@ function levenshtein(a, b) {
   for (let i = 1; i <= a.length; i++) {
     const cur = [i];
     for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min((prev[j] ?? 0) + 1, (cur[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1));
+      cur[j] = Math.min(
+        (prev[j] ?? 0) + 1,
+        (cur[j - 1] ?? 0) + 1,
+        (prev[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
     }
     prev = cur;
   }
@@ -862,8 +948,18 @@ function checkArgs(spec, args, display) {
 }
 
 const GO_BOOL = new Map([
-  ['1', true], ['t', true], ['T', true], ['TRUE', true], ['true', true], ['True', true],
-  ['0', false], ['f', false], ['F', false], ['FALSE', false], ['false', false], ['False', false],
+  ['1', true],
+  ['t', true],
+  ['T', true],
+  ['TRUE', true],
+  ['true', true],
+  ['True', true],
+  ['0', false],
+  ['f', false],
+  ['F', false],
+  ['FALSE', false],
+  ['false', false],
+  ['False', false],
 ]);
 
 /**
@@ -898,7 +994,8 @@ function parseFlags(argv, defs, ignoreUnknown = false) {
    */
   const set = (def, value) => {
     const display = def.short ? `-${def.short}, --${def.name}` : `--${def.name}`;
-    const bad = (/** @type {string} */ why) => new CliError(`invalid argument "${value}" for "${display}" flag: ${why}`);
+    const bad = (/** @type {string} */ why) =>
+      new CliError(`invalid argument "${value}" for "${display}" flag: ${why}`);
     switch (def.type) {
       case 'bool': {
         const b = GO_BOOL.get(value);
@@ -1221,7 +1318,16 @@ function volumeJson(v) {
 function table(headers, rows) {
   const all = [headers.map((h) => h.toUpperCase()), ...rows];
   const widths = headers.map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length)));
-  return all.map((r) => r.map((c, i) => (c ?? '').padEnd(widths[i] ?? 0)).join('\t').trimEnd()).join('\n') + '\n\n';
+  return (
+    all
+      .map((r) =>
+        r
+          .map((c, i) => (c ?? '').padEnd(widths[i] ?? 0))
+          .join('\t')
+          .trimEnd(),
+      )
+      .join('\n') + '\n\n'
+  );
 }
 
 /**
@@ -1317,7 +1423,16 @@ function restartRelease(state, app, user, description) {
 /** @param {Ctx} ctx */
 function cmdVersion(ctx) {
   if (ctx.flags.get('json')) {
-    out(goJson({ Version: '0.4.9', Commit: 'fake', BuildDate: '2026-01-01T00:00:00Z', OS: 'linux', Architecture: 'amd64', Environment: 'production' }));
+    out(
+      goJson({
+        Version: '0.4.9',
+        Commit: 'fake',
+        BuildDate: '2026-01-01T00:00:00Z',
+        OS: 'linux',
+        Architecture: 'amd64',
+        Environment: 'production',
+      }),
+    );
   } else {
     out(FLYCTL_VERSION_LINE + '\n');
   }
@@ -1418,7 +1533,9 @@ function cmdStatus(ctx) {
   if (ctx.flags.get('json')) {
     out(goJson(json));
   } else {
-    out(`App\n  Name     = ${app.name}\n  Owner    = ${app.org}\n  Hostname = ${app.hostname}\n  Image    = ${app.image ?? '-'}\n\n`);
+    out(
+      `App\n  Name     = ${app.name}\n  Owner    = ${app.org}\n  Hostname = ${app.hostname}\n  Image    = ${app.image ?? '-'}\n\n`,
+    );
     out(
       `Machines\n` +
         table(
@@ -1451,9 +1568,19 @@ function cmdSecretsList(ctx) {
     });
     out(goJson(rows));
   } else if (shape === 'new') {
-    out(table(['Name', 'Digest', 'Status'], entries.map(([n, s]) => [n, s.digest, s.status])));
+    out(
+      table(
+        ['Name', 'Digest', 'Status'],
+        entries.map(([n, s]) => [n, s.digest, s.status]),
+      ),
+    );
   } else {
-    out(table(['Name', 'Digest', 'Created At'], entries.map(([n, s]) => [n, s.digest, s.createdAt])));
+    out(
+      table(
+        ['Name', 'Digest', 'Created At'],
+        entries.map(([n, s]) => [n, s.digest, s.createdAt]),
+      ),
+    );
   }
   return 0;
 }
@@ -1513,7 +1640,13 @@ function applySecrets(ctx, appName, user, set, unset) {
     const status = stage || !deployed ? 'Staged' : 'Deployed';
     for (const [name, value] of set) {
       const prev = app.secrets[name];
-      app.secrets[name] = { value, digest: secretDigest(value), status, createdAt: prev?.createdAt ?? at, updatedAt: at };
+      app.secrets[name] = {
+        value,
+        digest: secretDigest(value),
+        status,
+        createdAt: prev?.createdAt ?? at,
+        updatedAt: at,
+      };
       app.pendingUnsets = app.pendingUnsets.filter((n) => n !== name);
     }
     for (const name of unset) {
@@ -1543,7 +1676,9 @@ async function cmdSecretsImport(ctx) {
   } catch (e) {
     if (e instanceof SecretsParseError) throw new CliError(`Failed to parse secrets from stdin: ${e.message}`);
     if (e instanceof GoPanic) {
-      err(`panic: ${e.message}\n\ngoroutine 1 [running]:\ngithub.com/superfly/flyctl/internal/command/secrets.parseSecrets({0x0, 0x0})\n\t/home/runner/work/flyctl/flyctl/internal/command/secrets/parser.go:56\n`);
+      err(
+        `panic: ${e.message}\n\ngoroutine 1 [running]:\ngithub.com/superfly/flyctl/internal/command/secrets.parseSecrets({0x0, 0x0})\n\t/home/runner/work/flyctl/flyctl/internal/command/secrets/parser.go:56\n`,
+      );
       return 2;
     }
     throw e;
@@ -1568,7 +1703,8 @@ async function cmdSecretsSet(ctx) {
     if (!hasPipedStdin()) throw new CliError(`secret \`${k}\` expects standard input but none provided`);
     const input = await readAllStdin();
     recordStdin(ctx, input.toString('utf8'));
-    if (input.length > 64 * 1024) throw new CliError(`error reading stdin for '${k}': Input exceeded max length of ${64 * 1024} bytes`);
+    if (input.length > 64 * 1024)
+      throw new CliError(`error reading stdin for '${k}': Input exceeded max length of ${64 * 1024} bytes`);
     secrets.set(k, goTrimSpace(input.toString('utf8')));
   }
   if (secrets.size < 1) throw new CliError('requires at least one SECRET=VALUE pair');
@@ -1585,7 +1721,9 @@ function cmdSecretsUnset(ctx) {
 function cmdSecretsDeploy(ctx) {
   const { user, appName, app } = appCommand(ctx);
   if (!isDeployed(app)) {
-    throw new CliError("before using 'fly secrets deploy', you must first deploy your app at least once using 'fly deploy'");
+    throw new CliError(
+      "before using 'fly secrets deploy', you must first deploy your app at least once using 'fly deploy'",
+    );
   }
   if (ctx.flags.get('stage')) {
     out(STAGED_MESSAGE + '\n');
@@ -1609,7 +1747,17 @@ function cmdVolumesList(ctx) {
     out(
       table(
         ['ID', 'State', 'Name', 'Size', 'Region', 'Zone', 'Encrypted', 'Attached VM', 'Created At'],
-        app.volumes.map((v) => [v.id, v.state, v.name, `${v.sizeGb}GB`, v.region, v.zone, String(v.encrypted), v.attachedMachineId ?? '', v.createdAt]),
+        app.volumes.map((v) => [
+          v.id,
+          v.state,
+          v.name,
+          `${v.sizeGb}GB`,
+          v.region,
+          v.zone,
+          String(v.encrypted),
+          v.attachedMachineId ?? '',
+          v.createdAt,
+        ]),
       ),
     );
   }
@@ -1617,8 +1765,41 @@ function cmdVolumesList(ctx) {
 }
 
 const REGIONS = new Set([
-  'ams', 'arn', 'atl', 'bog', 'bom', 'bos', 'cdg', 'den', 'dfw', 'ewr', 'eze', 'fra', 'gdl', 'gig', 'gru', 'hkg', 'iad',
-  'jnb', 'lax', 'lhr', 'mad', 'mia', 'nrt', 'ord', 'otp', 'phx', 'qro', 'scl', 'sea', 'sin', 'sjc', 'syd', 'waw', 'yul', 'yyz',
+  'ams',
+  'arn',
+  'atl',
+  'bog',
+  'bom',
+  'bos',
+  'cdg',
+  'den',
+  'dfw',
+  'ewr',
+  'eze',
+  'fra',
+  'gdl',
+  'gig',
+  'gru',
+  'hkg',
+  'iad',
+  'jnb',
+  'lax',
+  'lhr',
+  'mad',
+  'mia',
+  'nrt',
+  'ord',
+  'otp',
+  'phx',
+  'qro',
+  'scl',
+  'sea',
+  'sin',
+  'sjc',
+  'syd',
+  'waw',
+  'yul',
+  'yyz',
 ]);
 
 /** @param {Ctx} ctx */
@@ -1626,7 +1807,9 @@ function cmdVolumesCreate(ctx) {
   const { cfg, appName } = appCommand(ctx);
   const name = ctx.args[0] ?? '';
   if (!/^[a-z0-9_]+$/.test(name) || name.length > 30) {
-    throw new CliError('volume name can only contain lowercase letters, numbers and underscores, and be at most 30 characters long');
+    throw new CliError(
+      'volume name can only contain lowercase letters, numbers and underscores, and be at most 30 characters long',
+    );
   }
   const region = ctx.flags.get('region') || cfg?.primaryRegion || '';
   if (!region) throw new CliError('region is required when not running interactively; pass --region');
@@ -1640,7 +1823,10 @@ function cmdVolumesCreate(ctx) {
     const h = sha256hex(`volume:${appName}:${name}:${ulid()}`);
     /** @type {FakeVolume} */
     const v = {
-      id: `vol_${BigInt('0x' + h.slice(0, 20)).toString(36).padStart(16, '0').slice(0, 16)}`,
+      id: `vol_${BigInt('0x' + h.slice(0, 20))
+        .toString(36)
+        .padStart(16, '0')
+        .slice(0, 16)}`,
       name,
       state: 'created',
       sizeGb: size,
@@ -1768,7 +1954,10 @@ async function cmdDeploy(ctx) {
 
   const strategy = /** @type {DeployStrategy} */ (ctx.flags.get('strategy') ?? cfg?.strategy ?? 'rolling');
   if (!STRATEGIES.includes(strategy)) throw new CliError(`unsupported deployment strategy '${strategy}'`);
-  if ((strategy === 'bluegreen' || strategy === 'canary') && (cfg?.mounts || app0.volumes.some((v) => v.attachedMachineId))) {
+  if (
+    (strategy === 'bluegreen' || strategy === 'canary') &&
+    (cfg?.mounts || app0.volumes.some((v) => v.attachedMachineId))
+  ) {
     throw new CliError(`the ${strategy} deployment strategy is not supported for apps with volumes`);
   }
   const ha = ctx.flags.has('ha') ? Boolean(ctx.flags.get('ha')) : true;
@@ -1783,7 +1972,9 @@ async function cmdDeploy(ctx) {
   if (givenImage) {
     err(`Searching for image '${givenImage}' remotely...\nimage found: img_${sha256hex(givenImage).slice(0, 16)}\n`);
   } else {
-    err(`==> Building image\nRemote builder fly-builder-${sha256hex(appName).slice(0, 8)} ready\n--> Building image done\n==> Pushing image to fly\n--> Pushing image done\n`);
+    err(
+      `==> Building image\nRemote builder fly-builder-${sha256hex(appName).slice(0, 8)} ready\n--> Building image done\n==> Pushing image to fly\n--> Pushing image done\n`,
+    );
   }
   err(`image: ${image}\nimage size: 87 MB\n\n`);
   out(`Watch your deployment at https://fly.io/apps/${appName}/monitoring\n\n`);
@@ -1810,7 +2001,9 @@ async function cmdDeploy(ctx) {
     const created = app.machines.length === 0;
     if (created) {
       for (let i = 0; i < (ha ? 2 : 1); i++) {
-        app.machines.push(makeMachine({ appName, index: i, image, region, releaseVersion: rel.version, releaseId: rel.id, at }));
+        app.machines.push(
+          makeMachine({ appName, index: i, image, region, releaseVersion: rel.version, releaseId: rel.id, at }),
+        );
       }
       const free = app.volumes.find((v) => !v.attachedMachineId);
       if (free) free.attachedMachineId = app.machines[0]?.id ?? null;
@@ -1842,7 +2035,9 @@ async function cmdDeploy(ctx) {
 
   if (fault?.delayMs) await sleep(fault.delayMs);
   if (fault?.hang) {
-    out(`${started.created ? 'Creating' : 'Updating existing'} machines in '${appName}' with ${strategy} strategy\n\n-------\n`);
+    out(
+      `${started.created ? 'Creating' : 'Updating existing'} machines in '${appName}' with ${strategy} strategy\n\n-------\n`,
+    );
     return hangForever();
   }
 
@@ -1857,19 +2052,34 @@ async function cmdDeploy(ctx) {
       if (strategy !== 'bluegreen' || started.created) {
         applyStagedSecrets(app);
         for (const m of app.machines) {
-          m.checks = m.checks.map((c) => ({ ...c, status: 'critical', output: checkOutput('critical'), updatedAt: at }));
-          appendLog(app, 'Health check on port 8080 has failed. Your app is not responding properly.', { level: 'error', instance: m.id, region: m.region });
+          m.checks = m.checks.map((c) => ({
+            ...c,
+            status: 'critical',
+            output: checkOutput('critical'),
+            updatedAt: at,
+          }));
+          appendLog(app, 'Health check on port 8080 has failed. Your app is not responding properly.', {
+            level: 'error',
+            instance: m.id,
+            region: m.region,
+          });
         }
       }
     });
     if (detach) {
-      out(`${started.created ? 'Creating' : 'Updating existing'} machines in '${appName}' with ${strategy} strategy\n\n-------\n-------\nRelease v${started.version} created\n`);
+      out(
+        `${started.created ? 'Creating' : 'Updating existing'} machines in '${appName}' with ${strategy} strategy\n\n-------\n-------\nRelease v${started.version} created\n`,
+      );
       return 0;
     }
     if (strategy === 'bluegreen') {
-      out(`Creating green machines\n  Created machine ${failing}\n\nWaiting for all green machines to be healthy\n  Machine ${failing} - unhealthy\n\nRolling back failed deployment\n  Deleted machine ${failing} [green]\n`);
+      out(
+        `Creating green machines\n  Created machine ${failing}\n\nWaiting for all green machines to be healthy\n  Machine ${failing} - unhealthy\n\nRolling back failed deployment\n  Deleted machine ${failing} [green]\n`,
+      );
     } else {
-      out(`Updating existing machines in '${appName}' with ${strategy} strategy\n\n-------\n ✖ [1/${n}] Machine ${failing} [app] update failed: timeout reached waiting for health checks to pass\n-------\n`);
+      out(
+        `Updating existing machines in '${appName}' with ${strategy} strategy\n\n-------\n ✖ [1/${n}] Machine ${failing} [app] update failed: timeout reached waiting for health checks to pass\n-------\n`,
+      );
     }
     err(
       `Error: timeout reached waiting for health checks to pass for machine ${failing}: context deadline exceeded\n\n` +
@@ -1899,17 +2109,26 @@ async function cmdDeploy(ctx) {
       appendLog(app, 'Machine started in 512ms', { instance: m.id, region: m.region });
     }
     applyStagedSecrets(app);
-    return { lines: machineUpdateLines(app, strategy), hostname: app.hostname, machines: app.machines.map((m) => m.id) };
+    return {
+      lines: machineUpdateLines(app, strategy),
+      hostname: app.hostname,
+      machines: app.machines.map((m) => m.id),
+    };
   });
   onInterrupt = null;
   if (started.created) {
     out(`Creating machines in '${appName}'\n${done.machines.map((id) => `Created machine ${id} [app]\n`).join('')}`);
   } else if (strategy === 'bluegreen') {
-    out(`Creating green machines\n${done.machines.map((id) => `  Created machine ${id} [app]\n`).join('')}\nWaiting for all green machines to be healthy\n\nMarking green machines as ready\n\nDestroying blue machines\n`);
+    out(
+      `Creating green machines\n${done.machines.map((id) => `  Created machine ${id} [app]\n`).join('')}\nWaiting for all green machines to be healthy\n\nMarking green machines as ready\n\nDestroying blue machines\n`,
+    );
   } else {
     out(done.lines);
   }
-  if (!detach) out(`Checking DNS configuration for ${done.hostname}\n\nVisit your newly deployed app at https://${done.hostname}/\n`);
+  if (!detach)
+    out(
+      `Checking DNS configuration for ${done.hostname}\n\nVisit your newly deployed app at https://${done.hostname}/\n`,
+    );
   if (ctx.env.FLY_EMIT_RELEASE_JSON === '1') {
     out(JSON.stringify({ id: started.id, version: started.version, image_ref: image }) + '\n');
   }
@@ -1988,7 +2207,9 @@ export async function main(argv) {
   process.stderr.on('error', () => undefined);
   const dir = process.env.FAKE_FLYCTL_STATE;
   if (!dir) {
-    err('Error: FAKE_FLYCTL_STATE is not set: the fake flyctl needs a state directory (use createFakeFly() from test/helpers/fake-fly.ts)\n\n');
+    err(
+      'Error: FAKE_FLYCTL_STATE is not set: the fake flyctl needs a state directory (use createFakeFly() from test/helpers/fake-fly.ts)\n\n',
+    );
     return 1;
   }
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
@@ -2056,7 +2277,17 @@ export async function main(argv) {
     const appHint = parsed.flags.get('app') || process.env.FLY_APP || null;
     const fault = takeFault(dir, parsed.spec.path, appHint);
     /** @type {Ctx} */
-    const ctx = { dir, callId, spec: parsed.spec, display: parsed.display, flags: parsed.flags, args: parsed.args, env: process.env, cwd: process.cwd(), fault };
+    const ctx = {
+      dir,
+      callId,
+      spec: parsed.spec,
+      display: parsed.display,
+      flags: parsed.flags,
+      args: parsed.args,
+      env: process.env,
+      cwd: process.cwd(),
+      fault,
+    };
     if (fault) {
       const deploySpecial = parsed.spec.path === 'deploy' && (fault.healthTimeout || fault.hang);
       if (fault.delayMs && parsed.spec.path !== 'deploy') await sleep(fault.delayMs);

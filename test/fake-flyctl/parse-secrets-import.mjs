@@ -48,8 +48,20 @@ export class GoPanic extends Error {
  */
 function isGoSpace(c) {
   switch (c) {
-    case 0x09: case 0x0a: case 0x0b: case 0x0c: case 0x0d: case 0x20:
-    case 0x85: case 0xa0: case 0x1680: case 0x2028: case 0x2029: case 0x202f: case 0x205f: case 0x3000:
+    case 0x09:
+    case 0x0a:
+    case 0x0b:
+    case 0x0c:
+    case 0x0d:
+    case 0x20:
+    case 0x85:
+    case 0xa0:
+    case 0x1680:
+    case 0x2028:
+    case 0x2029:
+    case 0x202f:
+    case 0x205f:
+    case 0x3000:
       return true;
     default:
       return c >= 0x2000 && c <= 0x200a;
@@ -110,7 +122,10 @@ function count(s, ch) {
  * @throws {SecretsParseError | GoPanic}
  */
 export function parseSecretsImportDetailed(input) {
-  const buf = typeof input === 'string' ? Buffer.from(input, 'utf8') : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+  const buf =
+    typeof input === 'string'
+      ? Buffer.from(input, 'utf8')
+      : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
   const { lines, tooLong } = scanLines(buf);
   /** @type {Map<string, string>} */
   const secrets = new Map();

@@ -113,7 +113,13 @@ function healthBody(mode: AppMode, version: string): { status: number; type: str
   const saas = (over: { supabase_status?: string; failed_recent?: number } = {}) => ({
     supabase_status: over.supabase_status ?? 'ok',
     supabase_latency_ms: 12,
-    job_queue: { queued: 0, in_progress: 0, failed: 3, failed_recent: over.failed_recent ?? 0, oldest_queued_seconds: null },
+    job_queue: {
+      queued: 0,
+      in_progress: 0,
+      failed: 3,
+      failed_recent: over.failed_recent ?? 0,
+      oldest_queued_seconds: null,
+    },
   });
   const json = (v: unknown) => ({ status: 200, type: 'application/json', body: JSON.stringify(v) });
   switch (mode) {
@@ -162,7 +168,8 @@ export async function startAppServer(opts: AppServerOptions = {}): Promise<AppSe
       query: url.search,
       time: new Date().toISOString(),
       headers: Object.keys(req.headers).sort(),
-      apiKey: keyValue === undefined ? 'absent' : opts.apiKey !== undefined && keyValue === opts.apiKey ? 'valid' : 'invalid',
+      apiKey:
+        keyValue === undefined ? 'absent' : opts.apiKey !== undefined && keyValue === opts.apiKey ? 'valid' : 'invalid',
       mode: effective,
       image,
       status: null,
@@ -195,7 +202,9 @@ export async function startAppServer(opts: AppServerOptions = {}): Promise<AppSe
       }
       const guarded: Record<string, unknown> = {
         'GET /api/v1/repositories': { repositories: [] },
-        'POST /mcp/tools': { tools: [{ name: 'search_code' }, { name: 'search_symbols' }, { name: 'find_references' }] },
+        'POST /mcp/tools': {
+          tools: [{ name: 'search_code' }, { name: 'search_symbols' }, { name: 'find_references' }],
+        },
         'POST /mcp/tools/search_code': { results: [] },
       };
       if (route in guarded) {

@@ -46,7 +46,8 @@ export async function deployWorld(options: DeployWorldOptions = {}): Promise<Dep
     app: appName,
     ...(options.apiKey ? { apiKey: options.apiKey } : {}),
     // New images without a newMode answer the server's own mode (setMode(), healthy at first).
-    modeForImage: (image) => (image !== null && oldImages.has(image) ? (options.oldMode ?? 'healthy') : options.newMode),
+    modeForImage: (image) =>
+      image !== null && oldImages.has(image) ? (options.oldMode ?? 'healthy') : options.newMode,
   });
   const argv = () => inPreflightOrder(fly.calls().map((c) => [...c.argv]));
   return {
@@ -99,8 +100,30 @@ export function preflightArgv(appName: string): string[][] {
 }
 
 export const DEPLOY_ARGV = {
-  staging: ['deploy', '--config', 'fly.staging.toml', '--app', 'kotadb-api-staging', '--ha=false', '--strategy', 'immediate', '--wait-timeout', '5m'],
-  production: ['deploy', '--config', 'fly.toml', '--app', 'kotadb-api', '--ha=true', '--strategy', 'rolling', '--wait-timeout', '10m'],
+  staging: [
+    'deploy',
+    '--config',
+    'fly.staging.toml',
+    '--app',
+    'kotadb-api-staging',
+    '--ha=false',
+    '--strategy',
+    'immediate',
+    '--wait-timeout',
+    '5m',
+  ],
+  production: [
+    'deploy',
+    '--config',
+    'fly.toml',
+    '--app',
+    'kotadb-api',
+    '--ha=true',
+    '--strategy',
+    'rolling',
+    '--wait-timeout',
+    '10m',
+  ],
 } as const;
 
 function inPreflightOrder(calls: string[][]): string[][] {

@@ -66,18 +66,25 @@ export const REQUIRED_SECRETS = ['DATABASE_URL', 'SUPABASE_URL', 'SUPABASE_ANON_
  * Secret values of the kotadb world (fake, but shaped like the real ones: `#`, `=`, `%` inside).
  * Useful for "never printed" assertions.
  */
-export const KOTADB_SECRETS: Record<(typeof KOTADB_APPS)[keyof typeof KOTADB_APPS], Record<(typeof REQUIRED_SECRETS)[number], string>> = {
+export const KOTADB_SECRETS: Record<
+  (typeof KOTADB_APPS)[keyof typeof KOTADB_APPS],
+  Record<(typeof REQUIRED_SECRETS)[number], string>
+> = {
   'kotadb-api': {
-    DATABASE_URL: 'postgresql://postgres.prodfakeref00001:Pr0d#pass=word@aws-0-us-east-1.pooler.supabase.com:6543/postgres',
+    DATABASE_URL:
+      'postgresql://postgres.prodfakeref00001:Pr0d#pass=word@aws-0-us-east-1.pooler.supabase.com:6543/postgres',
     SUPABASE_URL: 'https://prodfakeref00001.supabase.co',
     SUPABASE_ANON_KEY: 'eyJhbGciOiJIUzI1NiJ9.eyJyb2xlIjoiYW5vbiIsInJlZiI6InByb2QifQ.cHJvZC1hbm9uLXNpZw==',
-    SUPABASE_SERVICE_KEY: 'eyJhbGciOiJIUzI1NiJ9.eyJyb2xlIjoic2VydmljZV9yb2xlIiwicmVmIjoicHJvZCJ9.cHJvZC1zZXJ2aWNlLXNpZw==',
+    SUPABASE_SERVICE_KEY:
+      'eyJhbGciOiJIUzI1NiJ9.eyJyb2xlIjoic2VydmljZV9yb2xlIiwicmVmIjoicHJvZCJ9.cHJvZC1zZXJ2aWNlLXNpZw==',
   },
   'kotadb-api-staging': {
-    DATABASE_URL: 'postgresql://postgres.stagfakeref00002:St4g#pass=word@aws-0-us-east-1.pooler.supabase.com:6543/postgres',
+    DATABASE_URL:
+      'postgresql://postgres.stagfakeref00002:St4g#pass=word@aws-0-us-east-1.pooler.supabase.com:6543/postgres',
     SUPABASE_URL: 'https://stagfakeref00002.supabase.co',
     SUPABASE_ANON_KEY: 'eyJhbGciOiJIUzI1NiJ9.eyJyb2xlIjoiYW5vbiIsInJlZiI6InN0YWcifQ.c3RhZy1hbm9uLXNpZw==',
-    SUPABASE_SERVICE_KEY: 'eyJhbGciOiJIUzI1NiJ9.eyJyb2xlIjoic2VydmljZV9yb2xlIiwicmVmIjoic3RhZyJ9.c3RhZy1zZXJ2aWNlLXNpZw==',
+    SUPABASE_SERVICE_KEY:
+      'eyJhbGciOiJIUzI1NiJ9.eyJyb2xlIjoic2VydmljZV9yb2xlIiwicmVmIjoic3RhZyJ9.c3RhZy1zZXJ2aWNlLXNpZw==',
   },
 };
 
@@ -197,14 +204,22 @@ function ensureExecutable(): void {
 }
 
 /** The "kotadb" world (see the file comment). */
-export function kotadbWorld(opts: { loggedIn?: boolean; decoys?: boolean; secretsJsonShape?: SecretsJsonShape } = {}): FakeFlyState {
+export function kotadbWorld(
+  opts: { loggedIn?: boolean; decoys?: boolean; secretsJsonShape?: SecretsJsonShape } = {},
+): FakeFlyState {
   const state = emptyState();
   state.user = opts.loggedIn === false ? null : { ...DEFAULT_USER };
   state.secretsJsonShape = opts.secretsJsonShape ?? 'new';
   if (opts.decoys) {
     state.apps.push(
-      makeApp('kotadb-api-old', { releases: 1, secrets: { DATABASE_URL: 'postgresql://decoy@old.invalid:6543/postgres' } }),
-      makeApp('kotadb-api-staging-old', { releases: 1, secrets: { DATABASE_URL: 'postgresql://decoy@staging-old.invalid:6543/postgres' } }),
+      makeApp('kotadb-api-old', {
+        releases: 1,
+        secrets: { DATABASE_URL: 'postgresql://decoy@old.invalid:6543/postgres' },
+      }),
+      makeApp('kotadb-api-staging-old', {
+        releases: 1,
+        secrets: { DATABASE_URL: 'postgresql://decoy@staging-old.invalid:6543/postgres' },
+      }),
     );
   }
   state.apps.push(

@@ -23,12 +23,13 @@ export const PEM = [
 
 /** Values with everything that broke the old script, as dotenv reads them from RICH_ENV_FILE. */
 export const RICH_VALUES: Record<string, string> = {
-  DATABASE_URL: 'postgresql://postgres.richref0001:R1ch%23pass%3Dword@aws-0-us-east-1.pooler.supabase.com:6543/postgres',
+  DATABASE_URL:
+    'postgresql://postgres.richref0001:R1ch%23pass%3Dword@aws-0-us-east-1.pooler.supabase.com:6543/postgres',
   SUPABASE_URL: 'https://richref0001.supabase.co',
   SUPABASE_ANON_KEY: 'eyJhbGciOiJIUzI1NiJ9.eyJyb2xlIjoiYW5vbiJ9.cmljaC1hbm9uLXNpZw==',
   SUPABASE_SERVICE_KEY: 'srv"key#with=hash"and==',
   JWT_SECRET: '  jwt secret with spaces #and hash  ',
-  INTERNAL_API_KEY: "it's \"quoted\" twice'",
+  INTERNAL_API_KEY: 'it\'s "quoted" twice\'',
   GITHUB_APP_PRIVATE_KEY: PEM,
   SENTRY_DSN: 'https://pub1ickey0123@o123.ingest.sentry.io/4567#frag',
   KOTADB_WEBHOOK_BASE_URL: 'https://hooks.example.com/ünïcødé/日本',
@@ -51,7 +52,11 @@ export const RICH_ENV_FILE = [
   '',
 ].join('\r\n');
 
-export function tempFolder(): { dir: string; write: (name: string, text: string, mode?: number) => string; cleanup: () => void } {
+export function tempFolder(): {
+  dir: string;
+  write: (name: string, text: string, mode?: number) => string;
+  cleanup: () => void;
+} {
   const dir = mkdtempSync(path.join(tmpdir(), 'fly-secrets-'));
   return {
     dir,
@@ -65,7 +70,11 @@ export function tempFolder(): { dir: string; write: (name: string, text: string,
   };
 }
 
-export function runSecrets(fake: FakeFly, args: readonly string[], env: Record<string, string | undefined> = {}): Promise<ScriptResult> {
+export function runSecrets(
+  fake: FakeFly,
+  args: readonly string[],
+  env: Record<string, string | undefined> = {},
+): Promise<ScriptResult> {
   return runScript('fly-secrets', args, { env: { ...fake.env, ...env } });
 }
 
@@ -76,7 +85,15 @@ export function flyArgv(fake: FakeFly): string[][] {
 
 /** What could identify a value in output: the value, and each long-enough line of it. */
 function fragments(values: readonly string[]): string[] {
-  return values.flatMap((value) => [value.trim(), ...value.split(/\r?\n/).map((line) => line.trim()).filter((line) => line.length >= 8)]).filter(Boolean);
+  return values
+    .flatMap((value) => [
+      value.trim(),
+      ...value
+        .split(/\r?\n/)
+        .map((line) => line.trim())
+        .filter((line) => line.length >= 8),
+    ])
+    .filter(Boolean);
 }
 
 /** argv holds only subcommands, flags, names and `NAME=-` (never a value). */

@@ -72,7 +72,7 @@ export function truthy(value: Value): boolean {
 }
 
 function normalise(value: Value): Value {
-  return typeof value === 'string' ? value.toLowerCase() : value ?? null;
+  return typeof value === 'string' ? value.toLowerCase() : (value ?? null);
 }
 
 function lookup(context: Context, path: string): Value {

@@ -16,7 +16,12 @@ export function justRecipes(): string[] {
 
 /** The documents that tell people what to type: README.md and docs/*.md. */
 export function documentedFiles(): string[] {
-  return ['README.md', ...readdirSync(fromRoot('docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+  return [
+    'README.md',
+    ...readdirSync(fromRoot('docs'))
+      .filter((f) => f.endsWith('.md'))
+      .map((f) => `docs/${f}`),
+  ];
 }
 
 /** Code in a Markdown document: fenced blocks and inline `code` spans (prose "just" is not a command). */
@@ -39,10 +44,12 @@ export function packageCommandsIn(text: string): PackageCommand[] {
     if (match[1] === 'ci') commands.push({ kind: 'npm-builtin', name: 'ci' });
     else if (match[1] === 'test') commands.push({ kind: 'npm', name: 'test' });
     // `npm run deploy:<env>` in prose stands for each environment's script.
-    else if (match[2] && match[3]) for (const env of ENVIRONMENT_NAMES) commands.push({ kind: 'npm', name: `${match[2]}${env}` });
+    else if (match[2] && match[3])
+      for (const env of ENVIRONMENT_NAMES) commands.push({ kind: 'npm', name: `${match[2]}${env}` });
     else if (match[2]) commands.push({ kind: 'npm', name: match[2] });
   }
-  for (const match of text.matchAll(/(?:^|[\s;&|(`])(?:npx )?just ([a-z][\w-]*)/g)) commands.push({ kind: 'just', name: match[1]! });
+  for (const match of text.matchAll(/(?:^|[\s;&|(`])(?:npx )?just ([a-z][\w-]*)/g))
+    commands.push({ kind: 'just', name: match[1]! });
   return commands;
 }
 
@@ -94,6 +101,8 @@ export function scriptBehind(command: PackageCommand): string | null {
   }
   if (command.kind !== 'just') return null;
   const justfile = readFileSync(fromRoot('justfile'), 'utf8');
-  const recipe = new RegExp(`^${command.name}(?:\\s+[^:=\\n]*)?:(?!=)[^\\n]*\\n((?:[ \\t]+[^\\n]*\\n?)*)`, 'm').exec(justfile);
+  const recipe = new RegExp(`^${command.name}(?:\\s+[^:=\\n]*)?:(?!=)[^\\n]*\\n((?:[ \\t]+[^\\n]*\\n?)*)`, 'm').exec(
+    justfile,
+  );
   return /scripts\/([\w-]+)\.ts/.exec(recipe?.[1] ?? '')?.[1] ?? null;
 }

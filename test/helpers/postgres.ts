@@ -51,7 +51,11 @@ export function testServerUrl(database = 'postgres', server: TestServerInfo = te
 
 /** Env that makes the scripts' embedded engine reuse the test server (never the user's .kotadb). */
 export function testServerEnv(server: TestServerInfo = testServer()): Record<string, string> {
-  return { KOTADB_LOCAL_DB_DIR: server.baseDir, KOTADB_LOCAL_DB_PORT: String(server.port), KOTADB_LOCAL_DB_PASSWORD: server.password };
+  return {
+    KOTADB_LOCAL_DB_DIR: server.baseDir,
+    KOTADB_LOCAL_DB_PORT: String(server.port),
+    KOTADB_LOCAL_DB_PASSWORD: server.password,
+  };
 }
 
 export interface TestDatabase {
@@ -76,12 +80,16 @@ export interface TestDatabaseOptions {
 
 /** A new database on the test server: empty, bootstrapped, or with every migration applied. */
 export async function createTestDatabase(prefix: string, options: TestDatabaseOptions = {}): Promise<TestDatabase> {
-  const name = `${prefix.toLowerCase().replace(/[^a-z0-9_]/g, '_').slice(0, 20)}_${process.pid}_${Date.now().toString(36)}_${++counter}`;
+  const name = `${prefix
+    .toLowerCase()
+    .replace(/[^a-z0-9_]/g, '_')
+    .slice(0, 20)}_${process.pid}_${Date.now().toString(36)}_${++counter}`;
   const admin = parseDbUrl(testServerUrl('postgres'), 'test server');
   await withClient(admin, (client) => client.query(`create database ${quoteIdent(name)}`));
   const url = testServerUrl(name);
   const db = parseDbUrl(url, 'test database');
-  if (options.bootstrap || options.migrate) await withClient(db, (client) => applyBootstrap(client, fromRoot('supabase', 'bootstrap', 'plain-postgres.sql')));
+  if (options.bootstrap || options.migrate)
+    await withClient(db, (client) => applyBootstrap(client, fromRoot('supabase', 'bootstrap', 'plain-postgres.sql')));
   if (options.migrate) await applyMigrations(db, options.root);
   return {
     name,
@@ -97,7 +105,10 @@ export async function createTestDatabase(prefix: string, options: TestDatabaseOp
 
 /** `supabase db push` of every migration in `root` (default: the toolkit's) to the database. */
 export async function applyMigrations(db: DbUrl, root: string = fromRoot()): Promise<void> {
-  await runMigrationCommand(new Runner({ output: new Output() }), supabase.dbPush(root, cliUrl(db)), db, { cwd: root, stream: false });
+  await runMigrationCommand(new Runner({ output: new Output() }), supabase.dbPush(root, cliUrl(db)), db, {
+    cwd: root,
+    stream: false,
+  });
 }
 
 /** Runs fn on a fresh connection to the database. */

@@ -24,7 +24,8 @@ export function watchArgvFor(secret: string, intervalMs = 5): ArgvWatch {
       } catch {
         continue; // the process exited meanwhile
       }
-      if (cmdline.includes(secret) || cmdline.includes(encodeURIComponent(secret))) hits.add(cmdline.replace(/\0/g, ' '));
+      if (cmdline.includes(secret) || cmdline.includes(encodeURIComponent(secret)))
+        hits.add(cmdline.replace(/\0/g, ' '));
     }
   };
   const timer = setInterval(scan, intervalMs);

@@ -46,11 +46,15 @@ const TSX_LOADER = import.meta.resolve('tsx');
 export function runScript(script: string, args: readonly string[], options: ScriptOptions = {}): Promise<ScriptResult> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', TSX_LOADER, path.join(repoRoot, 'scripts', `${script}.ts`), ...args], {
-      cwd: options.cwd ?? repoRoot,
-      env: baseEnv(options.env),
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', TSX_LOADER, path.join(repoRoot, 'scripts', `${script}.ts`), ...args],
+      {
+        cwd: options.cwd ?? repoRoot,
+        env: baseEnv(options.env),
+        stdio: ['pipe', 'pipe', 'pipe'],
+      },
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));

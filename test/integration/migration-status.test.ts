@@ -20,7 +20,10 @@ let migrated: TestDatabase;
 let empty: TestDatabase;
 
 beforeAll(async () => {
-  [migrated, empty] = await Promise.all([createTestDatabase('status_done', { migrate: true }), createTestDatabase('status_empty', { bootstrap: true })]);
+  [migrated, empty] = await Promise.all([
+    createTestDatabase('status_done', { migrate: true }),
+    createTestDatabase('status_empty', { bootstrap: true }),
+  ]);
 });
 afterAll(async () => {
   await Promise.all([migrated.drop(), empty.drop()]);
@@ -28,19 +31,37 @@ afterAll(async () => {
 
 describe('doctor: the migrations database check on a real PostgreSQL', () => {
   it('a migrated database is up to date', async () => {
-    expect((await readMigrationStatus(migrated.db, options)).comparison).toEqual({ pending: [], remoteOnly: [], outOfOrder: [] });
-    expect(await checkMigrationsDatabase(migrated.db, staging, options)).toMatchObject({ status: 'pass', detail: expect.stringContaining(`up to date (${LOCAL.length} applied, none pending)`) });
+    expect((await readMigrationStatus(migrated.db, options)).comparison).toEqual({
+      pending: [],
+      remoteOnly: [],
+      outOfOrder: [],
+    });
+    expect(await checkMigrationsDatabase(migrated.db, staging, options)).toMatchObject({
+      status: 'pass',
+      detail: expect.stringContaining(`up to date (${LOCAL.length} applied, none pending)`),
+    });
   });
 
   it('a database with nothing applied has every file pending', async () => {
     const outcome = await checkMigrationsDatabase(empty.db, staging, options);
-    expect(outcome).toMatchObject({ status: 'fail', detail: expect.stringContaining(`${LOCAL.length} pending on 127.0.0.1:${testServer().port}/${empty.name}`) });
+    expect(outcome).toMatchObject({
+      status: 'fail',
+      detail: expect.stringContaining(`${LOCAL.length} pending on 127.0.0.1:${testServer().port}/${empty.name}`),
+    });
   });
 
   it('unreachable or refused: a failed check with one line, never the password', async () => {
-    const closed = await checkMigrationsDatabase(parseDbUrl(`postgresql://postgres:closed-port-pw@127.0.0.1:${await freePort()}/postgres`, 'test'), staging, options);
+    const closed = await checkMigrationsDatabase(
+      parseDbUrl(`postgresql://postgres:closed-port-pw@127.0.0.1:${await freePort()}/postgres`, 'test'),
+      staging,
+      options,
+    );
     expect(closed).toMatchObject({ status: 'fail', detail: expect.stringContaining('connection refused') });
-    const wrong = await checkMigrationsDatabase(parseDbUrl(`postgresql://postgres:wrong-pw-555@127.0.0.1:${testServer().port}/postgres`, 'test'), staging, options);
+    const wrong = await checkMigrationsDatabase(
+      parseDbUrl(`postgresql://postgres:wrong-pw-555@127.0.0.1:${testServer().port}/postgres`, 'test'),
+      staging,
+      options,
+    );
     expect(wrong).toMatchObject({ status: 'fail', detail: expect.stringContaining('password authentication failed') });
     expect(JSON.stringify([closed, wrong])).not.toMatch(/closed-port-pw|wrong-pw-555/);
   });
@@ -48,7 +69,9 @@ describe('doctor: the migrations database check on a real PostgreSQL', () => {
 
 describe('readMigrationState (on an open connection)', () => {
   it('lists local files, recorded versions, pending ones and drift', async () => {
-    await migrated.query("insert into supabase_migrations.schema_migrations (version, name) values ('20991231000000', 'ghost')");
+    await migrated.query(
+      "insert into supabase_migrations.schema_migrations (version, name) values ('20991231000000', 'ghost')",
+    );
     try {
       const state = await withClient(migrated.db, (client) => readMigrationState(client));
       expect(state.local.map((m) => m.file)).toEqual(LOCAL.map((m) => m.file));

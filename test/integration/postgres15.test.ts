@@ -26,7 +26,9 @@ const LOCAL = listLocalMigrations().migrations;
 
 describe('the migrations on PostgreSQL 15', () => {
   it('apply (with the bootstrap and the seed) and pass the RLS checks on a real PostgreSQL 15, when installed', async () => {
-    const staticFindings = LOCAL.flatMap((m) => findNewerThan15(readFileSync(m.path, 'utf8')).map((f) => `${m.file}:${f.line} ${f.feature}`));
+    const staticFindings = LOCAL.flatMap((m) =>
+      findNewerThan15(readFileSync(m.path, 'utf8')).map((f) => `${m.file}:${f.line} ${f.feature}`),
+    );
     expect(staticFindings).toEqual([]);
     if (!existsSync(path.join(PG15_BIN, 'postgres'))) {
       // No PostgreSQL 15 on this machine (Debian/Ubuntu: apt-get install postgresql-15): the
@@ -39,14 +41,27 @@ describe('the migrations on PostgreSQL 15', () => {
     chmodSync(dir, 0o755);
     const runner = new Runner({ output: new Output() });
     const server = new LocalPostgres(
-      localPostgresConfig({ env: {}, overrides: { baseDir: path.join(dir, 'pg'), port: await freePort(), password: null, binDir: PG15_BIN, major: 15, fast: true } }),
+      localPostgresConfig({
+        env: {},
+        overrides: {
+          baseDir: path.join(dir, 'pg'),
+          port: await freePort(),
+          password: null,
+          binDir: PG15_BIN,
+          major: 15,
+          fast: true,
+        },
+      }),
       runner,
     );
     try {
       await server.start();
       const db = server.dbUrl();
       await withClient(db, (client) => applyBootstrap(client, fromRoot('supabase', 'bootstrap', 'plain-postgres.sql')));
-      const run = await runMigrationCommand(runner, supabase.dbReset(fromRoot(), cliUrl(db)), db, { cwd: fromRoot(), stream: false });
+      const run = await runMigrationCommand(runner, supabase.dbReset(fromRoot(), cliUrl(db)), db, {
+        cwd: fromRoot(),
+        stream: false,
+      });
       expect(run.applied.map((t) => t.file)).toEqual(LOCAL.map((m) => m.file));
       expect(run.seedFile).toBe('supabase/seed.sql');
 

@@ -25,17 +25,24 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const password = `test-${randomBytes(12).toString('hex')}`;
   const runner = new Runner({ output: new Output() });
   const server = new LocalPostgres(
-    localPostgresConfig({ env: {}, overrides: { baseDir: path.join(tempDir, 'pg'), port: await freePort(), password, fast: true } }),
+    localPostgresConfig({
+      env: {},
+      overrides: { baseDir: path.join(tempDir, 'pg'), port: await freePort(), password, fast: true },
+    }),
     runner,
   );
   const stop = async () => {
-    await server.stop().catch((error: unknown) => process.stderr.write(`test PostgreSQL: stop failed: ${String(error)}\n`));
+    await server
+      .stop()
+      .catch((error: unknown) => process.stderr.write(`test PostgreSQL: stop failed: ${String(error)}\n`));
     rmSync(tempDir, { recursive: true, force: true });
   };
   try {
     await server.start();
     // Roles are cluster-wide: create them once, up front.
-    await withClient(server.dbUrl(), (client) => applyBootstrap(client, fromRoot('supabase', 'bootstrap', 'plain-postgres.sql')));
+    await withClient(server.dbUrl(), (client) =>
+      applyBootstrap(client, fromRoot('supabase', 'bootstrap', 'plain-postgres.sql')),
+    );
   } catch (error) {
     await stop();
     throw error;

@@ -10,7 +10,9 @@ export const MIGRATION_NAME = /^[a-z][a-z0-9_]{0,62}$/;
 
 export function validateMigrationName(name: string): string {
   if (!MIGRATION_NAME.test(name)) {
-    throw new UsageError(`invalid migration name "${name}": use lowercase letters, digits and _, starting with a letter (at most 63 characters)`);
+    throw new UsageError(
+      `invalid migration name "${name}": use lowercase letters, digits and _, starting with a letter (at most 63 characters)`,
+    );
   }
   return name;
 }
@@ -30,7 +32,10 @@ function parseVersion(version: string): Date | null {
 /** Now, or one second after the newest existing 14-digit version when the clock is behind it. */
 export function nextMigrationVersion(now: Date, existing: readonly LocalMigration[]): string {
   const candidate = formatVersion(now);
-  const newest = existing.map((m) => m.version).sort(compareVersions).at(-1);
+  const newest = existing
+    .map((m) => m.version)
+    .sort(compareVersions)
+    .at(-1);
   if (newest === undefined || compareVersions(candidate, newest) > 0) return candidate;
   const newestDate = parseVersion(newest);
   if (!newestDate) return candidate; // not a timestamp version: nothing sensible to add to

@@ -22,7 +22,11 @@ export const NEWER_THAN_15: readonly CompatRule[] = [
   { pattern: /\bany_value\s*\(/i, feature: 'any_value()', since: 16 },
   { pattern: /\bsystem_user\b/i, feature: 'SYSTEM_USER', since: 16 },
   { pattern: /\bpg_input_is_valid\s*\(/i, feature: 'pg_input_is_valid()', since: 16 },
-  { pattern: /\bjson_(?:array|object)agg\s*\(|\bis\s+json\b/i, feature: 'SQL/JSON constructors and IS JSON', since: 16 },
+  {
+    pattern: /\bjson_(?:array|object)agg\s*\(|\bis\s+json\b/i,
+    feature: 'SQL/JSON constructors and IS JSON',
+    since: 16,
+  },
   { pattern: /\bwith\s+(?:inherit|set)\s+(?:true|false)\b/i, feature: 'GRANT … WITH INHERIT/SET', since: 16 },
 ];
 

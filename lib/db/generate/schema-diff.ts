@@ -19,7 +19,8 @@ export interface NormalisedDiff {
 const NOISE_PRIVILEGES = new Set(['MAINTAIN']);
 const NOISE_GRANTEES = new Set(['postgres', '"postgres"']);
 
-const PRIVILEGE_STATEMENT = /^(ALTER DEFAULT PRIVILEGES\b.*?\s)?(GRANT|REVOKE)(\s+GRANT OPTION FOR)?\s+(.+?)\s+ON\s+(.+?)\s+(TO|FROM)\s+(.+?)(\s+WITH GRANT OPTION)?(\s+GRANTED BY\s+\S+)?(\s+CASCADE|\s+RESTRICT)?;$/is;
+const PRIVILEGE_STATEMENT =
+  /^(ALTER DEFAULT PRIVILEGES\b.*?\s)?(GRANT|REVOKE)(\s+GRANT OPTION FOR)?\s+(.+?)\s+ON\s+(.+?)\s+(TO|FROM)\s+(.+?)(\s+WITH GRANT OPTION)?(\s+GRANTED BY\s+\S+)?(\s+CASCADE|\s+RESTRICT)?;$/is;
 
 export function normaliseDiff(raw: string): NormalisedDiff {
   const revokes: string[] = [];
@@ -65,7 +66,19 @@ export function dollarQuoteAfter(line: string, open: string | null): string | nu
 export function rewritePrivileges(statement: string): string | null {
   const m = PRIVILEGE_STATEMENT.exec(statement);
   if (!m) return statement;
-  const [, prefix = '', verb, grantOption = '', privileges, target, direction, grantees, withGrant = '', grantedBy = '', behaviour = ''] = m;
+  const [
+    ,
+    prefix = '',
+    verb,
+    grantOption = '',
+    privileges,
+    target,
+    direction,
+    grantees,
+    withGrant = '',
+    grantedBy = '',
+    behaviour = '',
+  ] = m;
   const privs = splitList(privileges!).filter((p) => !NOISE_PRIVILEGES.has(p.toUpperCase()));
   const who = splitList(grantees!).filter((g) => !NOISE_GRANTEES.has(g));
   if (privs.length === 0 || who.length === 0) return null;

@@ -37,16 +37,26 @@ export class ShadowDatabases {
     try {
       await this.admin.query(`create database ${quoteIdent(name)}`);
     } catch (error) {
-      throw new OperationFailed(`cannot create the shadow database ${name}: ${describePgError(error)}`, { hint: 'the dev database URL must be a superuser (the local server\'s postgres user)' });
+      throw new OperationFailed(`cannot create the shadow database ${name}: ${describePgError(error)}`, {
+        hint: "the dev database URL must be a superuser (the local server's postgres user)",
+      });
     }
     this.created.push(name);
     const db: DbUrl = { ...this.server, database: name };
-    await withClient(db, (client) => applyBootstrap(client, this.project.bootstrapFile), { applicationName: 'kotadb-ops shadow' });
+    await withClient(db, (client) => applyBootstrap(client, this.project.bootstrapFile), {
+      applicationName: 'kotadb-ops shadow',
+    });
     try {
-      await runMigrationCommand(this.runner, supabase.dbPush(this.project.root, cliUrl(db)), db, { cwd: this.project.root, stream: false });
+      await runMigrationCommand(this.runner, supabase.dbPush(this.project.root, cliUrl(db)), db, {
+        cwd: this.project.root,
+        stream: false,
+      });
     } catch (error) {
       if (error instanceof MigrationFailed) {
-        throw new OperationFailed(`the shadow database could not be built: ${error.message}`, { hint: error.hint, cause: error });
+        throw new OperationFailed(`the shadow database could not be built: ${error.message}`, {
+          hint: error.hint,
+          cause: error,
+        });
       }
       throw error;
     }

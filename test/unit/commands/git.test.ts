@@ -7,8 +7,18 @@ describe('git builders (exact argv)', () => {
     ['head commit', git.headCommit(), ['git', 'rev-parse', 'HEAD'], false],
     ['status', git.statusPorcelain(), ['git', 'status', '--porcelain'], false],
     ['tag', git.tag('deploy/production/v13', '0123abcd'), ['git', 'tag', 'deploy/production/v13', '0123abcd'], true],
-    ['push tag', git.pushTag('deploy/production/v13'), ['git', 'push', 'origin', 'refs/tags/deploy/production/v13'], true],
-    ['push tag (other remote)', git.pushTag('deploy/production/v13', 'upstream'), ['git', 'push', 'upstream', 'refs/tags/deploy/production/v13'], true],
+    [
+      'push tag',
+      git.pushTag('deploy/production/v13'),
+      ['git', 'push', 'origin', 'refs/tags/deploy/production/v13'],
+      true,
+    ],
+    [
+      'push tag (other remote)',
+      git.pushTag('deploy/production/v13', 'upstream'),
+      ['git', 'push', 'upstream', 'refs/tags/deploy/production/v13'],
+      true,
+    ],
   ])('%s', (_name, command, argv, mutating) => {
     expect(command).toEqual({ argv, mutating });
   });

@@ -2,7 +2,13 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ENVIRONMENTS } from '../../../lib/config/environments.ts';
 import { InvalidInput } from '../../../lib/core/errors.ts';
-import { checkFlyConfigText, durationToMs, loadFlyConfig, mountsOf, waitTimeoutOf } from '../../../lib/config/fly-toml.ts';
+import {
+  checkFlyConfigText,
+  durationToMs,
+  loadFlyConfig,
+  mountsOf,
+  waitTimeoutOf,
+} from '../../../lib/config/fly-toml.ts';
 import { fromRoot } from '../../../lib/core/paths.ts';
 
 const production = readFileSync(fromRoot('fly.toml'), 'utf8');
@@ -34,25 +40,79 @@ describe('the real configs', () => {
 
 describe('problems are named by file, key and expected value', () => {
   it.each([
-    ['a typo in a key', production.replace('strategy = "rolling"', 'stratgy = "rolling"'), 'fly.toml: deploy.stratgy: unknown key (flyctl would silently ignore it); did you mean "strategy"?'],
-    ['an unknown strategy', production.replace('strategy = "rolling"', 'strategy = "rollout"'), 'fly.toml: deploy.strategy: expected one of "rolling", "immediate", "canary", "bluegreen", got "rollout"'],
-    ['a bad duration', production.replace('wait_timeout = "10m"', 'wait_timeout = "10 minutes"'), 'fly.toml: deploy.wait_timeout: expected a duration such as "30s" or "10m", got "10 minutes"'],
-    ['a check that is not /health', production.replace('path = "/health"', 'path = "/"'), 'fly.toml: services[0].http_checks[0].path: expected "/health", got "/"'],
-    ['a check that is not GET', production.replace('method = "GET"', 'method = "HEAD"'), 'fly.toml: services[0].http_checks[0].method: expected "GET", got "HEAD"'],
-    ['a wrong app', production.replace('app = "kotadb-api"', 'app = "kotadb-api-staging"'), 'fly.toml: app: expected "kotadb-api" for production, got "kotadb-api-staging"'],
-    ['a wrong region', production.replace('primary_region = "iad"', 'primary_region = "ams"'), 'fly.toml: primary_region: expected "iad" for production, got "ams"'],
-    ['a wrong VM size', production.replace('memory_mb = 512', 'memory_mb = 1024'), 'fly.toml: vm[0].memory_mb: expected 512 for production, got 1024'],
-    ['a wrong volume', production.replace('source = "kotadb_data"', 'source = "kotadb_staging_data"'), 'fly.toml: mounts.source: expected "kotadb_data" for production, got "kotadb_staging_data"'],
-    ['a too-short check interval', production.replace('interval = "30s"', 'interval = "1s"'), 'fly.toml: services[0].http_checks[0].interval: expected at least "2s", got "1s"'],
-    ['a too-long check timeout', production.replace('timeout = "10s"', 'timeout = "90s"'), 'fly.toml: services[0].http_checks[0].timeout: expected at most "60s", got "90s"'],
-    ['bluegreen with a volume', production.replace('strategy = "rolling"', 'strategy = "bluegreen"'), 'fly.toml: deploy.strategy: "bluegreen" cannot be used with volumes ([[mounts]]); use "rolling" or "immediate"'],
-    ['an unquoted env value', production.replace('PORT = "8080"', 'PORT = 8080'), 'fly.toml: env.PORT: env values must be strings: quote them, got 8080'],
+    [
+      'a typo in a key',
+      production.replace('strategy = "rolling"', 'stratgy = "rolling"'),
+      'fly.toml: deploy.stratgy: unknown key (flyctl would silently ignore it); did you mean "strategy"?',
+    ],
+    [
+      'an unknown strategy',
+      production.replace('strategy = "rolling"', 'strategy = "rollout"'),
+      'fly.toml: deploy.strategy: expected one of "rolling", "immediate", "canary", "bluegreen", got "rollout"',
+    ],
+    [
+      'a bad duration',
+      production.replace('wait_timeout = "10m"', 'wait_timeout = "10 minutes"'),
+      'fly.toml: deploy.wait_timeout: expected a duration such as "30s" or "10m", got "10 minutes"',
+    ],
+    [
+      'a check that is not /health',
+      production.replace('path = "/health"', 'path = "/"'),
+      'fly.toml: services[0].http_checks[0].path: expected "/health", got "/"',
+    ],
+    [
+      'a check that is not GET',
+      production.replace('method = "GET"', 'method = "HEAD"'),
+      'fly.toml: services[0].http_checks[0].method: expected "GET", got "HEAD"',
+    ],
+    [
+      'a wrong app',
+      production.replace('app = "kotadb-api"', 'app = "kotadb-api-staging"'),
+      'fly.toml: app: expected "kotadb-api" for production, got "kotadb-api-staging"',
+    ],
+    [
+      'a wrong region',
+      production.replace('primary_region = "iad"', 'primary_region = "ams"'),
+      'fly.toml: primary_region: expected "iad" for production, got "ams"',
+    ],
+    [
+      'a wrong VM size',
+      production.replace('memory_mb = 512', 'memory_mb = 1024'),
+      'fly.toml: vm[0].memory_mb: expected 512 for production, got 1024',
+    ],
+    [
+      'a wrong volume',
+      production.replace('source = "kotadb_data"', 'source = "kotadb_staging_data"'),
+      'fly.toml: mounts.source: expected "kotadb_data" for production, got "kotadb_staging_data"',
+    ],
+    [
+      'a too-short check interval',
+      production.replace('interval = "30s"', 'interval = "1s"'),
+      'fly.toml: services[0].http_checks[0].interval: expected at least "2s", got "1s"',
+    ],
+    [
+      'a too-long check timeout',
+      production.replace('timeout = "10s"', 'timeout = "90s"'),
+      'fly.toml: services[0].http_checks[0].timeout: expected at most "60s", got "90s"',
+    ],
+    [
+      'bluegreen with a volume',
+      production.replace('strategy = "rolling"', 'strategy = "bluegreen"'),
+      'fly.toml: deploy.strategy: "bluegreen" cannot be used with volumes ([[mounts]]); use "rolling" or "immediate"',
+    ],
+    [
+      'an unquoted env value',
+      production.replace('PORT = "8080"', 'PORT = 8080'),
+      'fly.toml: env.PORT: env values must be strings: quote them, got 8080',
+    ],
   ])('%s', (_name, text, expected) => {
     expect(problemsOf(text)).toContain(expected);
   });
 
   it('lists schema problems and environment mismatches together', () => {
-    const text = production.replace('strategy = "rolling"', 'stratgy = "rolling"').replace('app = "kotadb-api"', 'app = "kotadb"');
+    const text = production
+      .replace('strategy = "rolling"', 'stratgy = "rolling"')
+      .replace('app = "kotadb-api"', 'app = "kotadb"');
     const problems = problemsOf(text);
     expect(problems).toContain('fly.toml: app: expected "kotadb-api" for production, got "kotadb"');
     expect(problems.some((p) => p.includes('deploy.stratgy: unknown key'))).toBe(true);

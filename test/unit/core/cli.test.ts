@@ -38,9 +38,12 @@ describe('parseCommandLine', () => {
     expect(parsed.help === false && parsed.options.image).toBe('reg/app:2');
   });
 
-  it.each([['--help'], ['-h'], ['staging', '--bogus', '--help']])('%j asks for help, even next to mistakes', (...argv) => {
-    expect(parseCommandLine(spec, argv)).toEqual({ help: true });
-  });
+  it.each([['--help'], ['-h'], ['staging', '--bogus', '--help']])(
+    '%j asks for help, even next to mistakes',
+    (...argv) => {
+      expect(parseCommandLine(spec, argv)).toEqual({ help: true });
+    },
+  );
 
   it.each([
     [['staging', '--bogus'], 'unknown option --bogus'],

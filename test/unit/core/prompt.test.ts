@@ -10,21 +10,47 @@ const base = { action: 'deploy to production', yes: false, dryRun: false, proces
 
 describe('confirmDangerousAction', () => {
   it('does nothing for staging', async () => {
-    await expect(confirmDangerousAction({ ...base, env: ENVIRONMENTS.staging, out: captureOutput().out, input: new PassThrough() })).resolves.toBeUndefined();
+    await expect(
+      confirmDangerousAction({
+        ...base,
+        env: ENVIRONMENTS.staging,
+        out: captureOutput().out,
+        input: new PassThrough(),
+      }),
+    ).resolves.toBeUndefined();
   });
 
   it('is skipped by --yes', async () => {
-    await expect(confirmDangerousAction({ ...base, yes: true, env: ENVIRONMENTS.production, out: captureOutput().out, input: new PassThrough() })).resolves.toBeUndefined();
+    await expect(
+      confirmDangerousAction({
+        ...base,
+        yes: true,
+        env: ENVIRONMENTS.production,
+        out: captureOutput().out,
+        input: new PassThrough(),
+      }),
+    ).resolves.toBeUndefined();
   });
 
   it('refuses with exit 3 when nobody can answer (no TTY)', async () => {
-    const error = await confirmDangerousAction({ ...base, env: ENVIRONMENTS.production, out: captureOutput().out, input: new PassThrough() }).catch((e: unknown) => e);
+    const error = await confirmDangerousAction({
+      ...base,
+      env: ENVIRONMENTS.production,
+      out: captureOutput().out,
+      input: new PassThrough(),
+    }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PreconditionFailed);
     expect((error as PreconditionFailed).hint).toContain('--yes');
   });
 
   it('refuses under CI=true even with a TTY', async () => {
-    const error = await confirmDangerousAction({ ...base, processEnv: { CI: 'true' }, env: ENVIRONMENTS.production, out: captureOutput().out, input: tty() }).catch((e: unknown) => e);
+    const error = await confirmDangerousAction({
+      ...base,
+      processEnv: { CI: 'true' },
+      env: ENVIRONMENTS.production,
+      out: captureOutput().out,
+      input: tty(),
+    }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PreconditionFailed);
   });
 

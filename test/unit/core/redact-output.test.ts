@@ -47,7 +47,11 @@ describe('Output', () => {
 
   it('records a failed step and rethrows', async () => {
     const cap = captureOutput();
-    await expect(cap.out.step('health', async () => { throw new Error('x'); })).rejects.toThrow('x');
+    await expect(
+      cap.out.step('health', async () => {
+        throw new Error('x');
+      }),
+    ).rejects.toThrow('x');
     expect(cap.stderr()).toMatch(/✗ health/);
     expect(cap.out.timings[0]?.ok).toBe(false);
   });
@@ -79,7 +83,11 @@ describe('Output', () => {
     expect(cap.stderr()).toBe('warning: w\n');
   });
 
-  it.each([[850, '850ms'], [1500, '1.5s'], [125_000, '2m05s']])('formatDuration(%d) = %s', (ms, text) => {
+  it.each([
+    [850, '850ms'],
+    [1500, '1.5s'],
+    [125_000, '2m05s'],
+  ])('formatDuration(%d) = %s', (ms, text) => {
     expect(formatDuration(ms)).toBe(text);
   });
 });
@@ -87,10 +95,18 @@ describe('Output', () => {
 describe('reportError (the top-level handler)', () => {
   it.each([
     [new UsageError('unknown option --x'), ExitCode.invalid, 'error: unknown option --x. Run with --help for usage.'],
-    [new PreconditionFailed('not logged in to Fly.io', { hint: 'run `flyctl auth login`' }), ExitCode.refused, 'error: not logged in to Fly.io\n  run `flyctl auth login`'],
+    [
+      new PreconditionFailed('not logged in to Fly.io', { hint: 'run `flyctl auth login`' }),
+      ExitCode.refused,
+      'error: not logged in to Fly.io\n  run `flyctl auth login`',
+    ],
     [new OperationFailed('deploy failed'), ExitCode.failed, 'error: deploy failed'],
     [new Interrupted('interrupted during deploy'), ExitCode.interrupted, 'error: interrupted during deploy'],
-    [new TypeError('x is undefined'), ExitCode.failed, 'error: unexpected error: x is undefined\n  run again with DEBUG=1 for the stack trace'],
+    [
+      new TypeError('x is undefined'),
+      ExitCode.failed,
+      'error: unexpected error: x is undefined\n  run again with DEBUG=1 for the stack trace',
+    ],
   ])('%s -> exit %d', (error, code, message) => {
     const cap = captureOutput();
     expect(reportError(error, cap.out)).toBe(code);

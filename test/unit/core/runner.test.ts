@@ -4,7 +4,14 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ExitCode, PreconditionFailed } from '../../../lib/core/errors.ts';
 import { secrets } from '../../../lib/core/redact.ts';
-import { CommandFailed, CommandTimedOut, describeCommand, resolveBinary, Runner, type Command } from '../../../lib/core/runner.ts';
+import {
+  CommandFailed,
+  CommandTimedOut,
+  describeCommand,
+  resolveBinary,
+  Runner,
+  type Command,
+} from '../../../lib/core/runner.ts';
 import { captureOutput } from '../../helpers/capture-output.ts';
 
 const node = process.execPath;
@@ -25,7 +32,9 @@ describe('Runner', () => {
   it('feeds stdin byte for byte and closes it', async () => {
     const input = 'A=1\nB="x#y"\r\nC=trailing==\n';
     const result = await new Runner({ output: captureOutput().out }).run(
-      js('let s="";process.stdin.setEncoding("utf8").on("data",c=>s+=c).on("end",()=>process.stdout.write(JSON.stringify(s)))'),
+      js(
+        'let s="";process.stdin.setEncoding("utf8").on("data",c=>s+=c).on("end",()=>process.stdout.write(JSON.stringify(s)))',
+      ),
       { input },
     );
     expect(JSON.parse(result.stdout)).toBe(input);
@@ -33,9 +42,12 @@ describe('Runner', () => {
 
   it('adds env vars and removes the ones set to undefined', async () => {
     const runner = new Runner({ output: captureOutput().out, env: { ...process.env, DROP_ME: 'x' } });
-    const result = await runner.run(js('process.stdout.write(JSON.stringify([process.env.EXTRA, process.env.DROP_ME ?? null]))'), {
-      env: { EXTRA: 'yes', DROP_ME: undefined },
-    });
+    const result = await runner.run(
+      js('process.stdout.write(JSON.stringify([process.env.EXTRA, process.env.DROP_ME ?? null]))'),
+      {
+        env: { EXTRA: 'yes', DROP_ME: undefined },
+      },
+    );
     expect(JSON.parse(result.stdout)).toEqual(['yes', null]);
   });
 
@@ -69,7 +81,9 @@ describe('Runner', () => {
     const marker = path.join(scratch, 'mutated');
     const cap = captureOutput();
     const runner = new Runner({ dryRun: true, output: cap.out });
-    const result = await runner.run(js(`require("fs").writeFileSync(${JSON.stringify(marker)}, "x")`, true), { input: 'A=1\nB=2\n' });
+    const result = await runner.run(js(`require("fs").writeFileSync(${JSON.stringify(marker)}, "x")`, true), {
+      input: 'A=1\nB=2\n',
+    });
     expect(result.dryRun).toBe(true);
     expect(existsSync(marker)).toBe(false);
     expect(cap.stdout()).toMatch(/^\$ .*-e .*# \+ stdin \(2 lines, values hidden\)\n$/);
@@ -83,10 +97,13 @@ describe('Runner', () => {
   it('streams output lines (redacted) and reports them to onLine', async () => {
     const cap = captureOutput();
     const lines: string[] = [];
-    await new Runner({ output: cap.out }).run(js(`console.log("one"); process.stdout.write("two ${SECRET}\\npartial")`), {
-      output: 'stream',
-      onLine: (line) => lines.push(line),
-    });
+    await new Runner({ output: cap.out }).run(
+      js(`console.log("one"); process.stdout.write("two ${SECRET}\\npartial")`),
+      {
+        output: 'stream',
+        onLine: (line) => lines.push(line),
+      },
+    );
     expect(lines).toEqual(['one', 'two ***', 'partial']);
     expect(cap.stderr()).toContain('│ two ***');
     expect(cap.all()).not.toContain(SECRET);
@@ -96,26 +113,40 @@ describe('Runner', () => {
     const cap = captureOutput();
     const runner = new Runner({ output: cap.out });
     const error = (await runner
-      .run(js(`console.log("value=${SECRET}"); console.error("Error: bad ${SECRET}"); process.exit(1)`), { output: 'stream' })
+      .run(js(`console.log("value=${SECRET}"); console.error("Error: bad ${SECRET}"); process.exit(1)`), {
+        output: 'stream',
+      })
       .catch((e: unknown) => e)) as Error;
     expect(error.message).toContain('Error: bad ***');
     expect(error.message).not.toContain(SECRET);
 
     const dry = new Runner({ dryRun: true, output: cap.out });
-    await dry.run({ argv: ['flyctl', 'secrets', 'set', `KEY=${SECRET}`], mutating: true }, { env: { PGPASSWORD: 'pw-not-registered', MODE: 'x' } });
+    await dry.run(
+      { argv: ['flyctl', 'secrets', 'set', `KEY=${SECRET}`], mutating: true },
+      { env: { PGPASSWORD: 'pw-not-registered', MODE: 'x' } },
+    );
     expect(cap.all()).not.toContain(SECRET);
     expect(cap.all()).not.toContain('pw-not-registered');
     expect(cap.stdout()).toContain('$ PGPASSWORD=*** MODE=x flyctl secrets set KEY=***');
   });
 
   it('masks URL passwords even when nobody registered them', () => {
-    expect(describeCommand(['supabase', 'db', 'push', '--db-url', 'postgresql://postgres:p4ss@db.example.com:5432/postgres'])).toBe(
-      'supabase db push --db-url postgresql://postgres:***@db.example.com:5432/postgres',
-    );
+    expect(
+      describeCommand([
+        'supabase',
+        'db',
+        'push',
+        '--db-url',
+        'postgresql://postgres:p4ss@db.example.com:5432/postgres',
+      ]),
+    ).toBe('supabase db push --db-url postgresql://postgres:***@db.example.com:5432/postgres');
   });
 
   it('turns a missing binary into a precondition failure (exit 3) with the fix', async () => {
-    const runner = new Runner({ output: captureOutput().out, env: { ...process.env, FLYCTL: path.join(scratch, 'no-such-flyctl') } });
+    const runner = new Runner({
+      output: captureOutput().out,
+      env: { ...process.env, FLYCTL: path.join(scratch, 'no-such-flyctl') },
+    });
     const error = await runner.run({ argv: ['flyctl', 'version'], mutating: false }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PreconditionFailed);
     expect((error as PreconditionFailed).exitCode).toBe(ExitCode.refused);

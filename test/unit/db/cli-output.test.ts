@@ -29,7 +29,11 @@ describe('parseMigrationFailure', () => {
       'select 1/0',
       'Try rerunning the command with --debug to troubleshoot the error.',
     ].join('\n');
-    expect(parseMigrationFailure(output)).toEqual({ file: '20260102000000_bad.sql', error: 'ERROR: division by zero (SQLSTATE 22012)', statement: 'select 1/0' });
+    expect(parseMigrationFailure(output)).toEqual({
+      file: '20260102000000_bad.sql',
+      error: 'ERROR: division by zero (SQLSTATE 22012)',
+      statement: 'select 1/0',
+    });
   });
 
   it('keeps the detail line of a missing extension (db reset output)', () => {
@@ -43,11 +47,17 @@ describe('parseMigrationFailure', () => {
     ].join('\n');
     const failure = parseMigrationFailure(output);
     expect(failure.file).toBe('20260103000000_vec.sql');
-    expect(failure.error).toBe('ERROR: extension "vector" is not available (SQLSTATE 0A000) Could not open extension control file "/x/vector.control": No such file or directory.');
+    expect(failure.error).toBe(
+      'ERROR: extension "vector" is not available (SQLSTATE 0A000) Could not open extension control file "/x/vector.control": No such file or directory.',
+    );
   });
 
   it('finds no file when the failure came before any migration', () => {
-    expect(parseMigrationFailure('failed to connect to postgres: password authentication failed')).toEqual({ file: null, error: null, statement: null });
+    expect(parseMigrationFailure('failed to connect to postgres: password authentication failed')).toEqual({
+      file: null,
+      error: null,
+      statement: null,
+    });
   });
 });
 

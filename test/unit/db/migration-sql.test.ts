@@ -20,23 +20,31 @@ describe('supabase/migrations', () => {
   });
 
   it('creates only pgcrypto and uuid-ossp', () => {
-    expect(extensionsUsed(migrations).map((u) => u.extension).sort()).toEqual(['pgcrypto', 'uuid-ossp']);
+    expect(
+      extensionsUsed(migrations)
+        .map((u) => u.extension)
+        .sort(),
+    ).toEqual(['pgcrypto', 'uuid-ossp']);
   });
 });
 
 describe('findNewerThan15', () => {
   it.each([
     ['GRANT MAINTAIN ON TABLE public.t TO anon;', 'the MAINTAIN privilege', 1],
-    ['select 1;\nselect * from json_table(x, \'$\' columns (a int path \'$.a\'));', 'JSON_TABLE', 2],
+    ["select 1;\nselect * from json_table(x, '$' columns (a int path '$.a'));", 'JSON_TABLE', 2],
     ['select any_value(a) from t;', 'any_value()', 1],
-    ["copy t from stdin with (on_error ignore);", "COPY's ON_ERROR option", 1],
+    ['copy t from stdin with (on_error ignore);', "COPY's ON_ERROR option", 1],
     ['grant r to u with inherit true;', 'GRANT … WITH INHERIT/SET', 1],
   ])('flags %s', (sql, feature, line) => {
     expect(findNewerThan15(sql)).toEqual([expect.objectContaining({ feature, line })]);
   });
 
   it('ignores comments and ordinary SQL', () => {
-    expect(findNewerThan15('-- GRANT MAINTAIN ON t TO x;\n/* json_table( */\ncreate table t (maintained boolean);\nselect json_agg(a), json_object_agg(a, b) from t;')).toEqual([]);
+    expect(
+      findNewerThan15(
+        '-- GRANT MAINTAIN ON t TO x;\n/* json_table( */\ncreate table t (maintained boolean);\nselect json_agg(a), json_object_agg(a, b) from t;',
+      ),
+    ).toEqual([]);
   });
 });
 

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { parseDbUrl } from '../../../lib/db/url.ts';
-import { applyTargetConfigured, assertNotTransactionPooler, assertResettable, resolveApplyTarget, sameDatabase } from '../../../lib/db/targets.ts';
+import {
+  applyTargetConfigured,
+  assertNotTransactionPooler,
+  assertResettable,
+  resolveApplyTarget,
+  sameDatabase,
+} from '../../../lib/db/targets.ts';
 import { ENVIRONMENTS } from '../../../lib/config/environments.ts';
 import { ExitCode, type ToolkitError } from '../../../lib/core/errors.ts';
 
@@ -28,12 +34,19 @@ describe('sameDatabase', () => {
 });
 
 describe('assertResettable', () => {
-  const env = { SUPABASE_DB_URL_STAGING: 'postgresql://postgres:stg@127.0.0.1:6000/staging', SUPABASE_DB_URL: 'not a url' };
+  const env = {
+    SUPABASE_DB_URL_STAGING: 'postgresql://postgres:stg@127.0.0.1:6000/staging',
+    SUPABASE_DB_URL: 'not a url',
+  };
 
   it.each([
     ['a remote host', 'postgresql://postgres:pw@db.abc.supabase.co:5432/postgres', ExitCode.refused],
     ['a private-network host', 'postgresql://postgres@10.0.0.5:5432/postgres', ExitCode.refused],
-    ['the database SUPABASE_DB_URL_STAGING names (other spelling)', 'postgresql://postgres@localhost:6000/staging', ExitCode.refused],
+    [
+      'the database SUPABASE_DB_URL_STAGING names (other spelling)',
+      'postgresql://postgres@localhost:6000/staging',
+      ExitCode.refused,
+    ],
     ["config.toml's Docker port", 'postgresql://postgres@127.0.0.1:54322/postgres', ExitCode.refused],
     ['a local database', 'postgresql://postgres@127.0.0.1:54332/postgres', null],
     ['::1', 'postgresql://postgres@[::1]:54332/postgres', null],
@@ -44,7 +57,9 @@ describe('assertResettable', () => {
 
   it('compares variables that do not parse as text', () => {
     const raw = 'postgresql://postgres@127.0.0.1:7000/x';
-    expect(exitCodeOf(() => assertResettable(url(raw), { env: { SUPABASE_DB_URL_LOCAL: raw }, raw }))).toBe(ExitCode.refused);
+    expect(exitCodeOf(() => assertResettable(url(raw), { env: { SUPABASE_DB_URL_LOCAL: raw }, raw }))).toBe(
+      ExitCode.refused,
+    );
   });
 });
 
@@ -56,13 +71,17 @@ describe('resolveApplyTarget', () => {
   it('takes the argument first, then SUPABASE_DB_URL, then the environment variable', () => {
     expect(resolveApplyTarget('postgresql://u@h:5432/d', staging, { SUPABASE_DB_URL: G }).source).toBe('the argument');
     expect(resolveApplyTarget(undefined, null, { SUPABASE_DB_URL: G }).db.host).toBe('db.gen.supabase.co');
-    expect(resolveApplyTarget(undefined, staging, { SUPABASE_DB_URL_STAGING: S })).toMatchObject({ source: 'SUPABASE_DB_URL_STAGING' });
+    expect(resolveApplyTarget(undefined, staging, { SUPABASE_DB_URL_STAGING: S })).toMatchObject({
+      source: 'SUPABASE_DB_URL_STAGING',
+    });
   });
 
   it('exit 2 when no URL is given, or SUPABASE_DB_URL and the environment disagree', () => {
     expect(exitCodeOf(() => resolveApplyTarget(undefined, null, {}))).toBe(ExitCode.invalid);
     expect(exitCodeOf(() => resolveApplyTarget(undefined, staging, {}))).toBe(ExitCode.invalid);
-    expect(exitCodeOf(() => resolveApplyTarget(undefined, staging, { SUPABASE_DB_URL: G, SUPABASE_DB_URL_STAGING: S }))).toBe(ExitCode.invalid);
+    expect(
+      exitCodeOf(() => resolveApplyTarget(undefined, staging, { SUPABASE_DB_URL: G, SUPABASE_DB_URL_STAGING: S })),
+    ).toBe(ExitCode.invalid);
     expect(exitCodeOf(() => resolveApplyTarget('https://example.com/x', null, {}))).toBe(ExitCode.invalid);
   });
 });
@@ -72,7 +91,14 @@ describe('assertNotTransactionPooler', () => {
     const pooler = url('postgresql://postgres.abc:pw@aws-0-us-east-1.pooler.supabase.com:6543/postgres');
     expect(exitCodeOf(() => assertNotTransactionPooler(pooler, false))).toBe(ExitCode.refused);
     expect(exitCodeOf(() => assertNotTransactionPooler(pooler, true))).toBe(null);
-    expect(exitCodeOf(() => assertNotTransactionPooler(url('postgresql://postgres.abc:pw@aws-0-us-east-1.pooler.supabase.com:5432/postgres'), false))).toBe(null);
+    expect(
+      exitCodeOf(() =>
+        assertNotTransactionPooler(
+          url('postgresql://postgres.abc:pw@aws-0-us-east-1.pooler.supabase.com:5432/postgres'),
+          false,
+        ),
+      ),
+    ).toBe(null);
   });
 });
 
@@ -80,8 +106,20 @@ describe('applyTargetConfigured', () => {
   it.each([
     ['an argument', 'postgresql://x@h/db', null, {}, true],
     ['SUPABASE_DB_URL', undefined, null, { SUPABASE_DB_URL: 'postgresql://x@h/db' }, true],
-    ["the environment's variable", undefined, ENVIRONMENTS.staging, { SUPABASE_DB_URL_STAGING: 'postgresql://x@h/db' }, true],
-    ["another environment's variable only", undefined, ENVIRONMENTS.staging, { SUPABASE_DB_URL_PRODUCTION: 'postgresql://x@h/db' }, false],
+    [
+      "the environment's variable",
+      undefined,
+      ENVIRONMENTS.staging,
+      { SUPABASE_DB_URL_STAGING: 'postgresql://x@h/db' },
+      true,
+    ],
+    [
+      "another environment's variable only",
+      undefined,
+      ENVIRONMENTS.staging,
+      { SUPABASE_DB_URL_PRODUCTION: 'postgresql://x@h/db' },
+      false,
+    ],
     ['an empty variable', undefined, ENVIRONMENTS.production, { SUPABASE_DB_URL_PRODUCTION: '' }, false],
     ['nothing', undefined, null, {}, false],
   ] as const)('%s -> %s', (_name, arg, environment, env, expected) => {

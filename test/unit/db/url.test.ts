@@ -1,12 +1,28 @@
 import { describe, expect, it } from 'vitest';
-import { connectionEnv, displayDbUrl, isLocalDb, isTransactionPooler, parseDbUrl, urlWithoutPassword } from '../../../lib/db/url.ts';
+import {
+  connectionEnv,
+  displayDbUrl,
+  isLocalDb,
+  isTransactionPooler,
+  parseDbUrl,
+  urlWithoutPassword,
+} from '../../../lib/db/url.ts';
 import { InvalidInput } from '../../../lib/core/errors.ts';
 import { redact } from '../../../lib/core/redact.ts';
 
 describe('parseDbUrl', () => {
   it('parses a Supabase direct URL and keeps the password off argv and out of output', () => {
-    const db = parseDbUrl('postgresql://postgres:p%40ss%23word@db.abc.supabase.co:5432/postgres', 'SUPABASE_DB_URL_STAGING');
-    expect(db).toMatchObject({ user: 'postgres', password: 'p@ss#word', host: 'db.abc.supabase.co', port: 5432, database: 'postgres' });
+    const db = parseDbUrl(
+      'postgresql://postgres:p%40ss%23word@db.abc.supabase.co:5432/postgres',
+      'SUPABASE_DB_URL_STAGING',
+    );
+    expect(db).toMatchObject({
+      user: 'postgres',
+      password: 'p@ss#word',
+      host: 'db.abc.supabase.co',
+      port: 5432,
+      database: 'postgres',
+    });
     expect(urlWithoutPassword(db)).toBe('postgresql://postgres@db.abc.supabase.co:5432/postgres');
     expect(displayDbUrl(db)).toBe('postgresql://postgres:***@db.abc.supabase.co:5432/postgres');
     expect(connectionEnv(db)).toEqual({ PGPASSWORD: 'p@ss#word' });
@@ -25,12 +41,23 @@ describe('parseDbUrl', () => {
   });
 
   it('local URLs connect without TLS', () => {
-    expect(connectionEnv(parseDbUrl('postgresql://postgres:pw@127.0.0.1:54332/postgres', 'u'))).toEqual({ PGPASSWORD: 'pw', PGSSLMODE: 'disable' });
+    expect(connectionEnv(parseDbUrl('postgresql://postgres:pw@127.0.0.1:54332/postgres', 'u'))).toEqual({
+      PGPASSWORD: 'pw',
+      PGSSLMODE: 'disable',
+    });
   });
 
   it('spots the transaction pooler', () => {
-    expect(isTransactionPooler(parseDbUrl('postgresql://postgres.abc:pw@aws-0-us-east-1.pooler.supabase.com:6543/postgres', 'u'))).toBe(true);
-    expect(isTransactionPooler(parseDbUrl('postgresql://postgres.abc:pw@aws-0-us-east-1.pooler.supabase.com:5432/postgres', 'u'))).toBe(false);
+    expect(
+      isTransactionPooler(
+        parseDbUrl('postgresql://postgres.abc:pw@aws-0-us-east-1.pooler.supabase.com:6543/postgres', 'u'),
+      ),
+    ).toBe(true);
+    expect(
+      isTransactionPooler(
+        parseDbUrl('postgresql://postgres.abc:pw@aws-0-us-east-1.pooler.supabase.com:5432/postgres', 'u'),
+      ),
+    ).toBe(false);
   });
 
   it.each([

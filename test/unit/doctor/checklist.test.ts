@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { fail, notChecked, pass, renderChecklist, runCheck, skip, summarize, summaryLine, type CheckResult } from '../../../lib/doctor/checklist.ts';
+import {
+  fail,
+  notChecked,
+  pass,
+  renderChecklist,
+  runCheck,
+  skip,
+  summarize,
+  summaryLine,
+  type CheckResult,
+} from '../../../lib/doctor/checklist.ts';
 import { PreconditionFailed } from '../../../lib/core/errors.ts';
 import { CommandTimedOut } from '../../../lib/core/runner.ts';
 
@@ -28,7 +38,11 @@ describe('runCheck never throws and never waits past its deadline', () => {
     const killed = await runCheck('machines', 'machines', limits, async () => {
       throw new CommandTimedOut('flyctl status --app kotadb-api --json timed out after 2s', 2000);
     });
-    expect(killed).toMatchObject({ status: 'fail', detail: 'flyctl status --app kotadb-api --json timed out after 2s', fix: 'retry with --timeout' });
+    expect(killed).toMatchObject({
+      status: 'fail',
+      detail: 'flyctl status --app kotadb-api --json timed out after 2s',
+      fix: 'retry with --timeout',
+    });
     const started = performance.now();
     const hung = await runCheck('health', '/health', limits, () => new Promise(() => undefined));
     expect(hung).toMatchObject({ status: 'fail', detail: 'no answer within 50ms', fix: 'retry with --timeout' });
@@ -40,7 +54,12 @@ describe('rendering', () => {
   const results: CheckResult[] = [
     { id: 'flyctl', title: 'flyctl', ...pass('flyctl v0.4.9'), durationMs: 5 },
     { id: 'secrets', title: 'secrets', ...fail('missing: DATABASE_URL', 'just secrets production set'), durationMs: 5 },
-    { id: 'migrations', title: 'migrations', ...skip('not set', 'export SUPABASE_DB_URL_PRODUCTION=<url>'), durationMs: 0 },
+    {
+      id: 'migrations',
+      title: 'migrations',
+      ...skip('not set', 'export SUPABASE_DB_URL_PRODUCTION=<url>'),
+      durationMs: 0,
+    },
   ];
 
   it('prints ✓/✗/– aligned, the fix under a failure, how to enable a skipped check', () => {

@@ -25,7 +25,12 @@ import { closedPort } from '../../helpers/per-test.ts';
 
 const { staging, production } = ENVIRONMENTS;
 const REQUIRED = ['DATABASE_URL', 'SUPABASE_URL', 'SUPABASE_ANON_KEY', 'SUPABASE_SERVICE_KEY'];
-const secret = (name: string, status: FlySecret['status'] = 'Deployed'): FlySecret => ({ name, digest: 'd', status, updatedAt: null });
+const secret = (name: string, status: FlySecret['status'] = 'Deployed'): FlySecret => ({
+  name,
+  digest: 'd',
+  status,
+  updatedAt: null,
+});
 const app = (name: string): FlyApp => ({ name, status: 'deployed', deployed: true, hostname: null, org: 'personal' });
 const release = (version: number, status: string): FlyRelease => ({
   id: `rel_${version}`,
@@ -44,64 +49,121 @@ const machine = (id: string, state = 'started', check = 'passing'): FlyMachine =
   image: null,
   checks: [{ name: 'servicecheck-00-http-8080', status: check, output: '' }],
 });
-const status = (machines: FlyMachine[]): FlyStatus => ({ name: 'kotadb-api', status: 'deployed', version: 3, hostname: null, machines });
-const probe = (body: unknown, httpStatus = 200, latencyMs = 42): ProbeResult => ({ ...evaluateHealth(httpStatus, JSON.stringify(body)), latencyMs });
+const status = (machines: FlyMachine[]): FlyStatus => ({
+  name: 'kotadb-api',
+  status: 'deployed',
+  version: 3,
+  hostname: null,
+  machines,
+});
+const probe = (body: unknown, httpStatus = 200, latencyMs = 42): ProbeResult => ({
+  ...evaluateHealth(httpStatus, JSON.stringify(body)),
+  latencyMs,
+});
 const saasBody = (over: { supabase_status?: string; failed_recent?: number } = {}) => ({
   status: 'healthy',
-  saas: { supabase_status: over.supabase_status ?? 'ok', supabase_latency_ms: 12, job_queue: { failed_recent: over.failed_recent ?? 0 } },
+  saas: {
+    supabase_status: over.supabase_status ?? 'ok',
+    supabase_latency_ms: 12,
+    job_queue: { failed_recent: over.failed_recent ?? 0 },
+  },
 });
 
 describe('fly checks', () => {
   it('flyctl: the version from the version line', () => {
-    expect(judgeFlyctl('flyctl v0.4.9 linux/amd64 Commit: abc BuildDate: 2026-01-01\n')).toEqual({ status: 'pass', detail: 'flyctl v0.4.9' });
+    expect(judgeFlyctl('flyctl v0.4.9 linux/amd64 Commit: abc BuildDate: 2026-01-01\n')).toEqual({
+      status: 'pass',
+      detail: 'flyctl v0.4.9',
+    });
   });
 
   it('fly config: the first problem and how many more; the real configs pass', () => {
-    expect(judgeConfig({ config: null, problems: ['fly.toml: deploy.stratgy: unknown key', 'fly.toml: app: expected "kotadb-api"'], warnings: [] }, production)).toEqual({
+    expect(
+      judgeConfig(
+        {
+          config: null,
+          problems: ['fly.toml: deploy.stratgy: unknown key', 'fly.toml: app: expected "kotadb-api"'],
+          warnings: [],
+        },
+        production,
+      ),
+    ).toEqual({
       status: 'fail',
       detail: 'fly.toml: deploy.stratgy: unknown key (and 1 more)',
       fix: 'run `just check` to list every problem, then fix fly.toml',
     });
-    expect(judgeConfig(checkFlyConfigFile(staging), staging)).toEqual({ status: 'pass', detail: 'fly.staging.toml is valid and matches staging' });
+    expect(judgeConfig(checkFlyConfigFile(staging), staging)).toEqual({
+      status: 'pass',
+      detail: 'fly.staging.toml is valid and matches staging',
+    });
   });
 
   it('app: exact name only, naming the apps that merely start with it', () => {
     expect(judgeApp([app('kotadb-api-staging'), app('kotadb-api')], production).status).toBe('pass');
     expect(judgeApp([app('kotadb-api-old'), app('kotadb-api-staging'), app('other')], production)).toEqual({
       status: 'fail',
-      detail: 'no app named exactly kotadb-api among the 3 this account sees (similar: kotadb-api-old, kotadb-api-staging)',
+      detail:
+        'no app named exactly kotadb-api among the 3 this account sees (similar: kotadb-api-old, kotadb-api-staging)',
       fix: 'create it with `just fly-setup production`',
     });
   });
 
   it('secrets: missing ones, staged ones, and the JSON shapes without a status', () => {
-    expect(judgeSecrets(REQUIRED.slice(1).map((n) => secret(n)), production)).toEqual({
+    expect(
+      judgeSecrets(
+        REQUIRED.slice(1).map((n) => secret(n)),
+        production,
+      ),
+    ).toEqual({
       status: 'fail',
       detail: 'missing: DATABASE_URL',
       fix: 'set them with `just secrets production set` (reads .env.production; applies them to a deployed app)',
     });
-    expect(judgeSecrets([...REQUIRED.slice(1).map((n) => secret(n)), secret('DATABASE_URL', 'Staged')], staging)).toEqual({
+    expect(
+      judgeSecrets([...REQUIRED.slice(1).map((n) => secret(n)), secret('DATABASE_URL', 'Staged')], staging),
+    ).toEqual({
       status: 'fail',
       detail: 'staged, not deployed: DATABASE_URL',
       fix: 'apply them with `just secrets staging deploy` (restarts the machines) or the next `just deploy staging`',
     });
-    expect(judgeSecrets(REQUIRED.map((n) => secret(n, null)), staging)).toEqual({
+    expect(
+      judgeSecrets(
+        REQUIRED.map((n) => secret(n, null)),
+        staging,
+      ),
+    ).toEqual({
       status: 'pass',
       detail: 'all 4 required set (4 in all); this flyctl does not say whether they are deployed',
     });
-    expect(judgeSecrets([...REQUIRED.map((n) => secret(n)), secret('REDIS_URL')], staging).detail).toBe('all 4 required set (5 in all)');
+    expect(judgeSecrets([...REQUIRED.map((n) => secret(n)), secret('REDIS_URL')], staging).detail).toBe(
+      'all 4 required set (5 in all)',
+    );
   });
 
   it('latest release: a failed one is flagged with its version and the last good one', () => {
-    expect(judgeLatestRelease([release(3, 'complete'), release(4, 'failed'), release(2, 'complete')], production)).toEqual({
+    expect(
+      judgeLatestRelease([release(3, 'complete'), release(4, 'failed'), release(2, 'complete')], production),
+    ).toEqual({
       status: 'fail',
       detail: 'v4 failed, 2026-01-04T00:00:00Z by dev@example.com; v3 is the newest complete release',
       fix: 'roll back with `just rollback production`, or deploy a fix with `just deploy production`',
     });
-    expect(judgeLatestRelease([release(2, 'complete'), release(3, 'interrupted')], production).detail).toMatch(/^v3 interrupted/);
-    expect(judgeLatestRelease([release(2, 'complete'), release(3, 'running')], production)).toMatchObject({ status: 'pass', detail: 'v3 is being deployed now (running, 2026-01-03T00:00:00Z)' });
-    expect(judgeLatestRelease([release(1, 'complete')], production)).toEqual({ status: 'pass', detail: 'v1 complete, 2026-01-01T00:00:00Z by dev@example.com' });
-    expect(judgeLatestRelease([], staging)).toEqual({ status: 'fail', detail: 'no releases: never deployed', fix: 'deploy with `just deploy staging`' });
+    expect(judgeLatestRelease([release(2, 'complete'), release(3, 'interrupted')], production).detail).toMatch(
+      /^v3 interrupted/,
+    );
+    expect(judgeLatestRelease([release(2, 'complete'), release(3, 'running')], production)).toMatchObject({
+      status: 'pass',
+      detail: 'v3 is being deployed now (running, 2026-01-03T00:00:00Z)',
+    });
+    expect(judgeLatestRelease([release(1, 'complete')], production)).toEqual({
+      status: 'pass',
+      detail: 'v1 complete, 2026-01-01T00:00:00Z by dev@example.com',
+    });
+    expect(judgeLatestRelease([], staging)).toEqual({
+      status: 'fail',
+      detail: 'no releases: never deployed',
+      fix: 'deploy with `just deploy staging`',
+    });
   });
 
   it('machines: critical checks named, restarting machines flagged, stopped ones only where the app does not auto-stop', () => {
@@ -110,20 +172,33 @@ describe('fly checks', () => {
       detail: 'm2: check servicecheck-00-http-8080 is critical',
       fix: 'read `just logs production --no-tail`; if the last deploy caused it, `just rollback production`',
     });
-    const restarting = judgeMachines(status([machine('m1', 'replacing'), machine('m2', 'started', 'critical')]), production, false);
+    const restarting = judgeMachines(
+      status([machine('m1', 'replacing'), machine('m2', 'started', 'critical')]),
+      production,
+      false,
+    );
     expect(restarting.detail).toBe('m1 is replacing (restarting); m2: check servicecheck-00-http-8080 is critical');
     expect(restarting.fix).toContain('`just scale-memory production <mb>`');
     expect(judgeMachines(status([machine('m1'), machine('m2', 'stopped')]), production, false)).toMatchObject({
       status: 'fail',
       detail: 'm2 is stopped and fly.toml does not auto-stop machines',
     });
-    expect(judgeMachines(status([machine('m1', 'stopped')]), staging, true)).toEqual({ status: 'pass', detail: '0 started, 1 idle (auto-stopped), checks passing, release v3' });
-    expect(judgeMachines(status([machine('m1', 'failed')]), staging, true)).toMatchObject({ status: 'fail', detail: 'm1 is failed' });
+    expect(judgeMachines(status([machine('m1', 'stopped')]), staging, true)).toEqual({
+      status: 'pass',
+      detail: '0 started, 1 idle (auto-stopped), checks passing, release v3',
+    });
+    expect(judgeMachines(status([machine('m1', 'failed')]), staging, true)).toMatchObject({
+      status: 'fail',
+      detail: 'm1 is failed',
+    });
     expect(judgeMachines(status([machine('m1'), machine('m2', 'started', 'warning')]), production, false)).toEqual({
       status: 'pass',
       detail: '2 started, 1 check still warming up, release v3',
     });
-    expect(judgeMachines(status([]), production, false)).toMatchObject({ status: 'fail', fix: 'deploy with `just deploy production`' });
+    expect(judgeMachines(status([]), production, false)).toMatchObject({
+      status: 'fail',
+      fix: 'deploy with `just deploy production`',
+    });
   });
 
   it('the real configs: production keeps its machines running, staging auto-stops them', () => {
@@ -135,8 +210,18 @@ describe('fly checks', () => {
 
   it('volume: by name, when the config mounts one', () => {
     const mount = { source: 'kotadb_data', destination: '/data' };
-    const volume = { id: 'vol_1', name: 'kotadb_data', state: 'created', sizeGb: 10, region: 'iad', attachedMachineId: 'm1' };
-    expect(judgeVolume([volume], mount, production)).toEqual({ status: 'pass', detail: 'kotadb_data: 1 volume (10 GB in iad), 1 attached' });
+    const volume = {
+      id: 'vol_1',
+      name: 'kotadb_data',
+      state: 'created',
+      sizeGb: 10,
+      region: 'iad',
+      attachedMachineId: 'm1',
+    };
+    expect(judgeVolume([volume], mount, production)).toEqual({
+      status: 'pass',
+      detail: 'kotadb_data: 1 volume (10 GB in iad), 1 attached',
+    });
     expect(judgeVolume([{ ...volume, name: 'kotadb_staging_data' }], mount, production)).toEqual({
       status: 'fail',
       detail: 'no volume named kotadb_data (fly.toml mounts it at /data)',
@@ -149,15 +234,35 @@ describe('/health check', () => {
   const url = 'https://kotadb-api.fly.dev';
 
   it('passes with status, supabase_status, latency and failed_recent in the detail', () => {
-    expect(judgeHealth(probe(saasBody()), production, url)).toEqual({ status: 'pass', detail: 'healthy, supabase ok (12 ms), failed_recent 0, 42 ms' });
-    expect(judgeHealth(probe({ status: 'healthy' }), production, url).detail).toBe('healthy (no saas section: SaaS mode is off), 42 ms');
+    expect(judgeHealth(probe(saasBody()), production, url)).toEqual({
+      status: 'pass',
+      detail: 'healthy, supabase ok (12 ms), failed_recent 0, 42 ms',
+    });
+    expect(judgeHealth(probe({ status: 'healthy' }), production, url).detail).toBe(
+      'healthy (no saas section: SaaS mode is off), 42 ms',
+    );
   });
 
   it.each([
-    [saasBody({ failed_recent: 4 }), 200, 'healthy, supabase ok (12 ms), but 4 jobs failed recently (saas.job_queue.failed_recent), 42 ms', 'read the failures with `just logs production --no-tail`'],
-    [saasBody({ supabase_status: 'error' }), 200, 'supabase_status: error (https://kotadb-api.fly.dev/health, 42 ms)', 'the API cannot reach Supabase: check DATABASE_URL'],
+    [
+      saasBody({ failed_recent: 4 }),
+      200,
+      'healthy, supabase ok (12 ms), but 4 jobs failed recently (saas.job_queue.failed_recent), 42 ms',
+      'read the failures with `just logs production --no-tail`',
+    ],
+    [
+      saasBody({ supabase_status: 'error' }),
+      200,
+      'supabase_status: error (https://kotadb-api.fly.dev/health, 42 ms)',
+      'the API cannot reach Supabase: check DATABASE_URL',
+    ],
     [{ ...saasBody(), status: 'degraded' }, 200, 'status: degraded', 'the API reports itself unhealthy'],
-    ['<html>', 200, 'bad JSON', 'something other than the KotaDB API answers at https://kotadb-api.fly.dev: check --url'],
+    [
+      '<html>',
+      200,
+      'bad JSON',
+      'something other than the KotaDB API answers at https://kotadb-api.fly.dev: check --url',
+    ],
     ['Service Unavailable', 503, 'HTTP 503', "Fly's proxy found no healthy machine"],
   ])('fails on %j (HTTP %i) with the matching fix', (body, code, detail, fix) => {
     const outcome = judgeHealth(probe(body, code), production, url);
@@ -167,7 +272,11 @@ describe('/health check', () => {
   });
 
   it('a network failure points at the machines', () => {
-    const outcome = judgeHealth({ healthy: false, reason: 'connection refused', latencyMs: 3 }, staging, 'http://127.0.0.1:9');
+    const outcome = judgeHealth(
+      { healthy: false, reason: 'connection refused', latencyMs: 3 },
+      staging,
+      'http://127.0.0.1:9',
+    );
     expect(outcome).toEqual({
       status: 'fail',
       detail: 'connection refused (http://127.0.0.1:9/health, 3 ms)',
@@ -177,8 +286,16 @@ describe('/health check', () => {
 });
 
 describe('migrations database check', () => {
-  const local = (version: string): LocalMigration => ({ version, name: 'm', file: `${version}_m.sql`, path: `/x/${version}_m.sql` });
-  const db = parseDbUrl('postgresql://postgres:hunter2-secret@db.example.supabase.co:5432/postgres', 'SUPABASE_DB_URL_PRODUCTION');
+  const local = (version: string): LocalMigration => ({
+    version,
+    name: 'm',
+    file: `${version}_m.sql`,
+    path: `/x/${version}_m.sql`,
+  });
+  const db = parseDbUrl(
+    'postgresql://postgres:hunter2-secret@db.example.supabase.co:5432/postgres',
+    'SUPABASE_DB_URL_PRODUCTION',
+  );
   const statusOf = (files: string[], applied: string[]) => {
     const migrations = files.map(local);
     return { local: migrations, applied, comparison: compareMigrations(migrations, applied) };
@@ -207,23 +324,37 @@ describe('migrations database check', () => {
       fix: 'export SUPABASE_DB_URL_STAGING=<direct database URL>',
     });
     const invalid = await runCheck('migrations', 'migrations', { timeoutMs: 1000, timeoutFix: '' }, () =>
-      checkMigrationsFromEnv(staging, { SUPABASE_DB_URL_STAGING: 'mysql://root:Sup3rSecret@db/x' }, { timeoutMs: 1000 }),
+      checkMigrationsFromEnv(
+        staging,
+        { SUPABASE_DB_URL_STAGING: 'mysql://root:Sup3rSecret@db/x' },
+        { timeoutMs: 1000 },
+      ),
     );
-    expect(invalid).toMatchObject({ status: 'fail', detail: 'SUPABASE_DB_URL_STAGING must be a postgres:// or postgresql:// URL (got mysql://…)' });
+    expect(invalid).toMatchObject({
+      status: 'fail',
+      detail: 'SUPABASE_DB_URL_STAGING must be a postgres:// or postgresql:// URL (got mysql://…)',
+    });
     expect(JSON.stringify(invalid)).not.toContain('Sup3rSecret');
   });
 
   it('refuses the transaction pooler without connecting', async () => {
-    const pooler = parseDbUrl('postgresql://postgres.ref:pw@aws-0-us-east-1.pooler.supabase.com:6543/postgres', 'SUPABASE_DB_URL_PRODUCTION');
+    const pooler = parseDbUrl(
+      'postgresql://postgres.ref:pw@aws-0-us-east-1.pooler.supabase.com:6543/postgres',
+      'SUPABASE_DB_URL_PRODUCTION',
+    );
     expect(await checkMigrationsDatabase(pooler, production, { timeoutMs: 1000 })).toMatchObject({
       status: 'fail',
-      detail: 'SUPABASE_DB_URL_PRODUCTION points at the transaction pooler (aws-0-us-east-1.pooler.supabase.com:6543/postgres); migrations need a direct connection (port 5432)',
+      detail:
+        'SUPABASE_DB_URL_PRODUCTION points at the transaction pooler (aws-0-us-east-1.pooler.supabase.com:6543/postgres); migrations need a direct connection (port 5432)',
     });
   });
 
   it('an unreachable database (closed local port) fails fast with the reason, never the password', async () => {
     const port = await closedPort();
-    const unreachable = parseDbUrl(`postgresql://postgres:n0t-Printed@127.0.0.1:${port}/postgres`, 'SUPABASE_DB_URL_STAGING');
+    const unreachable = parseDbUrl(
+      `postgresql://postgres:n0t-Printed@127.0.0.1:${port}/postgres`,
+      'SUPABASE_DB_URL_STAGING',
+    );
     const started = performance.now();
     const outcome = await checkMigrationsDatabase(unreachable, staging, { timeoutMs: 2000 });
     expect(outcome).toEqual({

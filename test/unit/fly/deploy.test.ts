@@ -11,10 +11,82 @@ const IMAGE = 'registry.fly.io/kotadb-api:deployment-01J6ABCD';
 
 describe('deployCommand: the one flyctl deploy of each environment (exact argv)', () => {
   it.each([
-    [staging, '5m', undefined, ['flyctl', 'deploy', '--config', 'fly.staging.toml', '--app', 'kotadb-api-staging', '--ha=false', '--strategy', 'immediate', '--wait-timeout', '5m']],
-    [staging, '90s', IMAGE, ['flyctl', 'deploy', '--config', 'fly.staging.toml', '--app', 'kotadb-api-staging', '--ha=false', '--strategy', 'immediate', '--wait-timeout', '90s', '--image', IMAGE]],
-    [production, '10m', undefined, ['flyctl', 'deploy', '--config', 'fly.toml', '--app', 'kotadb-api', '--ha=true', '--strategy', 'rolling', '--wait-timeout', '10m']],
-    [production, '10m', IMAGE, ['flyctl', 'deploy', '--config', 'fly.toml', '--app', 'kotadb-api', '--ha=true', '--strategy', 'rolling', '--wait-timeout', '10m', '--image', IMAGE]],
+    [
+      staging,
+      '5m',
+      undefined,
+      [
+        'flyctl',
+        'deploy',
+        '--config',
+        'fly.staging.toml',
+        '--app',
+        'kotadb-api-staging',
+        '--ha=false',
+        '--strategy',
+        'immediate',
+        '--wait-timeout',
+        '5m',
+      ],
+    ],
+    [
+      staging,
+      '90s',
+      IMAGE,
+      [
+        'flyctl',
+        'deploy',
+        '--config',
+        'fly.staging.toml',
+        '--app',
+        'kotadb-api-staging',
+        '--ha=false',
+        '--strategy',
+        'immediate',
+        '--wait-timeout',
+        '90s',
+        '--image',
+        IMAGE,
+      ],
+    ],
+    [
+      production,
+      '10m',
+      undefined,
+      [
+        'flyctl',
+        'deploy',
+        '--config',
+        'fly.toml',
+        '--app',
+        'kotadb-api',
+        '--ha=true',
+        '--strategy',
+        'rolling',
+        '--wait-timeout',
+        '10m',
+      ],
+    ],
+    [
+      production,
+      '10m',
+      IMAGE,
+      [
+        'flyctl',
+        'deploy',
+        '--config',
+        'fly.toml',
+        '--app',
+        'kotadb-api',
+        '--ha=true',
+        '--strategy',
+        'rolling',
+        '--wait-timeout',
+        '10m',
+        '--image',
+        IMAGE,
+      ],
+    ],
   ])('%s wait=%s image=%s', (env, waitTimeout, image, argv) => {
     expect(deployCommand({ env, waitTimeout }, image)).toEqual({ argv, mutating: true });
   });
@@ -28,7 +100,9 @@ describe('flyctlError', () => {
       '',
       'You can try increasing the timeout with the --wait-timeout flag',
     ].join('\n');
-    expect(flyctlError(stderr)).toBe('timeout reached waiting for health checks to pass for machine 1857: context deadline exceeded');
+    expect(flyctlError(stderr)).toBe(
+      'timeout reached waiting for health checks to pass for machine 1857: context deadline exceeded',
+    );
   });
 
   it('falls back to the last line, or says there was no output', () => {
@@ -45,9 +119,18 @@ describe('newestReleaseAfter (when flyctl prints no release line)', () => {
   it('finds the release newer than the snapshot, and nothing when there is none', async () => {
     fake = createFakeFly();
     expect(await newestReleaseAfter(client(), 'kotadb-api-staging', 3)).toBeNull();
-    const run = await fake.run(['deploy', '--app', 'kotadb-api-staging', '--image', IMAGE.replace('kotadb-api', 'kotadb-api-staging')]);
+    const run = await fake.run([
+      'deploy',
+      '--app',
+      'kotadb-api-staging',
+      '--image',
+      IMAGE.replace('kotadb-api', 'kotadb-api-staging'),
+    ]);
     expect(run.code).toBe(0);
-    expect(await newestReleaseAfter(client(), 'kotadb-api-staging', 3)).toMatchObject({ version: 4, imageRef: 'registry.fly.io/kotadb-api-staging:deployment-01J6ABCD' });
+    expect(await newestReleaseAfter(client(), 'kotadb-api-staging', 3)).toMatchObject({
+      version: 4,
+      imageRef: 'registry.fly.io/kotadb-api-staging:deployment-01J6ABCD',
+    });
     expect(await newestReleaseAfter(client(), 'kotadb-api-staging', null)).toMatchObject({ version: 4 });
   });
 });

@@ -2,7 +2,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ENVIRONMENTS } from '../../../lib/config/environments.ts';
 import { PreconditionFailed } from '../../../lib/core/errors.ts';
 import { FlyClient } from '../../../lib/fly/client.ts';
-import { checkRequiredSecrets, requireApp, requireFlyctl, requireLogin, requireSecrets } from '../../../lib/fly/preflight.ts';
+import {
+  checkRequiredSecrets,
+  requireApp,
+  requireFlyctl,
+  requireLogin,
+  requireSecrets,
+} from '../../../lib/fly/preflight.ts';
 import { Runner } from '../../../lib/core/runner.ts';
 import { captureOutput } from '../../helpers/capture-output.ts';
 import { createFakeFly, type FakeFly } from '../../helpers/fake-fly.ts';
@@ -19,7 +25,12 @@ describe('preflight against the fake flyctl', () => {
     expect(await requireFlyctl(fly)).toMatch(/^flyctl v/);
     expect(await requireLogin(fly)).toBe('dev@example.com');
     expect((await requireApp(fly, ENVIRONMENTS.production)).name).toBe('kotadb-api');
-    expect((await requireSecrets(fly, ENVIRONMENTS.staging)).map((s) => s.name).sort()).toEqual(['DATABASE_URL', 'SUPABASE_ANON_KEY', 'SUPABASE_SERVICE_KEY', 'SUPABASE_URL']);
+    expect((await requireSecrets(fly, ENVIRONMENTS.staging)).map((s) => s.name).sort()).toEqual([
+      'DATABASE_URL',
+      'SUPABASE_ANON_KEY',
+      'SUPABASE_SERVICE_KEY',
+      'SUPABASE_URL',
+    ]);
   });
 
   it('refuses (exit 3) when flyctl is missing', async () => {
@@ -41,7 +52,9 @@ describe('preflight against the fake flyctl', () => {
     });
     const error = await requireApp(client(), ENVIRONMENTS.production).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PreconditionFailed);
-    expect((error as Error).message).toBe('Fly app kotadb-api (production) does not exist or this account cannot see it');
+    expect((error as Error).message).toBe(
+      'Fly app kotadb-api (production) does not exist or this account cannot see it',
+    );
   });
 
   it.each(['old', 'mid', 'new'] as const)('names the missing required secrets (%s JSON shape)', async (shape) => {
@@ -51,7 +64,12 @@ describe('preflight against the fake flyctl', () => {
       delete app.secrets.SUPABASE_SERVICE_KEY;
       delete app.secrets.DATABASE_URL;
     });
-    expect((await checkRequiredSecrets(client(), ENVIRONMENTS.production)).missing).toEqual(['DATABASE_URL', 'SUPABASE_SERVICE_KEY']);
-    await expect(requireSecrets(client(), ENVIRONMENTS.production)).rejects.toThrow('required secrets missing on kotadb-api: DATABASE_URL, SUPABASE_SERVICE_KEY');
+    expect((await checkRequiredSecrets(client(), ENVIRONMENTS.production)).missing).toEqual([
+      'DATABASE_URL',
+      'SUPABASE_SERVICE_KEY',
+    ]);
+    await expect(requireSecrets(client(), ENVIRONMENTS.production)).rejects.toThrow(
+      'required secrets missing on kotadb-api: DATABASE_URL, SUPABASE_SERVICE_KEY',
+    );
   });
 });

@@ -9,13 +9,31 @@ const { staging, production } = ENVIRONMENTS;
 describe('recipe commands (exact argv from the environment table)', () => {
   it.each([
     ['logs', staging, {}, ['flyctl', 'logs', '--app', 'kotadb-api-staging', '--config', 'fly.staging.toml'], false],
-    ['logs', production, { follow: false }, ['flyctl', 'logs', '--app', 'kotadb-api', '--config', 'fly.toml', '--no-tail'], false],
+    [
+      'logs',
+      production,
+      { follow: false },
+      ['flyctl', 'logs', '--app', 'kotadb-api', '--config', 'fly.toml', '--no-tail'],
+      false,
+    ],
     ['status', staging, {}, ['flyctl', 'status', '--app', 'kotadb-api-staging', '--config', 'fly.staging.toml'], false],
     ['status', production, {}, ['flyctl', 'status', '--app', 'kotadb-api', '--config', 'fly.toml'], false],
     ['releases', production, {}, ['flyctl', 'releases', '--app', 'kotadb-api', '--config', 'fly.toml'], false],
     ['ssh', production, {}, ['flyctl', 'ssh', 'console', '--app', 'kotadb-api', '--config', 'fly.toml'], true],
-    ['scale-memory', staging, { memoryMb: 512 }, ['flyctl', 'scale', 'memory', '512', '--app', 'kotadb-api-staging', '--config', 'fly.staging.toml'], true],
-    ['certs', staging, {}, ['flyctl', 'certs', 'list', '--app', 'kotadb-api-staging', '--config', 'fly.staging.toml'], false],
+    [
+      'scale-memory',
+      staging,
+      { memoryMb: 512 },
+      ['flyctl', 'scale', 'memory', '512', '--app', 'kotadb-api-staging', '--config', 'fly.staging.toml'],
+      true,
+    ],
+    [
+      'certs',
+      staging,
+      {},
+      ['flyctl', 'certs', 'list', '--app', 'kotadb-api-staging', '--config', 'fly.staging.toml'],
+      false,
+    ],
     ['open', production, {}, ['flyctl', 'apps', 'open', '--app', 'kotadb-api', '--config', 'fly.toml'], false],
   ] as const)('%s %s', (name, env, options, argv, mutating) => {
     expect(recipeCommand(name, env, options)).toEqual({ argv, mutating });
@@ -30,7 +48,9 @@ describe('recipe commands (exact argv from the environment table)', () => {
 
   it('parses actions strictly', () => {
     expect(parseRecipe('scale-memory')).toBe('scale-memory');
-    expect(() => parseRecipe('toString')).toThrow('unknown action "toString": expected one of logs, status, releases, ssh, scale-memory, certs, open');
+    expect(() => parseRecipe('toString')).toThrow(
+      'unknown action "toString": expected one of logs, status, releases, ssh, scale-memory, certs, open',
+    );
     expect(() => parseRecipe(undefined)).toThrow('missing action');
   });
 });

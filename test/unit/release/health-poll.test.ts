@@ -37,26 +37,60 @@ function scriptedProbe(answers: ProbeResult[], onCall?: (timeoutMs: number) => v
 describe('waitForHealthy', () => {
   it('backs off 1s, 2s, 4s, then 5s capped, until healthy', async () => {
     const v = virtualClock();
-    const { probe } = scriptedProbe([unhealthy('HTTP 503'), unhealthy('HTTP 503'), unhealthy('HTTP 503'), unhealthy('HTTP 503'), unhealthy('HTTP 503'), healthy]);
-    const result = await waitForHealthy({ baseUrl: 'http://x', timeoutMs: 120_000, out: captureOutput().out, probe, clock: v.clock });
+    const { probe } = scriptedProbe([
+      unhealthy('HTTP 503'),
+      unhealthy('HTTP 503'),
+      unhealthy('HTTP 503'),
+      unhealthy('HTTP 503'),
+      unhealthy('HTTP 503'),
+      healthy,
+    ]);
+    const result = await waitForHealthy({
+      baseUrl: 'http://x',
+      timeoutMs: 120_000,
+      out: captureOutput().out,
+      probe,
+      clock: v.clock,
+    });
     expect(v.sleeps).toEqual([1000, 2000, 4000, 5000, 5000]);
     expect(result).toMatchObject({ healthy: true, attempts: 6, elapsedMs: 17_000, lastReason: null, latencyMs: 7 });
   });
 
   it('stops at the deadline with the last failure reason, never sleeping past it', async () => {
     const v = virtualClock();
-    const { probe } = scriptedProbe([unhealthy('connection refused'), unhealthy('HTTP 503'), unhealthy('supabase_status: error')]);
-    const result = await waitForHealthy({ baseUrl: 'http://x', timeoutMs: 2500, out: captureOutput().out, probe, clock: v.clock });
+    const { probe } = scriptedProbe([
+      unhealthy('connection refused'),
+      unhealthy('HTTP 503'),
+      unhealthy('supabase_status: error'),
+    ]);
+    const result = await waitForHealthy({
+      baseUrl: 'http://x',
+      timeoutMs: 2500,
+      out: captureOutput().out,
+      probe,
+      clock: v.clock,
+    });
     // probes at 0, 1000 and 2500 (the 2000 ms backoff is cut to the 1500 ms left)
     expect(v.sleeps).toEqual([1000, 1500]);
-    expect(result).toMatchObject({ healthy: false, attempts: 3, elapsedMs: 2500, lastReason: 'supabase_status: error' });
+    expect(result).toMatchObject({
+      healthy: false,
+      attempts: 3,
+      elapsedMs: 2500,
+      lastReason: 'supabase_status: error',
+    });
     expect(describeUnhealthy(result)).toBe('supabase_status: error after 2.5s (3 attempts)');
   });
 
   it('gives each request 10s at most, and no more than the time left', async () => {
     const v = virtualClock();
     const { probe, timeouts } = scriptedProbe([unhealthy('no answer within 10s')], (timeoutMs) => v.advance(timeoutMs));
-    const result = await waitForHealthy({ baseUrl: 'http://x', timeoutMs: 25_000, out: captureOutput().out, probe, clock: v.clock });
+    const result = await waitForHealthy({
+      baseUrl: 'http://x',
+      timeoutMs: 25_000,
+      out: captureOutput().out,
+      probe,
+      clock: v.clock,
+    });
     // 0: 10s request; 10s: sleep 1s; 11s: 10s request; 21s: sleep 2s; 23s: the 2s left
     expect(timeouts).toEqual([10_000, 10_000, 2000]);
     expect(result).toMatchObject({ healthy: false, attempts: 3, lastReason: 'no answer within 10s' });
@@ -66,7 +100,13 @@ describe('waitForHealthy', () => {
   it('answers at once when the app is already healthy', async () => {
     const v = virtualClock();
     const { probe } = scriptedProbe([healthy]);
-    const result = await waitForHealthy({ baseUrl: 'http://x', timeoutMs: 1000, out: captureOutput().out, probe, clock: v.clock });
+    const result = await waitForHealthy({
+      baseUrl: 'http://x',
+      timeoutMs: 1000,
+      out: captureOutput().out,
+      probe,
+      clock: v.clock,
+    });
     expect(result).toMatchObject({ healthy: true, attempts: 1 });
     expect(v.sleeps).toEqual([]);
   });
@@ -78,7 +118,13 @@ describe('waitForHealthy', () => {
     expect(tty.stderr()).toContain('waiting for http://x/health: HTTP 503 (attempt 1, 0ms of 10.0s)');
     expect(tty.stderr().endsWith('\r\x1b[K')).toBe(true);
     const pipe = captureOutput();
-    await waitForHealthy({ baseUrl: 'http://x', timeoutMs: 10_000, out: pipe.out, probe: scriptedProbe([unhealthy('HTTP 503'), healthy]).probe, clock: virtualClock().clock });
+    await waitForHealthy({
+      baseUrl: 'http://x',
+      timeoutMs: 10_000,
+      out: pipe.out,
+      probe: scriptedProbe([unhealthy('HTTP 503'), healthy]).probe,
+      clock: virtualClock().clock,
+    });
     expect(pipe.stderr()).toBe('');
   });
 

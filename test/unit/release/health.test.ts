@@ -3,7 +3,11 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evaluateHealth, probeHealth } from '../../../lib/release/health.ts';
 
-const healthy = { status: 'healthy', version: '0.6.0', saas: { supabase_status: 'ok', supabase_latency_ms: 12, job_queue: { failed_recent: 0 } } };
+const healthy = {
+  status: 'healthy',
+  version: '0.6.0',
+  saas: { supabase_status: 'ok', supabase_latency_ms: 12, job_queue: { failed_recent: 0 } },
+};
 
 describe('evaluateHealth', () => {
   it.each([
@@ -11,8 +15,20 @@ describe('evaluateHealth', () => {
     ['healthy outside SaaS mode', 200, JSON.stringify({ status: 'healthy' }), true, undefined],
     ['503', 503, JSON.stringify(healthy), false, 'HTTP 503'],
     ['status not healthy', 200, JSON.stringify({ ...healthy, status: 'degraded' }), false, 'status: degraded'],
-    ['database down (still 200)', 200, JSON.stringify({ ...healthy, saas: { supabase_status: 'error' } }), false, 'supabase_status: error'],
-    ['supabase not configured', 200, JSON.stringify({ ...healthy, saas: { supabase_status: 'not_configured' } }), false, 'supabase_status: not_configured'],
+    [
+      'database down (still 200)',
+      200,
+      JSON.stringify({ ...healthy, saas: { supabase_status: 'error' } }),
+      false,
+      'supabase_status: error',
+    ],
+    [
+      'supabase not configured',
+      200,
+      JSON.stringify({ ...healthy, saas: { supabase_status: 'not_configured' } }),
+      false,
+      'supabase_status: not_configured',
+    ],
     ['not JSON', 200, '<html>ok</html>', false, 'bad JSON: /health did not return JSON'],
     ['JSON without status', 200, '{}', false, 'bad JSON: no "status" field in /health'],
   ])('%s', (_name, code, body, ok, reason) => {
@@ -35,7 +51,13 @@ describe('probeHealth (real HTTP)', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
-  afterAll(() => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }));
+  afterAll(
+    () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  );
 
   it('is healthy against a healthy server (trailing slash tolerated)', async () => {
     const result = await probeHealth(`${base}/`);

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { BaseUrl, HealthTimeout, ImageRef, optionalFlag, parseFlag, ReleaseVersion, WaitTimeout } from '../../../lib/release/options.ts';
+import {
+  BaseUrl,
+  HealthTimeout,
+  ImageRef,
+  optionalFlag,
+  parseFlag,
+  ReleaseVersion,
+  WaitTimeout,
+} from '../../../lib/release/options.ts';
 import { UsageError } from '../../../lib/core/errors.ts';
 
 describe('deploy and rollback flags', () => {
@@ -28,18 +36,26 @@ describe('deploy and rollback flags', () => {
   it('reads --health-timeout as seconds (fractions allowed) into milliseconds', () => {
     expect(parseFlag('health-timeout', HealthTimeout, '120')).toBe(120_000);
     expect(parseFlag('health-timeout', HealthTimeout, '1.5')).toBe(1500);
-    expect(() => parseFlag('health-timeout', HealthTimeout, '0')).toThrow('--health-timeout: expected more than 0 and at most 3600 seconds, got "0"');
-    expect(() => parseFlag('health-timeout', HealthTimeout, '2m')).toThrow('--health-timeout: expected a number of seconds, got "2m"');
+    expect(() => parseFlag('health-timeout', HealthTimeout, '0')).toThrow(
+      '--health-timeout: expected more than 0 and at most 3600 seconds, got "0"',
+    );
+    expect(() => parseFlag('health-timeout', HealthTimeout, '2m')).toThrow(
+      '--health-timeout: expected a number of seconds, got "2m"',
+    );
     expect(() => parseFlag('health-timeout', HealthTimeout, '9999')).toThrow(UsageError);
   });
 
   it('takes Go durations for --wait-timeout and release numbers for --to', () => {
     expect(parseFlag('wait-timeout', WaitTimeout, '1m30s')).toBe('1m30s');
-    expect(() => parseFlag('wait-timeout', WaitTimeout, '10')).toThrow('--wait-timeout: expected a duration such as "5m" or "90s", got "10"');
+    expect(() => parseFlag('wait-timeout', WaitTimeout, '10')).toThrow(
+      '--wait-timeout: expected a duration such as "5m" or "90s", got "10"',
+    );
     expect(parseFlag('to', ReleaseVersion, '12')).toBe(12);
     expect(parseFlag('to', ReleaseVersion, 'v12')).toBe(12);
     expect(() => parseFlag('to', ReleaseVersion, '0')).toThrow(UsageError);
-    expect(() => parseFlag('to', ReleaseVersion, 'latest')).toThrow('--to: expected a release number such as 12 (or v12), got "latest"');
+    expect(() => parseFlag('to', ReleaseVersion, 'latest')).toThrow(
+      '--to: expected a release number such as 12 (or v12), got "latest"',
+    );
   });
 
   it('leaves absent flags undefined', () => {

@@ -17,7 +17,14 @@ const rel = (version: number, status: string, imageRef: string | null = img(vers
 });
 
 // v6 failed (its image may run), v5 running, v4 = secrets change (same image as v5), v3 interrupted, v2, v1.
-const history = [rel(6, 'failed'), rel(5, 'complete'), rel(4, 'complete', img(5)), rel(3, 'interrupted'), rel(2, 'complete'), rel(1, 'complete', null)];
+const history = [
+  rel(6, 'failed'),
+  rel(5, 'complete'),
+  rel(4, 'complete', img(5)),
+  rel(3, 'interrupted'),
+  rel(2, 'complete'),
+  rel(1, 'complete', null),
+];
 
 describe('chooseRollbackTarget', () => {
   it('defaults to the newest complete release older than the running one with another image', () => {
@@ -48,20 +55,31 @@ describe('chooseRollbackTarget', () => {
 
   it('takes --image as given, naming the release that ran it when there is one', () => {
     expect(chooseRollbackTarget(history, { image: img(2) })).toEqual({ version: 2, imageRef: img(2) });
-    expect(chooseRollbackTarget(history, { image: 'ghcr.io/kotadb/api:1.2.3' })).toEqual({ version: null, imageRef: 'ghcr.io/kotadb/api:1.2.3' });
+    expect(chooseRollbackTarget(history, { image: 'ghcr.io/kotadb/api:1.2.3' })).toEqual({
+      version: null,
+      imageRef: 'ghcr.io/kotadb/api:1.2.3',
+    });
   });
 
   it('refuses (exit 3) when there is nothing older to go back to', () => {
     expect(() => chooseRollbackTarget([rel(1, 'complete')], {})).toThrow(PreconditionFailed);
-    expect(() => chooseRollbackTarget([], {})).toThrow('no earlier complete release with a different image to roll back to');
+    expect(() => chooseRollbackTarget([], {})).toThrow(
+      'no earlier complete release with a different image to roll back to',
+    );
   });
 
   it('never picks by default a release that a rollback already replaced (exit 3)', () => {
     // v4 deployed image 4, health failed, v5 put image 3 back; v6 is a secrets change.
-    const afterAutoRollback = [rel(6, 'complete', img(3)), rel(5, 'complete', img(3)), rel(4, 'complete'), rel(3, 'complete'), rel(2, 'complete')];
+    const afterAutoRollback = [
+      rel(6, 'complete', img(3)),
+      rel(5, 'complete', img(3)),
+      rel(4, 'complete'),
+      rel(3, 'complete'),
+      rel(2, 'complete'),
+    ];
     expect(rolledBackFrom(afterAutoRollback).map((r) => r.version)).toEqual([4]);
     expect(() => chooseRollbackTarget(afterAutoRollback, {})).toThrow(
-      'the default target v4 was rolled back from (v6 runs an older release\'s image again): it may be the bad release, so it is not picked by default',
+      "the default target v4 was rolled back from (v6 runs an older release's image again): it may be the bad release, so it is not picked by default",
     );
     expect(() => chooseRollbackTarget(afterAutoRollback, {})).toThrow(PreconditionFailed);
     expect(chooseRollbackTarget(afterAutoRollback, { to: 2 })).toEqual({ version: 2, imageRef: img(2) });
@@ -80,8 +98,12 @@ describe('chooseRollbackTarget', () => {
   });
 
   it('prints the command that finishes a rollback', () => {
-    expect(rollbackCommand(ENVIRONMENTS.staging, { version: 3, imageRef: img(3) })).toBe('npx just rollback staging --to 3');
-    expect(rollbackCommand(ENVIRONMENTS.production, { version: null, imageRef: 'ghcr.io/k/api:1' })).toBe('npx just rollback production --image ghcr.io/k/api:1');
+    expect(rollbackCommand(ENVIRONMENTS.staging, { version: 3, imageRef: img(3) })).toBe(
+      'npx just rollback staging --to 3',
+    );
+    expect(rollbackCommand(ENVIRONMENTS.production, { version: null, imageRef: 'ghcr.io/k/api:1' })).toBe(
+      'npx just rollback production --image ghcr.io/k/api:1',
+    );
   });
 });
 
@@ -92,11 +114,15 @@ describe('release table (--list)', () => {
     expect(rows.filter((r) => r.defaultTarget).map((r) => r.version)).toEqual([2]);
     const lines = formatReleaseTable(rows);
     expect(lines[0]).toMatch(/^VERSION\s+STATUS\s+IMAGE\s+USER\s+DATE$/);
-    expect(lines[1]).toMatch(/^v6\s+failed\s+registry\.fly\.io\/kotadb-api:deployment-6\s+dev@example\.com\s+2026-01-06 12:00:00Z$/);
+    expect(lines[1]).toMatch(
+      /^v6\s+failed\s+registry\.fly\.io\/kotadb-api:deployment-6\s+dev@example\.com\s+2026-01-06 12:00:00Z$/,
+    );
     expect(lines[2]).toMatch(/^v5\s+complete\s+.*← running$/);
     expect(lines[5]).toMatch(/^v2\s+complete\s+.*← default rollback target$/);
     expect(lines[6]).toMatch(/^v1\s+complete\s+-\s+dev@example\.com/);
-    expect(formatReleaseTable(listReleases([rel(3, 'complete', img(1)), rel(2, 'complete'), rel(1, 'complete')]))[2]).toMatch(/^v2\s+.*← rolled back from$/);
+    expect(
+      formatReleaseTable(listReleases([rel(3, 'complete', img(1)), rel(2, 'complete'), rel(1, 'complete')]))[2],
+    ).toMatch(/^v2\s+.*← rolled back from$/);
   });
 
   it('says so when there are no releases', () => {

@@ -31,15 +31,27 @@ describe('smoke checks against a real HTTP server', () => {
 
   it('skip the authenticated check, visibly, without a key', async () => {
     const checks = await smoke('healthy', null);
-    expect(checks[2]).toEqual({ name: 'GET /api/v1/repositories with X-API-Key', status: 'skipped', detail: 'SAAS_STAGING_API_KEY is not set: authenticated check skipped' });
+    expect(checks[2]).toEqual({
+      name: 'GET /api/v1/repositories with X-API-Key',
+      status: 'skipped',
+      detail: 'SAAS_STAGING_API_KEY is not set: authenticated check skipped',
+    });
     expect(app.requests().some((r) => r.apiKey !== 'absent')).toBe(false);
   });
 
   it.each([
     ['smoke-500', KEY, 'GET /api/v1/repositories with X-API-Key: HTTP 500 (expected 200)'],
     ['failed-recent', KEY, 'GET /health job queue: saas.job_queue.failed_recent is 4 (expected 0)'],
-    ['healthy', 'kdb_wrong_key', 'GET /api/v1/repositories with X-API-Key: HTTP 403 (expected 200): the key in SAAS_STAGING_API_KEY was rejected'],
-    ['status-503', KEY, 'GET /health job queue: HTTP 503; GET /api/v1/repositories without a key: HTTP 503 (expected 401: the auth layer must reject it); GET /api/v1/repositories with X-API-Key: HTTP 503 (expected 200)'],
+    [
+      'healthy',
+      'kdb_wrong_key',
+      'GET /api/v1/repositories with X-API-Key: HTTP 403 (expected 200): the key in SAAS_STAGING_API_KEY was rejected',
+    ],
+    [
+      'status-503',
+      KEY,
+      'GET /health job queue: HTTP 503; GET /api/v1/repositories without a key: HTTP 503 (expected 401: the auth layer must reject it); GET /api/v1/repositories with X-API-Key: HTTP 503 (expected 200)',
+    ],
   ] as const)('fail on %s', async (mode, key, failures) => {
     expect(describeSmokeFailures(await smoke(mode, key))).toBe(failures);
   });

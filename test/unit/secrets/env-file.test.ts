@@ -61,14 +61,46 @@ describe('parseEnvText (dotenv values, every dropped or cut line named)', () => 
   });
 
   it.each([
-    ['a line without =', 'A=1\nthis is not an assignment\nB=2\n', '.env.test:2: not a NAME=VALUE line (dotenv would silently skip it)'],
-    ['a name with a space', 'A=1\n\nMY KEY=value\n', '.env.test:3: not a NAME=VALUE line (dotenv would silently skip it)'],
-    ['a stray PEM line after an unquoted value', 'A=1\nKEY=-----BEGIN KEY-----\nMIIEow\n', '.env.test:3: not a NAME=VALUE line (dotenv would silently skip it)'],
-    ['an unterminated quote', 'A=1\nSECRET="abc\n', '.env.test:2: SECRET: a quoted value must end with its closing quote, at the end of the line or before a # comment'],
-    ['text after a closing quote', "SECRET='abc' def\n", '.env.test:1: SECRET: a quoted value must end with its closing quote, at the end of the line or before a # comment'],
-    ['an unquoted # glued to the value', 'SECRET=abc#def\n', '.env.test:1: SECRET: unquoted "#" starts a comment, so dotenv would cut the value there; quote the value ("…") or put a space before the comment'],
-    ['a value that starts with #', 'SECRET=#abc\n', '.env.test:1: SECRET: unquoted "#" starts a comment, so dotenv would cut the value there; quote the value ("…") or put a space before the comment'],
-    ['a name the service cannot read', 'my-key=1\n', '.env.test:1: "my-key" is not a usable secret name (letters, digits and _, not starting with a digit)'],
+    [
+      'a line without =',
+      'A=1\nthis is not an assignment\nB=2\n',
+      '.env.test:2: not a NAME=VALUE line (dotenv would silently skip it)',
+    ],
+    [
+      'a name with a space',
+      'A=1\n\nMY KEY=value\n',
+      '.env.test:3: not a NAME=VALUE line (dotenv would silently skip it)',
+    ],
+    [
+      'a stray PEM line after an unquoted value',
+      'A=1\nKEY=-----BEGIN KEY-----\nMIIEow\n',
+      '.env.test:3: not a NAME=VALUE line (dotenv would silently skip it)',
+    ],
+    [
+      'an unterminated quote',
+      'A=1\nSECRET="abc\n',
+      '.env.test:2: SECRET: a quoted value must end with its closing quote, at the end of the line or before a # comment',
+    ],
+    [
+      'text after a closing quote',
+      "SECRET='abc' def\n",
+      '.env.test:1: SECRET: a quoted value must end with its closing quote, at the end of the line or before a # comment',
+    ],
+    [
+      'an unquoted # glued to the value',
+      'SECRET=abc#def\n',
+      '.env.test:1: SECRET: unquoted "#" starts a comment, so dotenv would cut the value there; quote the value ("…") or put a space before the comment',
+    ],
+    [
+      'a value that starts with #',
+      'SECRET=#abc\n',
+      '.env.test:1: SECRET: unquoted "#" starts a comment, so dotenv would cut the value there; quote the value ("…") or put a space before the comment',
+    ],
+    [
+      'a name the service cannot read',
+      'my-key=1\n',
+      '.env.test:1: "my-key" is not a usable secret name (letters, digits and _, not starting with a digit)',
+    ],
   ])('rejects %s, naming the line and never the value', (_what, text, message) => {
     const error = problemOf(text);
     expect(error.message).toBe(message);
@@ -96,18 +128,26 @@ describe('readEnvFile', () => {
     const file = path.join(dir, 'open.env');
     writeFileSync(file, 'A=1\n');
     chmodSync(file, 0o644);
-    expect(readEnvFile(file, 'open.env').warnings).toEqual(['open.env is accessible to other users (mode 644): run chmod 600 open.env']);
+    expect(readEnvFile(file, 'open.env').warnings).toEqual([
+      'open.env is accessible to other users (mode 644): run chmod 600 open.env',
+    ]);
     chmodSync(file, 0o600);
     expect(readEnvFile(file, 'open.env').warnings).toEqual([]);
   });
 
   it('names a missing file with the hint, and a directory (which even root cannot read as a file)', () => {
     expect(() => readEnvFile(path.join(dir, 'nope'), '.env.nope', 'copy .env.example')).toThrow(
-      expect.objectContaining({ message: '.env.nope: cannot read the env file (ENOENT)', hint: 'copy .env.example', exitCode: 2 }),
+      expect.objectContaining({
+        message: '.env.nope: cannot read the env file (ENOENT)',
+        hint: 'copy .env.example',
+        exitCode: 2,
+      }),
     );
     const sub = path.join(dir, 'a-dir');
     mkdirSync(sub);
-    expect(() => readEnvFile(sub, 'a-dir')).toThrow(expect.objectContaining({ message: 'a-dir: cannot read the env file (it is a directory)', exitCode: 2 }));
+    expect(() => readEnvFile(sub, 'a-dir')).toThrow(
+      expect.objectContaining({ message: 'a-dir: cannot read the env file (it is a directory)', exitCode: 2 }),
+    );
   });
 });
 
@@ -116,6 +156,7 @@ describe('.env.example', () => {
     const file = readEnvFile(fromRoot('.env.example'), '.env.example');
     expect(file.entries.map((e) => [e.name, e.value])).toEqual(SERVICE_SECRETS.map((s) => [s.name, '']));
     const lines = readFileSync(fromRoot('.env.example'), 'utf8').split('\n');
-    for (const secret of SERVICE_SECRETS) expect(lines[lines.indexOf(`${secret.name}=`) - 1]).toBe(`# ${secret.description}`);
+    for (const secret of SERVICE_SECRETS)
+      expect(lines[lines.indexOf(`${secret.name}=`) - 1]).toBe(`# ${secret.description}`);
   });
 });

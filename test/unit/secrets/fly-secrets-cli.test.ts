@@ -29,9 +29,15 @@ async function run(args: string[]): Promise<{ code: number; stdout: string; stde
 
 describe('fly-secrets usage', () => {
   it.each([
-    [['staging', 'rotate'], 'error: unknown action "rotate": expected one of set, list, unset, check, diff, deploy. Run with --help for usage.'],
+    [
+      ['staging', 'rotate'],
+      'error: unknown action "rotate": expected one of set, list, unset, check, diff, deploy. Run with --help for usage.',
+    ],
     [['staging'], 'error: missing <action>. Run with --help for usage.'],
-    [['qa', 'list'], 'error: unknown environment "qa": expected one of staging, production. Run with --help for usage.'],
+    [
+      ['qa', 'list'],
+      'error: unknown environment "qa": expected one of staging, production. Run with --help for usage.',
+    ],
     [['staging', 'list', '--stage'], 'error: --stage does not apply to list. Run with --help for usage.'],
     [['staging', 'set', '--json'], 'error: --json does not apply to set. Run with --help for usage.'],
     [['staging', 'check', 'DATABASE_URL'], 'error: unexpected argument "DATABASE_URL". Run with --help for usage.'],
@@ -50,6 +56,7 @@ describe('fly-secrets usage', () => {
     const result = await run(['--help']);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^Usage: fly-secrets <staging\|production> <set\|list\|unset\|check\|diff\|deploy>/);
-    for (const flag of ['--file <path>', '--stage', '--only <A,B>', '--force', '--json', '--dry-run', '--yes']) expect(result.stdout).toContain(flag);
+    for (const flag of ['--file <path>', '--stage', '--only <A,B>', '--force', '--json', '--dry-run', '--yes'])
+      expect(result.stdout).toContain(flag);
   });
 });

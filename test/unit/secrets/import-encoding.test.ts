@@ -4,7 +4,12 @@
  * must be one that no spelling round-trips.
  */
 import { describe, expect, it } from 'vitest';
-import { fitsStdinSet, importSpelling, MAX_IMPORT_LINE_BYTES, planUpload } from '../../../lib/secrets/import-encoding.ts';
+import {
+  fitsStdinSet,
+  importSpelling,
+  MAX_IMPORT_LINE_BYTES,
+  planUpload,
+} from '../../../lib/secrets/import-encoding.ts';
 import { goTrimSpace, parseSecretsImportDetailed } from '../../fake-flyctl/parse-secrets-import.mjs';
 
 /** What flyctl stores for `NAME=<spelled>` alone on stdin (null when it errors or panics). */
@@ -22,9 +27,43 @@ const candidates = (value: string) => [value, `"${value}"`, `'${value}'`, `"""${
 
 // The characters flyctl's parser treats specially, plus PEM, URL and unicode material.
 const FRAGMENTS = [
-  '#', '=', '==', '"', "'", '"""', '""', "''", '`', ' ', '  ', '\t', '\r', '\r\n', '\n', '\n\n', '#c', '\n#not-a-comment\n',
-  'abc', 'Z9', 'é', '日本', '🔑', '\u00a0', '\u2028', '\ufeff', '\u0085', '\\n', '\\', 'K=V',
-  '-----BEGIN RSA PRIVATE KEY-----', 'MIIEowIBAAKCAQEA', 'postgresql://u:p#w@h:6543/db', '"""\n', '\n"""', '"\n', "'\n",
+  '#',
+  '=',
+  '==',
+  '"',
+  "'",
+  '"""',
+  '""',
+  "''",
+  '`',
+  ' ',
+  '  ',
+  '\t',
+  '\r',
+  '\r\n',
+  '\n',
+  '\n\n',
+  '#c',
+  '\n#not-a-comment\n',
+  'abc',
+  'Z9',
+  'é',
+  '日本',
+  '🔑',
+  '\u00a0',
+  '\u2028',
+  '\ufeff',
+  '\u0085',
+  '\\n',
+  '\\',
+  'K=V',
+  '-----BEGIN RSA PRIVATE KEY-----',
+  'MIIEowIBAAKCAQEA',
+  'postgresql://u:p#w@h:6543/db',
+  '"""\n',
+  '\n"""',
+  '"\n',
+  "'\n",
 ];
 
 /** mulberry32: a seeded PRNG, so a failure names a value that reproduces. */
@@ -61,7 +100,11 @@ describe('importSpelling / planUpload (against the port of flyctl parser.go)', (
       const plan = planUpload([{ name: 'K', value }]);
       if (plan.importNames.length === 1) {
         counts.import++;
-        expect(parseSecretsImportDetailed(plan.importInput), JSON.stringify(value)).toEqual({ secrets: { K: value }, tooLong: false, unterminated: null });
+        expect(parseSecretsImportDetailed(plan.importInput), JSON.stringify(value)).toEqual({
+          secrets: { K: value },
+          tooLong: false,
+          unterminated: null,
+        });
         continue;
       }
       for (const spelled of candidates(value)) expect(flyctlReads('K', spelled), JSON.stringify(value)).not.toBe(value);
@@ -81,7 +124,9 @@ describe('importSpelling / planUpload (against the port of flyctl parser.go)', (
   });
 
   it('keeps values independent when many share one stdin', () => {
-    const entries = values.map((value, i) => ({ name: `S${i}`, value })).filter((e) => importSpelling(e.name, e.value) !== null);
+    const entries = values
+      .map((value, i) => ({ name: `S${i}`, value }))
+      .filter((e) => importSpelling(e.name, e.value) !== null);
     const plan = planUpload(entries);
     expect(plan.stdinNames).toEqual([]);
     expect(parseSecretsImportDetailed(plan.importInput)).toEqual({
@@ -113,7 +158,9 @@ describe('importSpelling / planUpload (against the port of flyctl parser.go)', (
   ])('sends %s: %s', (_what, route, value) => {
     const plan = planUpload([{ name: 'GITHUB_APP_PRIVATE_KEY', value }]);
     expect(plan.importNames).toEqual([]);
-    expect(route === 'stdin' ? plan.stdinNames : plan.unsendable.map((u) => u.name)).toEqual(['GITHUB_APP_PRIVATE_KEY']);
+    expect(route === 'stdin' ? plan.stdinNames : plan.unsendable.map((u) => u.name)).toEqual([
+      'GITHUB_APP_PRIVATE_KEY',
+    ]);
   });
 
   it('respects the 64 KiB line limit on both paths', () => {
@@ -125,7 +172,9 @@ describe('importSpelling / planUpload (against the port of flyctl parser.go)', (
     expect(planUpload([{ name, value: `${longest}x` }]).stdinNames).toEqual([name]);
     expect(fitsStdinSet('x'.repeat(64 * 1024))).toBe(true);
     const huge = planUpload([{ name, value: 'x'.repeat(64 * 1024 + 1) }]);
-    expect(huge.unsendable).toEqual([{ name, reason: 'has a line of 64 KiB or more, and is over the 64 KiB `flyctl secrets set NAME=-` accepts' }]);
+    expect(huge.unsendable).toEqual([
+      { name, reason: 'has a line of 64 KiB or more, and is over the 64 KiB `flyctl secrets set NAME=-` accepts' },
+    ]);
     // Many short lines are fine on the import, whatever the total size.
     const tall = Array.from({ length: 3000 }, (_, i) => `line ${i} MIIEowIBAAKCAQEA`).join('\n');
     expect(flyctlReads(name, importSpelling(name, tall)!)).toBe(tall);

@@ -1,16 +1,28 @@
 import { describe, expect, it } from 'vitest';
 import type { LocalMigration } from '../../../../lib/db/migrations.ts';
-import { formatVersion, nextMigrationVersion, validateMigrationName } from '../../../../lib/db/generate/new-migration.ts';
+import {
+  formatVersion,
+  nextMigrationVersion,
+  validateMigrationName,
+} from '../../../../lib/db/generate/new-migration.ts';
 
-const m = (version: string): LocalMigration => ({ version, name: 'x', file: `${version}_x.sql`, path: `/m/${version}_x.sql` });
+const m = (version: string): LocalMigration => ({
+  version,
+  name: 'x',
+  file: `${version}_x.sql`,
+  path: `/m/${version}_x.sql`,
+});
 
 describe('validateMigrationName', () => {
   it.each(['add_notes', 'a', 'v2_users', 'a'.repeat(63)])('accepts %s', (name) => {
     expect(validateMigrationName(name)).toBe(name);
   });
-  it.each(['Add_notes', '1st', '_x', 'add-notes', 'add notes', '', 'a'.repeat(64), 'x.sql'])('refuses "%s" (exit 2)', (name) => {
-    expect(() => validateMigrationName(name)).toThrow(expect.objectContaining({ exitCode: 2 }));
-  });
+  it.each(['Add_notes', '1st', '_x', 'add-notes', 'add notes', '', 'a'.repeat(64), 'x.sql'])(
+    'refuses "%s" (exit 2)',
+    (name) => {
+      expect(() => validateMigrationName(name)).toThrow(expect.objectContaining({ exitCode: 2 }));
+    },
+  );
 });
 
 describe('nextMigrationVersion', () => {

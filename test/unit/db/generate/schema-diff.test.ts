@@ -15,7 +15,11 @@ describe('rewritePrivileges', () => {
     ],
     ['drops a grant only to postgres', 'GRANT SELECT ON TABLE "public"."t" TO "postgres";', null],
     ['drops a MAINTAIN-only grant', 'GRANT MAINTAIN ON TABLE "public"."t" TO "anon";', null],
-    ['keeps a REVOKE, minus the noise', 'REVOKE ALL ON TABLE "public"."api_keys" FROM "anon", "postgres";', 'REVOKE ALL ON TABLE "public"."api_keys" FROM "anon";'],
+    [
+      'keeps a REVOKE, minus the noise',
+      'REVOKE ALL ON TABLE "public"."api_keys" FROM "anon", "postgres";',
+      'REVOKE ALL ON TABLE "public"."api_keys" FROM "anon";',
+    ],
     [
       'keeps column lists whole',
       'GRANT SELECT (id, name), MAINTAIN ON TABLE "public"."t" TO "anon" WITH GRANT OPTION;',
@@ -26,7 +30,11 @@ describe('rewritePrivileges', () => {
       'ALTER DEFAULT PRIVILEGES FOR ROLE "postgres" IN SCHEMA "public" GRANT MAINTAIN, SELECT ON TABLES TO "anon", "postgres";',
       'ALTER DEFAULT PRIVILEGES FOR ROLE "postgres" IN SCHEMA "public" GRANT SELECT ON TABLES TO "anon";',
     ],
-    ['leaves other statements alone', 'CREATE INDEX i ON public.t USING btree (a);', 'CREATE INDEX i ON public.t USING btree (a);'],
+    [
+      'leaves other statements alone',
+      'CREATE INDEX i ON public.t USING btree (a);',
+      'CREATE INDEX i ON public.t USING btree (a);',
+    ],
   ])('%s', (_name, input, expected) => {
     expect(rewritePrivileges(input)).toBe(expected);
   });
@@ -36,13 +44,16 @@ describe('normaliseDiff', () => {
   it('is empty for an empty diff, or one with only SET lines and noise grants', () => {
     expect(normaliseDiff('').sql).toBe('');
     expect(normaliseDiff('\n\n').sql).toBe('');
-    const onlyNoise = normaliseDiff('SET local check_function_bodies = off;\n\nGRANT MAINTAIN ON TABLE "public"."t" TO "postgres";\n');
+    const onlyNoise = normaliseDiff(
+      'SET local check_function_bodies = off;\n\nGRANT MAINTAIN ON TABLE "public"."t" TO "postgres";\n',
+    );
     expect(onlyNoise.sql).toBe('');
     expect(onlyNoise.dropped).toHaveLength(1);
   });
 
   it('rewrites privilege lines, keeps everything else byte for byte (function bodies too), flags REVOKEs', () => {
-    const body = 'CREATE OR REPLACE FUNCTION public.f()\n  RETURNS int\n  LANGUAGE sql\n  AS $function$\nselect 1\n\n\nGRANT SELECT ON TABLE x TO "postgres";\n$function$;';
+    const body =
+      'CREATE OR REPLACE FUNCTION public.f()\n  RETURNS int\n  LANGUAGE sql\n  AS $function$\nselect 1\n\n\nGRANT SELECT ON TABLE x TO "postgres";\n$function$;';
     const raw = [
       'SET local check_function_bodies = off;',
       '',
