@@ -4,60 +4,51 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { defineCommand, STANDARD_OPTIONS } from '../lib/core/cli.ts';
 import { environmentList, type Environment } from '../lib/config/environments.ts';
-import { ExitCode } from '../lib/core/errors.ts';
 import { checkFlyConfigFile } from '../lib/config/fly-toml.ts';
-import { isEntryPoint, runMain, withCli } from '../lib/core/main.ts';
-import { Output } from '../lib/core/output.ts';
+import { HELP_OPTION } from '../lib/core/cli.ts';
+import { ExitCode } from '../lib/core/errors.ts';
 import { repoRoot } from '../lib/core/paths.ts';
+import { defineScript, isEntryPoint, runEntry } from '../lib/core/script.ts';
+import { plural } from '../lib/core/text.ts';
 
-export const command = defineCommand({
-  usage: 'check-config [--root <dir>]',
+export const script = defineScript({
+  usage: 'npx just check [--root <dir>]',
   summary:
     'Validate fly.toml (production) and fly.staging.toml (staging) against the environment table. Changes nothing.',
   options: {
-    ...STANDARD_OPTIONS,
+    ...HELP_OPTION,
     root: { type: 'string', value: '<dir>', description: 'Folder holding the configs (default: the toolkit root)' },
   },
-  examples: ['npm run check', 'just check'],
+  examples: ['npx just check', 'npm run check'],
+  async run({ options, out }) {
+    const root = path.resolve(options.root ?? repoRoot);
+    const environments = environmentList();
+    const problems = [...tableProblems(environments)];
+    const warnings: string[] = [];
+
+    for (const env of environments) {
+      const report = checkFlyConfigFile(env, root);
+      problems.push(...report.problems);
+      warnings.push(...report.warnings);
+      const dockerfile = report.config?.build?.dockerfile;
+      if (dockerfile && !report.config?.build?.image && !existsSync(path.join(root, dockerfile))) {
+        warnings.push(
+          `${env.configFile}: build.dockerfile: ${dockerfile} is not here (it lives in the service's repository); deploys from this folder need --image <ref>`,
+        );
+      }
+      if (report.problems.length === 0) out.success(`${env.configFile} is valid for ${env.name} (${env.app})`);
+    }
+
+    for (const warning of warnings) out.warn(warning);
+    if (problems.length > 0) {
+      out.error(`${plural(problems.length, 'problem')} found:`);
+      for (const problem of problems) out.info(`  ✗ ${problem}`);
+      return ExitCode.invalid;
+    }
+    return ExitCode.ok;
+  },
 });
-
-export async function main(argv: string[]): Promise<number> {
-  const out = new Output();
-  return withCli(
-    command,
-    argv,
-    async ({ options }) => {
-      const root = path.resolve(options.root ?? repoRoot);
-      const environments = environmentList();
-      const problems = [...tableProblems(environments)];
-      const warnings: string[] = [];
-
-      for (const env of environments) {
-        const report = checkFlyConfigFile(env, root);
-        problems.push(...report.problems);
-        warnings.push(...report.warnings);
-        const dockerfile = report.config?.build?.dockerfile;
-        if (dockerfile && !report.config?.build?.image && !existsSync(path.join(root, dockerfile))) {
-          warnings.push(
-            `${env.configFile}: build.dockerfile: ${dockerfile} is not here (it lives in the service's repository); deploys from this folder need --image <ref>`,
-          );
-        }
-        if (report.problems.length === 0) out.success(`${env.configFile} is valid for ${env.name} (${env.app})`);
-      }
-
-      for (const warning of warnings) out.warn(warning);
-      if (problems.length > 0) {
-        out.error(`${problems.length} problem${problems.length === 1 ? '' : 's'} found:`);
-        for (const problem of problems) out.info(`  ✗ ${problem}`);
-        return ExitCode.invalid;
-      }
-      return ExitCode.ok;
-    },
-    out,
-  );
-}
 
 /** The environment table itself must not point two environments at the same app, file or volume. */
 export function tableProblems(environments: readonly Environment[]): string[] {
@@ -83,4 +74,4 @@ export function tableProblems(environments: readonly Environment[]): string[] {
   return problems;
 }
 
-if (isEntryPoint(import.meta.url)) await runMain(main);
+if (isEntryPoint(import.meta.url)) await runEntry(script);

@@ -39,7 +39,7 @@ import { ExitCode, Interrupted, UsageError } from '../lib/core/errors.ts';
 import { FlyClient } from '../lib/fly/client.ts';
 import { checkFlyConfigFile } from '../lib/config/fly-toml.ts';
 import { probeHealth } from '../lib/release/health.ts';
-import { interruptRequested } from '../lib/core/interrupt.ts';
+import { interrupted } from '../lib/core/interrupt.ts';
 import { isEntryPoint, runMain, withCli, type ScriptIO } from '../lib/core/main.ts';
 import { migrationsDir } from '../lib/db/migrations.ts';
 import { Output } from '../lib/core/output.ts';
@@ -173,7 +173,7 @@ export async function main(argv: string[], io: ScriptIO = {}): Promise<number> {
             ),
       ]);
       out.clearProgress();
-      if (interruptRequested()) throw new Interrupted('interrupted: doctor changes nothing');
+      if (interrupted()) throw new Interrupted('interrupted: doctor changes nothing');
 
       const durationMs = Math.round(performance.now() - started);
       const summary = summarize(results);

@@ -11,7 +11,7 @@ import { connectionEnv, displayDbUrl, parseDbUrl, type DbUrl, cliUrl } from '../
 import { assertResettable } from '../lib/db/targets.ts';
 import { assertDockerAnswers, ENGINES, parseEngine } from '../lib/db/engine.ts';
 import { Interrupted, OperationFailed } from '../lib/core/errors.ts';
-import { interruptRequested } from '../lib/core/interrupt.ts';
+import { interrupted } from '../lib/core/interrupt.ts';
 import { LocalPostgres, localPostgresConfig } from '../lib/db/local-postgres.ts';
 import { isEntryPoint, runMain, withCli } from '../lib/core/main.ts';
 import { readMigrationState } from '../lib/db/migration-status.ts';
@@ -136,7 +136,7 @@ export async function main(argv: string[]): Promise<number> {
       });
       if (runner.dryRun) return 0;
 
-      if (interruptRequested())
+      if (interrupted())
         throw new Interrupted('interrupted before the reset: the bootstrap may be applied, nothing was reset');
       let run: MigrationRun;
       try {

@@ -44,7 +44,26 @@ export type OptionValues<O extends Record<string, OptionSpec>> = { -readonly [K 
 export type Parsed<O extends Record<string, OptionSpec>> =
   { readonly help: true } | { readonly help: false; readonly options: OptionValues<O>; readonly positionals: string[] };
 
-/** Every script accepts these (read-only scripts document that --dry-run and --yes change nothing). */
+/** Every script answers --help. */
+export const HELP_OPTION = {
+  help: { type: 'boolean', short: 'h', description: 'Show this help and exit' },
+} as const satisfies Record<string, OptionSpec>;
+
+/** For scripts that change something: print every mutating command instead of running it. */
+export const DRY_RUN_OPTION = {
+  'dry-run': { type: 'boolean', description: 'Print every mutating command instead of running it' },
+} as const satisfies Record<string, OptionSpec>;
+
+/** For scripts with a production confirmation. */
+export const YES_OPTION = {
+  yes: {
+    type: 'boolean',
+    short: 'y',
+    description: 'Skip the production confirmation (required in CI / without a TTY)',
+  },
+} as const satisfies Record<string, OptionSpec>;
+
+/** @deprecated help + dry-run + yes for scripts not yet converted; declare only the flags that apply. */
 export const STANDARD_OPTIONS = {
   help: { type: 'boolean', short: 'h', description: 'Show this help and exit' },
   'dry-run': { type: 'boolean', description: 'Print every mutating command instead of running it' },

@@ -1,53 +1,45 @@
 /**
- * Ctrl-C handling shared by the runner and the top-level handler. The first SIGINT is
- * forwarded to the running child (so flyctl can stop cleanly) and makes the runner throw
- * Interrupted once the child is gone; the script then says what state it left. A second
- * SIGINT exits at once.
+ * Ctrl-C as one abort signal. The entry point (lib/core/script.ts) turns the process's first
+ * SIGINT/SIGTERM into `abort()` on the run's controller: every wait (a child process, an HTTP
+ * request, a backoff sleep, a lock wait) listens to that one signal and stops, and the script
+ * then says what state it left. The second signal calls the script's last-resort handler
+ * (kill every child, print the state, exit 130).
  */
-import type { ChildProcess } from 'node:child_process';
 
-const children = new Set<ChildProcess>();
-let requested = false;
+/** The controller of the run in this process (scripts started from a terminal have exactly one). */
+let processController = new AbortController();
+
+/** The abort signal of this process's run: aborted at the first SIGINT/SIGTERM. */
+export function processSignal(): AbortSignal {
+  return processController.signal;
+}
+
+/** A fresh controller for a new in-process run (tests call main() many times in one process). */
+export function resetProcessSignal(): AbortController {
+  processController = new AbortController();
+  return processController;
+}
+
 let installed = false;
-const FORCE_KILL_AFTER_MS = 5000;
+let secondSignal: (() => void) | null = null;
 
-export function interruptRequested(): boolean {
-  return requested;
-}
-
-export function trackChild(child: ChildProcess): () => void {
-  children.add(child);
-  return () => children.delete(child);
-}
-
-/** Installs the SIGINT/SIGTERM handlers once per process. */
-export function installInterruptHandler(onSecondSignal: () => void): void {
+/**
+ * Installs the SIGINT/SIGTERM handlers once per process: the first signal aborts `controller`,
+ * any later one calls `onSecondSignal` (the latest registered).
+ */
+export function installSignalHandlers(controller: AbortController, onSecondSignal: () => void): void {
+  secondSignal = onSecondSignal;
   if (installed) return;
   installed = true;
-  const handle = (signal: NodeJS.Signals) => {
-    if (requested) {
-      onSecondSignal();
-      return;
-    }
-    requested = true;
-    for (const child of children) {
-      if (child.exitCode !== null || child.signalCode !== null) continue;
-      child.kill(signal);
-      const timer = setTimeout(() => child.kill('SIGKILL'), FORCE_KILL_AFTER_MS);
-      timer.unref();
-      child.once('exit', () => clearTimeout(timer));
-    }
-    // Nothing running: the script is between steps. Let it notice at its next runner call.
-    for (const listener of listeners) listener();
+  const handle = () => {
+    if (!controller.signal.aborted) controller.abort();
+    else secondSignal?.();
   };
   process.on('SIGINT', handle);
   process.on('SIGTERM', handle);
 }
 
-const listeners = new Set<() => void>();
-
-/** Called on the first interrupt (lets a sleep or a health poll stop waiting). */
-export function onInterrupt(listener: () => void): () => void {
-  listeners.add(listener);
-  return () => listeners.delete(listener);
+/** True once the signal was aborted (Ctrl-C). */
+export function interrupted(signal: AbortSignal = processSignal()): boolean {
+  return signal.aborted;
 }

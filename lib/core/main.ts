@@ -7,7 +7,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatHelp, parseCommandLine, type CommandSpec, type OptionSpec, type OptionValues } from './cli.ts';
 import { ExitCode, isToolkitError, UsageError } from './errors.ts';
-import { installInterruptHandler } from './interrupt.ts';
+import { installSignalHandlers, resetProcessSignal } from './interrupt.ts';
+import { processExecutor } from './runner.ts';
 import { Output } from './output.ts';
 import { redact } from './redact.ts';
 
@@ -36,7 +37,7 @@ export async function withCli<O extends Record<string, OptionSpec>>(
   try {
     const parsed = parseCommandLine(spec, argv);
     if (parsed.help) {
-      process.stdout.write(formatHelp(spec) + '\n');
+      out.write(formatHelp(spec));
       return ExitCode.ok;
     }
     const code = await body({ options: parsed.options, positionals: parsed.positionals });
@@ -67,8 +68,9 @@ export function reportError(error: unknown, out: Output = new Output()): number 
 
 /** Entry point for `node --import tsx scripts/x.ts`: run main, then exit with its code. */
 export async function runMain(main: (argv: string[]) => Promise<number>): Promise<never> {
-  installInterruptHandler(() => {
-    process.stderr.write('\ninterrupted again: exiting now\n');
+  installSignalHandlers(resetProcessSignal(), () => {
+    processExecutor().killAll('SIGKILL');
+    process.stderr.write('\ninterrupted again: every child process was killed; exiting now\n');
     process.exit(ExitCode.interrupted);
   });
   const code = await main(process.argv.slice(2));

@@ -90,6 +90,12 @@ export class Output {
     this.stdout.write(redact(text) + '\n');
   }
 
+  /** Text for stdout whatever the mode (--help). */
+  write(text: string): void {
+    this.clearProgress();
+    this.stdout.write(redact(text) + '\n');
+  }
+
   /** The one JSON document of a --json run. */
   jsonResult(value: unknown): void {
     this.stdout.write(redact(JSON.stringify(value, null, 2)) + '\n');

@@ -4,13 +4,13 @@
  * captures or streams output (redacted), honours --dry-run for mutating commands and turns
  * failures into typed errors. No shell is involved, so no value is ever re-parsed or quoted.
  */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { quote } from 'zx/core';
 import { Interrupted, OperationFailed, PreconditionFailed } from './errors.ts';
-import { interruptRequested, trackChild } from './interrupt.ts';
+import { SpawnError, SpawnExecutor, type ExecResult, type Executor } from './exec.ts';
+import { processSignal } from './interrupt.ts';
 import { Output } from './output.ts';
 import { fromRoot } from './paths.ts';
 import { isSensitiveName, redact } from './redact.ts';
@@ -29,8 +29,11 @@ export interface RunOptions {
   input?: string;
   /** Extra environment for the child (values of sensitive names are never printed). */
   env?: Record<string, string | undefined>;
-  /** Kill the child (SIGTERM, then SIGKILL) after this long and fail. */
+  /** Stop the child (killSignal, then SIGKILL after killGraceMs) after this long and fail. */
   timeoutMs?: number;
+  /** Default SIGTERM; flyctl deploy gets SIGINT so it can stop cleanly. */
+  killSignal?: NodeJS.Signals;
+  killGraceMs?: number;
   /** capture (default): keep output; stream: also pass lines to stderr; inherit: the user's terminal. */
   output?: OutputMode;
   cwd?: string;
@@ -43,6 +46,8 @@ export interface RunOptions {
 export interface RunResult {
   readonly argv: readonly string[];
   readonly exitCode: number;
+  /** The signal that ended the process, if one did. */
+  readonly signal?: NodeJS.Signals | null;
   readonly stdout: string;
   readonly stderr: string;
   readonly durationMs: number;
@@ -61,9 +66,11 @@ export class CommandFailed extends OperationFailed {
 /** A command ran longer than its timeout and was killed. */
 export class CommandTimedOut extends OperationFailed {
   readonly timeoutMs: number;
-  constructor(message: string, timeoutMs: number) {
+  readonly result: RunResult;
+  constructor(message: string, timeoutMs: number, result: RunResult) {
     super(message);
     this.timeoutMs = timeoutMs;
+    this.result = result;
   }
 }
 
@@ -128,23 +135,36 @@ export interface RunnerOptions {
   dryRun?: boolean;
   output?: Output;
   env?: NodeJS.ProcessEnv;
+  /** Starts the processes (default: a real spawn; tests record or answer in-process). */
+  exec?: Executor;
+  /** The run's Ctrl-C (default: this process's signal). */
+  signal?: AbortSignal;
 }
 
 export class Runner {
   readonly dryRun: boolean;
   readonly out: Output;
+  readonly exec: Executor;
+  readonly signal: AbortSignal;
   private readonly baseEnv: NodeJS.ProcessEnv;
 
   constructor(options: RunnerOptions = {}) {
     this.dryRun = options.dryRun ?? false;
     this.out = options.output ?? new Output();
     this.baseEnv = options.env ?? process.env;
+    this.exec = options.exec ?? defaultExecutor;
+    this.signal = options.signal ?? processSignal();
+  }
+
+  /** The same runner for a dry run or not (a step that must query even in a dry run). */
+  withDryRun(dryRun: boolean): Runner {
+    return new Runner({ dryRun, output: this.out, env: this.baseEnv, exec: this.exec, signal: this.signal });
   }
 
   async run(command: Command, options: RunOptions = {}): Promise<RunResult> {
     const tool = command.argv[0];
     if (tool === undefined) throw new Error('runner: empty command');
-    if (interruptRequested()) throw new Interrupted(`interrupted before ${tool} ${command.argv[1] ?? ''}`.trim());
+    if (this.signal.aborted) throw new Interrupted(`interrupted before ${tool} ${command.argv[1] ?? ''}`.trim());
 
     if (this.dryRun && command.mutating) {
       const stdinNote =
@@ -156,7 +176,7 @@ export class Runner {
     return this.spawnAndWait(command.argv, tool, options);
   }
 
-  private spawnAndWait(argv: readonly string[], tool: string, options: RunOptions): Promise<RunResult> {
+  private async spawnAndWait(argv: readonly string[], tool: string, options: RunOptions): Promise<RunResult> {
     const mode = options.output ?? 'capture';
     const binary = resolveBinary(tool, this.baseEnv);
     const env: NodeJS.ProcessEnv = { ...this.baseEnv };
@@ -166,128 +186,104 @@ export class Runner {
     }
     const shown = describeCommand(argv);
     const started = performance.now();
+    let stdout = '';
+    let stderr = '';
+    const emitLine = (line: string, stream: 'stdout' | 'stderr') => {
+      const safe = redact(line);
+      if (mode === 'stream') this.out.passthrough(safe);
+      options.onLine?.(safe, stream);
+    };
+    const outLines = lineSplitter((line) => emitLine(line, 'stdout'));
+    const errLines = lineSplitter((line) => emitLine(line, 'stderr'));
 
-    return new Promise<RunResult>((resolve, reject) => {
-      const child = spawn(binary, argv.slice(1), {
-        cwd: options.cwd,
+    let ended: ExecResult;
+    try {
+      ended = await this.exec.execute({
+        argv,
+        binary,
         env,
-        stdio: [
-          options.input === undefined ? (mode === 'inherit' ? 'inherit' : 'ignore') : 'pipe',
-          mode === 'inherit' ? 'inherit' : 'pipe',
-          mode === 'inherit' ? 'inherit' : 'pipe',
-        ],
+        cwd: options.cwd,
+        input: options.input,
+        inherit: mode === 'inherit',
+        timeoutMs: options.timeoutMs,
+        killSignal: options.killSignal ?? 'SIGTERM',
+        killGraceMs: options.killGraceMs ?? KILL_GRACE_MS,
+        signal: this.signal,
+        onStdout: (chunk) => {
+          stdout += chunk;
+          outLines.push(chunk);
+        },
+        onStderr: (chunk) => {
+          stderr += chunk;
+          errLines.push(chunk);
+        },
       });
-      const untrack = trackChild(child);
-      let stdout = '';
-      let stderr = '';
-      let timedOut = false;
-      let settled = false;
-
-      const lineSplitter = (stream: 'stdout' | 'stderr') => {
-        let pending = '';
-        return {
-          push: (chunk: string) => {
-            pending += chunk;
-            let newline = pending.indexOf('\n');
-            while (newline !== -1) {
-              emitLine(pending.slice(0, newline).replace(/\r$/, ''), stream);
-              pending = pending.slice(newline + 1);
-              newline = pending.indexOf('\n');
-            }
-          },
-          flush: () => {
-            if (pending) emitLine(pending.replace(/\r$/, ''), stream);
-            pending = '';
-          },
-        };
-      };
-      const emitLine = (line: string, stream: 'stdout' | 'stderr') => {
-        const safe = redact(line);
-        if (mode === 'stream') this.out.passthrough(safe);
-        options.onLine?.(safe, stream);
-      };
-      const outLines = lineSplitter('stdout');
-      const errLines = lineSplitter('stderr');
-      child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
-        stdout += chunk;
-        outLines.push(chunk);
-      });
-      child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
-        stderr += chunk;
-        errLines.push(chunk);
-      });
-      if (options.input !== undefined && child.stdin) {
-        // A child that exits without reading stdin must not crash us with EPIPE.
-        child.stdin.on('error', () => undefined);
-        child.stdin.end(options.input);
+    } catch (error) {
+      if (this.signal.aborted) throw new Interrupted(`interrupted before ${shown}`);
+      if (error instanceof SpawnError && (error.code === 'ENOENT' || error.code === 'EACCES')) {
+        const hint = INSTALL_HINTS[tool];
+        throw new PreconditionFailed(
+          `${tool} not found or not executable (${binary})`,
+          hint ? { hint, cause: error } : { cause: error },
+        );
       }
+      throw new OperationFailed(`could not run ${shown}: ${redact((error as Error).message)}`, { cause: error });
+    }
+    outLines.flush();
+    errLines.flush();
 
-      let timer: NodeJS.Timeout | undefined;
-      if (options.timeoutMs !== undefined) {
-        timer = setTimeout(() => {
-          timedOut = true;
-          child.kill('SIGTERM');
-          setTimeout(() => child.kill('SIGKILL'), KILL_GRACE_MS).unref();
-        }, options.timeoutMs);
-      }
-
-      const finish = (fn: () => void) => {
-        if (settled) return;
-        settled = true;
-        if (timer) clearTimeout(timer);
-        untrack();
-        fn();
-      };
-
-      child.on('error', (error: NodeJS.ErrnoException) => {
-        finish(() => {
-          if (error.code === 'ENOENT' || error.code === 'EACCES') {
-            const hint = INSTALL_HINTS[tool];
-            reject(
-              new PreconditionFailed(
-                `${tool} not found or not executable (${binary})`,
-                hint ? { hint, cause: error } : { cause: error },
-              ),
-            );
-          } else {
-            reject(new OperationFailed(`could not run ${shown}: ${redact(error.message)}`, { cause: error }));
-          }
-        });
-      });
-
-      child.on('close', (code, signal) => {
-        outLines.flush();
-        errLines.flush();
-        finish(() => {
-          const result: RunResult = {
-            argv,
-            exitCode: code ?? (signal ? 128 + signalNumber(signal) : 1),
-            stdout,
-            stderr,
-            durationMs: performance.now() - started,
-            dryRun: false,
-          };
-          if (interruptRequested()) {
-            reject(new Interrupted(`interrupted while running: ${shown}`));
-          } else if (timedOut) {
-            reject(
-              new CommandTimedOut(
-                `${shown} timed out after ${formatSeconds(options.timeoutMs ?? 0)}`,
-                options.timeoutMs ?? 0,
-              ),
-            );
-          } else if (result.exitCode !== 0 && options.check !== false) {
-            reject(new CommandFailed(failureMessage(shown, result), result));
-          } else {
-            resolve(result);
-          }
-        });
-      });
-    });
+    const result: RunResult = {
+      argv,
+      exitCode: ended.exitCode ?? (ended.signal ? 128 + signalNumber(ended.signal) : 1),
+      signal: ended.signal,
+      stdout,
+      stderr,
+      durationMs: performance.now() - started,
+      dryRun: false,
+    };
+    if (this.signal.aborted) throw new Interrupted(`interrupted while running: ${shown}`);
+    if (ended.timedOut) {
+      throw new CommandTimedOut(
+        `${shown} timed out after ${formatSeconds(options.timeoutMs ?? 0)}`,
+        options.timeoutMs ?? 0,
+        result,
+      );
+    }
+    if (result.exitCode !== 0 && options.check !== false)
+      throw new CommandFailed(failureMessage(shown, result), result);
+    return result;
   }
 }
 
+const defaultExecutor: Executor = new SpawnExecutor();
+
+/** The executor scripts use unless told otherwise (the second Ctrl-C kills its children). */
+export function processExecutor(): Executor {
+  return defaultExecutor;
+}
+
+function lineSplitter(emit: (line: string) => void) {
+  let pending = '';
+  return {
+    push: (chunk: string) => {
+      pending += chunk;
+      let newline = pending.indexOf('\n');
+      while (newline !== -1) {
+        emit(pending.slice(0, newline).replace(/\r$/, ''));
+        pending = pending.slice(newline + 1);
+        newline = pending.indexOf('\n');
+      }
+    },
+    flush: () => {
+      if (pending) emit(pending.replace(/\r$/, ''));
+      pending = '';
+    },
+  };
+}
+
 function failureMessage(shown: string, result: RunResult): string {
+  // A signal, not the last words it cut off, is what ended the process.
+  if (result.signal) return redact(`${shown} was killed by ${result.signal}`);
   const tail = lastLines(result.stderr || result.stdout, ERROR_TAIL_LINES);
   return redact(`${shown} failed (exit ${result.exitCode})${tail ? `: ${tail}` : ''}`);
 }

@@ -6,7 +6,8 @@
  * the connection ends, also if the process dies.
  */
 import { Interrupted, OperationFailed } from '../core/errors.ts';
-import { interruptRequested, onInterrupt } from '../core/interrupt.ts';
+import { abortableSleep } from '../core/clock.ts';
+import { processSignal } from '../core/interrupt.ts';
 import type { PgClient } from './pg.ts';
 
 /** One fixed key for every toolkit that migrates this database ('kota' << 32 | 1). */
@@ -25,6 +26,8 @@ export interface AcquireOptions {
   /** Called once, when the lock is busy and we start waiting. */
   onWait?: (holder: LockHolder | null) => void;
   pollMs?: number;
+  /** The run's Ctrl-C (default: this process's). */
+  signal?: AbortSignal;
 }
 
 /** Takes the lock, waiting up to timeoutMs. Throws OperationFailed (exit 1) when it gives up. */
@@ -53,9 +56,12 @@ export async function acquireMigrationLock(client: PgClient, options: AcquireOpt
         },
       );
     }
-    await sleep(Math.min(options.pollMs ?? 100, Math.max(0, deadline - performance.now())));
-    if (interruptRequested())
+    await abortableSleep(
+      Math.min(options.pollMs ?? 100, Math.max(0, deadline - performance.now())),
+      options.signal ?? processSignal(),
+    ).catch(() => {
       throw new Interrupted('interrupted while waiting for the migration lock: nothing was changed');
+    });
   }
 }
 
@@ -98,16 +104,4 @@ export function describeHolder(holder: LockHolder | null): string {
 
 function formatSeconds(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000}s` : `${(ms / 1000).toFixed(1)}s`;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    const stop = onInterrupt(done);
-    function done() {
-      clearTimeout(timer);
-      stop();
-      resolve();
-    }
-  });
 }

@@ -4,10 +4,10 @@
  * while a quick one is noticed quickly; each request has its own timeout so one hung request
  * cannot eat the whole budget. Ctrl-C stops the wait at once.
  */
-import { setTimeout as delay } from 'node:timers/promises';
 import { Interrupted } from '../core/errors.ts';
 import { probeHealth, type HealthBody, type ProbeResult } from './health.ts';
-import { interruptRequested, onInterrupt } from '../core/interrupt.ts';
+import { systemClock, type Clock } from '../core/clock.ts';
+import { processSignal } from '../core/interrupt.ts';
 import { formatDuration, type Output } from '../core/output.ts';
 
 export const FIRST_BACKOFF_MS = 1000;
@@ -17,16 +17,6 @@ export const REQUEST_TIMEOUT_MS = 10_000;
 const MIN_REQUEST_TIMEOUT_MS = 250;
 const INTERRUPTED = 'interrupted while waiting for /health';
 
-export interface Clock {
-  now(): number;
-  sleep(ms: number, signal: AbortSignal): Promise<void>;
-}
-
-const realClock: Clock = {
-  now: () => performance.now(),
-  sleep: (ms, signal) => delay(ms, undefined, { signal }),
-};
-
 export interface PollOptions {
   baseUrl: string;
   timeoutMs: number;
@@ -34,6 +24,8 @@ export interface PollOptions {
   /** Injected by tests. */
   probe?: (baseUrl: string, timeoutMs: number) => Promise<ProbeResult>;
   clock?: Clock;
+  /** The run's Ctrl-C (default: this process's). */
+  signal?: AbortSignal;
 }
 
 export interface PollResult {
@@ -53,7 +45,7 @@ export function nextBackoff(ms: number): number {
 
 export async function waitForHealthy(options: PollOptions): Promise<PollResult> {
   const probe = options.probe ?? probeHealth;
-  const clock = options.clock ?? realClock;
+  const clock = options.clock ?? systemClock;
   const { out, baseUrl, timeoutMs } = options;
   const started = clock.now();
   const deadline = started + timeoutMs;
@@ -62,7 +54,11 @@ export async function waitForHealthy(options: PollOptions): Promise<PollResult> 
     stop.signal.addEventListener('abort', () => reject(new Interrupted(INTERRUPTED)), { once: true });
   });
   stopped.catch(() => undefined); // observed through the probe race below
-  const unsubscribe = onInterrupt(() => stop.abort());
+  const interrupt = options.signal ?? processSignal();
+  const onAbort = () => stop.abort();
+  if (interrupt.aborted) stop.abort();
+  else interrupt.addEventListener('abort', onAbort, { once: true });
+  const unsubscribe = () => interrupt.removeEventListener('abort', onAbort);
   let backoff = FIRST_BACKOFF_MS;
   let attempts = 0;
   let last: ProbeResult | null = null;
@@ -77,7 +73,7 @@ export async function waitForHealthy(options: PollOptions): Promise<PollResult> 
 
   try {
     for (;;) {
-      if (interruptRequested() || stop.signal.aborted) throw new Interrupted(INTERRUPTED);
+      if (stop.signal.aborted) throw new Interrupted(INTERRUPTED);
       attempts += 1;
       // Whole milliseconds: AbortSignal.timeout() rejects fractions.
       const requestTimeout = Math.round(

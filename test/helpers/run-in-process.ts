@@ -1,10 +1,12 @@
 /**
- * Runs a script's main() in the test process with captured output and a clean environment
- * (the commands it spawns, e.g. the fake flyctl, are still real child processes). Faster than
- * runScript() (no Node + tsx start-up); use runScript() where signals, stdin or flyctl's own
- * terminal output matter.
+ * Runs a script's main() in the test process with captured output and a clean environment.
+ * Commands it runs go to `exec` when given (a recording executor, the in-process fake flyctl),
+ * else they are real child processes. Far faster than runScript() (no Node + tsx start-up);
+ * use runScript() where signals, stdin/TTY or the entry wiring itself are under test.
  */
-import type { ScriptIO } from '../../lib/core/main.ts';
+import { Readable } from 'node:stream';
+import type { OptionSpec } from '../../lib/core/cli.ts';
+import type { Script, ScriptIO } from '../../lib/core/script.ts';
 import { captureOutput } from './capture-output.ts';
 import { baseEnv } from './run-script.ts';
 
@@ -15,12 +17,30 @@ export interface InProcessResult {
   all: string;
 }
 
-export async function runInProcess(
-  main: (argv: string[], io: ScriptIO) => Promise<number>,
+type LegacyMain = (argv: string[], io: { out?: ScriptIO['out']; env?: NodeJS.ProcessEnv }) => Promise<number>;
+
+export interface InProcessOptions extends Partial<Omit<ScriptIO, 'out' | 'env'>> {
+  /** Output as on a terminal (progress lines, colours off). */
+  tty?: boolean;
+}
+
+export async function runInProcess<O extends Record<string, OptionSpec>>(
+  script: Script<O> | LegacyMain,
   args: readonly string[],
   env: Record<string, string | undefined> = {},
+  io: InProcessOptions = {},
 ): Promise<InProcessResult> {
-  const captured = captureOutput();
-  const code = await main([...args], { out: captured.out, env: baseEnv(env) });
+  const { tty, ...rest } = io;
+  const captured = captureOutput({}, tty ?? false);
+  const fullEnv = baseEnv(env);
+  const code =
+    typeof script === 'function'
+      ? await script([...args], { out: captured.out, env: fullEnv })
+      : await script.main([...args], { stdin: emptyStdin(), ...rest, out: captured.out, env: fullEnv });
   return { code, stdout: captured.stdout(), stderr: captured.stderr(), all: captured.all() };
+}
+
+/** No terminal and nothing to read: what CI gives a script. */
+function emptyStdin(): ScriptIO['stdin'] {
+  return Object.assign(Readable.from([]), { isTTY: false });
 }

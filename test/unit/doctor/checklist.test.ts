@@ -36,7 +36,14 @@ describe('runCheck never throws and never waits past its deadline', () => {
 
   it('a command timeout and a check that never answers both become ✗ with the timeout fix', async () => {
     const killed = await runCheck('machines', 'machines', limits, async () => {
-      throw new CommandTimedOut('flyctl status --app kotadb-api --json timed out after 2s', 2000);
+      throw new CommandTimedOut('flyctl status --app kotadb-api --json timed out after 2s', 2000, {
+        argv: [],
+        exitCode: 143,
+        stdout: '',
+        stderr: '',
+        durationMs: 2000,
+        dryRun: false,
+      });
     });
     expect(killed).toMatchObject({
       status: 'fail',

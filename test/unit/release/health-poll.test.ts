@@ -1,22 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { ProbeResult } from '../../../lib/release/health.ts';
-import { describeUnhealthy, nextBackoff, waitForHealthy, type Clock } from '../../../lib/release/health-poll.ts';
+import { describeUnhealthy, nextBackoff, waitForHealthy } from '../../../lib/release/health-poll.ts';
+import { manualClock } from '../../helpers/manual-clock.ts';
 import { captureOutput } from '../../helpers/capture-output.ts';
 import { startAppServer } from '../../helpers/app-server.ts';
 
-/** Virtual time: sleeps and slow probes advance it instantly, and every wait is recorded. */
-function virtualClock() {
-  let now = 0;
-  const sleeps: number[] = [];
-  const clock: Clock = {
-    now: () => now,
-    sleep: async (ms) => {
-      sleeps.push(ms);
-      now += ms;
-    },
-  };
-  return { clock, sleeps, advance: (ms: number) => (now += ms), at: () => now };
-}
+const virtualClock = manualClock;
 
 const unhealthy = (reason: string): ProbeResult => ({ healthy: false, reason, latencyMs: 5 });
 const healthy: ProbeResult = { healthy: true, body: { status: 'healthy' }, latencyMs: 7 };

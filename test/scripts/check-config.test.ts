@@ -1,9 +1,15 @@
+/**
+ * check-config in-process: the real configs pass; each kind of problem is exit 2 naming the file and key.
+ */
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fromRoot } from '../../lib/core/paths.ts';
-import { runScript } from '../helpers/run-script.ts';
+import { script } from '../../scripts/check-config.ts';
+import { runInProcess } from '../helpers/run-in-process.ts';
+
+const check = (args: string[]) => runInProcess(script, args);
 
 let dirs: string[] = [];
 afterEach(() => {
@@ -19,9 +25,9 @@ function configsWith(edit: (production: string) => string): string {
   return dir;
 }
 
-describe('check-config (npm run check)', () => {
+describe('check-config (npx just check), in-process', () => {
   it('passes on the real configs, warning that the Dockerfile lives elsewhere', async () => {
-    const result = await runScript('check-config', []);
+    const result = await check([]);
     expect(result.code).toBe(0);
     expect(result.stderr).toContain('✓ fly.toml is valid for production (kotadb-api)');
     expect(result.stderr).toContain('✓ fly.staging.toml is valid for staging (kotadb-api-staging)');
@@ -45,7 +51,7 @@ describe('check-config (npm run check)', () => {
       'fly.toml: app: expected "kotadb-api" for production, got "kotadb-api-prod"',
     ],
   ])('exits 2 naming file and key for %s', async (_name, edit, expected) => {
-    const result = await runScript('check-config', ['--root', configsWith(edit)]);
+    const result = await check(['--root', configsWith(edit)]);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(expected);
   });
@@ -53,16 +59,16 @@ describe('check-config (npm run check)', () => {
   it('exits 2 when a config file is missing', async () => {
     const dir = configsWith((t) => t);
     rmSync(path.join(dir, 'fly.staging.toml'));
-    const result = await runScript('check-config', ['--root', dir]);
+    const result = await check(['--root', dir]);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('fly.staging.toml: cannot read it (ENOENT)');
   });
 
   it('answers --help on stdout with exit 0, and rejects unknown flags with exit 2', async () => {
-    const help = await runScript('check-config', ['--help']);
+    const help = await check(['--help']);
     expect(help.code).toBe(0);
-    expect(help.stdout).toMatch(/^Usage: check-config/);
-    const bad = await runScript('check-config', ['--nope']);
+    expect(help.stdout).toMatch(/^Usage: npx just check/);
+    const bad = await check(['--nope']);
     expect(bad.code).toBe(2);
     expect(bad.stderr.trim()).toBe('error: unknown option --nope. Run with --help for usage.');
   });
