@@ -48,7 +48,7 @@ import { describeCommand, Runner } from '../lib/core/runner.ts';
 import { describeSmokeFailures, failedChecks, runSmokeChecks, type SmokeCheck } from '../lib/release/smoke.ts';
 
 export const command = defineCommand({
-  usage: 'deploy-fly <staging|production> [options]',
+  usage: 'npx just deploy <staging|production> [options]',
   summary:
     'Deploy the KotaDB API to Fly.io: preflight, deploy, health check, smoke checks, and a rollback to the previous image when any of them fails.',
   positionals: [{ name: 'environment', description: 'staging or production', required: true }],
@@ -87,8 +87,8 @@ export const command = defineCommand({
   ],
   examples: [
     'npm run deploy:staging',
-    'just deploy staging --dry-run',
-    'just deploy production --yes --tag',
+    'npx just deploy staging --dry-run',
+    'npx just deploy production --yes --tag',
     'npm run deploy:production -- --yes --image registry.fly.io/kotadb-api:deployment-01J6ABCD',
   ],
 });

@@ -49,7 +49,7 @@ import { Runner } from '../lib/core/runner.ts';
 const DEFAULT_TIMEOUT_SECONDS = 15;
 
 export const command = defineCommand({
-  usage: 'doctor <staging|production> [--url <base>] [--json] [--timeout <seconds>]',
+  usage: 'npx just doctor <staging|production> [--url <base>] [--json] [--timeout <seconds>] [--root <dir>]',
   summary:
     'Check everything a deploy depends on (flyctl, login, fly config, app, secrets, latest release, machines, /health, migrations database, volume) and print a checklist with the fix for each problem. Changes nothing.',
   positionals: [{ name: 'env', required: true, description: 'staging or production' }],
@@ -77,8 +77,8 @@ export const command = defineCommand({
     'The migrations check runs when SUPABASE_DB_URL_STAGING / SUPABASE_DB_URL_PRODUCTION is set (direct URL, port 5432).',
   ],
   examples: [
-    'just doctor production',
-    'just doctor staging --json',
+    'npx just doctor production',
+    'npx just doctor staging --json',
     'npm run doctor -- staging --url http://localhost:8080',
   ],
 });

@@ -26,7 +26,7 @@ const ACTIONS = ['set', 'list', 'unset', 'check', 'diff', 'deploy'] as const;
 type Action = (typeof ACTIONS)[number];
 
 export const command = defineCommand({
-  usage: `fly-secrets <${ENVIRONMENT_NAMES.join('|')}> <${ACTIONS.join('|')}> [NAME…] [options]`,
+  usage: `npx just secrets <${ENVIRONMENT_NAMES.join('|')}> <${ACTIONS.join('|')}> [NAME…] [options]`,
   summary:
     'Manage the Fly secrets of an environment from its env file. Values go to flyctl on stdin only and are never printed.',
   positionals: [
@@ -57,11 +57,11 @@ export const command = defineCommand({
     'list, check and diff change nothing. set, unset and deploy ask for confirmation in production.',
   ],
   examples: [
-    'just secrets staging set',
+    'npx just secrets staging set',
     'npm run secrets -- production set --stage --yes && npm run secrets -- production deploy --yes',
-    'just secrets staging set --only JWT_SECRET,SENTRY_DSN',
-    'just secrets production diff',
-    'just secrets staging unset REDIS_URL',
+    'npx just secrets staging set --only JWT_SECRET,SENTRY_DSN',
+    'npx just secrets production diff',
+    'npx just secrets staging unset REDIS_URL',
   ],
 });
 
@@ -241,7 +241,7 @@ async function upload(
     else if (!options.stage) await runner.run(flyctl.secretsDeploy(env.app), run);
   } catch (error) {
     const staged = done.length > 0 ? `${done.join(', ')} staged (not yet applied); ` : '';
-    const state = `${staged}the import of ${plural(plan.importNames.length, 'secret')} may or may not have been applied: check with \`just secrets ${env.name} list\``;
+    const state = `${staged}the import of ${plural(plan.importNames.length, 'secret')} may or may not have been applied: check with \`npx just secrets ${env.name} list\``;
     if (error instanceof Interrupted) throw new Interrupted(`${error.message}; ${state}`, { cause: error });
     if (error instanceof CommandFailed && done.length > 0)
       throw new CommandFailed(`${error.message}; ${staged}nothing else was applied`, error.result);
@@ -262,7 +262,7 @@ function reportChange(
   for (const name of names) out.result(name);
   out.success(`${verb} on ${env.app}: ${plural(names.length, 'secret')}`);
   if (verb.startsWith('staged'))
-    out.info(`apply with \`just secrets ${env.name} deploy\` (or the next deploy); machines restart then`);
+    out.info(`apply with \`npx just secrets ${env.name} deploy\` (or the next deploy); machines restart then`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -293,7 +293,7 @@ async function listSecrets(ctx: Context): Promise<number> {
   for (const line of table(['NAME', 'DIGEST', 'STATUS', 'NOTE'], rows)) out.result(line);
   if (missing.length > 0)
     out.warn(
-      `required secrets missing on ${env.app}: ${missing.join(', ')} (set them with \`just secrets ${env.name} set\`)`,
+      `required secrets missing on ${env.app}: ${missing.join(', ')} (set them with \`npx just secrets ${env.name} set\`)`,
     );
   return ExitCode.ok;
 }
@@ -304,7 +304,7 @@ async function checkSecrets(ctx: Context): Promise<number> {
   const staged = stagedRequired(secrets);
   out.success(`all ${REQUIRED_SECRET_NAMES.length} required secrets are set on ${env.app}`);
   if (staged.length > 0)
-    out.warn(`staged but not deployed yet: ${staged.join(', ')} (run \`just secrets ${env.name} deploy\`)`);
+    out.warn(`staged but not deployed yet: ${staged.join(', ')} (run \`npx just secrets ${env.name} deploy\`)`);
   return ExitCode.ok;
 }
 

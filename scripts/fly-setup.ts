@@ -27,7 +27,7 @@ import {
 import { REQUIRED_SECRET_NAMES } from '../lib/config/service-secrets.ts';
 
 export const command = defineCommand({
-  usage: 'fly-setup <staging|production> [--org <slug>] [--yes] [--dry-run]',
+  usage: 'npx just fly-setup <staging|production> [--org <slug>] [--yes] [--dry-run]',
   summary:
     'Create the Fly app and its volume for an environment when they do not exist yet (exact app name match), then list the required secrets still missing and the commands left to run. Safe to run again: it only creates what is missing.',
   positionals: [{ name: 'env', required: true, description: 'staging or production' }],
@@ -43,8 +43,8 @@ export const command = defineCommand({
     'Production asks you to type the app name before creating anything (--yes in CI); nothing to create means nothing to confirm.',
   ],
   examples: [
-    'just fly-setup staging',
-    'just fly-setup production --org kotadb --yes',
+    'npx just fly-setup staging',
+    'npx just fly-setup production --org kotadb --yes',
     'npm run fly-setup -- staging --dry-run',
   ],
 });
@@ -167,7 +167,7 @@ function explainFailure(
   org: string | undefined,
 ): unknown {
   const done = created.length > 0 ? `already created: ${created.join(', ')}` : 'nothing was created';
-  const rerun = `re-run \`just fly-setup ${env.name}\` (it skips what exists)`;
+  const rerun = `re-run \`npx just fly-setup ${env.name}\` (it skips what exists)`;
   if (error instanceof Interrupted) return new Interrupted(`${error.message}; ${done}`, { hint: rerun, cause: error });
   if (!(error instanceof CommandFailed)) return error;
   const stderr = error.result.stderr;

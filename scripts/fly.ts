@@ -1,5 +1,5 @@
 /**
- * fly: the everyday flyctl commands for an environment (`just logs|status|releases|ssh|
+ * fly: the everyday flyctl commands for an environment (`npx just logs|machines|releases|ssh|
  * scale-memory|certs|open <env>`), with --app and --config filled in from the environment
  * table so nobody types (or mistypes) an app name. flyctl talks to the terminal directly.
  * Only scale-memory changes anything, and it asks first in production.
@@ -16,7 +16,7 @@ import { confirmDangerousAction } from '../lib/core/prompt.ts';
 import { Runner } from '../lib/core/runner.ts';
 
 export const command = defineCommand({
-  usage: 'fly <action> <staging|production> [<mb>]',
+  usage: 'npx just <logs|machines|releases|ssh|scale-memory|certs|open> <staging|production> [<mb>]',
   summary:
     'Run an everyday flyctl command against an environment, with its --app and --config from the environment table.',
   positionals: [
@@ -41,10 +41,10 @@ export const command = defineCommand({
     'scale-memory lasts until the next deploy, which applies [[vm]] memory_mb from the fly config again.',
   ],
   examples: [
-    'just logs production',
-    'just logs staging --lines 100',
-    'just scale-memory staging 512',
-    'npm run fly -- status production',
+    'npx just logs production',
+    'npx just logs staging --lines 100',
+    'npx just scale-memory staging 512',
+    'npm run machines -- production',
   ],
 });
 
@@ -131,7 +131,7 @@ function interruptedScaling(env: Environment, memoryMb: number): Interrupted {
   return new Interrupted(
     `interrupted while scaling ${env.app} to ${memoryMb} MB: some machines may already run with the new size`,
     {
-      hint: `check with \`just status ${env.name}\`, then run \`just scale-memory ${env.name} ${memoryMb}\` again`,
+      hint: `check with \`npx just machines ${env.name}\`, then run \`npx just scale-memory ${env.name} ${memoryMb}\` again`,
     },
   );
 }

@@ -18,7 +18,7 @@ const ACTIONS = ['start', 'stop', 'status'] as const;
 type Action = (typeof ACTIONS)[number];
 
 export const command = defineCommand({
-  usage: 'local-db <start|stop|status> [--engine embedded|docker] [--json]',
+  usage: 'npx just db-start|db-stop|db-status [--engine embedded|docker] [--json]',
   summary:
     'Start, stop or show the local PostgreSQL used by supabase-reset and supabase-generate. It keeps running in the background until stopped.',
   positionals: [{ name: 'action', description: 'start (or reuse), stop, or status', required: true }],
@@ -36,7 +36,7 @@ export const command = defineCommand({
     `trusted local logins unless ${LOCAL_DB_ENV.password} was set when the cluster was created. status always exits 0.`,
     '--yes changes nothing here (the local database needs no confirmation).',
   ],
-  examples: ['npx just db-start', 'npx just db-status', 'npx just db-stop', 'npm run db:status -- --json'],
+  examples: ['npx just db-start', 'npx just db-status', 'npx just db-stop', 'npm run db-status -- --json'],
 });
 
 export async function main(argv: string[]): Promise<number> {
@@ -94,7 +94,7 @@ export async function main(argv: string[]): Promise<number> {
       } catch (error) {
         if (error instanceof Interrupted) {
           throw new Interrupted(
-            `interrupted during local-db ${action}: run \`just db-status\` to see the state it left`,
+            `interrupted during local-db ${action}: run \`npx just db-status\` to see the state it left`,
           );
         }
         throw error;
@@ -124,10 +124,10 @@ function printStatus(out: Output, local: LocalPostgres, status: LocalStatus, jso
       warnOtherPort(out, local, status);
       break;
     case 'stopped':
-      out.result(`stopped  (data ${status.dataDir}; start it with \`just db-start\`)`);
+      out.result(`stopped  (data ${status.dataDir}; start it with \`npx just db-start\`)`);
       break;
     case 'absent':
-      out.result(`not created  (no cluster in ${status.dataDir}; create it with \`just supabase-reset\`)`);
+      out.result(`not created  (no cluster in ${status.dataDir}; create it with \`npx just supabase-reset\`)`);
       break;
   }
 }

@@ -40,7 +40,7 @@ import {
 import { describeCommand, Runner } from '../lib/core/runner.ts';
 
 export const command = defineCommand({
-  usage: 'rollback <staging|production> [--to <version> | --image <ref> | --list] [options]',
+  usage: 'npx just rollback <staging|production> [--to <version> | --image <ref> | --list] [options]',
   summary:
     'Roll staging or production back to an earlier release by redeploying its image, then check that it is healthy.',
   positionals: [{ name: 'environment', description: 'staging or production', required: true }],
@@ -61,9 +61,9 @@ export const command = defineCommand({
     'Exit 0 only when the target is running and healthy; 1 when the redeploy or the health check failed.',
   ],
   examples: [
-    'just rollback staging --list',
+    'npx just rollback staging --list',
     'npm run rollback:staging',
-    'just rollback production --to 41 --yes',
+    'npx just rollback production --to 41 --yes',
     'npm run rollback:production -- --yes --json',
   ],
 });

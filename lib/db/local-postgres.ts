@@ -259,7 +259,7 @@ export class LocalPostgres {
       throw new PreconditionFailed(
         `${this.dataDir} holds a PostgreSQL ${version} cluster; this engine is PostgreSQL ${this.config.major}`,
         {
-          hint: `delete ${this.config.baseDir} (its data is lost) and run \`just supabase-reset\``,
+          hint: `delete ${this.config.baseDir} (its data is lost) and run \`npx just supabase-reset\``,
         },
       );
     }

@@ -10,7 +10,7 @@ import { findApp, runningRelease, sortReleases } from '../fly/client.ts';
 import type { ConfigReport, FlyConfig } from '../config/fly-toml.ts';
 import { mountsOf } from '../config/fly-toml.ts';
 import type { FlyApp, FlyRelease, FlySecret, FlyStatus, FlyVolume } from '../fly/json.ts';
-import { joinUrl, type ProbeResult } from '../release/health.ts';
+import { joinUrl, type ProbeResult, type UnhealthyCause } from '../release/health.ts';
 import { dbLabel, describeDbError, readMigrationStatus, type MigrationStatus } from '../db/migration-status.ts';
 import { secretsState } from '../fly/setup-plan.ts';
 import { REQUIRED_SECRET_NAMES } from '../config/service-secrets.ts';
@@ -40,12 +40,12 @@ export function judgeConfig(report: ConfigReport, env: Environment): CheckOutcom
   if (first !== undefined) {
     return fail(
       `${first}${more.length > 0 ? ` (and ${more.length} more)` : ''}`,
-      `run \`just check\` to list every problem, then fix ${env.configFile}`,
+      `run \`npx just check\` to list every problem, then fix ${env.configFile}`,
     );
   }
   const warnings =
     report.warnings.length > 0
-      ? ` (${report.warnings.length} warning${report.warnings.length === 1 ? '' : 's'}: see \`just check\`)`
+      ? ` (${report.warnings.length} warning${report.warnings.length === 1 ? '' : 's'}: see \`npx just check\`)`
       : '';
   return pass(`${env.configFile} is valid and matches ${env.name}${warnings}`);
 }
@@ -56,7 +56,7 @@ export function judgeApp(apps: readonly FlyApp[], env: Environment): CheckOutcom
   const similar = apps.filter((a) => a.name.startsWith(env.app)).map((a) => a.name);
   return fail(
     `no app named exactly ${env.app} among the ${apps.length} this account sees${similar.length > 0 ? ` (similar: ${similar.join(', ')})` : ''}`,
-    `create it with \`just fly-setup ${env.name}\``,
+    `create it with \`npx just fly-setup ${env.name}\``,
   );
 }
 
@@ -66,13 +66,13 @@ export function judgeSecrets(secrets: readonly FlySecret[], env: Environment): C
   if (missing.length > 0) {
     return fail(
       `missing: ${missing.join(', ')}${staged ? `; ${staged}` : ''}`,
-      `set them with \`just secrets ${env.name} set\` (reads .env.${env.name}; applies them to a deployed app)`,
+      `set them with \`npx just secrets ${env.name} set\` (reads .env.${env.name}; applies them to a deployed app)`,
     );
   }
   if (staged)
     return fail(
       staged,
-      `apply them with \`just secrets ${env.name} deploy\` (restarts the machines) or the next \`just deploy ${env.name}\``,
+      `apply them with \`npx just secrets ${env.name} deploy\` (restarts the machines) or the next \`npx just deploy ${env.name}\``,
     );
   const unknown = secrets.some((s) => s.status === null) ? '; this flyctl does not say whether they are deployed' : '';
   return pass(`all ${REQUIRED_SECRET_NAMES.length} required set (${secrets.length} in all)${unknown}`);
@@ -81,7 +81,7 @@ export function judgeSecrets(secrets: readonly FlySecret[], env: Environment): C
 export function judgeLatestRelease(releases: readonly FlyRelease[], env: Environment): CheckOutcome {
   const sorted = sortReleases(releases);
   const latest = sorted[0];
-  if (!latest) return fail('no releases: never deployed', `deploy with \`just deploy ${env.name}\``);
+  if (!latest) return fail('no releases: never deployed', `deploy with \`npx just deploy ${env.name}\``);
   const when = latest.createdAt ? `, ${latest.createdAt}` : '';
   const by = latest.user ? ` by ${latest.user}` : '';
   switch (latest.status) {
@@ -94,7 +94,7 @@ export function judgeLatestRelease(releases: readonly FlyRelease[], env: Environ
       const good = runningRelease(sorted);
       return fail(
         `v${latest.version} ${latest.status}${when}${by}${good ? `; v${good.version} is the newest complete release` : ''}`,
-        `roll back with \`just rollback ${env.name}\`, or deploy a fix with \`just deploy ${env.name}\``,
+        `roll back with \`npx just rollback ${env.name}\`, or deploy a fix with \`npx just deploy ${env.name}\``,
       );
     }
   }
@@ -109,7 +109,8 @@ type MachineProblem = { kind: 'restarting' | 'critical' | 'stopped' | 'other'; t
 
 export function judgeMachines(status: FlyStatus, env: Environment, autoStop: boolean): CheckOutcome {
   const machines = status.machines;
-  if (machines.length === 0) return fail('no machines: nothing is running', `deploy with \`just deploy ${env.name}\``);
+  if (machines.length === 0)
+    return fail('no machines: nothing is running', `deploy with \`npx just deploy ${env.name}\``);
   const problems: MachineProblem[] = [];
   let warnings = 0;
   for (const machine of machines) {
@@ -128,16 +129,16 @@ export function judgeMachines(status: FlyStatus, env: Environment, autoStop: boo
       else if (check.status === 'warning') warnings += 1;
     }
   }
-  const logs = `\`just logs ${env.name} --no-tail\``;
+  const logs = `\`npx just logs ${env.name} --no-tail\``;
   if (problems.length > 0) {
     const kinds = new Set(problems.map((p) => p.kind));
     const fix = kinds.has('restarting')
-      ? `a machine that keeps restarting usually crashes on start: read ${logs} (out of memory? \`just scale-memory ${env.name} <mb>\`)`
+      ? `a machine that keeps restarting usually crashes on start: read ${logs} (out of memory? \`npx just scale-memory ${env.name} <mb>\`)`
       : kinds.has('critical')
-        ? `read ${logs}; if the last deploy caused it, \`just rollback ${env.name}\``
+        ? `read ${logs}; if the last deploy caused it, \`npx just rollback ${env.name}\``
         : kinds.has('stopped')
-          ? `read ${logs} for why it stopped; \`just deploy ${env.name}\` starts it again`
-          : `see \`just status ${env.name}\` and ${logs}`;
+          ? `read ${logs} for why it stopped; \`npx just deploy ${env.name}\` starts it again`
+          : `see \`npx just machines ${env.name}\` and ${logs}`;
     return fail(problems.map((p) => p.text).join('; '), fix);
   }
   const started = machines.filter((m) => m.state === 'started').length;
@@ -167,7 +168,7 @@ export function autoStopsMachines(config: FlyConfig | null): boolean {
 export function judgeHealth(probe: ProbeResult, env: Environment, baseUrl: string): CheckOutcome {
   const latency = `${probe.latencyMs} ms`;
   if (!probe.healthy)
-    return fail(`${probe.reason} (${joinUrl(baseUrl, '/health')}, ${latency})`, healthFix(probe.reason, env, baseUrl));
+    return fail(`${probe.reason} (${joinUrl(baseUrl, '/health')}, ${latency})`, healthFix(probe.cause, env, baseUrl));
   const { body } = probe;
   const saas = body.saas;
   if (!saas) return pass(`${body.status} (no saas section: SaaS mode is off), ${latency}`);
@@ -176,22 +177,26 @@ export function judgeHealth(probe: ProbeResult, env: Environment, baseUrl: strin
   if (failedRecent !== undefined && failedRecent > 0) {
     return fail(
       `${body.status}, ${database}, but ${failedRecent} job${failedRecent === 1 ? '' : 's'} failed recently (saas.job_queue.failed_recent), ${latency}`,
-      `read the failures with \`just logs ${env.name} --no-tail\``,
+      `read the failures with \`npx just logs ${env.name} --no-tail\``,
     );
   }
   return pass(`${body.status}, ${database}, failed_recent ${failedRecent ?? 'not reported'}, ${latency}`);
 }
 
-function healthFix(reason: string, env: Environment, baseUrl: string): string {
-  if (reason.startsWith('supabase_status')) {
-    return `the API cannot reach Supabase: check DATABASE_URL (\`just secrets ${env.name} list\`) and the Supabase project's status`;
+function healthFix(cause: UnhealthyCause, env: Environment, baseUrl: string): string {
+  switch (cause) {
+    case 'supabase':
+      return `the API cannot reach Supabase: check DATABASE_URL (\`npx just secrets ${env.name} list\`) and the Supabase project's status`;
+    case 'status':
+      return `the API reports itself unhealthy: read \`npx just logs ${env.name} --no-tail\``;
+    case 'not-json':
+      return `something other than the KotaDB API answers at ${baseUrl}: check --url, then \`npx just machines ${env.name}\``;
+    case 'http':
+      return `Fly's proxy found no healthy machine: see \`npx just machines ${env.name}\` and \`npx just logs ${env.name} --no-tail\``;
+    case 'network':
+    case 'timeout':
+      return `nothing answers at ${baseUrl}: see the machines check and \`npx just machines ${env.name}\` (or pass --url)`;
   }
-  if (reason.startsWith('status:')) return `the API reports itself unhealthy: read \`just logs ${env.name} --no-tail\``;
-  if (reason.startsWith('bad JSON'))
-    return `something other than the KotaDB API answers at ${baseUrl}: check --url, then \`just status ${env.name}\``;
-  if (reason.startsWith('HTTP '))
-    return `Fly's proxy found no healthy machine: see \`just status ${env.name}\` and \`just logs ${env.name} --no-tail\``;
-  return `nothing answers at ${baseUrl}: see the machines check and \`just status ${env.name}\` (or pass --url)`;
 }
 
 export function judgeVolume(
@@ -203,7 +208,7 @@ export function judgeVolume(
   if (named.length === 0) {
     return fail(
       `no volume named ${mount.source} (${env.configFile} mounts it at ${mount.destination})`,
-      `create it with \`just fly-setup ${env.name}\``,
+      `create it with \`npx just fly-setup ${env.name}\``,
     );
   }
   const attached = named.filter((v) => v.attachedMachineId !== null).length;
@@ -229,7 +234,7 @@ export function judgeMigrations(status: MigrationStatus, db: DbUrl, env: Environ
   if (pending.length > 0) {
     return fail(
       `${pending.length} pending on ${dbLabel(db)}: ${pending.map((m) => m.file).join(', ')}`,
-      `apply them with \`just supabase-apply --env ${env.name}\``,
+      `apply them with \`npx just supabase-apply --env ${env.name}\``,
     );
   }
   return pass(`${dbLabel(db)} is up to date (${status.applied.length} applied, none pending)`);

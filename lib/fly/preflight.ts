@@ -23,7 +23,7 @@ export async function requireApp(fly: FlyClient, env: Environment): Promise<FlyA
   const app = findApp(await fly.apps(), env.app);
   if (!app) {
     throw new PreconditionFailed(`Fly app ${env.app} (${env.name}) does not exist or this account cannot see it`, {
-      hint: `create it with \`just fly-setup ${env.name}\``,
+      hint: `create it with \`npx just fly-setup ${env.name}\``,
     });
   }
   return app;
@@ -45,7 +45,7 @@ export async function requireSecrets(fly: FlyClient, env: Environment): Promise<
   const { secrets, missing } = await checkRequiredSecrets(fly, env);
   if (missing.length > 0) {
     throw new PreconditionFailed(`required secrets missing on ${env.app}: ${missing.join(', ')}`, {
-      hint: `set them with \`just secrets ${env.name} set\` (reads .env.${env.name})`,
+      hint: `set them with \`npx just secrets ${env.name} set\` (reads .env.${env.name})`,
     });
   }
   return secrets;

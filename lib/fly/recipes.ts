@@ -1,5 +1,5 @@
 /**
- * The everyday flyctl recipes (`just logs|status|releases|ssh|scale-memory|certs|open <env>`) as
+ * The everyday flyctl recipes (`npx just logs|machines|releases|ssh|scale-memory|certs|open <env>`) as
  * data: which flyctl command each one runs for an environment, with its --app and --config
  * taken from the environment table. scripts/fly.ts runs them.
  */
@@ -10,7 +10,7 @@ import type { Command } from '../core/runner.ts';
 
 export const RECIPES = {
   logs: 'stream the logs until Ctrl-C (--no-tail: print the recent lines and exit; --lines <n>: only the last n)',
-  status: 'the app, its machines, their state and health checks',
+  machines: 'the app, its machines, their state and health checks (flyctl status)',
   releases: 'the releases, newest first',
   ssh: 'a shell on a machine (flyctl ssh console)',
   'scale-memory': 'set every machine to <mb> MB of memory (restarts them; production asks first)',
@@ -39,7 +39,7 @@ export function recipeCommand(name: RecipeName, env: Environment, options: Recip
   switch (name) {
     case 'logs':
       return fly.logs(app, { follow: options.follow ?? true, config });
-    case 'status':
+    case 'machines':
       return fly.statusTable(app, config);
     case 'releases':
       return fly.releasesTable(app, config);

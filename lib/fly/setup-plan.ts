@@ -80,19 +80,19 @@ export function remainingCommands(env: Environment, state: SecretsState & { depl
   const commands: NextCommand[] = [];
   if (state.missing.length > 0) {
     commands.push({
-      command: `just secrets ${env.name} set`,
+      command: `npx just secrets ${env.name} set`,
       why: `sets ${state.missing.join(', ')} from .env.${env.name}`,
     });
   }
   if (!state.deployed) {
     commands.push({
-      command: `just deploy ${env.name}`,
+      command: `npx just deploy ${env.name}`,
       why: 'the first deploy: creates the machines, mounts the volume',
     });
   } else if (state.missing.length === 0 && state.notLive.length > 0) {
     // `secrets set` (without --stage) restarts the machines with every secret, staged ones too.
     commands.push({
-      command: `just secrets ${env.name} deploy`,
+      command: `npx just secrets ${env.name} deploy`,
       why: 'applies the staged secrets (restarts the machines)',
     });
   }

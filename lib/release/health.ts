@@ -26,25 +26,28 @@ const HealthBody = z.looseObject({
 });
 export type HealthBody = z.output<typeof HealthBody>;
 
+/** Why /health was not healthy, as data: callers pick their wording and fix from it, never from the text. */
+export type UnhealthyCause = 'http' | 'not-json' | 'status' | 'supabase' | 'network' | 'timeout';
+
 export type HealthVerdict =
   | { readonly healthy: true; readonly body: HealthBody }
-  | { readonly healthy: false; readonly reason: string; readonly body?: HealthBody };
+  | { readonly healthy: false; readonly cause: UnhealthyCause; readonly reason: string; readonly body?: HealthBody };
 
 /** Pure: decides from the HTTP status and the body text. */
 export function evaluateHealth(httpStatus: number, text: string): HealthVerdict {
-  if (httpStatus !== 200) return { healthy: false, reason: `HTTP ${httpStatus}` };
+  if (httpStatus !== 200) return { healthy: false, cause: 'http', reason: `HTTP ${httpStatus}` };
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch {
-    return { healthy: false, reason: 'bad JSON: /health did not return JSON' };
+    return { healthy: false, cause: 'not-json', reason: 'bad JSON: /health did not return JSON' };
   }
   const parsed = HealthBody.safeParse(json);
-  if (!parsed.success) return { healthy: false, reason: 'bad JSON: no "status" field in /health' };
+  if (!parsed.success) return { healthy: false, cause: 'not-json', reason: 'bad JSON: no "status" field in /health' };
   const body = parsed.data;
-  if (body.status !== 'healthy') return { healthy: false, reason: `status: ${body.status}`, body };
+  if (body.status !== 'healthy') return { healthy: false, cause: 'status', reason: `status: ${body.status}`, body };
   if (body.saas && body.saas.supabase_status !== 'ok') {
-    return { healthy: false, reason: `supabase_status: ${body.saas.supabase_status}`, body };
+    return { healthy: false, cause: 'supabase', reason: `supabase_status: ${body.saas.supabase_status}`, body };
   }
   return { healthy: true, body };
 }
@@ -63,7 +66,7 @@ export async function probeHealth(baseUrl: string, timeoutMs = 10_000): Promise<
     const text = await response.text();
     return { ...evaluateHealth(response.status, text), latencyMs: elapsed() };
   } catch (error) {
-    return { healthy: false, reason: describeFetchError(error, timeoutMs), latencyMs: elapsed() };
+    return { healthy: false, ...describeFetchError(error, timeoutMs), latencyMs: elapsed() };
   }
 }
 
@@ -72,10 +75,17 @@ export function joinUrl(base: string, pathname: string): string {
 }
 
 /** fetch() hides the network cause; dig it out so the user reads "connection refused". */
-export function describeFetchError(error: unknown, timeoutMs: number): string {
+export function describeFetchError(
+  error: unknown,
+  timeoutMs: number,
+): { cause: Extract<UnhealthyCause, 'network' | 'timeout'>; reason: string } {
   const err = error as { name?: string; message?: string; cause?: { code?: string; message?: string } };
   if (err.name === 'TimeoutError' || err.name === 'AbortError')
-    return `no answer within ${Math.round(timeoutMs / 1000)}s`;
+    return { cause: 'timeout', reason: `no answer within ${Math.round(timeoutMs / 1000)}s` };
+  return { cause: 'network', reason: networkReason(err) };
+}
+
+function networkReason(err: { message?: string; cause?: { code?: string; message?: string } }): string {
   switch (err.cause?.code) {
     case 'ECONNREFUSED':
       return 'connection refused';
@@ -88,6 +98,6 @@ export function describeFetchError(error: unknown, timeoutMs: number): string {
     case 'UND_ERR_CONNECT_TIMEOUT':
       return 'connect timeout';
     default:
-      return err.cause?.message ?? err.message ?? String(error);
+      return err.cause?.message ?? err.message ?? 'network error';
   }
 }

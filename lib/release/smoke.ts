@@ -99,6 +99,6 @@ async function get(
     });
     return { status: response.status, text: await response.text() };
   } catch (error) {
-    return { error: describeFetchError(error, timeoutMs) };
+    return { error: describeFetchError(error, timeoutMs).reason };
   }
 }

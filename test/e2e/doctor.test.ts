@@ -169,7 +169,7 @@ describe.concurrent('doctor', () => {
       name: 'fly config with a typo',
       failing: 'config',
       detail: /^fly\.toml: deploy\.stratgy: unknown key/,
-      fix: 'run `just check` to list every problem, then fix fly.toml',
+      fix: 'run `npx just check` to list every problem, then fix fly.toml',
       notChecked: ['volume'],
       args: () => ['--root', brokenConfigRoot()],
     },
@@ -178,7 +178,7 @@ describe.concurrent('doctor', () => {
       failing: 'app',
       detail:
         'no app named exactly kotadb-api among the 3 this account sees (similar: kotadb-api-old, kotadb-api-staging-old, kotadb-api-staging)',
-      fix: 'create it with `just fly-setup production`',
+      fix: 'create it with `npx just fly-setup production`',
       notChecked: ['secrets', 'release', 'machines', 'volume'],
       opts: { decoys: true },
       setup: (fly) => fly.update((state) => void (state.apps = state.apps.filter((a) => a.name !== 'kotadb-api'))),
@@ -187,21 +187,21 @@ describe.concurrent('doctor', () => {
       name: 'a required secret missing',
       failing: 'secrets',
       detail: 'missing: SUPABASE_SERVICE_KEY',
-      fix: 'set them with `just secrets production set` (reads .env.production; applies them to a deployed app)',
+      fix: 'set them with `npx just secrets production set` (reads .env.production; applies them to a deployed app)',
       setup: (fly) => mutateApp(fly, (a) => void delete a.secrets.SUPABASE_SERVICE_KEY),
     },
     {
       name: 'a secret staged but not deployed',
       failing: 'secrets',
       detail: 'staged, not deployed: DATABASE_URL',
-      fix: 'apply them with `just secrets production deploy` (restarts the machines) or the next `just deploy production`',
+      fix: 'apply them with `npx just secrets production deploy` (restarts the machines) or the next `npx just deploy production`',
       setup: (fly) => mutateApp(fly, (a) => void (a.secrets.DATABASE_URL!.status = 'Staged')),
     },
     {
       name: 'the latest release failed',
       failing: 'release',
       detail: /^v4 failed, .* by dev@example\.com; v3 is the newest complete release$/,
-      fix: 'roll back with `just rollback production`, or deploy a fix with `just deploy production`',
+      fix: 'roll back with `npx just rollback production`, or deploy a fix with `npx just deploy production`',
       setup: (fly) =>
         mutateApp(
           fly,
@@ -219,35 +219,35 @@ describe.concurrent('doctor', () => {
       name: 'a critical health check on a machine',
       failing: 'machines',
       detail: /^[0-9a-f]{14}: check servicecheck-00-http-8080 is critical$/,
-      fix: 'read `just logs production --no-tail`; if the last deploy caused it, `just rollback production`',
+      fix: 'read `npx just logs production --no-tail`; if the last deploy caused it, `npx just rollback production`',
       setup: (fly) => mutateApp(fly, (a) => void (a.machines[1]!.checks[0]!.status = 'critical')),
     },
     {
       name: 'a machine restarting',
       failing: 'machines',
       detail: /^[0-9a-f]{14} is replacing \(restarting\)$/,
-      fix: 'a machine that keeps restarting usually crashes on start: read `just logs production --no-tail` (out of memory? `just scale-memory production <mb>`)',
+      fix: 'a machine that keeps restarting usually crashes on start: read `npx just logs production --no-tail` (out of memory? `npx just scale-memory production <mb>`)',
       setup: (fly) => mutateApp(fly, (a) => void (a.machines[0]!.state = 'replacing')),
     },
     {
       name: '/health with Supabase down',
       failing: 'health',
       detail: /^supabase_status: error \(http:\/\/127\.0\.0\.1:\d+\/health, \d+ ms\)$/,
-      fix: "the API cannot reach Supabase: check DATABASE_URL (`just secrets production list`) and the Supabase project's status",
+      fix: "the API cannot reach Supabase: check DATABASE_URL (`npx just secrets production list`) and the Supabase project's status",
       mode: 'supabase-error',
     },
     {
       name: '/health with recently failed jobs',
       failing: 'health',
       detail: /but 4 jobs failed recently \(saas\.job_queue\.failed_recent\)/,
-      fix: 'read the failures with `just logs production --no-tail`',
+      fix: 'read the failures with `npx just logs production --no-tail`',
       mode: 'failed-recent',
     },
     {
       name: '/health refused',
       failing: 'health',
       detail: /^connection refused \(/,
-      fix: 'see the machines check and `just status production` (or pass --url)',
+      fix: 'see the machines check and `npx just machines production` (or pass --url)',
       mode: 'refused',
     },
     {
@@ -263,7 +263,7 @@ describe.concurrent('doctor', () => {
       name: 'the mounted volume missing',
       failing: 'volume',
       detail: 'no volume named kotadb_data (fly.toml mounts it at /data)',
-      fix: 'create it with `just fly-setup production`',
+      fix: 'create it with `npx just fly-setup production`',
       setup: (fly) => mutateApp(fly, (a) => void (a.volumes = [])),
     },
   ])('$name: ✗ $failing with its fix, exit 1, every other check still reported', async (c, { expect }) => {
@@ -328,7 +328,7 @@ describe.concurrent('doctor', () => {
     const result = await doctor('production', w);
     expect(result.code).toBe(1);
     expect(result.stdout).toContain(
-      '✗ secrets         missing: DATABASE_URL\n                  fix: set them with `just secrets production set` (reads .env.production; applies them to a deployed app)\n',
+      '✗ secrets         missing: DATABASE_URL\n                  fix: set them with `npx just secrets production set` (reads .env.production; applies them to a deployed app)\n',
     );
     expect(result.stdout).toMatch(/^8 passed, 1 failed, 1 not checked/m);
   });

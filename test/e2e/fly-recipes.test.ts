@@ -41,7 +41,7 @@ describe.concurrent('fly recipes (scripts/fly.ts)', () => {
   }) => {
     const f = fake();
     const [status, releases, certs, open] = await Promise.all([
-      fly(['status', 'staging'], f, fromRoot('supabase')),
+      fly(['machines', 'staging'], f, fromRoot('supabase')),
       fly(['releases', 'production'], f),
       fly(['certs', 'staging'], f),
       fly(['open', 'production'], f),
@@ -121,11 +121,11 @@ describe.concurrent('fly recipes (scripts/fly.ts)', () => {
     [['scale-memory', 'staging', '300'], 'error: <mb> must be a multiple of 256, got 300. Run with --help for usage.'],
     [['scale-memory', 'staging'], 'error: missing <mb>'],
     [
-      ['status', 'prod'],
+      ['machines', 'prod'],
       'error: unknown environment "prod": expected one of staging, production. Run with --help for usage.',
     ],
     [['tail', 'staging'], 'error: unknown action "tail"'],
-    [['status', 'staging', '512'], 'error: unexpected argument "512". Run with --help for usage.'],
+    [['machines', 'staging', '512'], 'error: unexpected argument "512". Run with --help for usage.'],
     [
       ['releases', 'staging', '--no-tail'],
       'error: --no-tail and --lines only apply to logs. Run with --help for usage.',
@@ -145,7 +145,7 @@ describe.concurrent('fly recipes (scripts/fly.ts)', () => {
   test("a flyctl failure is exit 1 (flyctl's own error reaches the terminal)", async ({ expect }) => {
     const f = fake();
     f.fault('status', { exit: 1, stderr: 'Error: failed to get app: unauthorized\n\n' });
-    const result = await fly(['status', 'production'], f);
+    const result = await fly(['machines', 'production'], f);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('Error: failed to get app: unauthorized');
     expect(result.stderr).toContain('error: flyctl status --app kotadb-api --config fly.toml failed (exit 1)');
@@ -170,14 +170,16 @@ describe.concurrent('fly recipes (scripts/fly.ts)', () => {
     expect(followed.stderr.trim()).toBe('stopped (Ctrl-C); logs changes nothing');
     expect(scaled.code).toBe(130);
     expect(scaled.stderr).toContain(
-      'error: interrupted while scaling kotadb-api-staging to 512 MB: some machines may already run with the new size\n  check with `just status staging`, then run `just scale-memory staging 512` again',
+      'error: interrupted while scaling kotadb-api-staging to 512 MB: some machines may already run with the new size\n  check with `npx just machines staging`, then run `npx just scale-memory staging 512` again',
     );
   });
 
-  test('the justfile recipes pass their arguments through (just status, just scale-memory)', async ({ expect }) => {
+  test('the justfile recipes pass their arguments through (npx just status, npx just scale-memory)', async ({
+    expect,
+  }) => {
     const f = fake();
     const [status, scale] = await Promise.all([
-      just(['status', 'staging'], f.env),
+      just(['machines', 'staging'], f.env),
       just(['scale-memory', 'staging', '512'], f.env),
     ]);
     expect(status.code).toBe(0);
@@ -186,18 +188,18 @@ describe.concurrent('fly recipes (scripts/fly.ts)', () => {
     expect(f.app('kotadb-api-staging').machines.map((m) => m.memoryMb)).toEqual([512]);
   });
 
-  test('just --list describes every recipe of this script in one line', async ({ expect }) => {
+  test('npx just --list describes every recipe of this script in one line', async ({ expect }) => {
     const list = await just(['--list', '--unsorted'], {});
     for (const recipe of [
-      'logs env',
-      'status env',
-      'releases env',
-      'ssh env',
-      'scale-memory env mb',
-      'certs env',
-      'open env',
-      'fly-setup env',
-      'doctor env',
+      'logs',
+      'machines',
+      'releases',
+      'ssh',
+      'scale-memory',
+      'certs',
+      'open',
+      'fly-setup',
+      'doctor',
     ]) {
       expect(list.stdout).toMatch(new RegExp(`^\\s+${recipe} \\*args\\s+# \\S.+$`, 'm'));
     }

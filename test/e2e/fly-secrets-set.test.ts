@@ -67,7 +67,7 @@ describe('fly-secrets set', () => {
     expect(flyArgv(fake)).toEqual([[...IMPORT_STAGING, '--stage']]);
     expect(fake.secretValues(STAGING).EXTRA_59).toBe('v#59==');
     expect(fake.app(STAGING).secrets.EXTRA_0?.status).toBe('Staged');
-    expect(all.stderr).toContain('apply with `just secrets staging deploy`');
+    expect(all.stderr).toContain('apply with `npx just secrets staging deploy`');
 
     const only = await runSecrets(fake, ['staging', 'set', '--file', file, '--only', 'EXTRA_1, EXTRA_2']);
     expect(only.code, only.stderr).toBe(0);
@@ -144,7 +144,7 @@ describe('fly-secrets set', () => {
     expect(result.code).toBe(130);
     expect(flyArgv(fake)).toEqual([IMPORT_STAGING]);
     expect(result.stderr).toContain(
-      `error: interrupted while running: flyctl secrets import --app ${STAGING}; the import of 10 secrets may or may not have been applied: check with \`just secrets staging list\``,
+      `error: interrupted while running: flyctl secrets import --app ${STAGING}; the import of 10 secrets may or may not have been applied: check with \`npx just secrets staging list\``,
     );
     expectNoValueIn(result.all, values);
   });

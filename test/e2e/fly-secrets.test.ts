@@ -103,7 +103,7 @@ describe('fly-secrets check', () => {
     expect(result.code).toBe(3);
     expect(flyArgv(fake)).toEqual([LIST_STAGING]);
     expect(result.stderr).toContain(`error: required secrets missing on ${STAGING}: DATABASE_URL, SUPABASE_ANON_KEY`);
-    expect(result.stderr).toContain('just secrets staging set');
+    expect(result.stderr).toContain('npx just secrets staging set');
   });
 
   it('exits 3 with the fix when the app does not exist (flyctl fails, then the cause is found)', async () => {
@@ -112,7 +112,7 @@ describe('fly-secrets check', () => {
     expect(result.code).toBe(3);
     expect(flyArgv(fake)).toEqual([LIST_STAGING, ['auth', 'whoami', '--json'], ['apps', 'list', '--json']]);
     expect(result.stderr).toContain(`error: Fly app ${STAGING} (staging) does not exist`);
-    expect(result.stderr).toContain('just fly-setup staging');
+    expect(result.stderr).toContain('npx just fly-setup staging');
   });
 });
 

@@ -45,7 +45,7 @@ describe.concurrent('fly-setup', () => {
       '  secrets  missing 4 of 4 required: DATABASE_URL, SUPABASE_URL, SUPABASE_ANON_KEY, SUPABASE_SERVICE_KEY',
     );
     expect(first.stdout).toMatch(
-      /^Next:\n {2}just secrets staging set {2}# sets DATABASE_URL, .* from \.env\.staging\n {2}just deploy staging {7}# the first deploy/m,
+      /^Next:\n {2}npx just secrets staging set {2}# sets DATABASE_URL, .* from \.env\.staging\n {2}npx just deploy staging {7}# the first deploy/m,
     );
 
     const callsBefore = fly.calls().length;
@@ -165,7 +165,7 @@ describe.concurrent('fly-setup', () => {
     ]);
     expect(result.stdout).toContain('  secrets  all 4 required set; staged, not deployed yet: SUPABASE_SERVICE_KEY\n');
     expect(result.stdout).toContain(
-      'Created volume kotadb_staging_data.\nNext:\n  just secrets staging deploy  # applies the staged secrets (restarts the machines)\n',
+      'Created volume kotadb_staging_data.\nNext:\n  npx just secrets staging deploy  # applies the staged secrets (restarts the machines)\n',
     );
   });
 
@@ -182,7 +182,7 @@ describe.concurrent('fly-setup', () => {
       'error: flyctl volumes create kotadb_staging_data --size 5 --app kotadb-api-staging --region iad --yes failed (exit 1): Error: failed to create volume: capacity exceeded in iad',
     );
     expect(failed.stderr).toContain(
-      'already created: app kotadb-api-staging; fix the cause, then re-run `just fly-setup staging` (it skips what exists)',
+      'already created: app kotadb-api-staging; fix the cause, then re-run `npx just fly-setup staging` (it skips what exists)',
     );
 
     const again = await setupInProcess(['staging'], fly);
@@ -207,7 +207,7 @@ describe.concurrent('fly-setup', () => {
     const result = await running;
     expect(result.code).toBe(130);
     expect(result.stderr).toContain(
-      'error: interrupted while running: flyctl volumes create kotadb_staging_data --size 5 --app kotadb-api-staging --region iad --yes; already created: app kotadb-api-staging\n  re-run `just fly-setup staging` (it skips what exists)',
+      'error: interrupted while running: flyctl volumes create kotadb_staging_data --size 5 --app kotadb-api-staging --region iad --yes; already created: app kotadb-api-staging\n  re-run `npx just fly-setup staging` (it skips what exists)',
     );
     expect(fly.state().apps.map((a) => a.name)).toEqual(['kotadb-api-staging']);
   });

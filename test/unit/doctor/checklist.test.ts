@@ -60,7 +60,12 @@ describe('runCheck never throws and never waits past its deadline', () => {
 describe('rendering', () => {
   const results: CheckResult[] = [
     { id: 'flyctl', title: 'flyctl', ...pass('flyctl v0.4.9'), durationMs: 5 },
-    { id: 'secrets', title: 'secrets', ...fail('missing: DATABASE_URL', 'just secrets production set'), durationMs: 5 },
+    {
+      id: 'secrets',
+      title: 'secrets',
+      ...fail('missing: DATABASE_URL', 'npx just secrets production set'),
+      durationMs: 5,
+    },
     {
       id: 'migrations',
       title: 'migrations',
@@ -73,7 +78,7 @@ describe('rendering', () => {
     expect(renderChecklist([...results, notChecked('volume', 'volume', results[1]!)])).toEqual([
       '✓ flyctl      flyctl v0.4.9',
       '✗ secrets     missing: DATABASE_URL',
-      '              fix: just secrets production set',
+      '              fix: npx just secrets production set',
       '– migrations  not set',
       '              to check it: export SUPABASE_DB_URL_PRODUCTION=<url>',
       '– volume      not checked: secrets did not pass',

@@ -90,7 +90,7 @@ describe('fly checks', () => {
     ).toEqual({
       status: 'fail',
       detail: 'fly.toml: deploy.stratgy: unknown key (and 1 more)',
-      fix: 'run `just check` to list every problem, then fix fly.toml',
+      fix: 'run `npx just check` to list every problem, then fix fly.toml',
     });
     expect(judgeConfig(checkFlyConfigFile(staging), staging)).toEqual({
       status: 'pass',
@@ -104,7 +104,7 @@ describe('fly checks', () => {
       status: 'fail',
       detail:
         'no app named exactly kotadb-api among the 3 this account sees (similar: kotadb-api-old, kotadb-api-staging)',
-      fix: 'create it with `just fly-setup production`',
+      fix: 'create it with `npx just fly-setup production`',
     });
   });
 
@@ -117,14 +117,14 @@ describe('fly checks', () => {
     ).toEqual({
       status: 'fail',
       detail: 'missing: DATABASE_URL',
-      fix: 'set them with `just secrets production set` (reads .env.production; applies them to a deployed app)',
+      fix: 'set them with `npx just secrets production set` (reads .env.production; applies them to a deployed app)',
     });
     expect(
       judgeSecrets([...REQUIRED.slice(1).map((n) => secret(n)), secret('DATABASE_URL', 'Staged')], staging),
     ).toEqual({
       status: 'fail',
       detail: 'staged, not deployed: DATABASE_URL',
-      fix: 'apply them with `just secrets staging deploy` (restarts the machines) or the next `just deploy staging`',
+      fix: 'apply them with `npx just secrets staging deploy` (restarts the machines) or the next `npx just deploy staging`',
     });
     expect(
       judgeSecrets(
@@ -146,7 +146,7 @@ describe('fly checks', () => {
     ).toEqual({
       status: 'fail',
       detail: 'v4 failed, 2026-01-04T00:00:00Z by dev@example.com; v3 is the newest complete release',
-      fix: 'roll back with `just rollback production`, or deploy a fix with `just deploy production`',
+      fix: 'roll back with `npx just rollback production`, or deploy a fix with `npx just deploy production`',
     });
     expect(judgeLatestRelease([release(2, 'complete'), release(3, 'interrupted')], production).detail).toMatch(
       /^v3 interrupted/,
@@ -162,7 +162,7 @@ describe('fly checks', () => {
     expect(judgeLatestRelease([], staging)).toEqual({
       status: 'fail',
       detail: 'no releases: never deployed',
-      fix: 'deploy with `just deploy staging`',
+      fix: 'deploy with `npx just deploy staging`',
     });
   });
 
@@ -170,7 +170,7 @@ describe('fly checks', () => {
     expect(judgeMachines(status([machine('m1'), machine('m2', 'started', 'critical')]), production, false)).toEqual({
       status: 'fail',
       detail: 'm2: check servicecheck-00-http-8080 is critical',
-      fix: 'read `just logs production --no-tail`; if the last deploy caused it, `just rollback production`',
+      fix: 'read `npx just logs production --no-tail`; if the last deploy caused it, `npx just rollback production`',
     });
     const restarting = judgeMachines(
       status([machine('m1', 'replacing'), machine('m2', 'started', 'critical')]),
@@ -178,7 +178,7 @@ describe('fly checks', () => {
       false,
     );
     expect(restarting.detail).toBe('m1 is replacing (restarting); m2: check servicecheck-00-http-8080 is critical');
-    expect(restarting.fix).toContain('`just scale-memory production <mb>`');
+    expect(restarting.fix).toContain('`npx just scale-memory production <mb>`');
     expect(judgeMachines(status([machine('m1'), machine('m2', 'stopped')]), production, false)).toMatchObject({
       status: 'fail',
       detail: 'm2 is stopped and fly.toml does not auto-stop machines',
@@ -197,7 +197,7 @@ describe('fly checks', () => {
     });
     expect(judgeMachines(status([]), production, false)).toMatchObject({
       status: 'fail',
-      fix: 'deploy with `just deploy production`',
+      fix: 'deploy with `npx just deploy production`',
     });
   });
 
@@ -225,7 +225,7 @@ describe('fly checks', () => {
     expect(judgeVolume([{ ...volume, name: 'kotadb_staging_data' }], mount, production)).toEqual({
       status: 'fail',
       detail: 'no volume named kotadb_data (fly.toml mounts it at /data)',
-      fix: 'create it with `just fly-setup production`',
+      fix: 'create it with `npx just fly-setup production`',
     });
   });
 });
@@ -248,7 +248,7 @@ describe('/health check', () => {
       saasBody({ failed_recent: 4 }),
       200,
       'healthy, supabase ok (12 ms), but 4 jobs failed recently (saas.job_queue.failed_recent), 42 ms',
-      'read the failures with `just logs production --no-tail`',
+      'read the failures with `npx just logs production --no-tail`',
     ],
     [
       saasBody({ supabase_status: 'error' }),
@@ -273,14 +273,14 @@ describe('/health check', () => {
 
   it('a network failure points at the machines', () => {
     const outcome = judgeHealth(
-      { healthy: false, reason: 'connection refused', latencyMs: 3 },
+      { healthy: false, cause: 'network', reason: 'connection refused', latencyMs: 3 },
       staging,
       'http://127.0.0.1:9',
     );
     expect(outcome).toEqual({
       status: 'fail',
       detail: 'connection refused (http://127.0.0.1:9/health, 3 ms)',
-      fix: 'nothing answers at http://127.0.0.1:9: see the machines check and `just status staging` (or pass --url)',
+      fix: 'nothing answers at http://127.0.0.1:9: see the machines check and `npx just machines staging` (or pass --url)',
     });
   });
 });
@@ -305,7 +305,7 @@ describe('migrations database check', () => {
     expect(judgeMigrations(statusOf(['1', '2', '3'], ['1']), db, production)).toEqual({
       status: 'fail',
       detail: '2 pending on db.example.supabase.co:5432/postgres: 2_m.sql, 3_m.sql',
-      fix: 'apply them with `just supabase-apply --env production`',
+      fix: 'apply them with `npx just supabase-apply --env production`',
     });
     expect(judgeMigrations(statusOf(['1'], ['1', '9']), db, production)).toMatchObject({
       status: 'fail',

@@ -16,8 +16,14 @@ describe('recipe commands (exact argv from the environment table)', () => {
       ['flyctl', 'logs', '--app', 'kotadb-api', '--config', 'fly.toml', '--no-tail'],
       false,
     ],
-    ['status', staging, {}, ['flyctl', 'status', '--app', 'kotadb-api-staging', '--config', 'fly.staging.toml'], false],
-    ['status', production, {}, ['flyctl', 'status', '--app', 'kotadb-api', '--config', 'fly.toml'], false],
+    [
+      'machines',
+      staging,
+      {},
+      ['flyctl', 'status', '--app', 'kotadb-api-staging', '--config', 'fly.staging.toml'],
+      false,
+    ],
+    ['machines', production, {}, ['flyctl', 'status', '--app', 'kotadb-api', '--config', 'fly.toml'], false],
     ['releases', production, {}, ['flyctl', 'releases', '--app', 'kotadb-api', '--config', 'fly.toml'], false],
     ['ssh', production, {}, ['flyctl', 'ssh', 'console', '--app', 'kotadb-api', '--config', 'fly.toml'], true],
     [
@@ -49,7 +55,7 @@ describe('recipe commands (exact argv from the environment table)', () => {
   it('parses actions strictly', () => {
     expect(parseRecipe('scale-memory')).toBe('scale-memory');
     expect(() => parseRecipe('toString')).toThrow(
-      'unknown action "toString": expected one of logs, status, releases, ssh, scale-memory, certs, open',
+      'unknown action "toString": expected one of logs, machines, releases, ssh, scale-memory, certs, open',
     );
     expect(() => parseRecipe(undefined)).toThrow('missing action');
   });

@@ -71,7 +71,7 @@ describe('planSetup', () => {
 describe('what is left to do', () => {
   it('a new app: set the secrets, then the first deploy', () => {
     const next = remainingCommands(staging, { ...secretsState([]), deployed: false });
-    expect(next.map((n) => n.command)).toEqual(['just secrets staging set', 'just deploy staging']);
+    expect(next.map((n) => n.command)).toEqual(['npx just secrets staging set', 'npx just deploy staging']);
     expect(next[0]?.why).toBe(
       'sets DATABASE_URL, SUPABASE_URL, SUPABASE_ANON_KEY, SUPABASE_SERVICE_KEY from .env.staging',
     );
@@ -85,14 +85,14 @@ describe('what is left to do', () => {
     );
     expect(state).toEqual({ missing: [], notLive: ['SUPABASE_SERVICE_KEY', 'REDIS_URL'] });
     expect(remainingCommands(production, { ...state, deployed: true })).toEqual([
-      { command: 'just secrets production deploy', why: 'applies the staged secrets (restarts the machines)' },
+      { command: 'npx just secrets production deploy', why: 'applies the staged secrets (restarts the machines)' },
     ]);
   });
 
   it('missing secrets on a deployed app: `secrets set` alone (it restarts the machines with them)', () => {
     const state = secretsState([secret('DATABASE_URL'), secret('SUPABASE_URL', 'Staged')]);
     expect(remainingCommands(production, { ...state, deployed: true }).map((n) => n.command)).toEqual([
-      'just secrets production set',
+      'npx just secrets production set',
     ]);
   });
 

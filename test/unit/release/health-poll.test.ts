@@ -7,7 +7,7 @@ import { startAppServer } from '../../helpers/app-server.ts';
 
 const virtualClock = manualClock;
 
-const unhealthy = (reason: string): ProbeResult => ({ healthy: false, reason, latencyMs: 5 });
+const unhealthy = (reason: string): ProbeResult => ({ healthy: false, cause: 'network', reason, latencyMs: 5 });
 const healthy: ProbeResult = { healthy: true, body: { status: 'healthy' }, latencyMs: 7 };
 
 function scriptedProbe(answers: ProbeResult[], onCall?: (timeoutMs: number) => void) {

@@ -11,16 +11,24 @@ const healthy = {
 
 describe('evaluateHealth', () => {
   it.each([
-    ['healthy with saas', 200, JSON.stringify(healthy), true, undefined],
-    ['healthy outside SaaS mode', 200, JSON.stringify({ status: 'healthy' }), true, undefined],
-    ['503', 503, JSON.stringify(healthy), false, 'HTTP 503'],
-    ['status not healthy', 200, JSON.stringify({ ...healthy, status: 'degraded' }), false, 'status: degraded'],
+    ['healthy with saas', 200, JSON.stringify(healthy), true, undefined, undefined],
+    ['healthy outside SaaS mode', 200, JSON.stringify({ status: 'healthy' }), true, undefined, undefined],
+    ['503', 503, JSON.stringify(healthy), false, 'HTTP 503', 'http'],
+    [
+      'status not healthy',
+      200,
+      JSON.stringify({ ...healthy, status: 'degraded' }),
+      false,
+      'status: degraded',
+      'status',
+    ],
     [
       'database down (still 200)',
       200,
       JSON.stringify({ ...healthy, saas: { supabase_status: 'error' } }),
       false,
       'supabase_status: error',
+      'supabase',
     ],
     [
       'supabase not configured',
@@ -28,13 +36,14 @@ describe('evaluateHealth', () => {
       JSON.stringify({ ...healthy, saas: { supabase_status: 'not_configured' } }),
       false,
       'supabase_status: not_configured',
+      'supabase',
     ],
-    ['not JSON', 200, '<html>ok</html>', false, 'bad JSON: /health did not return JSON'],
-    ['JSON without status', 200, '{}', false, 'bad JSON: no "status" field in /health'],
-  ])('%s', (_name, code, body, ok, reason) => {
+    ['not JSON', 200, '<html>ok</html>', false, 'bad JSON: /health did not return JSON', 'not-json'],
+    ['JSON without status', 200, '{}', false, 'bad JSON: no "status" field in /health', 'not-json'],
+  ])('%s', (_name, code, body, ok, reason, cause) => {
     const verdict = evaluateHealth(code, body);
     expect(verdict.healthy).toBe(ok);
-    if (!verdict.healthy) expect(verdict.reason).toBe(reason);
+    if (!verdict.healthy) expect([verdict.reason, verdict.cause]).toEqual([reason, cause]);
   });
 });
 
@@ -71,12 +80,12 @@ describe('probeHealth (real HTTP)', () => {
     const port = (closed.address() as AddressInfo).port;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
     const result = await probeHealth(`http://127.0.0.1:${port}`);
-    expect(result).toMatchObject({ healthy: false, reason: 'connection refused' });
+    expect(result).toMatchObject({ healthy: false, cause: 'network', reason: 'connection refused' });
   });
 
   it('gives up after the per-request timeout', async () => {
     const result = await probeHealth(`${base}/hang`, 300);
-    expect(result).toMatchObject({ healthy: false, reason: 'no answer within 0s' });
+    expect(result).toMatchObject({ healthy: false, cause: 'timeout', reason: 'no answer within 0s' });
     expect(result.latencyMs).toBeLessThan(2000);
   });
 });

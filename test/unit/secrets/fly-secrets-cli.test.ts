@@ -55,7 +55,9 @@ describe('fly-secrets usage', () => {
   it('answers --help on stdout with every action and flag', async () => {
     const result = await run(['--help']);
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^Usage: fly-secrets <staging\|production> <set\|list\|unset\|check\|diff\|deploy>/);
+    expect(result.stdout).toMatch(
+      /^Usage: npx just secrets <staging\|production> <set\|list\|unset\|check\|diff\|deploy>/,
+    );
     for (const flag of ['--file <path>', '--stage', '--only <A,B>', '--force', '--json', '--dry-run', '--yes'])
       expect(result.stdout).toContain(flag);
   });
