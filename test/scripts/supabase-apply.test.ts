@@ -3,7 +3,7 @@
  * runner starts it; everything else runs in this process). Each test works on its own database.
  * Signals through the entry (SIGINT, kill -9) are in test/e2e/supabase-apply.test.ts.
  */
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -57,11 +57,11 @@ async function versions(db: TestDatabase): Promise<string[]> {
 /** A copy of supabase/ (config, migrations, bootstrap) with extra or replaced migration files. */
 function projectWith(files: Record<string, string>, options: { base?: boolean } = { base: true }): string {
   const root = tempDir('apply-root-');
+  mkdirSync(path.join(root, 'supabase', 'migrations'), { recursive: true });
   cpSync(fromRoot('supabase', 'config.toml'), path.join(root, 'supabase', 'config.toml'));
   cpSync(fromRoot('supabase', 'bootstrap'), path.join(root, 'supabase', 'bootstrap'), { recursive: true });
   if (options.base !== false)
     cpSync(fromRoot('supabase', 'migrations'), path.join(root, 'supabase', 'migrations'), { recursive: true });
-  else cpSync(fromRoot('supabase', 'config.toml'), path.join(root, 'supabase', 'migrations', '.keep'));
   for (const [name, sql] of Object.entries(files)) writeFileSync(path.join(root, 'supabase', 'migrations', name), sql);
   return root;
 }
@@ -237,7 +237,7 @@ describe('supabase-apply on one database: dry run, apply, no-op, drift, edited f
 
   it('an applied file edited since: exit 3 naming the file and the first statement that differs, in a run and a dry run', async () => {
     const edited = LOCAL[1]!;
-    const original = (await import('node:fs')).readFileSync(edited.path, 'utf8');
+    const original = readFileSync(edited.path, 'utf8');
     const root = projectWith({
       [edited.file]: `${original}\n-- a comment or re-indenting is not an edit\n`.replace(
         /\bto authenticated\b/,
@@ -293,7 +293,9 @@ describe('supabase-apply on one database: dry run, apply, no-op, drift, edited f
 });
 
 describe('supabase-apply: what the CLI runs, and failures said as they are', () => {
-  it('a failing migration: exit 1 naming the file, the statement (not the comment above it) by line, the error; earlier files stay recorded', async () => {
+  it('a failing migration: exit 1 naming the file, the statement (not the comment above it) by line, the error; earlier files stay recorded', async ({
+    expect,
+  }) => {
     const db = await database('apply_fail');
     const root = projectWith({
       '20990101000000_ok.sql': 'create table public.fine (id int);\n',
@@ -316,7 +318,9 @@ describe('supabase-apply: what the CLI runs, and failures said as they are', () 
     ).toEqual([{ fine: true, rolled_back: true, not_run: true }]);
   });
 
-  it('a file with CREATE INDEX CONCURRENTLY that fails later: says which statements stay applied (the CLI commits them apart)', async () => {
+  it('a file with CREATE INDEX CONCURRENTLY that fails later: says which statements stay applied (the CLI commits them apart)', async ({
+    expect,
+  }) => {
     const db = await database('apply_split');
     const root = projectWith(
       {
@@ -338,7 +342,9 @@ describe('supabase-apply: what the CLI runs, and failures said as they are', () 
     expect(await versions(db)).toEqual([]);
   });
 
-  it('explicit transaction control is refused before anything runs (exit 3, file:line), in a run and a dry run', async () => {
+  it('explicit transaction control is refused before anything runs (exit 3, file:line), in a run and a dry run', async ({
+    expect,
+  }) => {
     const db = await database('apply_txn');
     const root = projectWith(
       {
@@ -369,7 +375,9 @@ describe('supabase-apply: what the CLI runs, and failures said as they are', () 
     expect(await db.query("select to_regclass('public.first') as t")).toEqual([{ t: null }]);
   });
 
-  it('the CLI session runs under --lock-timeout-ddl and --statement-timeout, kept by its RESET ALL after a file sets its own', async () => {
+  it('the CLI session runs under --lock-timeout-ddl and --statement-timeout, kept by its RESET ALL after a file sets its own', async ({
+    expect,
+  }) => {
     const db = await database('apply_timeouts');
     const record = (n: number) =>
       `insert into public.seen select ${n}, current_setting('lock_timeout'), current_setting('statement_timeout');\n`;
@@ -416,7 +424,9 @@ describe('supabase-apply: what the CLI runs, and failures said as they are', () 
     expect(result.stderr).not.toContain('connect');
   });
 
-  it('a plain PostgreSQL (no Supabase schemas or roles): exit 3 in one line with what to do; --bootstrap prepares a scratch one first', async () => {
+  it('a plain PostgreSQL (no Supabase schemas or roles): exit 3 in one line with what to do; --bootstrap prepares a scratch one first', async ({
+    expect,
+  }) => {
     const db = await database('apply_plain', { bootstrap: false });
     const refused = await apply([db.url]);
     expect(refused.code).toBe(3);
@@ -442,7 +452,9 @@ describe('supabase-apply: what the CLI runs, and failures said as they are', () 
 });
 
 describe('supabase-apply: guards', () => {
-  it('production: refused without confirmation when nobody can answer (exit 3, nothing applied); --yes applies', async () => {
+  it('production: refused without confirmation when nobody can answer (exit 3, nothing applied); --yes applies', async ({
+    expect,
+  }) => {
     const db = await database('apply_prod');
     const env = { SUPABASE_DB_URL_PRODUCTION: db.url };
     const refused = await apply(['--env', 'production'], env);
@@ -456,7 +468,9 @@ describe('supabase-apply: guards', () => {
     expect(await versions(db)).toEqual(LOCAL.map((m) => m.version));
   });
 
-  it('production asks before taking the lock; what changed meanwhile is said and nothing is applied (exit 3)', async () => {
+  it('production asks before taking the lock; what changed meanwhile is said and nothing is applied (exit 3)', async ({
+    expect,
+  }) => {
     const db = await database('apply_prompt');
     const env = { SUPABASE_DB_URL_PRODUCTION: db.url };
     const terminal = () => Object.assign(new PassThrough(), { isTTY: true });
@@ -495,7 +509,9 @@ describe('supabase-apply: guards', () => {
     expect(await db.query("select to_regclass('public.b') as b")).toEqual([{ b: null }]);
   });
 
-  it('refuses the transaction pooler (port 6543) before connecting, with a hint; never prints the password', async () => {
+  it('refuses the transaction pooler (port 6543) before connecting, with a hint; never prints the password', async ({
+    expect,
+  }) => {
     const result = await apply([
       'postgresql://postgres.abcd:pooler-secret-123@aws-0-us-east-1.pooler.supabase.com:6543/postgres',
     ]);
@@ -515,7 +531,9 @@ describe('supabase-apply: guards', () => {
     );
   });
 
-  it('--if-configured with no URL anywhere: a notice (a GitHub annotation in Actions) and exit 0, nothing touched', async () => {
+  it('--if-configured with no URL anywhere: a notice (a GitHub annotation in Actions) and exit 0, nothing touched', async ({
+    expect,
+  }) => {
     const env = { GITHUB_ACTIONS: 'true' };
     const result = await startApply(['--env', 'production', '--yes', '--if-configured'], env, {}, env).done;
     expect(result.code, result.all).toBe(0);
@@ -524,7 +542,9 @@ describe('supabase-apply: guards', () => {
     expect(result.stderr).not.toContain('connect');
   });
 
-  it('--if-configured with a URL configured applies as usual (the flag only covers "nothing configured")', async () => {
+  it('--if-configured with a URL configured applies as usual (the flag only covers "nothing configured")', async ({
+    expect,
+  }) => {
     const result = await apply(['--env', 'staging', '--if-configured'], {
       SUPABASE_DB_URL_STAGING: 'postgresql://postgres:pw@127.0.0.1:1/postgres',
     });
@@ -546,7 +566,9 @@ describe('supabase-apply: guards', () => {
 });
 
 describe('supabase-apply: the migration lock and the CLI sessions it covers', () => {
-  it('two applies at once are serialised: both wait while the lock is held, then one applies and the other finds nothing to do', async () => {
+  it('two applies at once are serialised: both wait while the lock is held, then one applies and the other finds nothing to do', async ({
+    expect,
+  }) => {
     const db = await database('apply_lock');
     const lock = await holdLock(db);
     const runs = [startApply([], { SUPABASE_DB_URL: db.url }), startApply([], { SUPABASE_DB_URL: db.url })];
@@ -567,7 +589,9 @@ describe('supabase-apply: the migration lock and the CLI sessions it covers', ()
     expect(await versions(db)).toEqual(LOCAL.map((m) => m.version));
   });
 
-  it('gives up after --migration-lock-wait (exit 1) naming the holder (and the deprecated --lock-timeout still works); Ctrl-C while waiting exits 130 having changed nothing', async () => {
+  it('gives up after --migration-lock-wait (exit 1) naming the holder (and the deprecated --lock-timeout still works); Ctrl-C while waiting exits 130 having changed nothing', async ({
+    expect,
+  }) => {
     const db = await database('apply_busy');
     const lock = await holdLock(db);
     try {
@@ -593,7 +617,9 @@ describe('supabase-apply: the migration lock and the CLI sessions it covers', ()
     }
   });
 
-  it('a Supabase CLI session still on the database (an earlier run killed mid-push): waits for it to end, or gives up naming it (exit 1)', async () => {
+  it('a Supabase CLI session still on the database (an earlier run killed mid-push): waits for it to end, or gives up naming it (exit 1)', async ({
+    expect,
+  }) => {
     const db = await database('apply_orphan');
     // What a killed run leaves: the CLI's session, still running the statement it was sent.
     const orphan = await connect(db.db, { applicationName: '@effect/sql-pg' });
@@ -617,7 +643,9 @@ describe('supabase-apply: the migration lock and the CLI sessions it covers', ()
     }
   });
 
-  it('Ctrl-C during a long migration: the statement is cancelled on the server, the state reported is the real one, the lock released after', async () => {
+  it('Ctrl-C during a long migration: the statement is cancelled on the server, the state reported is the real one, the lock released after', async ({
+    expect,
+  }) => {
     const db = await database('apply_ctrl_c');
     const root = projectWith(
       {
@@ -666,27 +694,30 @@ describe('supabase-apply: lock timeouts on the migration session, retried', () =
   const alterHot = () =>
     projectWith({ '20990101000000_alter_hot.sql': 'alter table public.hot add column b int;\n' }, { base: false });
 
-  it('a table locked by another session: each retry names it; after the last, exit 1 with it named and nothing recorded for the file, within timeout × (retries + 1) plus a margin', async () => {
+  it('a table locked by another session: each retry names it; after the last, exit 1 with it named and nothing recorded for the file, within timeout × (retries + 1) plus a margin', async ({
+    expect,
+  }) => {
     const db = await database('apply_blocked');
     await db.query('create table public.hot (id int)');
     const holder = await holdTable(db);
     try {
       const started = Date.now();
-      const result = await apply([db.url, '--root', alterHot(), '--lock-timeout-ddl', '1s', '--lock-retries', '2']);
+      const result = await apply([db.url, '--root', alterHot(), '--lock-timeout-ddl', '500ms', '--lock-retries', '2']);
       const elapsed = Date.now() - started;
       expect(result.code, result.all).toBe(1);
       const blocker = `blocked by pid ${holder.pid} (test table holder, user postgres, idle in transaction, transaction open`;
       expect(result.stderr).toContain(
-        `warning: supabase/migrations/20990101000000_alter_hot.sql could not take a lock within 1s (attempt 1 of 3): ${blocker}`,
+        `warning: supabase/migrations/20990101000000_alter_hot.sql could not take a lock within 500ms (attempt 1 of 3): ${blocker}`,
       );
       expect(result.stderr).toContain('it was rolled back and is not recorded — retrying in 500ms');
       expect(result.stderr).toContain('(attempt 2 of 3)');
       expect(result.stderr).toContain(
-        `error: migration supabase/migrations/20990101000000_alter_hot.sql could not take a lock within 1s, 3 attempts: ${blocker}`,
+        `error: migration supabase/migrations/20990101000000_alter_hot.sql could not take a lock within 500ms, 3 attempts: ${blocker}`,
       );
       expect(result.stderr).toContain(`select pg_terminate_backend(${holder.pid})`);
-      // 3 × 1 s of lock waits + 1.5 s of backoff + the CLI's own start-up, three times.
-      expect(elapsed).toBeLessThan(3000 + 1500 + 3 * 4000);
+      // 3 × 0.5 s of lock waits + 1.5 s of backoff + the CLI's own start-up, three times (up to
+      // 10 s each on a loaded machine). Without the lock timeout it would wait for the holder: forever.
+      expect(elapsed).toBeLessThan(1500 + 1500 + 3 * 10_000);
       expect(await versions(db)).toEqual([]);
       expect(
         await db.query("select count(*)::int as n from information_schema.columns where table_name = 'hot'"),
@@ -712,7 +743,9 @@ describe('supabase-apply: lock timeouts on the migration session, retried', () =
     expect(await versions(db)).toEqual(['20990101000000']);
   });
 
-  it('backs off 0.5 s, 1 s, 2 s between pushes on the run clock, pushing exactly retries + 1 times', async () => {
+  it('backs off 0.5 s, 1 s, 2 s between pushes on the run clock, pushing exactly retries + 1 times', async ({
+    expect,
+  }) => {
     const db = await database('apply_backoff');
     const root = alterHot();
     const failure = {
