@@ -38,6 +38,7 @@ import { confirmDangerousAction } from '../lib/core/prompt.ts';
 import { projectRelative, supabaseProject, type SupabaseProject } from '../lib/db/project.ts';
 import { pendingKey, readApplyPlan, type ApplyPlan } from '../lib/db/apply-plan.ts';
 import { push } from '../lib/db/push.ts';
+import type { MigrationSql } from '../lib/db/migration-file.ts';
 import { applyBootstrap } from '../lib/db/plain-postgres.ts';
 import { describeSession, oldTransactions } from '../lib/db/sessions.ts';
 
@@ -148,7 +149,10 @@ export const script = defineScript({
     const client = await out.step('connect', () => connect(db, { applicationName: APPLY_APPLICATION_NAME }));
     try {
       // compare
-      const plan = await out.step('compare with the database', () => readApplyPlan(client, project, db, settings));
+      const files = new Map<string, MigrationSql>();
+      const plan = await out.step('compare with the database', () =>
+        readApplyPlan(client, project, db, { ...settings, files }),
+      );
       for (const file of plan.state.skipped)
         out.warn(`supabase/migrations/${file}: not named <version>_<name>.sql, the CLI skips it`);
       if (plan.pending.length === 0) return upToDate(out, db, plan);
@@ -179,7 +183,7 @@ export const script = defineScript({
 
       // lock, then compare again under it
       await out.step('take the migration lock', () => takeLock(client, out, io, settings.migrationLockWaitMs));
-      const locked = await readApplyPlan(client, project, db, settings);
+      const locked = await readApplyPlan(client, project, db, { ...settings, files });
       if (pendingKey(locked) !== pendingKey(plan)) {
         if (asked)
           throw new PreconditionFailed(

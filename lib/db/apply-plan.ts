@@ -30,6 +30,8 @@ export interface ApplyPlan {
 
 export interface PlanOptions {
   readonly includeAll: boolean;
+  /** Files already read and split in this run (the plan is read twice: before and under the lock). */
+  readonly files?: Map<string, MigrationSql>;
 }
 
 /** One reason a pending file cannot be applied as it is: `file:line: message`. */
@@ -94,7 +96,14 @@ export async function readApplyPlan(
       { hint: 'check they belong after what is applied, then re-run with --include-all' },
     );
   }
-  const pending = state.pending.map((m) => ({ ...m, sql: readMigrationSql(m.path) }));
+  const read = (file: string) => {
+    const known = options.files?.get(file);
+    if (known) return known;
+    const sql = readMigrationSql(file);
+    options.files?.set(file, sql);
+    return sql;
+  };
+  const pending = state.pending.map((m) => ({ ...m, sql: read(m.path) }));
   const refusals = PENDING_CHECKS.flatMap((check) => check(pending));
   if (refusals.length) {
     const lines = refusals.map((r) => `${projectRelative(project, r.migration.path)}:${r.line}: ${r.message}`);

@@ -8,7 +8,7 @@
  * A killed apply (kill -9) loses its connection, and so the lock, at once, while the statement
  * its CLI had sent keeps running on the server (the CLI itself dies at its next line of output:
  * its pipe is gone). So the lock alone does not cover the CLI's whole life: after taking it, a
- * run also waits until no Supabase CLI session is left on the database (waitForCliSessions).
+ * run also waits until no Supabase CLI session on the database is busy (waitForCliSessions).
  */
 import type { ClientBase } from 'pg';
 import { Interrupted, OperationFailed } from '../core/errors.ts';
@@ -78,9 +78,11 @@ export async function acquireMigrationLock(client: Queryable, options: AcquireOp
 }
 
 /**
- * Waits until no Supabase CLI session is left on the database: one is a push still running
- * (an earlier apply that was killed, or someone's own `supabase db push`). Gives up with exit 1
- * naming it when `deadline` (a clock time) passes.
+ * Waits until no Supabase CLI session on the database is doing anything: a busy one is a push
+ * still running (an earlier apply that was killed, or someone's own `supabase db push`). Idle
+ * ones are left alone: an orphaned CLI never starts another file (it dies at its next line of
+ * output), and a long-lived idle session named like the CLI is not a migration. Gives up with
+ * exit 1 naming it when `deadline` (a clock time) passes.
  */
 export async function waitForCliSessions(
   client: Queryable,
@@ -89,7 +91,7 @@ export async function waitForCliSessions(
   const started = options.clock.now();
   let announced = false;
   for (;;) {
-    const sessions = await sessionsNamed(client, CLI_APPLICATION_NAME);
+    const sessions = (await sessionsNamed(client, CLI_APPLICATION_NAME)).filter((s) => s.state !== 'idle');
     if (sessions.length === 0) return { waitedMs: options.clock.now() - started };
     if (!announced) {
       options.onWait?.(sessions);

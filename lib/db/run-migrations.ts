@@ -14,7 +14,7 @@ import { CLI_ENV } from '../commands/supabase.ts';
 import { CliPromptFilter, MigrationProgress, parseMigrationFailure, type FileTiming } from './cli-output.ts';
 import { committedBefore, readMigrationSql, runsOutsideTransaction, type MigrationSql } from './migration-file.ts';
 import type { SqlStatement } from './statements.ts';
-import { plural } from '../core/text.ts';
+import { escapeControl, plural } from '../core/text.ts';
 
 export interface MigrationRun {
   /** Files applied, in order, with durations. */
@@ -106,7 +106,7 @@ export async function runMigrationCommand(
       output: 'capture',
       timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       onLine: (line) => {
-        if (prompt.accept(line) && options.stream) runner.out.passthrough(line);
+        if (prompt.accept(line) && options.stream) runner.out.passthrough(escapeControl(line));
         const before = progress.started.length;
         progress.onLine(line);
         if (progress.started.length > before) options.onFile?.(progress.started.at(-1)!);
