@@ -308,7 +308,6 @@ async function takeLock(client: PgClient, out: Output, io: ScriptIO, waitMs: num
       ),
   });
   await waitForCliSessions(client, {
-    timeoutMs: waitMs,
     deadline,
     clock: io.clock,
     signal: io.signal,

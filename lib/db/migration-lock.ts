@@ -31,8 +31,6 @@ export interface LockHolder {
 }
 
 export interface WaitOptions {
-  /** How long to wait in all (the lock, then the CLI sessions), from the first attempt. */
-  timeoutMs: number;
   clock: Clock;
   /** The run's Ctrl-C. */
   signal: AbortSignal;
@@ -40,6 +38,8 @@ export interface WaitOptions {
 }
 
 export interface AcquireOptions extends WaitOptions {
+  /** How long to wait for the lock. */
+  timeoutMs: number;
   /** Called once, when the lock is busy and we start waiting. */
   onWait?: (holder: LockHolder | null) => void;
 }

@@ -15,10 +15,10 @@ import type { Output } from '../core/output.ts';
 import type { Runner } from '../core/runner.ts';
 import { formatDuration, plural } from '../core/text.ts';
 import * as supabase from '../commands/supabase.ts';
-import { readMigrationSql } from './migration-file.ts';
+import type { FileMode } from './migration-file.ts';
+import type { PendingMigration } from './apply-plan.ts';
 import { CLI_APPLICATION_NAME, pgDuration } from './migration-session.ts';
 import { readMigrationState } from './migration-status.ts';
-import type { LocalMigration } from './migrations.ts';
 import type { PgClient } from './pg.ts';
 import { SQLSTATE } from './pg-errors.ts';
 import type { SupabaseProject } from './project.ts';
@@ -60,13 +60,13 @@ export function retryBackoffMs(attempt: number): number {
   return Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** (attempt - 1));
 }
 
-export async function push(context: PushContext, pending: readonly LocalMigration[]): Promise<PushResult> {
+export async function push(context: PushContext, pending: readonly PendingMigration[]): Promise<PushResult> {
   const applied: MigrationRun['applied'] = [];
   const started = performance.now();
-  let seedFile: string | null = null;
   for (let attempt = 1; ; attempt++) {
     const since = await serverNow(context.client);
     const watch = watchCliSession(context, since);
+    let outcome: { run: MigrationRun } | { error: unknown };
     try {
       const run = await runMigrationCommand(
         context.runner,
@@ -79,18 +79,20 @@ export async function push(context: PushContext, pending: readonly LocalMigratio
           parentEnv: context.env,
         },
       );
-      applied.push(...run.applied);
-      seedFile = run.seedFile;
-      return { applied, seedFile, durationMs: performance.now() - started, attempts: attempt };
+      outcome = { run };
     } catch (error) {
-      const blocker = await watch.stop();
-      if (error instanceof MigrationInterrupted) throw await settleInterrupted(context, since, pending, error);
-      if (!(error instanceof MigrationFailed) || error.sqlstate !== SQLSTATE.lockNotAvailable) throw error;
-      applied.push(...error.appliedTimings);
-      await retryOrGiveUp(context, error, blocker, attempt);
-    } finally {
-      await watch.stop();
+      outcome = { error };
     }
+    const blocker = await watch.stop();
+    if ('run' in outcome) {
+      applied.push(...outcome.run.applied);
+      return { applied, seedFile: outcome.run.seedFile, durationMs: performance.now() - started, attempts: attempt };
+    }
+    const { error } = outcome;
+    if (error instanceof MigrationInterrupted) throw await settleInterrupted(context, since, pending, error);
+    if (!(error instanceof MigrationFailed) || error.sqlstate !== SQLSTATE.lockNotAvailable) throw error;
+    applied.push(...error.appliedTimings);
+    await retryOrGiveUp(context, error, blocker, attempt, pending);
   }
 }
 
@@ -100,6 +102,7 @@ async function retryOrGiveUp(
   failure: MigrationFailed,
   blocker: SessionInfo | null,
   attempt: number,
+  pending: readonly PendingMigration[],
 ): Promise<void> {
   const file = `supabase/migrations/${failure.file}`;
   const who = blocker
@@ -108,7 +111,7 @@ async function retryOrGiveUp(
   const waited = `could not take a lock within ${pgDuration(context.lockTimeoutMs)}`;
   const state = await readMigrationState(context.client, context.project.migrationsDir);
   const recorded = !state.pending.some((m) => m.file === failure.file);
-  const atomic = failure.file !== null && failure.committed === 0 && atomicFile(context.project, failure.file);
+  const atomic = failure.committed === 0 && modeOf(pending, failure.file) === 'transaction';
   if (recorded || !atomic) {
     // Not "rolled back whole": pushing it again could run part of it twice.
     throw new OperationFailed(`migration ${file} ${waited}: ${who}`, { hint: failure.hint, cause: failure });
@@ -137,12 +140,8 @@ async function retryOrGiveUp(
   });
 }
 
-function atomicFile(project: SupabaseProject, file: string): boolean {
-  try {
-    return readMigrationSql(`${project.migrationsDir}/${file}`).mode === 'transaction';
-  } catch {
-    return false;
-  }
+function modeOf(pending: readonly PendingMigration[], file: string | null): FileMode | null {
+  return pending.find((m) => m.file === file)?.sql.mode ?? null;
 }
 
 interface CliWatch {
@@ -184,7 +183,7 @@ function watchCliSession(context: PushContext, since: Date): CliWatch {
 async function settleInterrupted(
   context: PushContext,
   since: Date,
-  pending: readonly LocalMigration[],
+  pending: readonly PendingMigration[],
   interrupted: MigrationInterrupted,
 ): Promise<Interrupted> {
   const { client, out } = context;
@@ -223,7 +222,7 @@ async function settleInterrupted(
       parts.push(
         `${inProgress} is still running on the server (${still.map(describeSession).join('; ')}) and may yet commit`,
       );
-    } else if (!atomicFile(context.project, inProgress)) {
+    } else if (modeOf(pending, inProgress) !== 'transaction') {
       parts.push(
         `${inProgress} was stopped and is not recorded, but it runs partly outside a transaction: what it ran before the interrupt may stay applied`,
       );

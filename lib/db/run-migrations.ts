@@ -177,8 +177,9 @@ function failingStatement(
 
 /** What the database kept of the failed file, from how the CLI ran it. */
 function whatWasKept(sql: MigrationSql | null, committed: number): string {
-  if (sql === null || committed === 0) {
-    if (sql?.mode === 'split' || sql?.mode === 'no-transaction')
+  if (sql === null) return 'this file is not recorded';
+  if (committed === 0) {
+    if (sql.mode !== 'transaction')
       return 'nothing of this file was committed before the failure, and it is not recorded';
     return 'this file ran in one transaction, which was rolled back: nothing of it is applied, and it is not recorded';
   }

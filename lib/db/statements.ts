@@ -26,11 +26,11 @@ export interface SqlStatement {
 
 interface State {
   /** null: the character ends a statement. */
-  next(char: string, text: Buffer): State | null;
+  next(char: string, text: Scanned): State | null;
 }
 
 /** The statement read so far: source[start, end). Slices are cut from the source on demand. */
-class Buffer {
+class Scanned {
   constructor(
     readonly source: string,
     public start: number,
@@ -52,7 +52,7 @@ const IDENTIFIER = /[\p{L}\p{Nd}_$]/u;
 const TAG_CHAR = /[\p{L}\p{Nd}_]/u;
 
 class Ready implements State {
-  next(char: string, text: Buffer): State | null {
+  next(char: string, text: Scanned): State | null {
     switch (char) {
       case '$':
         return new Tag(text.length - char.length);
@@ -79,14 +79,14 @@ class Ready implements State {
 }
 
 class LineCommentStart implements State {
-  next(char: string, text: Buffer): State | null {
+  next(char: string, text: Scanned): State | null {
     return char === '-' ? new Delimited('\n') : new Ready().next(char, text);
   }
 }
 
 class Block implements State {
   private depth = 0;
-  next(char: string, text: Buffer): State | null {
+  next(char: string, text: Scanned): State | null {
     const window = text.tail(2);
     if (window === '/*') {
       this.depth += 1;
@@ -104,7 +104,7 @@ class Block implements State {
 class Quote implements State {
   private escape = false;
   constructor(private readonly delimiter: string) {}
-  next(char: string, text: Buffer): State | null {
+  next(char: string, text: Scanned): State | null {
     if (this.escape) {
       if (char === this.delimiter) {
         this.escape = false;
@@ -120,14 +120,14 @@ class Quote implements State {
 /** Inside a dollar quote (or a `--` comment, delimited by the newline): nothing is special. */
 class Delimited implements State {
   constructor(private readonly delimiter: string) {}
-  next(_char: string, text: Buffer): State | null {
+  next(_char: string, text: Scanned): State | null {
     return text.tail(this.delimiter.length) === this.delimiter ? new Ready() : this;
   }
 }
 
 class Tag implements State {
   constructor(private readonly offset: number) {}
-  next(char: string, text: Buffer): State | null {
+  next(char: string, text: Scanned): State | null {
     if (char === '$') return new Delimited(text.slice(this.offset));
     if (TAG_CHAR.test(char)) return this;
     return new Ready().next(char, text);
@@ -146,7 +146,7 @@ class Atomic implements State {
     private prev: State,
     private readonly delimiter: string,
   ) {}
-  next(char: string, text: Buffer): State | null {
+  next(char: string, text: Scanned): State | null {
     const next = this.prev.next(char, text);
     if (next !== null) this.prev = next;
     if (this.prev instanceof Ready && text.tail(this.delimiter.length).toUpperCase() === this.delimiter.toUpperCase())
@@ -156,7 +156,7 @@ class Atomic implements State {
 }
 
 /** `…BEGIN ATOMIC` just read (both whole words). */
-function endsWithBeginAtomic(text: Buffer): boolean {
+function endsWithBeginAtomic(text: Scanned): boolean {
   if (text.length < 6 || text.tail(6).toUpperCase() !== 'ATOMIC') return false;
   const source = text.source;
   let i = text.end - 6;
@@ -173,7 +173,7 @@ interface Token {
 
 function tokens(sql: string): Token[] {
   const found: Token[] = [];
-  const text = new Buffer(sql, 0, 0);
+  const text = new Scanned(sql, 0, 0);
   let state: State = new Ready();
   for (const char of sql) {
     text.end += char.length;
