@@ -13,7 +13,7 @@ import { MIGRATION_LOCK_KEY } from '../../lib/db/migration-lock.ts';
 import { fromRoot } from '../../lib/core/paths.ts';
 import { withClient } from '../../lib/db/pg.ts';
 import { script } from '../../scripts/supabase-apply.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/postgres.ts';
+import { createTestDatabase, recordedVersions, type TestDatabase } from '../helpers/postgres.ts';
 import { runInProcess } from '../helpers/run-in-process.ts';
 import { runScript, type ScriptResult } from '../helpers/run-script.ts';
 
@@ -45,16 +45,6 @@ function slowProject(seconds: number): string {
   };
   for (const [name, sql] of Object.entries(files)) writeFileSync(path.join(migrations, name), sql);
   return root;
-}
-
-async function versions(db: TestDatabase): Promise<string[]> {
-  const rows = await db.query<{ present: boolean }>(
-    "select to_regclass('supabase_migrations.schema_migrations') is not null as present",
-  );
-  if (!rows[0]?.present) return [];
-  return (
-    await db.query<{ version: string }>('select version from supabase_migrations.schema_migrations order by version')
-  ).map((r) => r.version);
 }
 
 /** Runs the entry; `onOutput` sees everything printed so far, as it arrives. */
@@ -107,7 +97,7 @@ describe('supabase-apply through its entry', () => {
     );
     expect(free.rows[0]!.ok).toBe(true);
     await new Promise((r) => setTimeout(r, 500));
-    expect(await versions(db)).toEqual(['20990101000000']);
+    expect(await recordedVersions(db)).toEqual(['20990101000000']);
   });
 
   it('kill -9 during a long migration, then an immediate re-run: it waits for the orphaned CLI session, never runs alongside it', async () => {
@@ -132,7 +122,7 @@ describe('supabase-apply through its entry', () => {
     expect(again.stderr).toMatch(
       /waiting for a Supabase CLI session still running on the database .*: pid \d+ \(@effect\/sql-pg, user postgres, active/,
     );
-    expect(await versions(db)).toEqual(['20990101000000', '20990102000000', '20990103000000']);
+    expect(await recordedVersions(db)).toEqual(['20990101000000', '20990102000000', '20990103000000']);
     // The re-run's file started after the orphaned statement had finished: one at a time.
     const [order] = await db.query<{ sequential: boolean }>(
       'select (select at from public.slow_done) < (select at from public.after_slow) as sequential',

@@ -22,7 +22,13 @@ import type { ScriptIO } from '../../lib/core/script.ts';
 import { script } from '../../scripts/supabase-apply.ts';
 import { captureOutput } from '../helpers/capture-output.ts';
 import { manualClock } from '../helpers/manual-clock.ts';
-import { createTestDatabase, testServer, testServerUrl, type TestDatabase } from '../helpers/postgres.ts';
+import {
+  createTestDatabase,
+  recordedVersions,
+  testServer,
+  testServerUrl,
+  type TestDatabase,
+} from '../helpers/postgres.ts';
 import { watchArgvFor } from '../helpers/processes.ts';
 import { recordingExec } from '../helpers/recording-exec.ts';
 import { runInProcess } from '../helpers/run-in-process.ts';
@@ -42,16 +48,6 @@ async function database(prefix: string, options = { bootstrap: true }): Promise<
   const db = await createTestDatabase(prefix, options);
   databases.push(db);
   return db;
-}
-
-async function versions(db: TestDatabase): Promise<string[]> {
-  const rows = await db.query<{ present: boolean }>(
-    "select to_regclass('supabase_migrations.schema_migrations') is not null as present",
-  );
-  if (!rows[0]?.present) return [];
-  return (
-    await db.query<{ version: string }>('select version from supabase_migrations.schema_migrations order by version')
-  ).map((r) => r.version);
 }
 
 /** A copy of supabase/ (config, migrations, bootstrap) with extra or replaced migration files. */
@@ -168,7 +164,7 @@ describe('supabase-apply on one database: dry run, apply, no-op, drift, edited f
       `$ PGPASSWORD=*** PGSSLMODE=disable SUPABASE_TELEMETRY_DISABLED=1 supabase db push --db-url $'postgresql://${target}?options=-c%20lock_timeout%3D4s%20-c%20statement_timeout%3D10min' --yes --workdir ${fromRoot()}`,
     );
     expect(result.stderr).toContain('dry run: nothing was applied');
-    expect(await versions(db)).toEqual([]);
+    expect(await recordedVersions(db)).toEqual([]);
     expect(exec.calls).toEqual([]);
     expect(result.all).not.toContain(password);
   });
@@ -179,7 +175,7 @@ describe('supabase-apply on one database: dry run, apply, no-op, drift, edited f
     const result = await apply([], { SUPABASE_DB_URL: url }, { exec });
     const leaks = watch.stop();
     expect(result.code, result.all).toBe(0);
-    expect(await versions(db)).toEqual(LOCAL.map((m) => m.version));
+    expect(await recordedVersions(db)).toEqual(LOCAL.map((m) => m.version));
     for (const m of LOCAL) expect(result.stdout).toMatch(new RegExp(`applied {2}${m.file} +\\d+(ms|\\.\\ds)`));
     expect(result.stderr).toContain('✓ take the migration lock');
     expect(result.stderr).toContain('✓ check nothing is left pending');
@@ -221,7 +217,7 @@ describe('supabase-apply on one database: dry run, apply, no-op, drift, edited f
       cwd: fromRoot(),
     });
     const rows = parseMigrationList(listed.stdout);
-    expect(rows.map((r) => r.remote)).toEqual(await versions(db));
+    expect(rows.map((r) => r.remote)).toEqual(await recordedVersions(db));
     expect(rows.map((r) => r.local)).toEqual(LOCAL.map((m) => m.version));
   });
 
@@ -310,7 +306,7 @@ describe('supabase-apply: what the CLI runs, and failures said as they are', () 
     expect(result.stderr).toContain(
       `failing statement (line 3): select 1/0 — the ${LOCAL.length + 1} files before it in this run stay applied and recorded; this file ran in one transaction, which was rolled back: nothing of it is applied, and it is not recorded`,
     );
-    expect(await versions(db)).toEqual([...LOCAL.map((m) => m.version), '20990101000000']);
+    expect(await recordedVersions(db)).toEqual([...LOCAL.map((m) => m.version), '20990101000000']);
     expect(
       await db.query(
         "select to_regclass('public.fine') is not null as fine, to_regclass('public.half') is null as rolled_back, to_regclass('public.never') is null as not_run",
@@ -339,7 +335,7 @@ describe('supabase-apply: what the CLI runs, and failures said as they are', () 
         "select to_regclass('public.y1_id') is not null as kept, to_regclass('public.y2') is null as gone",
       ),
     ).toEqual([{ kept: true, gone: true }]);
-    expect(await versions(db)).toEqual([]);
+    expect(await recordedVersions(db)).toEqual([]);
   });
 
   it('explicit transaction control is refused before anything runs (exit 3, file:line), in a run and a dry run', async ({
@@ -371,7 +367,7 @@ describe('supabase-apply: what the CLI runs, and failures said as they are', () 
       );
       expect(result.stderr).not.toContain('20990104000000_do.sql:');
     }
-    expect(await versions(db)).toEqual([]);
+    expect(await recordedVersions(db)).toEqual([]);
     expect(await db.query("select to_regclass('public.first') as t")).toEqual([{ t: null }]);
   });
 
@@ -434,7 +430,7 @@ describe('supabase-apply: what the CLI runs, and failures said as they are', () 
       'error: the target is a plain PostgreSQL, not a Supabase database (no schema extensions, schema auth): the migrations would fail there; nothing was applied',
     );
     expect(refused.stderr).toContain('on a scratch PostgreSQL add --bootstrap');
-    expect(await versions(db)).toEqual([]);
+    expect(await recordedVersions(db)).toEqual([]);
 
     const production = await apply(['--env', 'production', '--bootstrap', '--yes'], {
       SUPABASE_DB_URL_PRODUCTION: db.url,
@@ -447,7 +443,7 @@ describe('supabase-apply: what the CLI runs, and failures said as they are', () 
     const bootstrapped = await apply([db.url, '--bootstrap']);
     expect(bootstrapped.code, bootstrapped.all).toBe(0);
     expect(bootstrapped.stderr).toContain('✓ bootstrap the plain PostgreSQL');
-    expect(await versions(db)).toEqual(LOCAL.map((m) => m.version));
+    expect(await recordedVersions(db)).toEqual(LOCAL.map((m) => m.version));
   });
 });
 
@@ -460,12 +456,12 @@ describe('supabase-apply: guards', () => {
     const refused = await apply(['--env', 'production'], env);
     expect(refused.code).toBe(3);
     expect(refused.stderr).toContain(`refusing to apply ${LOCAL.length} migrations to production without confirmation`);
-    expect(await versions(db)).toEqual([]);
+    expect(await recordedVersions(db)).toEqual([]);
 
     const confirmed = await apply(['--env', 'production', '--yes'], env);
     expect(confirmed.code, confirmed.all).toBe(0);
     expect(confirmed.stderr).toContain('--yes: confirmed');
-    expect(await versions(db)).toEqual(LOCAL.map((m) => m.version));
+    expect(await recordedVersions(db)).toEqual(LOCAL.map((m) => m.version));
   });
 
   it('production asks before taking the lock; what changed meanwhile is said and nothing is applied (exit 3)', async ({
@@ -487,7 +483,7 @@ describe('supabase-apply: guards', () => {
     stdin.write('kotadb-api\n');
     const answered = await run.done;
     expect(answered.code, answered.all).toBe(0);
-    expect(await versions(db)).toEqual(LOCAL.map((m) => m.version));
+    expect(await recordedVersions(db)).toEqual(LOCAL.map((m) => m.version));
 
     // Another run applies a file while the prompt waits: refused, nothing of ours applied.
     const root = projectWith({
@@ -586,7 +582,7 @@ describe('supabase-apply: the migration lock and the CLI sessions it covers', ()
     const noop = [a!, b!].filter((r) => r.stderr.includes('nothing to apply'));
     expect(applied).toHaveLength(1);
     expect(noop).toHaveLength(1);
-    expect(await versions(db)).toEqual(LOCAL.map((m) => m.version));
+    expect(await recordedVersions(db)).toEqual(LOCAL.map((m) => m.version));
   });
 
   it('gives up after --migration-lock-wait (exit 1) naming the holder (and the deprecated --lock-timeout still works); Ctrl-C while waiting exits 130 having changed nothing', async ({
@@ -611,7 +607,7 @@ describe('supabase-apply: the migration lock and the CLI sessions it covers', ()
       const interrupted = await run.done;
       expect(interrupted.code).toBe(130);
       expect(interrupted.stderr).toContain('interrupted while waiting for the migration lock: nothing was changed');
-      expect(await versions(db)).toEqual([]);
+      expect(await recordedVersions(db)).toEqual([]);
     } finally {
       await lock.release();
     }
@@ -637,7 +633,7 @@ describe('supabase-apply: the migration lock and the CLI sessions it covers', ()
       const waited = await apply([db.url]);
       expect(waited.code, waited.all).toBe(0);
       expect(waited.stderr).toContain('waiting for a Supabase CLI session still running on the database');
-      expect(await versions(db)).toEqual(LOCAL.map((m) => m.version));
+      expect(await recordedVersions(db)).toEqual(LOCAL.map((m) => m.version));
     } finally {
       await running.catch(() => undefined);
     }
@@ -676,7 +672,7 @@ describe('supabase-apply: the migration lock and the CLI sessions it covers', ()
     expect(await busyCliSessions(db)).toEqual([]);
     expect(await lockIsFree(db)).toBe(true);
     await new Promise((r) => setTimeout(r, 500));
-    expect(await versions(db)).toEqual(['20990101000000']);
+    expect(await recordedVersions(db)).toEqual(['20990101000000']);
     expect(await db.query("select to_regclass('public.slow') as slow")).toEqual([{ slow: null }]);
   });
 });
@@ -717,7 +713,7 @@ describe('supabase-apply: lock timeouts on the migration session, retried', () =
       // 2 × 0.5 s of lock waits + 0.5 s of backoff + the CLI's own start-up, twice (up to 10 s
       // each on a loaded machine). Without the lock timeout it would wait for the holder: forever.
       expect(elapsed).toBeLessThan(1000 + 500 + 2 * 10_000);
-      expect(await versions(db)).toEqual([]);
+      expect(await recordedVersions(db)).toEqual([]);
       expect(
         await db.query("select count(*)::int as n from information_schema.columns where table_name = 'hot'"),
       ).toEqual([{ n: 1 }]);
@@ -739,7 +735,7 @@ describe('supabase-apply: lock timeouts on the migration session, retried', () =
     expect(result.code, result.all).toBe(0);
     expect(result.stderr).toContain(`blocked by pid ${holder.pid}`);
     expect(result.stderr).toMatch(/applied 1 migration\(s\) to .* \(\d pushes: lock timeouts retried\)/);
-    expect(await versions(db)).toEqual(['20990101000000']);
+    expect(await recordedVersions(db)).toEqual(['20990101000000']);
   });
 
   it('backs off 0.5 s, 1 s, 2 s between pushes on the run clock, pushing exactly retries + 1 times', async ({
