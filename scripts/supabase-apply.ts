@@ -33,7 +33,7 @@ import {
   type MigrationTimeouts,
 } from '../lib/db/migration-session.ts';
 import { repoRoot } from '../lib/core/paths.ts';
-import { connect, type PgClient } from '../lib/db/pg.ts';
+import { connect, loadDriver, type PgClient } from '../lib/db/pg.ts';
 import { confirmDangerousAction } from '../lib/core/prompt.ts';
 import { projectRelative, supabaseProject, type SupabaseProject } from '../lib/db/project.ts';
 import { pendingKey, readApplyPlan, type ApplyPlan } from '../lib/db/apply-plan.ts';
@@ -123,6 +123,7 @@ export const script = defineScript({
     'npx just supabase-apply "postgresql://postgres@127.0.0.1:54332/postgres"',
   ],
   async run({ options, positionals, io, out, env, runner, dryRun, onInterrupt }) {
+    loadDriver().catch(() => undefined); // connect() reports a driver that does not load
     const settings = readSettings(options);
     const project = supabaseProject(path.resolve(options.root ?? repoRoot));
     const environment = options.env === undefined ? null : (await environments()).parseEnvironment(options.env);

@@ -21,9 +21,20 @@ export interface ConnectOptions {
   statementTimeoutMs?: number;
 }
 
+let driver: Promise<typeof pg> | undefined;
+
+/**
+ * Starts loading the driver now (a script that will connect calls this first thing, so the load
+ * overlaps its other start-up work); connect() awaits the same load.
+ */
+export function loadDriver(): Promise<typeof pg> {
+  driver ??= import('pg').then((module) => module.default);
+  return driver;
+}
+
 export async function connect(db: DbUrl, options: ConnectOptions = {}): Promise<PgClient> {
-  const { default: driver } = await import('pg');
-  const client = new driver.Client({
+  const { Client } = await loadDriver();
+  const client = new Client({
     ...pgClientConfig(db, options.connectTimeoutMs),
     application_name: (options.applicationName ?? 'kotadb-ops').slice(0, 63),
     ...(options.queryTimeoutMs === undefined ? {} : { query_timeout: options.queryTimeoutMs }),
