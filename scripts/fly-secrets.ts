@@ -243,7 +243,8 @@ async function listSecrets(session: Session): Promise<Prepared> {
   const { secrets, missing } = await checkRequiredSecrets(session.fly, env);
   const staged = stagedState(secrets);
   const required = new Set(REQUIRED_SECRET_NAMES);
-  const statusOf = (status: string | null) => (staged.known ? status : 'Unknown');
+  // flyctl's own word is kept unless it cannot be trusted (an all-Staged list); none stays none.
+  const statusOf = (status: string | null) => (staged.known || status === null ? status : 'Unknown');
   if (out.json) {
     out.jsonResult({
       environment: env.name,

@@ -14,6 +14,7 @@ import { InvalidInput } from '../../../lib/core/errors.ts';
 import { fromRoot } from '../../../lib/core/paths.ts';
 import { redact } from '../../../lib/core/redact.ts';
 import { SERVICE_SECRETS } from '../../../lib/config/service-secrets.ts';
+import { parseDbUrl } from '../../../lib/db/url.ts';
 
 const PEM = '-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAx4Zk9Q==\n#AbC+/def==\n-----END RSA PRIVATE KEY-----';
 
@@ -235,5 +236,15 @@ describe('.env.example', () => {
     const lines = readFileSync(fromRoot('.env.example'), 'utf8').split('\n');
     for (const secret of SERVICE_SECRETS)
       expect(lines[lines.indexOf(`${secret.name}=`) - 1]).toBe(`# ${secret.description}`);
+  });
+
+  it('its percent-encoding example is read as the password it names, with no problem', () => {
+    const text = readFileSync(fromRoot('.env.example'), 'utf8');
+    const example = /^#\s+(DATABASE_URL=postgresql:\S+)$/m.exec(text)?.[1];
+    expect(example).toBeDefined();
+    const line = example!.replace('<project-ref>', 'ref').replace('<pooler-host>', 'pooler.example.com');
+    const { entries, problems } = parseEnvText(`${line}\n`, '.env.example');
+    expect(problems).toEqual([]);
+    expect(parseDbUrl(entries[0]!.value, 'DATABASE_URL').password).toBe('p#ss@word');
   });
 });
