@@ -454,7 +454,7 @@ function reportChange(session: Session, what: Change): void {
         ? what.stage
           ? 'staged for unset'
           : 'unset'
-        : 'deployed';
+        : 'deploy';
   const names = what.kind === 'deploy' ? (what.staged ?? []) : what.names;
   if (session.dryRun) {
     out.info(`dry run: nothing was sent (${verb}${names.length > 0 ? `: ${names.join(', ')}` : ''})`);

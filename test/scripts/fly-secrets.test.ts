@@ -642,21 +642,6 @@ describe('deploy', () => {
   });
 });
 
-describe('Fly tokens (registered by the framework)', () => {
-  it('a flyctl answer echoing FLY_API_TOKEN or FLY_ACCESS_TOKEN prints ***', async () => {
-    const apiToken = 'FlyV1 fm2_api-token-value-0123456789';
-    const accessToken = 'fo1_access-token-value-9876543210';
-    exec.on(['flyctl', 'secrets', 'list'], {
-      exitCode: 1,
-      stderr: `Error: token ${apiToken} / ${accessToken} rejected\n`,
-    });
-    const result = await secrets(['staging', 'check'], {}, { FLY_API_TOKEN: apiToken, FLY_ACCESS_TOKEN: accessToken });
-    expect(result.code).toBe(1);
-    expect(result.stderr).toContain('Error: token *** / *** rejected');
-    expectNoValueIn(result.all, [apiToken, accessToken]);
-  });
-});
-
 /** A stdin that says it is a terminal and answers the prompt with `answer`. */
 function terminal(answer: string): NonNullable<InProcessOptions['stdin']> {
   return Object.assign(Readable.from([answer]), { isTTY: true });
