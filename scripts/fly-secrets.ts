@@ -95,7 +95,7 @@ export const script = defineScript({
     onInterrupt(() => new Interrupted(`interrupted before anything was sent to ${env.app}: nothing was changed`));
     try {
       const prepared = await PREPARE[action](session);
-      if (prepared.kind === 'done') return prepared.code;
+      if (prepared.kind === 'done') return ExitCode.ok;
       await applyChange(session, prepared.change, onInterrupt);
       reportChange(session, prepared.change);
       return ExitCode.ok;
@@ -132,9 +132,10 @@ type Change =
   /** `staged` null: flyctl cannot tell which secrets are staged. */
   | { readonly kind: 'deploy'; readonly staged: readonly string[] | null };
 
-type Prepared = { readonly kind: 'done'; readonly code: number } | { readonly kind: 'change'; readonly change: Change };
+/** `done`: nothing to send (a read-only action, or a change that turned out empty). */
+type Prepared = { readonly kind: 'done' } | { readonly kind: 'change'; readonly change: Change };
 
-const done = (code: number = ExitCode.ok): Prepared => ({ kind: 'done', code });
+const done = (): Prepared => ({ kind: 'done' });
 const change = (what: Change): Prepared => ({ kind: 'change', change: what });
 
 const PREPARE: Readonly<Record<Action, (session: Session) => Promise<Prepared>>> = {
@@ -374,8 +375,10 @@ async function applyChange(
   const { env, out } = session;
   switch (what.kind) {
     case 'set':
-      return out.step(`${what.stage ? 'stage' : 'set'} ${plural(what.names.length, 'secret')} on ${env.app}`, () =>
-        upload(session, what, onInterrupt),
+      return out.step(
+        `${what.stage ? 'stage' : 'set'} ${plural(what.names.length, 'secret')} on ${env.app}`,
+        () => upload(session, what, onInterrupt),
+        { group: true },
       );
     case 'unset': {
       const command = flyctl.secretsUnset(env.app, what.names, what.stage);
@@ -414,20 +417,21 @@ async function upload(
 ): Promise<void> {
   const { env, runner } = session;
   const { plan, values, stage } = what;
-  const done: string[] = [];
+  const stagedAlone: string[] = [];
   let running: Command | null = null;
-  const stagedNote = () => (done.length > 0 ? `${done.join(', ')} staged (not yet applied); ` : '');
+  const stagedNote = () => (stagedAlone.length > 0 ? `${stagedAlone.join(', ')} staged (not yet applied); ` : '');
+  const last = plan.importNames.length > 0 ? `the import of ${plural(plan.importNames.length, 'secret')}` : 'the rest';
   onInterrupt(
     () =>
       new Interrupted(
-        `interrupted ${running ? `while running: ${describeCommand(running.argv)}` : 'before the upload'}; ${stagedNote()}the import of ${plural(plan.importNames.length, 'secret')} may or may not have been applied: check with \`npx just secrets ${env.name} list\``,
+        `interrupted ${running ? `while running: ${describeCommand(running.argv)}` : 'before the upload'}; ${stagedNote()}${last} may or may not have been applied: check with \`npx just secrets ${env.name} list\``,
       ),
   );
   try {
     for (const name of plan.stdinNames) {
       running = flyctl.secretsSetFromStdin(env.app, name, true);
       await runner.run(running, { ...mutation, input: values.get(name)! });
-      done.push(name);
+      stagedAlone.push(name);
     }
     if (plan.importNames.length > 0) {
       running = flyctl.secretsImport(env.app, stage);
@@ -437,7 +441,7 @@ async function upload(
       await runner.run(running, mutation);
     }
   } catch (error) {
-    if (error instanceof CommandFailed && done.length > 0)
+    if (error instanceof CommandFailed && stagedAlone.length > 0)
       throw new CommandFailed(`${error.message}; ${stagedNote()}nothing else was applied`, error.result);
     throw error;
   }
