@@ -1,16 +1,22 @@
 /**
  * FLY_API_TOKEN / FLY_ACCESS_TOKEN are registered with the redactor by the framework
- * (lib/core/script.ts) for every script: whatever flyctl echoes, a token prints as ***.
- * Each case runs a script's main in-process with a flyctl that echoes both tokens on stdout
- * and stderr, on its success path and on a failure.
+ * (lib/core/script.ts; lib/core/main.ts for scripts not converted yet) for every script:
+ * whatever flyctl echoes, a token prints as ***.
+ * fly-secrets: its main in-process with a flyctl that echoes both tokens on stdout and stderr,
+ * on each action's success path and on a failure. fly-setup, doctor and the recipes: against
+ * the fake flyctl echoing a token, in-process when the script is a defineScript, else as a
+ * child process (the same assertions either way).
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import type { OptionSpec } from '../../lib/core/cli.ts';
 import { fromRoot } from '../../lib/core/paths.ts';
 import type { Script } from '../../lib/core/script.ts';
+import { createFakeFly, fakeFlyExec, type FakeFly, type FaultCommand } from '../helpers/fake-fly.ts';
+import type { FaultSpec } from '../fake-flyctl/types.js';
 import { expectNoValueIn, tempFolder } from '../helpers/fly-secrets.ts';
 import { recordingExec } from '../helpers/recording-exec.ts';
 import { runInProcess } from '../helpers/run-in-process.ts';
+import { runScript } from '../helpers/run-script.ts';
 
 const API_TOKEN = 'FlyV1 fm2_lJPECAAAAAAAAtoken-api-0123456789abcdef';
 const ACCESS_TOKEN = 'fo1_access-token-value-9876543210';
@@ -33,10 +39,25 @@ function echoingFlyctl(failing?: string) {
   });
 }
 
-async function load(name: string): Promise<Script<Record<string, OptionSpec>>> {
-  const module = (await import(fromRoot('scripts', `${name}.ts`))) as { script?: Script<Record<string, OptionSpec>> };
-  if (!module.script) throw new Error(`scripts/${name}.ts is not a defineScript script`);
-  return module.script;
+type AnyScript = Script<Record<string, OptionSpec>>;
+
+async function defined(name: string): Promise<AnyScript | undefined> {
+  return ((await import(fromRoot('scripts', `${name}.ts`))) as { script?: AnyScript }).script;
+}
+
+async function load(name: string): Promise<AnyScript> {
+  const script = await defined(name);
+  if (!script) throw new Error(`scripts/${name}.ts is not a defineScript script`);
+  return script;
+}
+
+/** A script against the fake flyctl: in-process when it is a defineScript, else its entry as a child. */
+async function againstFake(name: string, args: readonly string[], fake: FakeFly, env: Record<string, string>) {
+  const script = await defined(name);
+  const fullEnv = { ...fake.env, ...env };
+  if (script) return runInProcess(script, args, fullEnv, { exec: fakeFlyExec(fake) });
+  const child = await runScript(name, args, { env: fullEnv });
+  return { ...child, code: child.code ?? -1 };
 }
 
 const folder = tempFolder();
@@ -72,5 +93,28 @@ describe.each([
     expect(result.code).not.toBe(0);
     expect(result.stderr).toContain('using *** and ***');
     expectNoValueIn(result.all, [API_TOKEN, ACCESS_TOKEN]);
+  });
+});
+
+describe.each([
+  // [script, args, flyctl call that echoes the token, how, what the output must then show]
+  ['fly-setup', ['staging', '--dry-run'], 'apps list', 'stderr', 'Error: bad token ***'],
+  ['doctor', ['staging', '--url', 'http://127.0.0.1:9'], 'status', 'stderr', 'Error: bad token ***'],
+  ['fly', ['logs', 'staging', '--lines', '3'], 'logs', 'stdout', 'log line with ***'],
+] as const)('%s %j', (name, args, command, stream, shown) => {
+  it(`prints the token as *** when \`flyctl ${command}\` echoes it`, async () => {
+    const fake = createFakeFly();
+    try {
+      const fault: FaultSpec =
+        stream === 'stderr'
+          ? { stderr: `Error: bad token ${API_TOKEN}\n`, exit: 1 }
+          : { stdout: `log line with ${API_TOKEN}\n` };
+      fake.fault(command as FaultCommand, fault);
+      const result = await againstFake(name, args, fake, { FLY_API_TOKEN: API_TOKEN });
+      expect(result.all).toContain(shown);
+      expectNoValueIn(result.all, [API_TOKEN]);
+    } finally {
+      fake.cleanup();
+    }
   });
 });
