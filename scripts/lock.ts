@@ -116,7 +116,7 @@ function refuseUnlessOurs(environment: Environment, entry: LockEntry, me: Identi
   }
   if (!sameIdentity(holder, me)) {
     throw new PreconditionFailed(
-      `the ${environment.name} deploy lock is held by ${describeEntry(entry, now)}, not by you (${escapeControl(`${me.user} on ${me.host}`)}): nothing was released`,
+      `the ${environment.name} deploy lock is not yours (you are ${escapeControl(`${me.user} on ${me.host}`)}): it is held by ${describeEntry(entry, now)}; nothing was released`,
       { hint: `if that run is really gone: ${force}` },
     );
   }
@@ -160,7 +160,7 @@ function statusLines(
   ];
   if (fresh.stale) {
     lines.push(
-      `  no heartbeat since ${escapeControl(holder.staleAfter)} was due: its holder probably died.`,
+      `  no heartbeat for ${formatDuration(fresh.silentMs)} (one was due by ${escapeControl(holder.staleAfter)}): its holder probably died.`,
       `  If that run is really gone: ${force}`,
     );
   }
