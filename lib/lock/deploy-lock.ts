@@ -12,6 +12,7 @@
  * `npx just lock <env> release --force`, a human decision. Store and reasons: docs/ARCHITECTURE.md.
  */
 import { hostname } from 'node:os';
+import { deployLockRef } from '../commands/git.ts';
 import type { OptionSpec } from '../core/cli.ts';
 import { abortableSleep } from '../core/clock.ts';
 import { Interrupted, PreconditionFailed, UsageError } from '../core/errors.ts';
@@ -88,10 +89,11 @@ export class LockBusy extends PreconditionFailed {
   constructor(
     readonly environment: string,
     readonly entry: LockEntry,
-    waitedMs: number,
+    /** null: the run was not asked to wait. */
+    waitedMs: number | null,
     now: Date,
   ) {
-    const waited = waitedMs > 0 ? ` (waited ${formatDuration(waitedMs)})` : '';
+    const waited = waitedMs === null ? '' : ` (waited ${formatDuration(waitedMs)})`;
     const stale = entry.holder !== null && Date.parse(entry.holder.staleAfter) < now.getTime();
     super(`the ${environment} deploy lock is held by ${describeEntry(entry, now)}${waited}: nothing was changed`, {
       hint: stale
@@ -112,16 +114,25 @@ export async function withDeployLock<T>(options: DeployLockOptions, body: (lock:
   const environment = options.env.name;
   const now = options.now ?? (() => new Date());
   const identity = options.identity ?? identityFrom(io.env, hostname(), process.pid);
+  if (runner.dryRun) return dryRunUnderLock(options, identity, now, body);
   const store = await openLockStore(runner, io.env, io.cwd);
-  const ref = store.ref(environment);
-  if (runner.dryRun) await previewLock(store, options, now);
   const taken = await acquire(store, options, identity, now);
-  if (!runner.dryRun) io.out.success(`took the ${environment} deploy lock (${ref} on ${store.remote.shown})`);
+  io.out.success(`took the ${environment} deploy lock (${store.ref(environment)} on ${store.remote.shown})`);
 
   const state: LockState = { sha: taken.sha, holder: taken.holder, lost: null };
-  const view: HeldLock = {
+  const heartbeat = startHeartbeat(store, state, options, now);
+  try {
+    return await body(heldLock(store, environment, state));
+  } finally {
+    await heartbeat.end();
+    await release(store.withRunner(detachedRunner(runner, io)), state, options, now);
+  }
+}
+
+function heldLock(store: GitLockStore, environment: string, state: LockState): HeldLock {
+  return {
     environment,
-    ref,
+    ref: store.ref(environment),
     remote: store.remote.shown,
     get holder() {
       return state.holder;
@@ -131,13 +142,56 @@ export async function withDeployLock<T>(options: DeployLockOptions, body: (lock:
     },
     releaseHint: `npx just lock ${environment} release (from this machine, once this run has stopped)`,
   };
-  const heartbeat = runner.dryRun ? null : startHeartbeat(store, state, options, now);
+}
+
+/**
+ * A dry run says whether a real run would get the lock now (it does not wait) and prints the
+ * pushes a real run would make. A lock it cannot check (no remote, no network) is a warning:
+ * the dry run goes on to show the rest.
+ */
+async function dryRunUnderLock<T>(
+  options: DeployLockOptions,
+  identity: Identity,
+  now: () => Date,
+  body: (lock: HeldLock) => Promise<T>,
+): Promise<T> {
+  const { io } = options;
+  const environment = options.env.name;
+  const state: LockState = { sha: '', holder: newHolder(identity, environment, options.command, now()), lost: null };
+  let store: GitLockStore | null = null;
   try {
-    return await body(view);
-  } finally {
-    await heartbeat?.end();
-    await release(store.withRunner(detachedRunner(runner, io)), state, options, now);
+    store = await openLockStore(options.runner, io.env, io.cwd);
+    const current = await store.read(environment);
+    if (current === null) io.out.dim(`dry run: the ${environment} deploy lock is free; a real run takes it here`);
+    else
+      io.out.warn(
+        `dry run: the ${environment} deploy lock is held by ${describeEntry(current, now())}; a real run would wait up to ${options.waitSeconds}s, then refuse (exit 3)`,
+      );
+    const planned = await store.write(state.holder, null);
+    if (planned.ok) state.sha = planned.sha;
+  } catch (error) {
+    if (error instanceof Interrupted) throw error;
+    io.out.warn(
+      `dry run: could not check the ${environment} deploy lock, where a real run would stop: ${(error as Error).message}`,
+    );
+    store = null;
   }
+  try {
+    return await body(store ? heldLock(store, environment, state) : unchecked(environment, state));
+  } finally {
+    if (store && state.sha) await store.remove(environment, state.sha);
+  }
+}
+
+function unchecked(environment: string, state: LockState): HeldLock {
+  return {
+    environment,
+    ref: deployLockRef(environment),
+    remote: '(not checked)',
+    holder: state.holder,
+    lost: false,
+    releaseHint: `npx just lock ${environment} release`,
+  };
 }
 
 interface LockState {
@@ -145,19 +199,6 @@ interface LockState {
   holder: Holder;
   /** Who holds it now, when that is no longer this run (null: still ours). */
   lost: LockEntry | 'released' | null;
-}
-
-/** A dry run says whether a real run would get the lock now; it does not wait. */
-async function previewLock(store: GitLockStore, options: DeployLockOptions, now: () => Date): Promise<void> {
-  const environment = options.env.name;
-  const current = await store.read(environment);
-  if (current === null) {
-    options.io.out.dim(`dry run: the ${environment} deploy lock is free; a real run takes it here`);
-    return;
-  }
-  options.io.out.warn(
-    `dry run: the ${environment} deploy lock is held by ${describeEntry(current, now())}; a real run would wait up to ${options.waitSeconds}s, then refuse (exit 3)`,
-  );
 }
 
 async function acquire(
@@ -185,7 +226,7 @@ async function acquire(
     const current = result.current;
     if (current === null) continue; // released between our push and our read: try again at once
     const left = deadline - io.clock.now();
-    if (left <= 0) throw new LockBusy(environment, current, io.clock.now() - started, now());
+    if (left <= 0) throw new LockBusy(environment, current, waitSeconds > 0 ? io.clock.now() - started : null, now());
     if (announced !== current.sha) {
       io.out.info(
         `waiting up to ${formatDuration(left)} for the ${environment} deploy lock, held by ${describeEntry(current, now())}`,

@@ -265,6 +265,31 @@ describe('withDeployLock on a real git remote', () => {
     expect(io.captured.stderr()).toContain('dry run: the staging deploy lock is free; a real run takes it here');
   });
 
+  it('a dry run with a held lock says a real run would wait, then refuse; one without a reachable remote warns and goes on', async () => {
+    const checkout = world.checkout('laptop');
+    const planted = await plantHolder(checkout, 'staging', identity('alice'), new Date());
+    const io = lockIO(checkout);
+    const dry = { ...options(io, identity('bob'), { waitSeconds: 300 }), runner: runnerFor(io, true) };
+    await expect(withDeployLock(dry, async () => 'planned')).resolves.toBe('planned');
+    expect(io.captured.stderr()).toMatch(
+      /warning: dry run: the staging deploy lock is held by alice on alice-laptop .*; a real run would wait up to 300s, then refuse \(exit 3\)/,
+    );
+    expect(world.refSha('staging')).toBe(planted);
+
+    world.disconnect();
+    const offline = lockIO(checkout);
+    const ran = await withDeployLock(
+      { ...options(offline, identity('bob')), runner: runnerFor(offline, true) },
+      async (lock) => lock.remote,
+    );
+    expect(ran).toBe('(not checked)');
+    expect(offline.captured.stderr()).toMatch(
+      /warning: dry run: could not check the staging deploy lock, where a real run would stop: could not read the deploy lock on origin/,
+    );
+    expect(offline.captured.stdout()).toBe('');
+    world.reconnect();
+  });
+
   it('the environments have separate locks', async () => {
     const io = lockIO(world.checkout('laptop'));
     await withDeployLock(options(io, identity('alice')), async () => {
