@@ -96,9 +96,12 @@ export class LockBusy extends PreconditionFailed {
     const waited = waitedMs === null ? '' : ` (waited ${formatDuration(waitedMs)})`;
     const stale = entry.holder !== null && Date.parse(entry.holder.staleAfter) < now.getTime();
     super(`the ${environment} deploy lock is held by ${describeEntry(entry, now)}${waited}: nothing was changed`, {
-      hint: stale
-        ? `if that run is really gone, break the lock: npx just lock ${environment} release --force`
-        : `wait for it to finish, or pass --lock-wait <seconds>; see it with npx just lock ${environment} status`,
+      hint:
+        entry.holder === null
+          ? `no toolkit run wrote that record, so none will release it: npx just lock ${environment} release --force`
+          : stale
+            ? `if that run is really gone, break the lock: npx just lock ${environment} release --force`
+            : `wait for it to finish, or pass --lock-wait <seconds>; see it with npx just lock ${environment} status`,
     });
   }
 }
@@ -115,7 +118,10 @@ export async function withDeployLock<T>(options: DeployLockOptions, body: (lock:
   const now = options.now ?? (() => new Date());
   const identity = options.identity ?? identityFrom(io.env, hostname(), process.pid);
   if (runner.dryRun) return dryRunUnderLock(options, identity, now, body);
-  const store = await openLockStore(runner, io.env, io.cwd);
+  const store = await openLockStore(runner, io.env, io.cwd).catch((error: unknown) => {
+    if (!(error instanceof Interrupted)) throw error;
+    throw new Interrupted(`interrupted before taking the ${environment} deploy lock: nothing was changed`);
+  });
   const taken = await acquire(store, options, identity, now);
   io.out.success(`took the ${environment} deploy lock (${store.ref(environment)} on ${store.remote.shown})`);
 

@@ -5,12 +5,11 @@
  * barrier in a pre-receive hook to make two of them race on the server.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Clock } from '../../lib/core/clock.ts';
-import { Runner } from '../../lib/core/runner.ts';
-import { processExecutor } from '../../lib/core/runner.ts';
+import { processExecutor, Runner } from '../../lib/core/runner.ts';
 import type { LockIO } from '../../lib/lock/deploy-lock.ts';
 import { newHolder, parseHolder, type Holder, type Identity } from '../../lib/lock/holder.ts';
 import { GitLockStore } from '../../lib/lock/store.ts';
@@ -32,6 +31,12 @@ export interface LockRemote {
   reconnect(): void;
   /** Pushes wait in the remote's pre-receive hook until `count` of them have arrived. */
   barrier(count: number): { arrived: () => number };
+  /**
+   * The next push lands, then waits in the remote's post-receive hook (its client still waits
+   * for the answer) until `letGo()`: the window where a run's lock push has landed but it does
+   * not know yet.
+   */
+  holdAfterUpdate(): { reached: () => boolean; letGo: () => void };
   cleanup(): void;
 }
 
@@ -79,6 +84,18 @@ export function createLockRemote(): LockRemote {
       );
       chmodSync(hook, 0o755);
       return { arrived: () => readdirSync(dir).length };
+    },
+    holdAfterUpdate() {
+      const reached = path.join(root, 'post-receive-reached');
+      const letGo = path.join(root, 'post-receive-let-go');
+      const hook = path.join(remote, 'hooks', 'post-receive');
+      // Only the first push waits: the ones after it (the run taking its lock back) go through.
+      writeFileSync(
+        hook,
+        `#!/bin/sh\n[ -e "${reached}" ] && exit 0\ntouch "${reached}"\nwhile [ ! -e "${letGo}" ]; do sleep 0.02; done\nexit 0\n`,
+      );
+      chmodSync(hook, 0o755);
+      return { reached: () => existsSync(reached), letGo: () => writeFileSync(letGo, '') };
     },
     cleanup: () => rmSync(root, { recursive: true, force: true }),
   };

@@ -3,6 +3,9 @@
  * Races, waits, staleness, Ctrl-C, a body that throws, a heartbeat, a lock broken meanwhile and
  * a release that cannot reach the remote — each with the remote's ref checked afterwards.
  */
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Clock } from '../../lib/core/clock.ts';
 import { ExitCode, Interrupted } from '../../lib/core/errors.ts';
@@ -37,6 +40,15 @@ function options(io: LockTestIO, who: Identity, extra: Partial<DeployLockOptions
     identity: who,
     ...extra,
   };
+}
+
+/** Gives the checkout one ordinary commit (someone's branch pushed to the lock ref by mistake). */
+function seedCommit(checkout: string): string {
+  writeFileSync(path.join(checkout, 'notes.txt'), 'not a lock\n');
+  const author = ['-c', 'user.name=x', '-c', 'user.email=x@x', '-c', 'commit.gpgsign=false'];
+  execFileSync('git', ['add', 'notes.txt'], { cwd: checkout });
+  execFileSync('git', [...author, 'commit', '-q', '-m', 'wip'], { cwd: checkout });
+  return checkout;
 }
 
 /** A promise with its resolve function outside. */
@@ -133,6 +145,21 @@ describe('withDeployLock on a real git remote', () => {
     expect(world.refSha('staging')).toBe(planted);
   });
 
+  it('a lock whose record no toolkit run wrote is refused, with --force as the way out', async () => {
+    const checkout = world.checkout('laptop');
+    execFileSync('git', ['push', '-q', 'origin', 'HEAD:refs/kotadb/locks/staging'], { cwd: seedCommit(checkout) });
+    const error = (await withDeployLock(options(lockIO(checkout), identity('bob')), async () => 'ran').catch(
+      (e: unknown) => e,
+    )) as LockBusy;
+    expect(error).toBeInstanceOf(LockBusy);
+    expect(error.message).toMatch(
+      /^the staging deploy lock is held by an unreadable record \(commit [0-9a-f]{12}: no holder record in the lock commit\): nothing was changed$/,
+    );
+    expect(error.hint).toBe(
+      'no toolkit run wrote that record, so none will release it: npx just lock staging release --force',
+    );
+  });
+
   it('Ctrl-C while waiting stops at once: exit 130, nothing was changed, the holder keeps the lock', async () => {
     const checkout = world.checkout('ci');
     const planted = await plantHolder(checkout, 'staging', identity('alice'), new Date());
@@ -156,6 +183,30 @@ describe('withDeployLock on a real git remote', () => {
     );
     expect(manual.sleeps).toEqual([]);
     expect(world.refSha('staging')).toBe(planted);
+  });
+
+  it('Ctrl-C after the lock push landed but before the run knew: it takes the lock back, then says nothing was changed', async () => {
+    const hold = world.holdAfterUpdate();
+    const controller = new AbortController();
+    const io = lockIO(world.checkout('laptop'), { signal: controller.signal });
+    let ran = false;
+    const attempt = withDeployLock(options(io, identity('alice')), async () => {
+      ran = true;
+    }).catch((e: unknown) => e);
+    try {
+      await until(hold.reached, 'the push to land');
+      expect(world.record('staging')?.user).toBe('alice');
+      controller.abort();
+      // A local remote's receive-pack is git push's child and keeps its pipes open: let it end.
+      hold.letGo();
+      const error = (await attempt) as Interrupted;
+      expect(error).toBeInstanceOf(Interrupted);
+      expect(error.message).toBe('interrupted while taking the staging deploy lock: nothing was changed');
+    } finally {
+      hold.letGo();
+    }
+    expect(ran).toBe(false);
+    expect(world.refSha('staging')).toBeNull();
   });
 
   it('releases the lock when the body throws, and the body error is what the caller sees', async () => {
