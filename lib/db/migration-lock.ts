@@ -15,7 +15,7 @@ import { Interrupted, OperationFailed } from '../core/errors.ts';
 import type { Clock } from '../core/clock.ts';
 import { escapeControl, formatDuration } from '../core/text.ts';
 import { CLI_APPLICATION_NAME } from './migration-session.ts';
-import { describeSession, sessionsNamed, type SessionInfo } from './sessions.ts';
+import { describeSession, isBusy, sessionsNamed, type SessionInfo } from './sessions.ts';
 
 type Queryable = Pick<ClientBase, 'query'>;
 
@@ -91,7 +91,7 @@ export async function waitForCliSessions(
   const started = options.clock.now();
   let announced = false;
   for (;;) {
-    const sessions = (await sessionsNamed(client, CLI_APPLICATION_NAME)).filter((s) => s.state !== 'idle');
+    const sessions = (await sessionsNamed(client, CLI_APPLICATION_NAME)).filter(isBusy);
     if (sessions.length === 0) return { waitedMs: options.clock.now() - started };
     if (!announced) {
       options.onWait?.(sessions);

@@ -23,7 +23,15 @@ import type { PgClient } from './pg.ts';
 import { SQLSTATE } from './pg-errors.ts';
 import type { SupabaseProject } from './project.ts';
 import { MigrationFailed, MigrationInterrupted, runMigrationCommand, type MigrationRun } from './run-migrations.ts';
-import { blockersOf, cancelBackends, describeSession, serverNow, sessionsNamed, type SessionInfo } from './sessions.ts';
+import {
+  blockersOf,
+  cancelBackends,
+  describeSession,
+  isBusy,
+  serverNow,
+  sessionsNamed,
+  type SessionInfo,
+} from './sessions.ts';
 import { cliUrl, type DbUrl } from './url.ts';
 
 export interface PushContext {
@@ -190,9 +198,7 @@ async function settleInterrupted(
   const inProgress = interrupted.started.at(-1) ?? null;
   let still: SessionInfo[] = [];
   try {
-    const busy = (await sessionsNamed(client, CLI_APPLICATION_NAME, { startedSince: since })).filter(
-      (s) => s.state !== 'idle',
-    );
+    const busy = (await sessionsNamed(client, CLI_APPLICATION_NAME, { startedSince: since })).filter(isBusy);
     if (busy.length) {
       out.info(
         `cancelling the CLI's statement still running on the server: ${busy.map((s) => `pid ${s.pid}`).join(', ')}`,
@@ -247,9 +253,7 @@ async function settleInterrupted(
 async function untilSettled(context: PushContext, since: Date): Promise<SessionInfo[]> {
   const deadline = context.clock.now() + SETTLE_MS;
   for (;;) {
-    const busy = (await sessionsNamed(context.client, CLI_APPLICATION_NAME, { startedSince: since })).filter(
-      (s) => s.state !== 'idle',
-    );
+    const busy = (await sessionsNamed(context.client, CLI_APPLICATION_NAME, { startedSince: since })).filter(isBusy);
     if (busy.length === 0 || context.clock.now() >= deadline) return busy;
     await context.clock.sleep(50);
   }

@@ -83,6 +83,15 @@ export async function oldTransactions(client: Queryable, minAgeMs: number): Prom
   return result.rows.map(toSession);
 }
 
+/**
+ * Doing something: running a statement or inside a transaction. Another user's session whose
+ * state we may not see (no pg_read_all_stats) does not count: the sessions that matter here are
+ * the CLI's, run as our own user.
+ */
+export function isBusy(session: SessionInfo): boolean {
+  return session.state !== null && session.state !== 'idle';
+}
+
 /** Sessions on this database with this application name, other than ours. */
 export async function sessionsNamed(
   client: Queryable,
