@@ -184,7 +184,11 @@ export const script = defineScript({
 
       // lock, then compare again under it
       await out.step('take the migration lock', () => takeLock(client, out, io, settings.migrationLockWaitMs));
-      const locked = await readApplyPlan(client, project, db, { ...settings, files });
+      const locked = await readApplyPlan(client, project, db, {
+        ...settings,
+        files,
+        missingSupabase: plan.missingSupabase,
+      });
       if (pendingKey(locked) !== pendingKey(plan)) {
         if (asked)
           throw new PreconditionFailed(

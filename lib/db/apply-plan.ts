@@ -32,6 +32,8 @@ export interface PlanOptions {
   readonly includeAll: boolean;
   /** Files already read and split in this run (the plan is read twice: before and under the lock). */
   readonly files?: Map<string, MigrationSql>;
+  /** What the first reading found missing of Supabase (the second one need not ask again). */
+  readonly missingSupabase?: string[];
 }
 
 /** One reason a pending file cannot be applied as it is: `file:line: message`. */
@@ -112,7 +114,7 @@ export async function readApplyPlan(
       { hint: 'fix the file(s) (each migration already runs in one transaction), then run supabase-apply again' },
     );
   }
-  return { state, pending, missingSupabase: await missingSupabaseObjects(client) };
+  return { state, pending, missingSupabase: options.missingSupabase ?? (await missingSupabaseObjects(client)) };
 }
 
 /** The pending versions, to tell whether two plans apply the same files. */
