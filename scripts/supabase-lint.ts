@@ -62,7 +62,7 @@ export const script = defineScript({
     'npx just supabase-lint supabase/migrations/20260101120000_add_stars.sql',
     'npm run supabase-lint -- --all --json',
   ],
-  async run({ options, positionals, io, out, runner }) {
+  async run({ options, positionals, io, out, env, runner }) {
     const project = supabaseProject(path.resolve(io.cwd, options.root ?? repoRoot));
     if (options.all && options.since !== undefined) throw new UsageError('--all and --since exclude each other');
     if (positionals.length && (options.all || options.since !== undefined))
@@ -86,7 +86,7 @@ export const script = defineScript({
         out.result(classificationLine(file));
       }
     }
-    if (out.github) for (const finding of report.findings) out.info(findingAnnotation(finding));
+    if (env.GITHUB_ACTIONS === 'true') for (const finding of report.findings) out.info(findingAnnotation(finding));
 
     const linted = plural(report.files.length, 'migration');
     if (report.baselined.length) out.dim(`skipped ${plural(report.baselined.length, 'baselined file')} (start_after)`);

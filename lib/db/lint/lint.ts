@@ -170,9 +170,12 @@ function readSource(project: SupabaseProject, file: string): Source {
   try {
     sql = readFileSync(absolute, 'utf8');
   } catch (error) {
-    throw new InvalidInput(`cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? String(error)})`, {
-      hint: 'name migration files that exist, e.g. supabase/migrations/<version>_<name>.sql',
-    });
+    throw new InvalidInput(
+      `cannot read ${projectRelative(project, absolute)} (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+      {
+        hint: 'name migration files that exist, e.g. supabase/migrations/<version>_<name>.sql',
+      },
+    );
   }
   const display = projectRelative(project, absolute);
   return {
