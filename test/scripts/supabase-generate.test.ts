@@ -1,16 +1,23 @@
 /**
- * supabase-generate end to end: a dev database on the test server with every migration, a
- * copy of supabase/ to write into, the real script, the real CLI diff.
+ * supabase-generate in-process, on the real test PostgreSQL with the real Supabase CLI (and
+ * squawk): a dev database with every migration, a copy of supabase/ to write into. Commands go
+ * through a recording executor that passes everything on to real processes, so the calls the
+ * script makes are asserted too (four CLI starts per round trip, no `migration repair`).
  */
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseDbUrl } from '../../lib/db/url.ts';
+import * as supabase from '../../lib/commands/supabase.ts';
 import { fromRoot } from '../../lib/core/paths.ts';
+import { Output } from '../../lib/core/output.ts';
+import { processExecutor, Runner } from '../../lib/core/runner.ts';
 import { withClient } from '../../lib/db/pg.ts';
-import { createTestDatabase, testServerUrl, type TestDatabase } from '../helpers/postgres.ts';
-import { runScript } from '../helpers/run-script.ts';
+import { cliUrl, connectionEnv, parseDbUrl } from '../../lib/db/url.ts';
+import { script } from '../../scripts/supabase-generate.ts';
+import { createTestDatabase, testServer, testServerUrl, type TestDatabase } from '../helpers/postgres.ts';
+import { recordingExec } from '../helpers/recording-exec.ts';
+import { runInProcess } from '../helpers/run-in-process.ts';
 
 const databases: TestDatabase[] = [];
 let root: string;
@@ -30,6 +37,12 @@ async function shadowsLeft(): Promise<string[]> {
   );
 }
 
+function generate(args: string[]) {
+  const exec = recordingExec().fallback(processExecutor());
+  const run = runInProcess(script, [...args, '--root', root], {}, { exec });
+  return run.then((result) => ({ ...result, exec }));
+}
+
 beforeAll(async () => {
   root = mkdtempSync(path.join(tmpdir(), 'generate-root-'));
   cpSync(fromRoot('supabase'), path.join(root, 'supabase'), {
@@ -45,14 +58,18 @@ afterAll(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
-describe('supabase-generate', () => {
+describe('supabase-generate (in-process, real PostgreSQL and Supabase CLI)', () => {
   it('no change: says "No schema changes found", writes nothing, drops its shadow', async () => {
     const before = migrationFiles();
-    const result = await runScript('supabase-generate', ['nothing_changed', '--db-url', dev.url, '--root', root]);
+    const result = await generate(['nothing_changed', '--db-url', dev.url]);
     expect(result.code, result.all).toBe(0);
     expect(result.stdout.trim()).toBe('No schema changes found');
     expect(migrationFiles()).toEqual(before);
     expect(await shadowsLeft()).toEqual([]);
+    expect(result.exec.argvOf('supabase').map((argv) => argv.slice(0, 2))).toEqual([
+      ['db', 'push'],
+      ['db', 'diff'],
+    ]);
   });
 
   it('a change made in the dev database becomes a migration that reproduces it (round trip verified)', async () => {
@@ -73,20 +90,13 @@ describe('supabase-generate', () => {
       where user_id = p
       $$;`);
     const before = migrationFiles();
-    const dryRun = await runScript('supabase-generate', [
-      'add_notes',
-      '--db-url',
-      dev.url,
-      '--root',
-      root,
-      '--dry-run',
-    ]);
+    const dryRun = await generate(['add_notes', '--db-url', dev.url, '--dry-run']);
     expect(dryRun.code, dryRun.all).toBe(0);
     expect(dryRun.stdout).toContain('CREATE TABLE "public"."notes"');
     expect(dryRun.stderr).toMatch(/dry run: would write supabase\/migrations\/\d{14}_add_notes\.sql/);
     expect(migrationFiles()).toEqual(before);
 
-    const result = await runScript('supabase-generate', ['add_notes', '--db-url', dev.url, '--root', root]);
+    const result = await generate(['add_notes', '--db-url', dev.url]);
     expect(result.code, result.all).toBe(0);
     const written = result.stdout.trim();
     expect(written).toMatch(/^supabase\/migrations\/\d{14}_add_notes\.sql$/);
@@ -110,6 +120,37 @@ describe('supabase-generate', () => {
     expect(sql).not.toMatch(/^GRANT .*"postgres"/m);
     expect(await shadowsLeft()).toEqual([]);
 
+    // The header names the source in words: no URL, so no host and never the password.
+    const header = sql.split('\n').slice(0, 3).join('\n');
+    expect(header).toContain(`the migrations and the dev database "${dev.name}".`);
+    expect(header).not.toContain('postgresql://');
+    expect(sql).not.toContain(testServer().password);
+
+    // The new file was linted: squawk's findings are warnings, the run still exits 0.
+    expect(result.stderr).toMatch(/warning: supabase-lint: \d+ findings? to review in the new file:/);
+    expect(result.stderr).toContain(`${written}:`);
+    expect(result.stderr).toContain(': prefer-bigint-over-int: ');
+
+    // Four CLI starts: build the shadow, diff, push the new file to a clone of it, diff again.
+    // The clone is a new database (not a rebuild) and the row is recorded without `migration repair`.
+    const cli = result.exec.calls.filter((call) => call.argv[0] === 'supabase');
+    expect(cli.map((call) => call.argv.slice(1, 3))).toEqual([
+      ['db', 'push'],
+      ['db', 'diff'],
+      ['db', 'push'],
+      ['db', 'diff'],
+    ]);
+    const [firstShadow, , clone] = cli.map((call) => call.argv[call.argv.indexOf('--db-url') + 1]);
+    expect(clone).not.toBe(firstShadow);
+    expect(cli.every((call) => call.env.SUPABASE_TELEMETRY_DISABLED === '1')).toBe(true);
+    expect(result.exec.argv().map((argv) => argv[0])).toEqual([
+      'supabase',
+      'supabase',
+      'squawk',
+      'supabase',
+      'supabase',
+    ]);
+
     // Independently: a fresh database given every file (the new one included) has the change.
     const fresh = await createTestDatabase('gen_check', { migrate: true, root });
     databases.push(fresh);
@@ -120,26 +161,39 @@ describe('supabase-generate', () => {
     ).toEqual([{ rls: true, policies: 1 }]);
 
     // The dev database records the new file as applied (its changes are there), so it matches the migrations again
-    // (the next tests generate against it).
-    expect(
-      await dev.query('select version from supabase_migrations.schema_migrations where name = $1', ['add_notes']),
-    ).toEqual([{ version: written.slice(20, 34) }]);
+    // (the next tests generate against it) — with exactly the row `supabase migration repair` writes.
+    const version = written.slice(20, 34);
+    const row = 'select version, name, statements from supabase_migrations.schema_migrations where version = $1';
+    const recorded = await dev.query(row, [version]);
+    expect(recorded).toEqual([{ version, name: 'add_notes', statements: expect.any(Array) }]);
+    expect((recorded[0]!.statements as string[]).length).toBeGreaterThan(5);
+    await dev.query('delete from supabase_migrations.schema_migrations where version = $1', [version]);
+    await new Runner({ output: new Output() }).run(
+      supabase.migrationRepair(root, cliUrl(dev.db), [version], 'applied'),
+      {
+        env: connectionEnv(dev.db),
+        cwd: root,
+      },
+    );
+    expect(await dev.query(row, [version])).toEqual(recorded);
   });
 
   it('refuses a bad name (exit 2) before touching anything', async () => {
-    const result = await runScript('supabase-generate', ['Add-Notes', '--db-url', dev.url, '--root', root]);
+    const result = await generate(['Add-Notes', '--db-url', dev.url]);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('invalid migration name "Add-Notes"');
     expect(result.stderr).toContain('Run with --help for usage.');
+    expect(result.exec.calls).toEqual([]);
   });
 
   it('refuses a dev database that lacks a migration (the diff would undo it): exit 3', async () => {
     const file = path.join(root, 'supabase', 'migrations', '20991231000000_not_applied.sql');
     writeFileSync(file, 'create table public.not_applied (id int);\n');
     try {
-      const result = await runScript('supabase-generate', ['whatever', '--db-url', dev.url, '--root', root]);
+      const result = await generate(['whatever', '--db-url', dev.url]);
       expect(result.code).toBe(3);
       expect(result.stderr).toContain('the dev database lacks 1 migration(s) (20991231000000_not_applied.sql)');
+      expect(result.exec.calls).toEqual([]);
     } finally {
       rmSync(file);
     }
@@ -153,7 +207,7 @@ describe('supabase-generate', () => {
       "insert into supabase_migrations.schema_migrations (version, name) values ('20991231000001', 'broken')",
     );
     try {
-      const result = await runScript('supabase-generate', ['whatever', '--db-url', dev.url, '--root', root]);
+      const result = await generate(['whatever', '--db-url', dev.url]);
       expect(result.code).toBe(1);
       expect(result.stderr).toContain(
         'the shadow database could not be built: migration supabase/migrations/20991231000001_broken.sql failed: ERROR: division by zero',
@@ -163,5 +217,12 @@ describe('supabase-generate', () => {
       rmSync(file);
       await dev.query("delete from supabase_migrations.schema_migrations where version = '20991231000001'");
     }
+  });
+
+  it('a remote --db-url is refused (exit 3): shadows need the dev database’s server', async () => {
+    const result = await generate(['x', '--db-url', 'postgresql://postgres:s3cret-pw@db.example.com:5432/postgres']);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain('postgresql://postgres:***@db.example.com:5432/postgres is not local');
+    expect(result.all).not.toContain('s3cret-pw');
   });
 });
