@@ -37,23 +37,37 @@ export function scanSql(sql: string): ScannedSql {
   // BEGIN ATOMIC bodies (SQL-standard function bodies) hold `;` that do not end the statement.
   let atomicDepth = 0;
 
+  // What was taken last, kept apart: reading the end of a string built by += would flatten it each time.
+  let lastChar = '';
+  let lastWord: string | null = null;
+  let lastKeyword: string | null = null;
+
   const finish = () => {
     if (firstLine !== null) statements.push({ text: text.trim(), code: code.trim(), line: firstLine, endLine: line });
     text = '';
     code = '';
     firstLine = null;
+    lastChar = ';';
+    lastWord = null;
+    lastKeyword = null;
   };
-  const take = (chunk: string, asCode: string = chunk) => {
+  const take = (chunk: string, asCode: string = chunk, word: string | null = null) => {
     if (firstLine === null && /\S/.test(asCode))
       firstLine = line + (asCode.slice(0, asCode.search(/\S/)).match(/\n/g)?.length ?? 0);
     text += chunk;
     code += asCode;
-    line += chunk.match(/\n/g)?.length ?? 0;
+    if (chunk.includes('\n')) line += chunk.match(/\n/g)!.length;
+    lastChar = asCode.at(-1) ?? lastChar;
+    lastWord = word;
+    if (word !== null) lastKeyword = word.toUpperCase();
+    else if (/\S/.test(asCode)) lastKeyword = null;
   };
 
   const DOLLAR = /\$([A-Za-z_][A-Za-z0-9_]*)?\$/y;
   const WORD = /[A-Za-z_][A-Za-z0-9_$]*/y;
-  const lastWordChar = () => /[A-Za-z0-9_$]/.test(code.at(-1) ?? '');
+  // Runs of characters that can neither start a token nor end a statement, taken at once.
+  const PLAIN = /[^'"$;\-/A-Za-z_]+/y;
+  const lastWordChar = () => /[A-Za-z0-9_$]/.test(lastChar);
   let i = 0;
   while (i < sql.length) {
     const ch = sql[i]!;
@@ -74,7 +88,7 @@ export function scanSql(sql: string): ScannedSql {
     }
     if (ch === "'" || ch === '"') {
       // E'…' strings take backslash escapes; the E must be a word of its own.
-      const escapes = ch === "'" && /(?:^|[^A-Za-z0-9_$])[eE]$/.test(code.slice(-2));
+      const escapes = ch === "'" && (lastWord === 'E' || lastWord === 'e');
       const literal = quoted(sql, i, ch, escapes);
       take(literal);
       i += literal.length;
@@ -95,10 +109,10 @@ export function scanSql(sql: string): ScannedSql {
       WORD.lastIndex = i;
       const word = WORD.exec(sql)![0];
       const upper = word.toUpperCase();
-      if (upper === 'ATOMIC' && /\bBEGIN\s*$/i.test(code.slice(-40))) atomicDepth++;
+      if (upper === 'ATOMIC' && lastKeyword === 'BEGIN') atomicDepth++;
       else if (atomicDepth > 0 && upper === 'CASE') atomicDepth++;
       else if (atomicDepth > 0 && upper === 'END') atomicDepth--;
-      take(word);
+      take(word, word, word);
       i += word.length;
       continue;
     }
@@ -107,8 +121,11 @@ export function scanSql(sql: string): ScannedSql {
       i += 1;
       continue;
     }
-    take(ch);
-    i += 1;
+    PLAIN.lastIndex = i;
+    const plain = PLAIN.exec(sql);
+    const chunk = plain && plain[0].length > 1 && !/[A-Za-z0-9_$]/.test(plain[0].at(-1)!) ? plain[0] : ch;
+    take(chunk);
+    i += chunk.length;
   }
   finish();
   return { statements, comments };
