@@ -53,6 +53,8 @@ export interface LintOptions {
   /** Default: supabase/lint.toml + supabase/config.toml of the project. */
   readonly config?: LintConfig;
   readonly timeoutMs?: number;
+  /** Lint baselined files too (rollback needs every file's classification, however old). */
+  readonly ignoreBaseline?: boolean;
 }
 
 export const TRANSACTION_CONTROL = 'kotadb-transaction-control';
@@ -89,7 +91,7 @@ export async function lintMigrations(files: readonly string[], options: LintOpti
   const config = options.config ?? (await readLintConfig(project));
   const sources = files.map((file) => readSource(project, file));
 
-  const baselined = sources.filter((s) => isBaselined(s.version, config.startAfter));
+  const baselined = options.ignoreBaseline ? [] : sources.filter((s) => isBaselined(s.version, config.startAfter));
   const linted = sources.filter((s) => !baselined.includes(s));
   const violations = linted.length ? await runSquawk(linted, options, config) : new Map<string, SquawkViolation[]>();
   const existingFunctions = projectFunctions(project, sources);
