@@ -16,7 +16,7 @@ import { withClient } from '../../lib/db/pg.ts';
 import { cliUrl, connectionEnv, parseDbUrl } from '../../lib/db/url.ts';
 import { script } from '../../scripts/supabase-generate.ts';
 import { createTestDatabase, testServer, testServerUrl, type TestDatabase } from '../helpers/postgres.ts';
-import { recordingExec } from '../helpers/recording-exec.ts';
+import { recordingExec, type RecordingExec } from '../helpers/recording-exec.ts';
 import { runInProcess } from '../helpers/run-in-process.ts';
 
 const databases: TestDatabase[] = [];
@@ -37,9 +37,14 @@ async function shadowsLeft(): Promise<string[]> {
   );
 }
 
-function generate(args: string[]) {
-  const exec = recordingExec().fallback(processExecutor());
-  const run = runInProcess(script, [...args, '--root', root], {}, { exec });
+function generate(args: string[], options: { exec?: RecordingExec; signal?: AbortSignal } = {}) {
+  const exec = (options.exec ?? recordingExec()).fallback(processExecutor());
+  const run = runInProcess(
+    script,
+    [...args, '--root', root],
+    {},
+    { exec, ...(options.signal ? { signal: options.signal } : {}) },
+  );
   return run.then((result) => ({ ...result, exec }));
 }
 
@@ -224,5 +229,41 @@ describe('supabase-generate (in-process, real PostgreSQL and Supabase CLI)', () 
     expect(result.code).toBe(3);
     expect(result.stderr).toContain('postgresql://postgres:***@db.example.com:5432/postgres is not local');
     expect(result.all).not.toContain('s3cret-pw');
+  });
+
+  it('a round trip that still differs: exit 1 naming the difference, the file kept for review, nothing recorded', async () => {
+    const before = migrationFiles();
+    let diffs = 0;
+    const exec = recordingExec().on(['supabase', 'db', 'diff'], () =>
+      ++diffs === 1
+        ? { stdout: 'CREATE TABLE "public"."round_trip" ("id" bigint primary key);\n' }
+        : { stdout: 'ALTER TABLE "public"."round_trip" ADD COLUMN "extra" text;\n' },
+    );
+    const result = await generate(['round_trip', '--db-url', dev.url], { exec });
+    expect(result.code, result.all).toBe(1);
+    expect(result.stderr).toContain('still differs from the dev database:');
+    expect(result.stderr).toContain('  ALTER TABLE "public"."round_trip" ADD COLUMN "extra" text;');
+    expect(result.stderr).toContain('round trip failed: the new migration does not reproduce every change');
+    const [written] = migrationFiles().filter((f) => !before.includes(f));
+    expect(written).toMatch(/^\d{14}_round_trip\.sql$/);
+    expect(
+      await dev.query("select version from supabase_migrations.schema_migrations where name = 'round_trip'"),
+    ).toEqual([]);
+    expect(await shadowsLeft()).toEqual([]);
+    rmSync(path.join(root, 'supabase', 'migrations', written!));
+  });
+
+  it('Ctrl-C during the diff: exit 130 saying nothing was written, and the shadow is dropped', async () => {
+    const controller = new AbortController();
+    const exec = recordingExec().on(['supabase', 'db', 'diff'], () => {
+      setTimeout(() => controller.abort(), 50);
+      return { hang: true };
+    });
+    const before = migrationFiles();
+    const result = await generate(['interrupted', '--db-url', dev.url], { exec, signal: controller.signal });
+    expect(result.code).toBe(130);
+    expect(result.stderr).toContain('interrupted: no migration was written; the shadow databases are dropped');
+    expect(migrationFiles()).toEqual(before);
+    expect(await shadowsLeft()).toEqual([]);
   });
 });
