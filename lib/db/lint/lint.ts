@@ -93,12 +93,18 @@ export async function lintMigrations(files: readonly string[], options: LintOpti
 
   const baselined = options.ignoreBaseline ? [] : sources.filter((s) => isBaselined(s.version, config.startAfter));
   const linted = sources.filter((s) => !baselined.includes(s));
-  const violations = linted.length ? await runSquawk(linted, options, config) : new Map<string, SquawkViolation[]>();
-  const existingFunctions = projectFunctions(project, sources);
+  // squawk runs in its own process while this one scans the files (2 cores: the two overlap).
+  const squawkRun = linted.length
+    ? runSquawk(linted, options, config)
+    : Promise.resolve(new Map<string, SquawkViolation[]>());
+  squawkRun.catch(() => undefined); // awaited below; a failure must not surface as unhandled first
+  const scanned = new Map(linted.map((s) => [s.absolute, scanSql(s.sql)]));
+  const existingFunctions = projectFunctions(project, sources, scanned);
+  const violations = await squawkRun;
 
   const reports = linted.map((source): FileReport => {
-    const { statements } = source.scanned;
-    const comments = readFileComments(source.scanned.comments);
+    const { statements, comments: sqlComments } = scanned.get(source.absolute)!;
+    const comments = readFileComments(sqlComments);
     const control = statements.filter(isTransactionControl);
     const controlLines = new Set(control.map((s) => s.line));
     const findings: Finding[] = [
@@ -163,7 +169,7 @@ interface Source {
   readonly argument: string;
   readonly display: string;
   readonly version: string | null;
-  readonly scanned: ScannedSql;
+  readonly sql: string;
 }
 
 function readSource(project: SupabaseProject, file: string): Source {
@@ -185,7 +191,7 @@ function readSource(project: SupabaseProject, file: string): Source {
     argument: display,
     display,
     version: MIGRATION_FILE.exec(path.basename(absolute))?.[1] ?? null,
-    scanned: scanSql(sql),
+    sql,
   };
 }
 
@@ -229,11 +235,17 @@ async function runSquawk(
  * For each linted file, the functions that exist before it: created by project migrations
  * older than it (a file that is not a migration comes after all of them).
  */
-function projectFunctions(project: SupabaseProject, sources: readonly Source[]): (source: Source) => Set<string> {
-  const linted = new Map(sources.map((s) => [s.absolute, s]));
+function projectFunctions(
+  project: SupabaseProject,
+  sources: readonly Source[],
+  scanned: ReadonlyMap<string, ScannedSql>,
+): (source: Source) => Set<string> {
+  const given = new Map(sources.map((s) => [s.absolute, s.sql]));
   const migrations = listLocalMigrations(project.migrationsDir).migrations.map((m) => ({
     version: m.version,
-    functions: functionsCreated((linted.get(m.path)?.scanned ?? scanSql(readFileSync(m.path, 'utf8'))).statements),
+    functions: functionsCreated(
+      (scanned.get(m.path) ?? scanSql(given.get(m.path) ?? readFileSync(m.path, 'utf8'))).statements,
+    ),
   }));
   return (source) =>
     new Set(
