@@ -71,7 +71,8 @@ export function readFileComments(comments: readonly SqlComment[]): FileComments 
     const directive = DIRECTIVE.exec(comment.body);
     if (directive) {
       if (/^contract\b/i.test(directive[1]!.trim())) declaredContract = true;
-      else
+      // A lone lowercase word is a directive with a typo; prose that starts with "KotaDB:" is not.
+      else if (/^kotadb:\s*[a-z-]+$/.test(comment.body))
         problems.push({
           line: comment.line,
           rule: UNKNOWN_DIRECTIVE,

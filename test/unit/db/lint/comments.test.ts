@@ -41,7 +41,9 @@ describe('acknowledgements (squawk-ignore) and the contract declaration', () => 
     ['-- KotaDB: Contract (the API stopped using it in v41)', true],
     ['-- kotadb contract', false],
     ['-- a comment about kotadb: the service', false],
+    ['-- KotaDB: API keys and their hashes', false],
   ])('%s declares a contract migration: %s', (sql, declared) => {
     expect(read(sql).declaredContract).toBe(declared);
+    expect(read(sql).problems).toEqual([]);
   });
 });
