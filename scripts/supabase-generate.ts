@@ -22,7 +22,7 @@ import { findNewerThan15 } from '../lib/db/generate/pg-compat.ts';
 import { readMigrationRecord, writeMigrationRecord } from '../lib/db/generate/record.ts';
 import { normaliseDiff, type NormalisedDiff } from '../lib/db/generate/schema-diff.ts';
 import { ShadowDatabases } from '../lib/db/generate/shadow.ts';
-import { lintMigrations } from '../lib/db/lint/lint.ts';
+import { lintMigrations, type LintReport } from '../lib/db/lint/lint.ts';
 import { findingLines } from '../lib/db/lint/report.ts';
 import { LocalPostgres, localPostgresConfig } from '../lib/db/local-postgres.ts';
 import { readMigrationState, type MigrationState } from '../lib/db/migration-status.ts';
@@ -244,7 +244,9 @@ class Generation {
     this.written = relative;
     out.success(`wrote ${relative}`);
     out.result(relative);
-    await this.lint(file);
+    // The lint (a squawk start) runs while the round trip does; its warnings follow the round trip's steps.
+    const linting = lintMigrations([file], { project: this.project, runner: this.runner });
+    linting.catch(() => undefined);
 
     let second: NormalisedDiff;
     try {
@@ -258,6 +260,7 @@ class Generation {
       }
       throw error;
     }
+    await this.reportLint(linting);
     if (second.sql) {
       out.error(`a shadow built with ${relative} still differs from the dev database:`);
       for (const line of second.sql.trimEnd().split('\n')) out.info(`  ${line}`);
@@ -285,8 +288,15 @@ class Generation {
   }
 
   /** The migration lint on the new file: warnings only (the file is a draft to review). */
-  private async lint(file: string): Promise<void> {
-    const report = await lintMigrations([file], { project: this.project, runner: this.runner });
+  private async reportLint(linting: Promise<LintReport>): Promise<void> {
+    let report: LintReport;
+    try {
+      report = await linting;
+    } catch (error) {
+      if (error instanceof Interrupted) throw error;
+      this.out.warn(`could not lint the new file (${(error as Error).message}): run \`npx just supabase-lint\` on it`);
+      return;
+    }
     const [kind] = report.files.map((f) => f.classification);
     if (kind?.kind === 'contract')
       this.out.warn(
