@@ -214,15 +214,17 @@ describe('flyctl builders (exact argv)', () => {
       '/src/kotadb/Dockerfile.production',
     ]);
     expect(
-      fly.deploy({
-        config: 'fly.toml',
-        app: 'kotadb-api',
-        ha: true,
-        strategy: 'rolling',
-        waitTimeout: '10m',
-        image: 'registry.fly.io/kotadb-api:deployment-01',
-        skipReleaseCommand: true,
-      }).argv.slice(-3),
+      fly
+        .deploy({
+          config: 'fly.toml',
+          app: 'kotadb-api',
+          ha: true,
+          strategy: 'rolling',
+          waitTimeout: '10m',
+          image: 'registry.fly.io/kotadb-api:deployment-01',
+          skipReleaseCommand: true,
+        })
+        .argv.slice(-3),
     ).toEqual(['--image', 'registry.fly.io/kotadb-api:deployment-01', '--skip-release-command']);
   });
 });
