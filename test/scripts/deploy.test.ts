@@ -12,6 +12,8 @@ import { fromRoot } from '../../lib/core/paths.ts';
 import { secrets } from '../../lib/core/redact.ts';
 import { script } from '../../scripts/deploy-fly.ts';
 import { startAppServer } from '../helpers/app-server.ts';
+import { worldsForFile, type DeployWorld } from '../helpers/deploy-world.ts';
+import { fakeFlyExec } from '../helpers/fake-fly.ts';
 import { manualClock } from '../helpers/manual-clock.ts';
 import { runInProcess, type InProcessOptions } from '../helpers/run-in-process.ts';
 import {
@@ -991,3 +993,93 @@ async function startHealthServer(body: string): Promise<{ url: string; close: ()
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }
+
+describe.concurrent('deploy against the fake flyctl, in-process (the faithful model of flyctl)', () => {
+  const { world: fakeWorld } = worldsForFile({ apiKey: SMOKE_KEY });
+  const IMAGE = 'registry.fly.io/kotadb-api-staging:deployment-01JFAKE0000000000000000000';
+  const onFake = (
+    w: DeployWorld,
+    args: string[],
+    env: Record<string, string | undefined> = {},
+    io: InProcessOptions = {},
+  ) =>
+    runInProcess(
+      script,
+      [...args, '--url', w.app.url],
+      { ...w.fly.env, SAAS_STAGING_API_KEY: SMOKE_KEY, SAAS_PRODUCTION_API_KEY: SMOKE_KEY, ...env },
+      { exec: fakeFlyExec(w.fly), clock: manualClock().clock, ...io },
+    );
+
+  test('staging: exact calls, the fake records v4 complete and its machines run the image', async () => {
+    const w = await fakeWorld();
+    const r = await onFake(w, ['staging', '--image', IMAGE]);
+    expect(r.code, r.all).toBe(0);
+    expect(w.argv()).toEqual([
+      ...preflightArgv('kotadb-api-staging'),
+      withImage('staging', IMAGE),
+      ...verifyArgv('kotadb-api-staging'),
+    ]);
+    expect(w.fly.calls().find((c) => c.argv[0] === 'deploy')?.env.FLY_EMIT_RELEASE_JSON).toBe('1');
+    expect(w.fly.releases('kotadb-api-staging')[0]).toMatchObject({ version: 4, status: 'complete', image: IMAGE });
+    expect(w.fly.app('kotadb-api-staging').machines.every((m) => m.image === IMAGE)).toBe(true);
+    expect(r.stdout).toContain('✓ Deploy to staging: v4 is live and healthy');
+  });
+
+  test('look-alike apps listed first and the old secrets JSON shape do not fool preflight', async () => {
+    const w = await fakeWorld({ fly: { decoys: true, secretsJsonShape: 'old' } });
+    w.fly.update((state) => {
+      delete state.apps.find((a) => a.name === 'kotadb-api-staging')!.secrets.SUPABASE_ANON_KEY;
+    });
+    const r = await onFake(w, ['staging', '--image', IMAGE]);
+    expect(r.code).toBe(3);
+    expect(errorLine(r)).toBe('error: required secrets missing on kotadb-api-staging: SUPABASE_ANON_KEY');
+    expect(w.fly.mutatingCalls()).toEqual([]);
+  });
+
+  test("flyctl's own health-check failure (--no-rollback): the failed release and its image come from releases --json", async () => {
+    const w = await fakeWorld();
+    w.fly.fault('deploy', { healthTimeout: true, times: 1 });
+    const r = await onFake(w, ['staging', '--image', IMAGE, '--no-rollback']);
+    expect(r.code, r.all).toBe(1);
+    expect(errorLine(r)).toMatch(
+      new RegExp(
+        `^error: flyctl deploy failed \\(exit 1\\): timeout reached waiting for health checks to pass for machine \\w+: context deadline exceeded.* \\(failed release v4, image ${IMAGE}\\); not rolled back \\(--no-rollback\\): v4 stays deployed$`,
+      ),
+    );
+    expect(w.fly.releases('kotadb-api-staging')[0]).toMatchObject({ version: 4, status: 'failed' });
+  });
+
+  test('Ctrl-C while flyctl deploy hangs: flyctl records its release as interrupted; exit 130', async () => {
+    const w = await fakeWorld();
+    w.fly.fault('deploy', { hang: true, times: 1 });
+    const controller = new AbortController();
+    const running = onFake(w, ['staging', '--image', IMAGE, '--skip-smoke'], {}, { signal: controller.signal });
+    await w.fly.waitForCall((c) => c.argv[0] === 'deploy', 10_000);
+    controller.abort();
+    const r = await running;
+    expect(r.code, r.all).toBe(130);
+    expect(errorLine(r)).toBe(
+      'error: interrupted during flyctl deploy: v4 of kotadb-api-staging may be half-deployed (some machines may run its image)',
+    );
+    expect(w.fly.releases('kotadb-api-staging')[0]).toMatchObject({ version: 4, status: 'interrupted' });
+  });
+
+  test('a hung flyctl deploy past --deploy-timeout is stopped with SIGINT: the fake marks its release interrupted', async () => {
+    const w = await fakeWorld();
+    w.fly.fault('deploy', { hang: true, times: 1 });
+    const r = await onFake(w, [
+      'staging',
+      '--image',
+      IMAGE,
+      '--skip-smoke',
+      '--deploy-timeout',
+      '300ms',
+      '--no-rollback',
+    ]);
+    expect(r.code, r.all).toBe(1);
+    expect(errorLine(r)).toBe(
+      `error: flyctl deploy did not finish within 300ms (--deploy-timeout): it was stopped (interrupted release v4, image ${IMAGE}); not rolled back (--no-rollback): v4 stays deployed`,
+    );
+    expect(w.fly.releases('kotadb-api-staging')[0]).toMatchObject({ version: 4, status: 'interrupted' });
+  });
+});

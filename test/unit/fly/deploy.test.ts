@@ -13,7 +13,7 @@ import {
 import { recordingExec } from '../../helpers/recording-exec.ts';
 import { Runner } from '../../../lib/core/runner.ts';
 import { captureOutput } from '../../helpers/capture-output.ts';
-import { createFakeFly, type FakeFly } from '../../helpers/fake-fly.ts';
+import { createFakeFly, fakeFlyExec, type FakeFly } from '../../helpers/fake-fly.ts';
 
 const { staging, production } = ENVIRONMENTS;
 const IMAGE = 'registry.fly.io/kotadb-api:deployment-01J6ABCD';
@@ -213,12 +213,15 @@ describe("flyctlError: flyctl's error whole, on one line", () => {
 describe('newestReleaseAfter (when flyctl prints no release line)', () => {
   let fake: FakeFly;
   afterEach(() => fake.cleanup());
-  const client = () => new FlyClient(new Runner({ output: captureOutput().out, env: { ...process.env, ...fake.env } }));
+  const client = () =>
+    new FlyClient(
+      new Runner({ output: captureOutput().out, env: { ...process.env, ...fake.env }, exec: fakeFlyExec(fake) }),
+    );
 
   it('finds the release newer than the snapshot, and nothing when there is none', async () => {
     fake = createFakeFly();
     expect(await newestReleaseAfter(client(), 'kotadb-api-staging', 3)).toBeNull();
-    const run = await fake.run([
+    const run = await fake.runInProcess([
       'deploy',
       '--app',
       'kotadb-api-staging',
