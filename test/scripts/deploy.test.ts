@@ -1036,17 +1036,18 @@ describe.concurrent('deploy against the fake flyctl, in-process (the faithful mo
     expect(w.fly.mutatingCalls()).toEqual([]);
   });
 
-  test("flyctl's own health-check failure (--no-rollback): the failed release and its image come from releases --json", async () => {
-    const w = await fakeWorld();
+  test("production (rolling): flyctl's own health-check failure names the failed release and its image (from releases --json)", async () => {
+    const w = await fakeWorld({ env: 'production' });
+    const image = IMAGE.replace('-staging', '');
     w.fly.fault('deploy', { healthTimeout: true, times: 1 });
-    const r = await onFake(w, ['staging', '--image', IMAGE, '--no-rollback']);
+    const r = await onFake(w, ['production', '--yes', '--force', '--image', image, '--no-rollback']);
     expect(r.code, r.all).toBe(1);
     expect(errorLine(r)).toMatch(
       new RegExp(
-        `^error: flyctl deploy failed \\(exit 1\\): timeout reached waiting for health checks to pass for machine \\w+: context deadline exceeded.* \\(failed release v4, image ${IMAGE}\\); not rolled back \\(--no-rollback\\): v4 stays deployed$`,
+        `^error: flyctl deploy failed \\(exit 1\\): timeout reached waiting for health checks to pass for machine \\w+: context deadline exceeded.* \\(failed release v4, image ${image}\\); not rolled back \\(--no-rollback\\): v4 stays deployed$`,
       ),
     );
-    expect(w.fly.releases('kotadb-api-staging')[0]).toMatchObject({ version: 4, status: 'failed' });
+    expect(w.fly.releases('kotadb-api')[0]).toMatchObject({ version: 4, status: 'failed' });
   });
 
   test('Ctrl-C while flyctl deploy hangs: flyctl records its release as interrupted; exit 130', async () => {
