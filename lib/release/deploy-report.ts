@@ -14,7 +14,7 @@ import { describePoll, describeUnhealthy, pollJson, type PollResult } from './he
 import { configNote, describeTarget, rollbackCommand, type RollbackResult, type RollbackTarget } from './rollback.ts';
 import { describeServing, type ReleaseRef, type Serving } from './serving.ts';
 import { describeSmokeFailures, smokeTally, type SmokeCheck } from './smoke.ts';
-import { errorText, exitCodeOf, stepsJson, type RunSummary } from './summary.ts';
+import { errorText, exitCodeOf, resultEnvelope, stepsJson, type RunSummary } from './summary.ts';
 
 /** The releases read before deploying. */
 export interface Snapshot {
@@ -345,13 +345,7 @@ export function deployJson(outcome: DeployOutcome, facts: DeployFacts) {
   const rollback = outcome.kind === 'failed' ? outcome.rollback : null;
   const result = rollbackResultOf(outcome);
   return {
-    ok: code === ExitCode.ok,
-    exitCode: code,
-    kind: outcome.kind,
-    dryRun: facts.dryRun,
-    environment: facts.env.name,
-    app: facts.env.app,
-    url: facts.url,
+    ...resultEnvelope(code, outcome.kind, facts),
     release: release ? { version: release.version, imageRef: release.imageRef } : null,
     previous: running ? { version: running.version, imageRef: running.imageRef } : null,
     outcome: deployOutcomeLine(outcome, facts),

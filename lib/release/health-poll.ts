@@ -15,8 +15,11 @@ import { probeHealth, type HealthBody, type ProbeResult, type UnhealthyCause } f
 export const FIRST_BACKOFF_MS = 1000;
 export const MAX_BACKOFF_MS = 5000;
 export const REQUEST_TIMEOUT_MS = 10_000;
-/** A request is never given less than this, even right before the deadline. */
-const MIN_REQUEST_TIMEOUT_MS = 250;
+/**
+ * A request is never given less than this, even right before the deadline: the last attempt
+ * still gets a fair chance to answer (a loaded machine's local round trip can take a while).
+ */
+const MIN_REQUEST_TIMEOUT_MS = 1000;
 /** How often the terminal's progress line is redrawn while waiting. */
 const TICK_MS = 1000;
 const INTERRUPTED = 'interrupted while waiting for /health';

@@ -7,7 +7,7 @@ import { ExitCode, Interrupted, type ToolkitError } from '../core/errors.ts';
 import type { StepTiming } from '../core/output.ts';
 import { describePoll, pollJson } from './health-poll.ts';
 import { configNote, describeTarget, rollbackCommand, type RollbackResult, type RollbackTarget } from './rollback.ts';
-import { errorText, exitCodeOf, stepsJson, type RunSummary } from './summary.ts';
+import { errorText, exitCodeOf, resultEnvelope, stepsJson, type RunSummary } from './summary.ts';
 
 export interface RollbackFacts {
   readonly env: Environment;
@@ -113,13 +113,7 @@ export function rollbackJson(outcome: RollbackOutcome, facts: RollbackFacts) {
   const code = rollbackExitCode(outcome);
   const result = outcome.kind === 'done' ? outcome.result : null;
   return {
-    ok: code === ExitCode.ok,
-    exitCode: code,
-    kind: outcome.kind,
-    dryRun: facts.dryRun,
-    environment: facts.env.name,
-    app: facts.env.app,
-    url: facts.url,
+    ...resultEnvelope(code, outcome.kind, facts),
     target: targetOf(outcome),
     release: result?.release ?? null,
     outcome: rollbackOutcomeLine(outcome, facts),

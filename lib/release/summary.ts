@@ -6,6 +6,7 @@
  * longer matches.
  */
 import { appendFileSync } from 'node:fs';
+import type { Environment } from '../config/environments.ts';
 import { ExitCode, isToolkitError } from '../core/errors.ts';
 import type { Output, StepTiming } from '../core/output.ts';
 import { formatDuration } from '../core/text.ts';
@@ -74,6 +75,23 @@ export function errorText(error: unknown): string {
 /** The exit code an error ends the run with. */
 export function exitCodeOf(error: unknown): number {
   return isToolkitError(error) ? error.exitCode : ExitCode.failed;
+}
+
+/** The fields every deploy or rollback --json result starts with. */
+export function resultEnvelope(
+  code: number,
+  kind: string,
+  facts: { readonly dryRun: boolean; readonly env: Environment; readonly url: string },
+) {
+  return {
+    ok: code === ExitCode.ok,
+    exitCode: code,
+    kind,
+    dryRun: facts.dryRun,
+    environment: facts.env.name,
+    app: facts.env.app,
+    url: facts.url,
+  };
 }
 
 /** Every string in a --json result masked before it is serialised (JSON escapes `"` and `\`). */
