@@ -60,7 +60,7 @@ import {
   type HealthTarget,
 } from '../lib/release/options.ts';
 import { healthPlan, rollBackTo } from '../lib/release/rollback.ts';
-import { whoServes, type ReleaseRef, type Serving } from '../lib/release/serving.ts';
+import { whoServes, type ReleaseRef } from '../lib/release/serving.ts';
 import { failedChecks, regressions, runSmokeChecks, type SmokeCheck } from '../lib/release/smoke.ts';
 import { judgedStep } from '../lib/release/step.ts';
 import { masked, publishSummary } from '../lib/release/summary.ts';
@@ -492,7 +492,7 @@ async function verifyRelease(
   const serving = await judgedStep(
     out,
     'Verify release',
-    () => verifyServing(ctx, release),
+    () => whoServes(ctx.fly, plan.env.app, release),
     (s) => s.kind !== 'ours',
   );
   if (serving.value.kind !== 'ours')
@@ -510,10 +510,6 @@ function healthOptions(ctx: Ctx) {
     clock: io.clock,
     signal: io.signal,
   };
-}
-
-async function verifyServing(ctx: Ctx, release: DeployedRelease): Promise<Serving> {
-  return whoServes(ctx.fly, ctx.plan.env.app, release);
 }
 
 // Roll back --------------------------------------------------------------------------------
