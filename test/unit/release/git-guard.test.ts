@@ -2,7 +2,8 @@
  * The production git guard against real git repositories: user config that hides files from
  * `git status` must not make a dirty tree look clean.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ENVIRONMENTS } from '../../../lib/config/environments.ts';
@@ -42,6 +43,25 @@ describe('the production git guard (real git)', () => {
       branch: 'main',
       commit: repo.git('rev-parse', 'HEAD'),
     });
+  });
+
+  it('tags a commit and pushes the tag to origin; a folder that is not a checkout is refused (exit 3)', async () => {
+    const repo = createGitRepo({ origin: true });
+    repos.push(repo);
+    const head = repo.git('rev-parse', 'HEAD');
+    const git = client(repo.dir);
+    await git.tag('deploy/production/v4', head);
+    await git.pushTag('deploy/production/v4');
+    expect(repo.originTags()).toEqual(['deploy/production/v4']);
+    expect(repo.git('rev-parse', 'deploy/production/v4^{commit}')).toBe(head);
+    const outside = mkdtempSync(path.join(tmpdir(), 'not-a-checkout-'));
+    try {
+      const error = await requireReleaseCheckout(client(outside), ENVIRONMENTS.production).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(PreconditionFailed);
+      expect((error as Error).message).toBe(`${outside} is not a git checkout`);
+    } finally {
+      rmSync(outside, { recursive: true, force: true });
+    }
   });
 
   it('parses -z output: renames carry their old path in the next field', () => {
