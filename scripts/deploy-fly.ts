@@ -63,7 +63,7 @@ import { healthPlan, rollBackTo } from '../lib/release/rollback.ts';
 import { whoServes, type ReleaseRef } from '../lib/release/serving.ts';
 import { failedChecks, regressions, runSmokeChecks, type SmokeCheck } from '../lib/release/smoke.ts';
 import { judgedStep } from '../lib/release/step.ts';
-import { masked, publishSummary } from '../lib/release/summary.ts';
+import { publishSummary } from '../lib/release/summary.ts';
 
 const OPTIONS = {
   ...HELP_OPTION,
@@ -630,7 +630,7 @@ function stopped(
   facts: DeployFacts,
   error: unknown,
 ): unknown {
-  if (ctx.out.json) ctx.out.jsonResult(masked(deployJson(outcome, facts)));
+  if (ctx.out.json) ctx.out.jsonResult(deployJson(outcome, facts));
   if (outcome.kind === 'interrupted') return interruptedError(outcome.at, facts);
   if (outcome.at.phase === 'preparing') return error;
   const hint = deployHint(outcome, facts);
@@ -645,7 +645,7 @@ function report(ctx: Ctx, outcome: DeployOutcome, facts: DeployFacts): number {
   const { out, io } = ctx;
   const summary = deploySummary(outcome, facts);
   publishSummary(summary, out, io.env);
-  if (out.json) out.jsonResult(masked(deployJson(outcome, facts)));
+  if (out.json) out.jsonResult(deployJson(outcome, facts));
   const code = deployExitCode(outcome);
   if (code === 0) return code;
   const hint = deployHint(outcome, facts);

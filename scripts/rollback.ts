@@ -50,7 +50,7 @@ import {
   type RollbackTarget,
 } from '../lib/release/rollback.ts';
 import { judgedStep } from '../lib/release/step.ts';
-import { masked, publishSummary } from '../lib/release/summary.ts';
+import { publishSummary } from '../lib/release/summary.ts';
 
 const OPTIONS = {
   ...HELP_OPTION,
@@ -133,7 +133,7 @@ export const script = defineScript({
         error instanceof Interrupted
           ? { kind: 'interrupted', target: rollingBack }
           : { kind: 'refused', error: error as Error };
-      if (out.json) out.jsonResult(masked(rollbackJson(stoppedAt, facts())));
+      if (out.json) out.jsonResult(rollbackJson(stoppedAt, facts()));
       throw stoppedAt.kind === 'interrupted' ? rollbackInterrupted(rollingBack, facts()) : error;
     }
     return report(ctx, outcome, facts());
@@ -196,7 +196,7 @@ async function listOnly(ctx: Ctx): Promise<number> {
   const releases = await readReleases(ctx, await preflight(ctx));
   if (releases === null) return ExitCode.ok;
   const rows = listReleases(releases);
-  if (out.json) out.jsonResult(masked({ environment: plan.env.name, app: plan.env.app, releases: rows }));
+  if (out.json) out.jsonResult({ environment: plan.env.name, app: plan.env.app, releases: rows });
   else for (const line of formatReleaseTable(rows)) out.result(line);
   return ExitCode.ok;
 }
@@ -282,7 +282,7 @@ function report(ctx: Ctx, outcome: RollbackOutcome, facts: RollbackFacts): numbe
   const { out, io } = ctx;
   const summary = rollbackSummary(outcome, facts);
   publishSummary(summary, out, io.env);
-  if (out.json) out.jsonResult(masked(rollbackJson(outcome, facts)));
+  if (out.json) out.jsonResult(rollbackJson(outcome, facts));
   const code = rollbackExitCode(outcome);
   if (code === ExitCode.ok) return code;
   const hint = rollbackHint(outcome, facts);

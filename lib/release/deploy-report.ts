@@ -336,7 +336,7 @@ const ROLLBACK_STATUS: Record<RollbackReport['kind'], string> = {
   done: 'done',
 };
 
-/** The --json result object (masked by the caller's renderer before serialising). */
+/** The --json result object (Output.jsonResult masks its strings before serialising). */
 export function deployJson(outcome: DeployOutcome, facts: DeployFacts) {
   const code = deployExitCode(outcome);
   const release = releaseOf(outcome);

@@ -1,9 +1,9 @@
 /**
  * The end-of-run summary of a deploy or rollback, rendered three ways from one description:
  * human lines (stdout), a JSON object (--json), and a Markdown table appended to the file
- * GitHub Actions names in GITHUB_STEP_SUMMARY. Every renderer masks secrets first and escapes
- * after: escaping first would turn a secret holding `|`, `"` or `\` into text the mask no
- * longer matches.
+ * GitHub Actions names in GITHUB_STEP_SUMMARY. The Markdown masks secrets first and escapes
+ * after (escaping first would turn a secret holding `|` or `\` into text the mask no longer
+ * matches); --json goes through Output.jsonResult, which masks every string before serialising.
  */
 import { appendFileSync } from 'node:fs';
 import type { Environment } from '../config/environments.ts';
@@ -92,13 +92,4 @@ export function resultEnvelope(
     app: facts.env.app,
     url: facts.url,
   };
-}
-
-/** Every string in a --json result masked before it is serialised (JSON escapes `"` and `\`). */
-export function masked<T>(value: T): T {
-  if (typeof value === 'string') return redact(value) as T;
-  if (Array.isArray(value)) return value.map((item: unknown) => masked(item)) as T;
-  if (value !== null && typeof value === 'object')
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, masked(item)])) as T;
-  return value;
 }
