@@ -4,7 +4,6 @@
  * no value is ever on argv or in what is printed. Usage errors come first and call nothing.
  * (What flyctl's own import parser reads back is tested against the fake: fly-secrets-set.test.ts.)
  */
-import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { script } from '../../scripts/fly-secrets.ts';
 import { expectNoValueIn, PEM, tempFolder } from '../helpers/fly-secrets.ts';
