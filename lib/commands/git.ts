@@ -11,8 +11,13 @@ const write = (...argv: string[]): Command => ({ argv: ['git', ...argv], mutatin
 /** Prints the branch name, or `HEAD` when detached. */
 export const currentBranch = (): Command => read('rev-parse', '--abbrev-ref', 'HEAD');
 export const headCommit = (): Command => read('rev-parse', 'HEAD');
-/** One line per changed or untracked file (ignored files excluded): empty means clean. */
-export const statusPorcelain = (): Command => read('status', '--porcelain');
+/**
+ * Every changed or untracked file (ignored files excluded), NUL-separated: empty means clean.
+ * The flags override the user's config that would hide files (`status.showUntrackedFiles=no`,
+ * `submodule.*.ignore`) and `-z` makes paths verbatim whatever `core.quotepath` says.
+ */
+export const statusPorcelain = (): Command =>
+  read('status', '--porcelain=v1', '-z', '--untracked-files=all', '--ignore-submodules=none');
 /**
  * A lightweight tag on the commit that was deployed: an annotated tag would need a committer
  * identity, which CI checkouts do not configure.
@@ -23,6 +28,12 @@ export const pushTag = (name: string, remote = 'origin'): Command => write('push
 
 /** The tag a production deploy of release v<version> gets. */
 export const deployTagName = (environment: string, version: number): string => `deploy/${environment}/v${version}`;
+
+/** Exit 0 when `ref` names a commit, 1 (quietly) when it does not. */
+export const verifyCommit = (ref: string): Command => read('rev-parse', '--verify', '--quiet', `${ref}^{commit}`);
+/** The names in folder `dir` of `ref`'s tree, one per line, relative to the cwd (the migrations a release had). */
+export const filesAt = (ref: string, dir: string): Command =>
+  read('ls-tree', '--name-only', ref, '--', `${dir.replace(/\/+$/, '')}/`);
 
 // The deploy lock (lib/lock/): a ref on the remote whose commit carries the holder record,
 // created, refreshed and deleted only by compare-and-swap pushes.

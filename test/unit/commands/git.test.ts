@@ -5,7 +5,12 @@ describe('git builders (exact argv)', () => {
   it.each([
     ['current branch', git.currentBranch(), ['git', 'rev-parse', '--abbrev-ref', 'HEAD'], false],
     ['head commit', git.headCommit(), ['git', 'rev-parse', 'HEAD'], false],
-    ['status', git.statusPorcelain(), ['git', 'status', '--porcelain'], false],
+    [
+      'status',
+      git.statusPorcelain(),
+      ['git', 'status', '--porcelain=v1', '-z', '--untracked-files=all', '--ignore-submodules=none'],
+      false,
+    ],
     ['tag', git.tag('deploy/production/v13', '0123abcd'), ['git', 'tag', 'deploy/production/v13', '0123abcd'], true],
     [
       'push tag',
@@ -18,6 +23,18 @@ describe('git builders (exact argv)', () => {
       git.pushTag('deploy/production/v13', 'upstream'),
       ['git', 'push', 'upstream', 'refs/tags/deploy/production/v13'],
       true,
+    ],
+    [
+      'verify a commit',
+      git.verifyCommit('origin/main'),
+      ['git', 'rev-parse', '--verify', '--quiet', 'origin/main^{commit}'],
+      false,
+    ],
+    [
+      'files of a folder at a ref',
+      git.filesAt('deploy/production/v41', 'supabase/migrations/'),
+      ['git', 'ls-tree', '--name-only', 'deploy/production/v41', '--', 'supabase/migrations/'],
+      false,
     ],
     ['empty tree', git.emptyTree(), ['git', 'hash-object', '-t', 'tree', '--stdin'], false],
     [
