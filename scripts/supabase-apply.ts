@@ -178,6 +178,7 @@ export const script = defineScript({
           dryRun: false,
           out,
           input: io.stdin,
+          signal: io.signal,
           processEnv: env,
         });
       }

@@ -289,9 +289,7 @@ describe('supabase-apply on one database: dry run, apply, no-op, drift, edited f
 });
 
 describe('supabase-apply: what the CLI runs, and failures said as they are', () => {
-  it('a failing migration: exit 1 naming the file, the statement (not the comment above it) by line, the error; earlier files stay recorded', async ({
-    expect,
-  }) => {
+  it('a failing migration: exit 1 naming the file, the statement (not the comment above it) by line, the error; earlier files stay recorded', async () => {
     const db = await database('apply_fail');
     const root = projectWith({
       '20990101000000_ok.sql': 'create table public.fine (id int);\n',
@@ -314,9 +312,7 @@ describe('supabase-apply: what the CLI runs, and failures said as they are', () 
     ).toEqual([{ fine: true, rolled_back: true, not_run: true }]);
   });
 
-  it('a file with CREATE INDEX CONCURRENTLY that fails later: says which statements stay applied (the CLI commits them apart)', async ({
-    expect,
-  }) => {
+  it('a file with CREATE INDEX CONCURRENTLY that fails later: says which statements stay applied (the CLI commits them apart)', async () => {
     const db = await database('apply_split');
     const root = projectWith(
       {
@@ -338,9 +334,7 @@ describe('supabase-apply: what the CLI runs, and failures said as they are', () 
     expect(await recordedVersions(db)).toEqual([]);
   });
 
-  it('explicit transaction control is refused before anything runs (exit 3, file:line), in a run and a dry run', async ({
-    expect,
-  }) => {
+  it('explicit transaction control is refused before anything runs (exit 3, file:line), in a run and a dry run', async () => {
     const db = await database('apply_txn');
     const root = projectWith(
       {
@@ -371,9 +365,7 @@ describe('supabase-apply: what the CLI runs, and failures said as they are', () 
     expect(await db.query("select to_regclass('public.first') as t")).toEqual([{ t: null }]);
   });
 
-  it('the CLI session runs under --lock-timeout-ddl and --statement-timeout, kept by its RESET ALL after a file sets its own', async ({
-    expect,
-  }) => {
+  it('the CLI session runs under --lock-timeout-ddl and --statement-timeout, kept by its RESET ALL after a file sets its own', async () => {
     const db = await database('apply_timeouts');
     const record = (n: number) =>
       `insert into public.seen select ${n}, current_setting('lock_timeout'), current_setting('statement_timeout');\n`;
@@ -420,9 +412,7 @@ describe('supabase-apply: what the CLI runs, and failures said as they are', () 
     expect(result.stderr).not.toContain('connect');
   });
 
-  it('a plain PostgreSQL (no Supabase schemas or roles): exit 3 in one line with what to do; --bootstrap prepares a scratch one first', async ({
-    expect,
-  }) => {
+  it('a plain PostgreSQL (no Supabase schemas or roles): exit 3 in one line with what to do; --bootstrap prepares a scratch one first', async () => {
     const db = await database('apply_plain', { bootstrap: false });
     const refused = await apply([db.url]);
     expect(refused.code).toBe(3);
@@ -448,9 +438,7 @@ describe('supabase-apply: what the CLI runs, and failures said as they are', () 
 });
 
 describe('supabase-apply: guards', () => {
-  it('production: refused without confirmation when nobody can answer (exit 3, nothing applied); --yes applies', async ({
-    expect,
-  }) => {
+  it('production: refused without confirmation when nobody can answer (exit 3, nothing applied); --yes applies', async () => {
     const db = await database('apply_prod');
     const env = { SUPABASE_DB_URL_PRODUCTION: db.url };
     const refused = await apply(['--env', 'production'], env);
@@ -464,9 +452,7 @@ describe('supabase-apply: guards', () => {
     expect(await recordedVersions(db)).toEqual(LOCAL.map((m) => m.version));
   });
 
-  it('production asks before taking the lock; what changed meanwhile is said and nothing is applied (exit 3)', async ({
-    expect,
-  }) => {
+  it('production asks before taking the lock; what changed meanwhile is said and nothing is applied (exit 3)', async () => {
     const db = await database('apply_prompt');
     const env = { SUPABASE_DB_URL_PRODUCTION: db.url };
     const terminal = () => Object.assign(new PassThrough(), { isTTY: true });
@@ -474,11 +460,7 @@ describe('supabase-apply: guards', () => {
     // Answered: the lock was free the whole time the prompt waited.
     const stdin = terminal();
     const run = startApply(['--env', 'production'], env, { stdin });
-    await waitFor(
-      () => run.output().includes('▸ compare with the database') && run.output().includes('Pending'),
-      'the pending list',
-    );
-    await new Promise((r) => setTimeout(r, 200));
+    await waitFor(() => run.output().includes('Type the app name (kotadb-api)'), 'the prompt');
     expect(await lockIsFree(db)).toBe(true);
     stdin.write('kotadb-api\n');
     const answered = await run.done;
@@ -492,7 +474,7 @@ describe('supabase-apply: guards', () => {
     });
     const stdin2 = terminal();
     const second = startApply(['--env', 'production', '--root', root], env, { stdin: stdin2 });
-    await waitFor(() => second.output().includes('20990102000000_b.sql'), 'the pending list');
+    await waitFor(() => second.output().includes('Type the app name (kotadb-api)'), 'the prompt');
     await db.query(
       "create table public.a (id int); insert into supabase_migrations.schema_migrations (version, name, statements) values ('20990101000000', 'a', array['create table public.a (id int)'])",
     );
@@ -505,9 +487,25 @@ describe('supabase-apply: guards', () => {
     expect(await db.query("select to_regclass('public.b') as b")).toEqual([{ b: null }]);
   });
 
-  it('refuses the transaction pooler (port 6543) before connecting, with a hint; never prints the password', async ({
-    expect,
-  }) => {
+  it('Ctrl-C at the production prompt: exit 130, nothing changed, the lock never taken', async () => {
+    const db = await database('apply_prompt_stop');
+    const controller = new AbortController();
+    const stdin = Object.assign(new PassThrough(), { isTTY: true });
+    const run = startApply(
+      ['--env', 'production'],
+      { SUPABASE_DB_URL_PRODUCTION: db.url },
+      { stdin, signal: controller.signal },
+    );
+    await waitFor(() => run.output().includes('Type the app name (kotadb-api)'), 'the prompt');
+    controller.abort();
+    const result = await run.done;
+    expect(result.code).toBe(130);
+    expect(result.stderr).toContain('interrupted at the confirmation prompt: nothing was changed');
+    expect(result.stderr).not.toContain('take the migration lock');
+    expect(await recordedVersions(db)).toEqual([]);
+  });
+
+  it('refuses the transaction pooler (port 6543) before connecting, with a hint; never prints the password', async () => {
     const result = await apply([
       'postgresql://postgres.abcd:pooler-secret-123@aws-0-us-east-1.pooler.supabase.com:6543/postgres',
     ]);
@@ -527,9 +525,7 @@ describe('supabase-apply: guards', () => {
     );
   });
 
-  it('--if-configured with no URL anywhere: a notice (a GitHub annotation in Actions) and exit 0, nothing touched', async ({
-    expect,
-  }) => {
+  it('--if-configured with no URL anywhere: a notice (a GitHub annotation in Actions) and exit 0, nothing touched', async () => {
     const env = { GITHUB_ACTIONS: 'true' };
     const result = await startApply(['--env', 'production', '--yes', '--if-configured'], env, {}, env).done;
     expect(result.code, result.all).toBe(0);
@@ -538,9 +534,7 @@ describe('supabase-apply: guards', () => {
     expect(result.stderr).not.toContain('connect');
   });
 
-  it('--if-configured with a URL configured applies as usual (the flag only covers "nothing configured")', async ({
-    expect,
-  }) => {
+  it('--if-configured with a URL configured applies as usual (the flag only covers "nothing configured")', async () => {
     const result = await apply(['--env', 'staging', '--if-configured'], {
       SUPABASE_DB_URL_STAGING: 'postgresql://postgres:pw@127.0.0.1:1/postgres',
     });
@@ -562,9 +556,7 @@ describe('supabase-apply: guards', () => {
 });
 
 describe('supabase-apply: the migration lock and the CLI sessions it covers', () => {
-  it('two applies at once are serialised: both wait while the lock is held, then one applies and the other finds nothing to do', async ({
-    expect,
-  }) => {
+  it('two applies at once are serialised: both wait while the lock is held, then one applies and the other finds nothing to do', async () => {
     const db = await database('apply_lock');
     const lock = await holdLock(db);
     const runs = [startApply([], { SUPABASE_DB_URL: db.url }), startApply([], { SUPABASE_DB_URL: db.url })];
@@ -585,9 +577,7 @@ describe('supabase-apply: the migration lock and the CLI sessions it covers', ()
     expect(await recordedVersions(db)).toEqual(LOCAL.map((m) => m.version));
   });
 
-  it('gives up after --migration-lock-wait (exit 1) naming the holder (and the deprecated --lock-timeout still works); Ctrl-C while waiting exits 130 having changed nothing', async ({
-    expect,
-  }) => {
+  it('gives up after --migration-lock-wait (exit 1) naming the holder (and the deprecated --lock-timeout still works); Ctrl-C while waiting exits 130 having changed nothing', async () => {
     const db = await database('apply_busy');
     const lock = await holdLock(db);
     try {
@@ -613,9 +603,7 @@ describe('supabase-apply: the migration lock and the CLI sessions it covers', ()
     }
   });
 
-  it('a Supabase CLI session still on the database (an earlier run killed mid-push): waits for it to end, or gives up naming it (exit 1)', async ({
-    expect,
-  }) => {
+  it('a Supabase CLI session still on the database (an earlier run killed mid-push): waits for it to end, or gives up naming it (exit 1)', async () => {
     const db = await database('apply_orphan');
     // What a killed run leaves: the CLI's session, still running the statement it was sent.
     const orphan = await connect(db.db, { applicationName: '@effect/sql-pg' });
@@ -639,9 +627,7 @@ describe('supabase-apply: the migration lock and the CLI sessions it covers', ()
     }
   });
 
-  it('Ctrl-C during a long migration: the statement is cancelled on the server, the state reported is the real one, the lock released after', async ({
-    expect,
-  }) => {
+  it('Ctrl-C during a long migration: the statement is cancelled on the server, the state reported is the real one, the lock released after', async () => {
     const db = await database('apply_ctrl_c');
     const root = projectWith(
       {
@@ -690,9 +676,7 @@ describe('supabase-apply: lock timeouts on the migration session, retried', () =
   const alterHot = () =>
     projectWith({ '20990101000000_alter_hot.sql': 'alter table public.hot add column b int;\n' }, { base: false });
 
-  it('a table locked by another session: each retry names it; after the last, exit 1 with it named and nothing recorded for the file, within timeout × (retries + 1) plus a margin', async ({
-    expect,
-  }) => {
+  it('a table locked by another session: each retry names it; after the last, exit 1 with it named and nothing recorded for the file, within timeout × (retries + 1) plus a margin', async () => {
     const db = await database('apply_blocked');
     await db.query('create table public.hot (id int)');
     const holder = await holdTable(db);
@@ -738,9 +722,7 @@ describe('supabase-apply: lock timeouts on the migration session, retried', () =
     expect(await recordedVersions(db)).toEqual(['20990101000000']);
   });
 
-  it('backs off 0.5 s, 1 s, 2 s between pushes on the run clock, pushing exactly retries + 1 times', async ({
-    expect,
-  }) => {
+  it('backs off 0.5 s, 1 s, 2 s between pushes on the run clock, pushing exactly retries + 1 times', async () => {
     const db = await database('apply_backoff');
     const root = alterHot();
     const failure = {
