@@ -4,14 +4,14 @@
  * it land. The ordered git calls are exported so that a test asserts where the lock is taken and
  * released among the script's other calls. The lock's own behaviour (races, waits, refusals,
  * staleness) is tested against a real bare git remote: test/integration/deploy-lock.test.ts and
- * test/scripts/deploy-lock-scripts.test.ts.
+ * test/integration/deploy-lock-scripts.test.ts.
  *
  *   const exec = freeLock(recordingExec().on(['flyctl', …], …));
  *   expect(exec.argv()).toEqual([...takeLockArgv('staging'), ['flyctl', …], ...releaseLockArgv('staging')]);
  */
 import type { RecordingExec } from './recording-exec.ts';
 
-export const LOCK_ORIGIN = 'https://github.com/kotadb/kotadb-ops.git';
+const LOCK_ORIGIN = 'https://github.com/kotadb/kotadb-ops.git';
 /** git's empty tree (SHA-1 repositories). */
 const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
 /** The holder commit every scripted `git commit-tree` answers. */
@@ -70,16 +70,4 @@ export function checkLockArgv(environment: string): string[][] {
     ['git', 'hash-object', '-t', 'tree', '--stdin'],
     ['git', 'commit-tree', '--no-gpg-sign', '-F', '-', EMPTY_TREE],
   ];
-}
-
-/** The git calls of a run that are the lock's (to assert the others alone). */
-export function isLockCall(argv: readonly string[]): boolean {
-  return (
-    argv[0] === 'git' &&
-    (argv.includes('remote') ||
-      argv.includes('ls-remote') ||
-      argv.includes('hash-object') ||
-      argv.includes('commit-tree') ||
-      argv.some((a) => a.startsWith('--force-with-lease=refs/kotadb/locks/')))
-  );
 }

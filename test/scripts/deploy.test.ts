@@ -31,7 +31,7 @@ import { checkLockArgv, freeLock, releaseLockArgv, takeLockArgv } from '../helpe
 
 const SMOKE_KEY = 'kdb_smoke_Zq8vX3mPp1Lr6Tn0';
 const scripted = scriptedWorlds({ apiKey: SMOKE_KEY });
-/** A scripted world whose deploy lock is free (the lock itself: test/scripts/deploy-lock-scripts.test.ts). */
+/** A scripted world whose deploy lock is free (the lock itself: test/integration/deploy-lock-scripts.test.ts). */
 async function world(options: ScriptedWorldOptions = {}): Promise<ScriptedWorld> {
   const w = await scripted(options);
   freeLock(w.exec);

@@ -66,7 +66,7 @@ const locked = (environment: string, ...calls: string[][]) => [
 
 /**
  * flyctl as a logged-in user of both apps, every secret Deployed, and a free deploy lock (the
- * lock itself: test/scripts/deploy-lock-scripts.test.ts); tests override what they need.
+ * lock itself: test/integration/deploy-lock-scripts.test.ts); tests override what they need.
  */
 function fly(): RecordingExec {
   return freeLock(recordingExec())

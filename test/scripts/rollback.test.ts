@@ -19,7 +19,7 @@ import {
 import { checkLockArgv, freeLock, releaseLockArgv, takeLockArgv } from '../helpers/scripted-lock.ts';
 
 const scripted = scriptedWorlds();
-/** A scripted world whose deploy lock is free (the lock itself: test/scripts/deploy-lock-scripts.test.ts). */
+/** A scripted world whose deploy lock is free (the lock itself: test/integration/deploy-lock-scripts.test.ts). */
 async function world(options: ScriptedWorldOptions = {}): Promise<ScriptedWorld> {
   const w = await scripted(options);
   freeLock(w.exec);
@@ -297,6 +297,15 @@ describe.concurrent('rollback', () => {
     expect(r.code).toBe(2);
     expect(errorLine(r)).toBe(
       'error: --to and --image both pick the target: give one of them. Run with --help for usage.',
+    );
+    const listWaiting = await rollback(w, ['staging', '--list', '--lock-wait', '5']);
+    expect(listWaiting.code).toBe(2);
+    expect(errorLine(listWaiting)).toBe(
+      'error: --list never takes the deploy lock: drop --lock-wait. Run with --help for usage.',
+    );
+    const notSeconds = await rollback(w, ['staging', '--lock-wait', '1.5']);
+    expect(errorLine(notSeconds)).toBe(
+      'error: --lock-wait expects whole seconds (e.g. 300), got "1.5". Run with --help for usage.',
     );
     const timeout = await rollback(w, ['staging', '--deploy-timeout', '0s']);
     expect(timeout.code).toBe(2);
