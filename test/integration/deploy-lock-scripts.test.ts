@@ -137,6 +137,21 @@ async function aliceDeploying(w: DeployWorld) {
   };
 }
 
+/** Waits in virtual time that lets a little real time pass, so that the holder's run goes on meanwhile. */
+function waitingClock() {
+  const virtual = manualClock();
+  let waiting = false;
+  const clock: Clock = {
+    now: virtual.clock.now,
+    sleep: async (ms, signal) => {
+      waiting = true;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      return virtual.clock.sleep(ms, signal);
+    },
+  };
+  return { clock, waiting: () => waiting };
+}
+
 async function until(done: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!done()) {
@@ -172,19 +187,9 @@ describe('two deploys of one environment at once', () => {
   it('with --lock-wait the second waits, saying who holds the lock, then deploys on top of the first with a fresh snapshot', async () => {
     const w = await world();
     const alice = await aliceDeploying(w);
-    // Bob's waits are virtual time, but let real time pass so that alice's run goes on.
-    const virtual = manualClock();
-    let waiting = false;
-    const clock: Clock = {
-      now: virtual.clock.now,
-      sleep: async (ms, signal) => {
-        waiting = true;
-        await new Promise((resolve) => setTimeout(resolve, 20));
-        return virtual.clock.sleep(ms, signal);
-      },
-    };
+    const { clock, waiting } = waitingClock();
     const bobRun = deploy(w, 'bob', ['--image', OTHER_IMAGE, '--lock-wait', '600'], { clock });
-    await until(() => waiting, 'bob to wait for the lock');
+    await until(waiting, 'bob to wait for the lock');
     const done = await alice.finish();
     const bob = await bobRun;
 
@@ -253,18 +258,9 @@ describe('while a deploy of staging holds the lock', () => {
   it('a rollback that waited for it refuses once it gets it: the release it was to go back from is no longer the newest', async () => {
     const w = await world();
     const alice = await aliceDeploying(w);
-    let waiting = false;
-    const virtual = manualClock();
-    const clock: Clock = {
-      now: virtual.clock.now,
-      sleep: async (ms, signal) => {
-        waiting = true;
-        await new Promise((resolve) => setTimeout(resolve, 20));
-        return virtual.clock.sleep(ms, signal);
-      },
-    };
+    const { clock, waiting } = waitingClock();
     const bobRun = run(rollbackScript, w, 'bob', ['staging', '--url', w.app.url, '--lock-wait', '600'], { clock });
-    await until(() => waiting, 'bob to wait for the lock');
+    await until(waiting, 'bob to wait for the lock');
     expect((await alice.finish()).code).toBe(0);
     const bob = await bobRun;
     expect(bob.code, bob.all).toBe(3);
