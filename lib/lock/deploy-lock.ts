@@ -143,7 +143,8 @@ export async function withDeployLock<T>(options: DeployLockOptions, body: (lock:
   } finally {
     options.onState?.('releasing');
     await heartbeat.end();
-    options.onState?.(await release(store.withRunner(detachedRunner(runner)), state, options, now));
+    const released = await release(store.withRunner(detachedRunner(runner)), state, options, now);
+    options.onState?.(released);
   }
 }
 
