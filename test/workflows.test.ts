@@ -28,6 +28,7 @@ interface Job {
 }
 interface Workflow {
   on: Record<string, unknown>;
+  permissions?: Record<string, string>;
   concurrency?: { group: string; 'cancel-in-progress': boolean };
   env?: Record<string, string>;
   jobs: Record<string, Job>;
@@ -192,6 +193,22 @@ describe('job graph', () => {
         true,
       );
     }
+  });
+});
+
+describe('permissions', () => {
+  // deploy, rollback and secrets set/unset/deploy push the deploy lock ref (refs/kotadb/locks/<env>)
+  const takesTheLock = (run: string) =>
+    /npm run (deploy|rollback)(:|\s|$)/.test(run) || /npm run secrets -- \S+ (set|unset|deploy)\b/.test(run);
+
+  it('the jobs that take the deploy lock may push (contents: write); every other job only reads', () => {
+    expect(deploy.permissions).toEqual({ contents: 'read' });
+    const locking = Object.entries(deploy.jobs)
+      .filter(([, job]) => job.steps.some((s) => s.run !== undefined && takesTheLock(s.run)))
+      .map(([name]) => name);
+    expect(locking.sort()).toEqual(['deploy', 'rollback']);
+    for (const [name, job] of Object.entries(deploy.jobs))
+      expect([name, job.permissions?.contents ?? 'read']).toEqual([name, locking.includes(name) ? 'write' : 'read']);
   });
 });
 
