@@ -363,7 +363,8 @@ describe.concurrent('fake flyctl: deploy', () => {
     const machine = fly.app(PROD).machines[0]?.id;
     expect(res.code).toBe(1);
     expect(res.stderr).toContain(`timeout reached waiting for health checks to pass for machine ${machine}`);
-    expect(res.stderr).toContain('You can try increasing the timeout with the --wait-timeout flag');
+    // That suggestion belongs to machine-state timeouts, not to health checks.
+    expect(res.stderr).not.toContain('--wait-timeout');
     expect(res.stdout).not.toMatch(/^\{/m);
     expect(fly.releases(PROD)[0]).toMatchObject({ version: 4, status: 'failed', image: bad });
     expect(fly.currentImage(PROD)).toBe(bad);
@@ -383,6 +384,34 @@ describe.concurrent('fake flyctl: deploy', () => {
       [4, 'failed'],
     ]);
     expect(fly.currentImage(PROD)).toBe(seedImage(PROD, 3));
+  });
+
+  test('healthTimeout with immediate: flyctl does not wait, exits 0 with the release complete and the machines unhealthy', async ({
+    expect,
+  }) => {
+    const fly = fake();
+    fly.fault('deploy', { healthTimeout: true, times: 1 });
+    const bad = `registry.fly.io/${STAGING}:deployment-01JBADIMAGE000000000000002`;
+    const res = await fly.runInProcess(
+      ['deploy', '--app', STAGING, '--image', bad, '--strategy', 'immediate', '--ha=false', '--wait-timeout', '300'],
+      { env: { FLY_EMIT_RELEASE_JSON: '1' } },
+    );
+    expect(res.code).toBe(0);
+    expect(res.stderr).not.toContain('Error');
+    expect(JSON.parse(res.stdout.split('\n').find((l) => l.startsWith('{')) ?? '{}')).toMatchObject({ version: 4 });
+    expect(fly.releases(STAGING)[0]).toMatchObject({ version: 4, status: 'complete', image: bad });
+    expect(fly.app(STAGING).machines.map((m) => [m.image, m.checks[0]?.status])).toEqual([[bad, 'critical']]);
+    // With deploy retries on, a rolling failure is reported as unrecoverable.
+    fly.fault('deploy', { healthTimeout: true, times: 1 });
+    const retried = await fly.runInProcess(['deploy', '--app', STAGING, '--image', bad, '--deploy-retries', '2']);
+    expect(retried.code).toBe(1);
+    expect(retried.stderr).toContain(
+      `Error: failed to update machine ${fly.app(STAGING).machines[0]?.id}: Unrecoverable error: timeout reached waiting for health checks to pass`,
+    );
+    const badTimeout = await fly.runInProcess(['deploy', '--app', STAGING, '--wait-timeout', '5 minutes']);
+    expect(badTimeout.stderr).toContain(
+      "Error: invalid duration value 5 minutes used for --wait-timeout flag: valid options are a number of seconds, number with time unit (i.e.: 5m, 180s) or 'none'",
+    );
   });
 
   test('healthTimeout with bluegreen keeps the old machines', async ({ expect }) => {

@@ -22,7 +22,7 @@ export class CliError extends Error {
 }
 
 /**
- * @typedef {{ name: string, short?: string, type: 'bool' | 'string' | 'int' | 'duration' | 'stringArray' }} FlagDef
+ * @typedef {{ name: string, short?: string, type: 'bool' | 'string' | 'int' | 'stringArray' }} FlagDef
  * @typedef {{ kind: 'none' } | { kind: 'max', n: number } | { kind: 'min', n: number } | { kind: 'exact', n: number }} ArgsSpec
  * @typedef {{ path: string, flags: FlagDef[], args: ArgsSpec, auth: boolean, reads?: string }} CommandSpec
  */
@@ -87,7 +87,8 @@ const COMMANDS = {
       { name: 'image', short: 'i', type: 'string' },
       { name: 'strategy', type: 'string' },
       { name: 'ha', type: 'bool' },
-      { name: 'wait-timeout', type: 'duration' },
+      { name: 'wait-timeout', type: 'string' },
+      { name: 'deploy-retries', type: 'string' },
       { name: 'remote-only', type: 'bool' },
       { name: 'local-only', type: 'bool' },
       { name: 'now', type: 'bool' },
@@ -422,10 +423,10 @@ const GO_BOOL = new Map([
 ]);
 
 /**
- * Go's time.ParseDuration, as far as its errors go.
+ * Go's time.ParseDuration, as far as its errors go (null: a valid duration).
  * @param {string} s
  */
-function durationError(s) {
+export function durationError(s) {
   if (s === '0' || /^[-+]?((\d+(\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h))+$/.test(s)) return null;
   if (/^[-+]?(\d+(\.\d*)?|\.\d+)$/.test(s)) return `time: missing unit in duration "${s}"`;
   const unit = /^[-+]?(?:(?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))*(?:\d+(?:\.\d*)?|\.\d+)([^\d.]+)/.exec(s);
@@ -466,12 +467,6 @@ function parseFlags(argv, defs, ignoreUnknown = false) {
         if (!/^[-+]?\d+$/.test(value)) throw bad(`strconv.ParseInt: parsing "${value}": invalid syntax`);
         flags.set(def.name, parseInt(value, 10));
         break;
-      case 'duration': {
-        const why = durationError(value);
-        if (why) throw bad(why);
-        flags.set(def.name, value);
-        break;
-      }
       case 'stringArray':
         flags.set(def.name, [...(flags.get(def.name) ?? []), value]);
         break;

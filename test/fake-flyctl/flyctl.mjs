@@ -41,7 +41,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseSecretsImport, goTrimSpace, GoPanic, SecretsParseError } from './parse-secrets-import.mjs';
-import { CliError, parseCommandLine } from './command-line.mjs';
+import { CliError, durationError, parseCommandLine } from './command-line.mjs';
 import {
   DEFAULT_ORG,
   DEFAULT_USER,
@@ -1067,6 +1067,7 @@ async function cmdDeploy(ctx) {
   ) {
     throw new CliError(`the ${strategy} deployment strategy is not supported for apps with volumes`);
   }
+  checkDurationFlag(ctx, 'wait-timeout');
   const ha = ctx.flags.has('ha') ? Boolean(ctx.flags.get('ha')) : true;
   const detach = Boolean(ctx.flags.get('detach'));
   const givenImage = ctx.flags.get('image');
@@ -1151,7 +1152,10 @@ async function cmdDeploy(ctx) {
   }
 
   const n = started.machines.length;
-  if (fault?.healthTimeout) {
+  // flyctl waits for the health checks except with --detach and with the immediate strategy,
+  // which replaces the machines and exits 0 with the release complete, healthy or not.
+  const unhealthy = Boolean(fault?.healthTimeout);
+  if (unhealthy && strategy !== 'immediate') {
     const failing = started.machines[0] ?? 'unknown';
     mutateState(ctx.dir, (state) => {
       const app = appIn(state, appName);
@@ -1191,8 +1195,7 @@ async function cmdDeploy(ctx) {
       );
     }
     ctx.err(
-      `Error: timeout reached waiting for health checks to pass for machine ${failing}: context deadline exceeded\n\n` +
-        `You can try increasing the timeout with the --wait-timeout flag\n`,
+      `Error: ${deployRetried(ctx, failing, `timeout reached waiting for health checks to pass for machine ${failing}: context deadline exceeded`)}\n\n`,
     );
     ctx.onInterrupt(null);
     return 1;
@@ -1213,9 +1216,17 @@ async function cmdDeploy(ctx) {
       app.image = image;
       app.currentVersion = rel.version;
     }
+    const checks = unhealthy ? 'critical' : 'passing';
     for (const m of app.machines) {
-      m.checks = m.checks.map((c) => ({ ...c, status: 'passing', output: checkOutput('passing'), updatedAt: at }));
+      m.checks = m.checks.map((c) => ({ ...c, status: checks, output: checkOutput(checks), updatedAt: at }));
       appendLog(app, 'Machine started in 512ms', { instance: m.id, region: m.region });
+      if (unhealthy) {
+        appendLog(app, 'Health check on port 8080 has failed. Your app is not responding properly.', {
+          level: 'error',
+          instance: m.id,
+          region: m.region,
+        });
+      }
     }
     applyStagedSecrets(app);
     return {
@@ -1244,6 +1255,31 @@ async function cmdDeploy(ctx) {
     ctx.out(JSON.stringify({ id: started.id, version: started.version, image_ref: image }) + '\n');
   }
   return 0;
+}
+
+/**
+ * deploy's parseDurationFlag: a Go duration, bare seconds, or "none".
+ * @param {Ctx} ctx
+ * @param {string} name
+ */
+function checkDurationFlag(ctx, name) {
+  const value = ctx.flags.get(name);
+  if (value === undefined || value === 'none' || durationError(value) === null || /^[-+]?\d+$/.test(value)) return;
+  throw new CliError(
+    `invalid duration value ${value} used for --${name} flag: valid options are a number of seconds, number with time unit (i.e.: 5m, 180s) or 'none'`,
+  );
+}
+
+/**
+ * With deploy retries on (`--deploy-retries N`, N > 0), a machine update that fails for good is
+ * reported as unrecoverable (deploy/plan.go).
+ * @param {Ctx} ctx
+ * @param {string} machine
+ * @param {string} message
+ */
+function deployRetried(ctx, machine, message) {
+  const retries = ctx.flags.get('deploy-retries');
+  return retries && retries !== '0' ? `failed to update machine ${machine}: Unrecoverable error: ${message}` : message;
 }
 
 /** @type {Record<string, (ctx: Ctx) => number | Promise<number>>} */
