@@ -9,13 +9,16 @@
 
 export class CliError extends Error {
   /**
-   * @param {string} message printed as "Error: <message>" + blank line
-   * @param {{ code?: number, usageHint?: boolean }} [opts]
+   * @param {string} message printed as "Error: <message>", then the description and the
+   *   suggestion, each followed by a blank line (internal/cli/cli.go printError)
+   * @param {{ code?: number, usageHint?: boolean, description?: string, suggestion?: string }} [opts]
    */
   constructor(message, opts = {}) {
     super(message);
     this.code = opts.code ?? 1;
     this.usageHint = opts.usageHint ?? false;
+    this.description = opts.description ?? '';
+    this.suggestion = opts.suggestion ?? '';
     /** @type {string | null} command path, when known */
     this.command = null;
   }
@@ -93,6 +96,10 @@ const COMMANDS = {
       { name: 'local-only', type: 'bool' },
       { name: 'now', type: 'bool' },
       { name: 'build-only', type: 'bool' },
+      { name: 'push', type: 'bool' },
+      { name: 'image-label', type: 'string' },
+      { name: 'label', type: 'stringArray' },
+      { name: 'skip-release-command', type: 'bool' },
       { name: 'dockerfile', type: 'string' },
       { name: 'primary-region', type: 'string' },
       { name: 'env', short: 'e', type: 'stringArray' },
@@ -111,7 +118,13 @@ const COMMANDS = {
   'secrets set': { path: 'secrets set', flags: SECRETS_FLAGS, args: { kind: 'min', n: 1 }, auth: true },
   'secrets unset': { path: 'secrets unset', flags: SECRETS_FLAGS, args: { kind: 'min', n: 1 }, auth: true },
   'secrets import': { path: 'secrets import', flags: SECRETS_FLAGS, args: { kind: 'none' }, auth: true },
-  'secrets deploy': { path: 'secrets deploy', flags: SECRETS_FLAGS, args: { kind: 'none' }, auth: true },
+  // No --stage: secrets deploy always deploys (internal/command/secrets/deploy.go).
+  'secrets deploy': {
+    path: 'secrets deploy',
+    flags: [F.app, F.config, F.detach, F.dnsChecks],
+    args: { kind: 'none' },
+    auth: true,
+  },
   'volumes list': {
     path: 'volumes list',
     flags: [F.app, F.config, F.json, { name: 'all', type: 'bool' }],
@@ -129,6 +142,7 @@ const COMMANDS = {
       { name: 'region', short: 'r', type: 'string' },
       { name: 'require-unique-zone', type: 'bool' },
       { name: 'snapshot-id', type: 'string' },
+      { name: 'count', short: 'n', type: 'int' },
     ],
     args: { kind: 'exact', n: 1 },
     auth: true,
@@ -148,7 +162,10 @@ const COMMANDS = {
       F.config,
       F.json,
       { name: 'region', short: 'r', type: 'string' },
+      { name: 'machine', short: 'm', type: 'string' },
+      // -i/--instance is an alias of --machine.
       { name: 'instance', short: 'i', type: 'string' },
+      { name: 'select', short: 's', type: 'bool' },
       { name: 'no-tail', short: 'n', type: 'bool' },
     ],
     args: { kind: 'none' },

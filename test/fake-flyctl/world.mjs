@@ -22,7 +22,7 @@ import path from 'node:path';
 /** @typedef {import('./types.js').FakeFlyCallRecord} FakeFlyCallRecord */
 
 export const DEFAULT_USER = Object.freeze({ id: 'u1', name: 'Dev', email: 'dev@example.com' });
-export const DEFAULT_ORG = Object.freeze({ id: 'org_personal', slug: 'personal', name: 'Dev' });
+export const DEFAULT_ORG = Object.freeze({ id: 'org_personal', slug: 'personal', name: 'Dev', type: 'PERSONAL' });
 
 // ---------------------------------------------------------------------------------------------
 // Small helpers
@@ -169,10 +169,12 @@ export function goJson(value) {
 }
 
 /**
- * Parses an image reference into flyctl's image_ref object.
+ * Parses an image reference into flyctl's image_ref object (fly-go MachineImageRef: empty
+ * fields are omitted). An image this fake pushed gives its digest and labels.
  * @param {string} image
+ * @param {{ digest: string, labels: Record<string, string> } | null} [pushed]
  */
-export function imageRef(image) {
+export function imageRef(image, pushed = null) {
   let rest = image;
   let digest = '';
   const at = rest.indexOf('@');
@@ -195,13 +197,23 @@ export function imageRef(image) {
     tag = rest.slice(colon + 1);
     rest = rest.slice(0, colon);
   }
-  return {
+  /** @type {{ registry: string, repository: string, tag?: string, digest: string, labels?: Record<string, string> }} */
+  const ref = {
     registry,
     repository: rest,
-    tag,
-    digest: digest || `sha256:${sha256hex(`image-digest:${image}`)}`,
-    labels: {},
+    ...(tag ? { tag } : {}),
+    digest: digest || pushed?.digest || imageDigest(image),
   };
+  if (pushed && Object.keys(pushed.labels).length > 0) ref.labels = { ...pushed.labels };
+  return ref;
+}
+
+/**
+ * The digest the registry gives an image that was not pushed through this fake (a seeded one).
+ * @param {string} image
+ */
+export function imageDigest(image) {
+  return `sha256:${sha256hex(`image-digest:${image}`)}`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -214,8 +226,12 @@ export function emptyState() {
     user: null,
     tokenUser: null,
     secretsJsonShape: 'new',
+    tokenScope: null,
     orgs: [{ ...DEFAULT_ORG }],
     apps: [],
+    images: [],
+    prunedImages: [],
+    takenAppNames: [],
     faults: {},
     seq: 0,
   };
@@ -377,6 +393,9 @@ export function makeApp(name, opts = {}) {
     volumes,
     machines,
     logs,
+    // A seeded app with volumes was deployed with a config that mounts the first one.
+    mounts: volumes.length > 0 ? [{ source: volumes[0]?.name ?? '', destination: '/data' }] : [],
+    releaseCommands: [],
   };
 }
 
