@@ -1002,6 +1002,34 @@ describe.concurrent('fake flyctl: deploy tokens, images, errors (the corrections
     expect(fly.app('no-volume').machines).toHaveLength(2);
   });
 
+  test('scale count N: the second machine and the volume it mounts; --yes when nobody can confirm', async ({
+    expect,
+  }) => {
+    const fly = fake();
+    // A production app as flyctl's first deploy leaves it: one machine, one volume.
+    fly.seedApp(PROD, { machines: 1, volumes: [{ name: 'kotadb_data', sizeGb: 10 }] });
+    const refused = await fly.runInProcess(['scale', 'count', '2', '--app', PROD]);
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toBe(
+      "App 'kotadb-api' is going to be scaled according to this plan:\n  +1 machines for group 'app' on region 'iad' of size 'shared-cpu-1x'\n  +1 volumes  for group 'app' in region 'iad'\n",
+    );
+    expect(refused.stderr).toBe('Error: --yes flag must be specified when not running interactively\n');
+    const scaled = await fly.runInProcess(['scale', 'count', '2', '--app', PROD, '--yes']);
+    expect(scaled.code).toBe(0);
+    expect(scaled.stdout).toMatch(
+      /Executing scale plan\n  Creating volume kotadb_data region:iad size:10GiB\n  Created [0-9a-f]{14} group:app/,
+    );
+    const app = fly.app(PROD);
+    expect(app.machines).toHaveLength(2);
+    expect(app.machines[1]?.image).toBe(app.machines[0]?.image);
+    expect(app.volumes.map((v) => [v.name, v.sizeGb, v.attachedMachineId])).toEqual(
+      app.machines.map((m) => ['kotadb_data', 10, m.id]),
+    );
+    expect((await fly.runInProcess(['scale', 'count', '2', '--app', PROD])).stdout).toBe(
+      'App already scaled to desired state. No need for changes\n',
+    );
+  });
+
   test('secrets: all Staged when flyctl cannot tell (no machines, no release timestamps); secrets deploy needs machines and has no --stage', async ({
     expect,
   }) => {

@@ -153,6 +153,12 @@ const COMMANDS = {
     args: { kind: 'exact', n: 1 },
     auth: true,
   },
+  'scale count': {
+    path: 'scale count',
+    flags: [F.app, F.config, F.yes, { name: 'region', short: 'r', type: 'string' }],
+    args: { kind: 'min', n: 1 },
+    auth: true,
+  },
   'certs list': { path: 'certs list', flags: [F.app, F.config, F.json], args: { kind: 'none' }, auth: true },
   'apps open': { path: 'apps open', flags: [F.app, F.config], args: { kind: 'max', n: 1 }, auth: true },
   logs: {
@@ -232,7 +238,13 @@ addTop(['certs'], {
   sub: subs([[['list'], 'certs list']]),
   missing: ['add', 'check', 'import', 'remove', 'setup', 'show'],
 });
-addTop(['scale'], { sub: subs([[['memory'], 'scale memory']]), missing: ['count', 'show', 'vm'] });
+addTop(['scale'], {
+  sub: subs([
+    [['memory'], 'scale memory'],
+    [['count'], 'scale count'],
+  ]),
+  missing: ['show', 'vm'],
+});
 
 /** Real top-level flyctl commands that this fake does not implement. */
 const MISSING_TOP = [

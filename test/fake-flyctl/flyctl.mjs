@@ -139,6 +139,7 @@ export const MUTATING_COMMANDS = Object.freeze([
   'secrets deploy',
   'volumes create',
   'scale memory',
+  'scale count',
 ]);
 
 // ---------------------------------------------------------------------------------------------
@@ -1160,6 +1161,76 @@ function cmdScaleMemory(ctx) {
   return 0;
 }
 
+/**
+ * scale count N (scale/count_machines.go): a plan, --yes when nobody can confirm, then new
+ * machines like the first one, each mounting an unattached volume of the app's mount (created
+ * when there is none), or the newest machines destroyed.
+ * @param {Ctx} ctx
+ */
+function cmdScaleCount(ctx) {
+  const { app: app0, appName } = appCommand(ctx);
+  const raw = ctx.args[0] ?? '';
+  if (!/^\d+$/.test(raw)) throw new CliError(`invalid count: ${raw}`);
+  const count = Number(raw);
+  if (!app0.releases.some((r) => r.status === 'complete')) {
+    throw new CliError('this app has no complete releases. Run `fly deploy` to create one and rerun this command');
+  }
+  const current = app0.machines.length;
+  if (count === current) {
+    ctx.out('App already scaled to desired state. No need for changes\n');
+    return 0;
+  }
+  const region = ctx.flags.get('region') || app0.machines[0]?.region || 'iad';
+  const mount = app0.mounts?.[0];
+  const free = mount ? app0.volumes.filter((v) => v.name === mount.source && !v.attachedMachineId).length : 0;
+  const toCreate = mount ? Math.max(0, count - current - free) : 0;
+  // Go's %+4d: the sign always, right-aligned in 4.
+  const signed = (/** @type {number} */ n) => `${n > 0 ? '+' : ''}${n}`.padStart(4);
+  ctx.out(`App '${appName}' is going to be scaled according to this plan:\n`);
+  ctx.out(`${signed(count - current)} machines for group 'app' on region '${region}' of size 'shared-cpu-1x'\n`);
+  if (mount && count > current) ctx.out(`${signed(toCreate)} volumes  for group 'app' in region '${region}'\n`);
+  if (!ctx.flags.get('yes')) throw new CliError('--yes flag must be specified when not running interactively');
+  ctx.out('Executing scale plan\n');
+  const lines = mutateState(ctx.dir, (state) => {
+    const app = appIn(state, appName);
+    const template = app.machines[0];
+    /** @type {string[]} */
+    const out = [];
+    const at = isoSeconds();
+    while (app.machines.length < count && template) {
+      const machine = makeMachine({
+        appName,
+        index: app.machines.length,
+        image: template.image,
+        region,
+        releaseVersion: template.releaseVersion,
+        releaseId: template.releaseId,
+        at,
+      });
+      let volume = mount ? app.volumes.find((v) => v.name === mount.source && !v.attachedMachineId) : undefined;
+      if (mount && !volume) {
+        const size = app.volumes.find((v) => v.name === mount.source)?.sizeGb ?? 1;
+        out.push(`  Creating volume ${mount.source} region:${region} size:${size}GiB\n`);
+        volume = addVolume(state, app, mount.source, size, region);
+      }
+      if (volume) volume.attachedMachineId = machine.id;
+      app.machines.push(machine);
+      out.push(
+        `  Created ${machine.id} group:app region:${region} size:shared-cpu-1x${volume ? ` volume:${volume.id}` : ''}\n`,
+      );
+    }
+    while (app.machines.length > count) {
+      const machine = app.machines.pop();
+      if (!machine) break;
+      for (const v of app.volumes) if (v.attachedMachineId === machine.id) v.attachedMachineId = null;
+      out.push(`  Destroyed ${machine.id} group:app region:${machine.region} size:shared-cpu-1x\n`);
+    }
+    return out;
+  });
+  ctx.out(lines.join(''));
+  return 0;
+}
+
 /** @param {Ctx} ctx */
 function cmdCertsList(ctx) {
   appCommand(ctx);
@@ -1701,6 +1772,7 @@ const HANDLERS = {
   'volumes create': cmdVolumesCreate,
   logs: cmdLogs,
   'scale memory': cmdScaleMemory,
+  'scale count': cmdScaleCount,
   'certs list': cmdCertsList,
   'apps open': cmdAppsOpen,
 };

@@ -161,7 +161,7 @@ export interface FakeImage {
  * used up and whose `app` matches applies, and one use of `times` is consumed).
  * Command paths: "version", "auth whoami", "apps list", "apps create", "releases" (also for
  * `apps releases`), "deploy", "status", "secrets list", "secrets set", "secrets unset",
- * "secrets import", "secrets deploy", "volumes list", "volumes create", "logs", "scale memory",
+ * "secrets import", "secrets deploy", "volumes list", "volumes create", "logs", "scale memory", "scale count",
  * "certs list", "apps open".
  */
 export interface FaultSpec {

@@ -117,6 +117,7 @@ export type FaultCommand =
   | 'volumes create'
   | 'logs'
   | 'scale memory'
+  | 'scale count'
   | 'certs list'
   | 'apps open';
 
