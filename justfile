@@ -24,6 +24,11 @@ deploy *args:
 rollback *args:
     @node --import tsx scripts/rollback.ts "$@"
 
+# Show or release the deploy lock of staging|production: status|release [--force]
+[no-exit-message]
+lock *args:
+    @node --import tsx scripts/lock.ts "$@"
+
 # Manage Fly secrets from .env.<env>: set|list|unset|check|diff|deploy
 [no-exit-message]
 secrets *args:
@@ -53,6 +58,11 @@ supabase-generate *args:
 [no-exit-message]
 supabase-apply *args:
     @node --import tsx scripts/supabase-apply.ts "$@"
+
+# Lint migrations for what can lock or break production (default: those not yet on origin/main)
+[no-exit-message]
+supabase-lint *args:
+    @node --import tsx scripts/supabase-lint.ts "$@"
 
 # Start the local PostgreSQL (kept running in the background)
 [no-exit-message]

@@ -11,8 +11,13 @@ const write = (...argv: string[]): Command => ({ argv: ['git', ...argv], mutatin
 /** Prints the branch name, or `HEAD` when detached. */
 export const currentBranch = (): Command => read('rev-parse', '--abbrev-ref', 'HEAD');
 export const headCommit = (): Command => read('rev-parse', 'HEAD');
-/** One line per changed or untracked file (ignored files excluded): empty means clean. */
-export const statusPorcelain = (): Command => read('status', '--porcelain');
+/**
+ * Every changed or untracked file (ignored files excluded), NUL-separated: empty means clean.
+ * The flags override the user's config that would hide files (`status.showUntrackedFiles=no`,
+ * `submodule.*.ignore`) and `-z` makes paths verbatim whatever `core.quotepath` says.
+ */
+export const statusPorcelain = (): Command =>
+  read('status', '--porcelain=v1', '-z', '--untracked-files=all', '--ignore-submodules=none');
 /**
  * A lightweight tag on the commit that was deployed: an annotated tag would need a committer
  * identity, which CI checkouts do not configure.
@@ -23,3 +28,50 @@ export const pushTag = (name: string, remote = 'origin'): Command => write('push
 
 /** The tag a production deploy of release v<version> gets. */
 export const deployTagName = (environment: string, version: number): string => `deploy/${environment}/v${version}`;
+
+/** Exit 0 when `ref` names a commit, 1 (quietly) when it does not. */
+export const verifyCommit = (ref: string): Command => read('rev-parse', '--verify', '--quiet', `${ref}^{commit}`);
+/** The names in folder `dir` of `ref`'s tree, one per line, relative to the cwd (the migrations a release had). */
+export const filesAt = (ref: string, dir: string): Command =>
+  read('ls-tree', '--name-only', ref, '--', `${dir.replace(/\/+$/, '')}/`);
+
+// The deploy lock (lib/lock/): a ref on the remote whose commit carries the holder record,
+// created, refreshed and deleted only by compare-and-swap pushes.
+
+/** The empty tree's id in this repository's hash (the holder commit has no files). Reads stdin (empty). */
+export const emptyTree = (): Command => read('hash-object', '-t', 'tree', '--stdin');
+/**
+ * A parentless commit of `tree` whose message comes from stdin. It only adds an unreferenced
+ * object to the local object store (nobody else sees it until it is pushed), so a dry run
+ * makes it too and can print the exact push. Never signed: signing may prompt for a passphrase.
+ */
+export const commitTree = (tree: string): Command => read('commit-tree', '--no-gpg-sign', '-F', '-', tree);
+/** A commit's raw text (headers, blank line, message); exit non-zero when the object is not here. */
+export const catCommit = (sha: string): Command => read('cat-file', 'commit', sha);
+/** The URL a remote name stands for (exit 2 when there is no such remote). */
+export const remoteUrl = (name: string): Command => read('remote', 'get-url', name);
+/** `<sha>\t<ref>` when the remote has the ref; exit 2 when it has none. */
+export const lsRemoteRef = (remote: string, ref: string): Command => read('ls-remote', '--exit-code', remote, ref);
+/** Brings a remote ref's objects into the local store without updating any ref or FETCH_HEAD. */
+export const fetchRefObjects = (remote: string, ref: string): Command =>
+  read('fetch', '--quiet', '--no-tags', '--no-write-fetch-head', remote, ref);
+/**
+ * Compare-and-swap on a remote ref: set `ref` to `next` (null: delete it) only if the remote's
+ * ref is `expected` right now (null: only if it does not exist). The remote checks the old
+ * value under its ref lock, so of two pushes with the same lease at most one lands. One ref,
+ * so no `--atomic` (it adds nothing for one ref, and when a lease fails before sending git
+ * 2.39 drops the connection with "atomic push failed"); `--no-verify` keeps a local pre-push
+ * hook (a test run…) out of every lock operation.
+ */
+export const pushWithLease = (remote: string, ref: string, expected: string | null, next: string | null): Command =>
+  write(
+    'push',
+    '--quiet',
+    '--no-verify',
+    `--force-with-lease=${ref}:${expected ?? ''}`,
+    remote,
+    `${next ?? ''}:${ref}`,
+  );
+
+/** The ref holding an environment's deploy lock on the lock remote. */
+export const deployLockRef = (environment: string): string => `refs/kotadb/locks/${environment}`;

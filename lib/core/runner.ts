@@ -13,7 +13,7 @@ import { SpawnError, SpawnExecutor, type ExecResult, type Executor } from './exe
 import { processSignal } from './interrupt.ts';
 import { Output } from './output.ts';
 import { fromRoot } from './paths.ts';
-import { isSensitiveName, redact } from './redact.ts';
+import { isSensitiveName, MASK, redact } from './redact.ts';
 
 export interface Command {
   /** argv[0] is a tool name (`flyctl`, `supabase`, `git`, …) or a path. */
@@ -77,6 +77,7 @@ export class CommandTimedOut extends OperationFailed {
 const INSTALL_HINTS: Record<string, string> = {
   flyctl: 'install flyctl (https://fly.io/docs/flyctl/install/) or set FLYCTL to its path',
   supabase: 'run `npm ci` (the Supabase CLI is a devDependency) or set SUPABASE_CLI',
+  squawk: 'run `npm ci` (squawk-cli is a devDependency) or set SQUAWK',
   git: 'install git',
 };
 
@@ -87,6 +88,8 @@ export function resolveBinary(tool: string, env: NodeJS.ProcessEnv = process.env
       return env.FLYCTL || 'flyctl';
     case 'supabase':
       return env.SUPABASE_CLI || supabaseCliBinary();
+    case 'squawk':
+      return env.SQUAWK || squawkBinary();
     default:
       return tool;
   }
@@ -120,12 +123,38 @@ export function supabaseCliBinary(): string {
   return (supabaseBinary = launcher);
 }
 
+let squawkPath: string | undefined;
+
+/** squawk-cli's platform binary, called directly like the Supabase CLI's (its launcher is a Node hop). */
+export function squawkBinary(): string {
+  if (squawkPath !== undefined) return squawkPath;
+  const require = createRequire(fromRoot('package.json'));
+  const name = process.platform === 'win32' ? 'squawk.exe' : 'squawk';
+  try {
+    return (squawkPath = require.resolve(`@squawk-cli/${process.platform}-${process.arch}/bin/${name}`));
+  } catch {
+    return (squawkPath = fromRoot('node_modules', '.bin', 'squawk'));
+  }
+}
+
 /** `$ NAME=*** flyctl deploy --app x` — how a command is shown in plans and errors. */
 export function describeCommand(argv: readonly string[], env: RunOptions['env'] = {}): string {
   const envPart = Object.entries(env)
     .filter(([, value]) => value !== undefined)
-    .map(([name, value]) => `${name}=${isSensitiveName(name) ? '***' : quote(String(value))}`);
-  return redact([...envPart, ...argv.map((arg) => quote(arg))].join(' '));
+    .map(([name, value]) => `${name}=${isSensitiveName(name) ? MASK : maskThenQuote(String(value))}`);
+  return redact([...envPart, ...argv.map(maskThenQuote)].join(' '));
+}
+
+// A word quoting leaves alone, standing in for the mask while the value is quoted.
+const MASK_PLACEHOLDER = 'KOTADBMASKEDVALUE7f3a';
+
+/**
+ * Masks a value before quoting it: quoting may escape characters of a secret (a `'`), and the
+ * escaped spelling would no longer match the registered value. The mask itself must not make
+ * the shell quoting kick in (`***` would), hence the placeholder.
+ */
+function maskThenQuote(value: string): string {
+  return quote(redact(value).split(MASK).join(MASK_PLACEHOLDER)).split(MASK_PLACEHOLDER).join(MASK);
 }
 
 const KILL_GRACE_MS = 2000;

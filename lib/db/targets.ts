@@ -15,8 +15,8 @@ import type { Environment } from '../config/environments.ts';
 import { InvalidInput, PreconditionFailed, UsageError } from '../core/errors.ts';
 
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '::1', '[::1]']);
-/** SUPABASE_DB_URL and SUPABASE_DB_URL_<ANYTHING>: databases that matter to someone. */
-const PROTECTED_VAR = /^SUPABASE_DB_URL(_[A-Z0-9_]+)?$/;
+/** SUPABASE_DB_URL and SUPABASE_DB_URL_<ANYTHING>, in any case: databases that matter to someone. */
+const PROTECTED_VAR = /^SUPABASE_DB_URL(_[A-Z0-9_]+)?$/i;
 
 /** Same server and database (passwords, users and parameters aside; loopback names are one host). */
 export function sameDatabase(a: DbUrl, b: DbUrl): boolean {

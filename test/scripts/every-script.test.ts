@@ -79,9 +79,11 @@ it('covers every script the package runs', () => {
     'fly-secrets',
     'fly-setup',
     'local-db',
+    'lock',
     'rollback',
     'supabase-apply',
     'supabase-generate',
+    'supabase-lint',
     'supabase-reset',
   ]);
 });
