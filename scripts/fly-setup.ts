@@ -235,8 +235,10 @@ function explainFailure(
       `fix ${env.name}'s region in lib/config/environments.ts (see \`flyctl platform regions\`); ${done}`,
     );
   }
+  // Anything else: flyctl's own words, as it printed them.
+  const output = flyctlErrorText(error.result.stderr || error.result.stdout, { keepErrorPrefix: true });
   return fail(
-    `${command} failed (exit ${error.result.exitCode}): ${said}`,
+    `${command} failed (exit ${error.result.exitCode}): ${output}`,
     `${done}; fix the cause, then ${rerun(env)}`,
   );
 }

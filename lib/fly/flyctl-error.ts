@@ -7,14 +7,19 @@
 
 const MAX_LENGTH = 400;
 
-export function flyctlErrorText(output: string, maxLength = MAX_LENGTH): string {
+export function flyctlErrorText(
+  output: string,
+  options: { maxLength?: number; keepErrorPrefix?: boolean } = {},
+): string {
+  const maxLength = options.maxLength ?? MAX_LENGTH;
   const lines = output
     .split(/\r?\n/)
     .map((line) => line.trim())
     .filter(Boolean);
   const errorAt = lines.findLastIndex((line) => line.startsWith('Error: '));
   if (errorAt === -1) return cut(lines.at(-1) ?? 'no output', maxLength);
-  const parts = [lines[errorAt]!.slice('Error: '.length), ...lines.slice(errorAt + 1)];
+  const first = lines[errorAt]!;
+  const parts = [options.keepErrorPrefix ? first : first.slice('Error: '.length), ...lines.slice(errorAt + 1)];
   const crossAt = lines.findLastIndex((line, i) => i < errorAt && line.startsWith('✘'));
   if (crossAt !== -1) {
     const validating = lines.findLastIndex((line, i) => i < crossAt && line.startsWith('Validating '));

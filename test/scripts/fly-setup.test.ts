@@ -226,7 +226,7 @@ describe.concurrent('fly-setup (in-process)', () => {
     const failed = await setup(['staging'], fly);
     expect(failed.code).toBe(1);
     expect(failed.stderr).toContain(
-      'error: flyctl volumes create kotadb_staging_data --size 5 --app kotadb-api-staging --region iad --yes failed (exit 1): failed to create volume: capacity exceeded in iad',
+      'error: flyctl volumes create kotadb_staging_data --size 5 --app kotadb-api-staging --region iad --yes failed (exit 1): Error: failed to create volume: capacity exceeded in iad',
     );
     expect(failed.stderr).toContain(
       'already created: app kotadb-api-staging; fix the cause, then re-run `npx just fly-setup staging` (it skips what exists)',

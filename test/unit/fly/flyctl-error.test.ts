@@ -22,6 +22,7 @@ describe('flyctlErrorText: what flyctl said, whole, in one line', () => {
     expect(flyctlErrorText('==> Building image\n--> Pushing image done\nError: boom\n')).toBe('boom');
     expect(flyctlErrorText('panic: x\n\ngoroutine 1\n')).toBe('goroutine 1');
     expect(flyctlErrorText('')).toBe('no output');
-    expect(flyctlErrorText(`Error: ${'x'.repeat(500)}`, 50)).toHaveLength(50);
+    expect(flyctlErrorText(`Error: ${'x'.repeat(500)}`, { maxLength: 50 })).toHaveLength(50);
+    expect(flyctlErrorText('Error: boom\n', { keepErrorPrefix: true })).toBe('Error: boom');
   });
 });
