@@ -876,6 +876,26 @@ describe.concurrent('fake flyctl: deploy tokens, images, errors (the corrections
       [`${service}/Dockerfile.production`, service],
       [`${service}/Dockerfile`, service],
     ]);
+    // A named Dockerfile that is missing, or none at all, fails the build: nothing is released.
+    const empty = await scratch({ 'plain.toml': `app = "${STAGING}"\n` });
+    const missing = await deploy(['--config', 'plain.toml', '--dockerfile', 'Dockerfile.production'], empty);
+    expect(missing).toMatchObject({ code: 1 });
+    expect(missing.stderr).toContain(
+      `Error: failed to fetch an image or build from source: dockerfile '${empty}/Dockerfile.production' not found\n`,
+    );
+    const bare = await deploy([], await tomlDir(''));
+    expect(bare.stderr).toContain(
+      'Error: failed to fetch an image or build from source: app does not have a Dockerfile or buildpacks configured. See https://fly.io/docs/reference/configuration/#the-build-section\n',
+    );
+    const configMissing = await scratch({
+      'fly.toml': `app = "${STAGING}"\n[build]\n  dockerfile = "Dockerfile.production"\n`,
+    });
+    const named = await fly.runInProcess(['deploy', service, '--config', `${configMissing}/fly.toml`], {
+      cwd: configMissing,
+    });
+    expect(named.stderr).toContain(
+      `Error: failed to fetch an image or build from source: dockerfile '${configMissing}/Dockerfile.production' not found\n`,
+    );
     expect(fly.releases(STAGING)).toHaveLength(3);
   });
 

@@ -1679,9 +1679,14 @@ function resolveImage(ctx, app, cfg, wd) {
 function resolveDockerfile(ctx, cfg, wd, fetchFailed) {
   const flag = ctx.flags.get('dockerfile');
   const named = cfg?.dockerfile ? path.resolve(cfg.dir, cfg.dockerfile) : flag ? path.resolve(wd, flag) : null;
-  if (named) return named;
+  if (named) {
+    if (!fs.existsSync(named) || !fs.statSync(named).isFile()) throw fetchFailed(`dockerfile '${named}' not found`);
+    return named;
+  }
   const found = ['Dockerfile', 'dockerfile'].map((f) => path.join(wd, f)).find((f) => fs.existsSync(f));
-  return found ?? '';
+  if (found) return found;
+  if (cfg?.buildpacks) return '';
+  throw fetchFailed(NO_DOCKERFILE);
 }
 
 /**
