@@ -5,8 +5,8 @@
 import type { Environment } from '../config/environments.ts';
 import { PreconditionFailed } from '../core/errors.ts';
 import { scaleCountCommand } from './capacity.ts';
-import { findApp, missingSecrets, type FlyClient } from './client.ts';
-import type { FlyApp, FlySecret, FlyStatus } from './json.ts';
+import { missingSecrets, type FlyClient } from './client.ts';
+import type { FlySecret, FlyStatus } from './json.ts';
 import { REQUIRED_SECRET_NAMES } from '../config/service-secrets.ts';
 
 /** flyctl is installed (the runner maps a missing binary to PreconditionFailed); returns its version line. */
@@ -19,15 +19,19 @@ export async function requireLogin(fly: FlyClient): Promise<string> {
   return fly.whoami();
 }
 
-/** The environment's app exists (exact name match, never a prefix). */
-export async function requireApp(fly: FlyClient, env: Environment): Promise<FlyApp> {
-  const app = findApp(await fly.apps(), env.app);
-  if (!app) {
-    throw new PreconditionFailed(`Fly app ${env.app} (${env.name}) does not exist or this account cannot see it`, {
-      hint: `create it with \`npx just fly-setup ${env.name}\``,
+/**
+ * The environment's app exists, asked with `flyctl status --app <app>` (an app-scoped call a
+ * deploy token may make; `apps list` is refused to it). Returns what status says: machines,
+ * release, organization.
+ */
+export async function requireApp(fly: FlyClient, env: Environment): Promise<FlyStatus> {
+  const status = await fly.appStatus(env.app);
+  if (!status) {
+    throw new PreconditionFailed(`Fly app ${env.app} (${env.name}) does not exist or this Fly token cannot see it`, {
+      hint: `create it with \`npx just fly-setup ${env.name}\` (needs an org token); a deploy token only sees its own app: \`fly tokens create deploy --app ${env.app}\``,
     });
   }
-  return app;
+  return status;
 }
 
 /**

@@ -36,6 +36,9 @@ describe('preflight against the fake flyctl', () => {
     expect(await requireFlyctl(fly)).toMatch(/^flyctl v/);
     expect(await requireLogin(fly)).toBe('dev@example.com');
     expect((await requireApp(fly, ENVIRONMENTS.production)).name).toBe('kotadb-api');
+    // Asked app-scoped: the deploy token CI uses may not list apps.
+    expect(fake.calls().map((c) => c.argv)).toContainEqual(['status', '--app', 'kotadb-api', '--json']);
+    expect(fake.calls().some((c) => c.command === 'apps list')).toBe(false);
     expect((await requireSecrets(fly, ENVIRONMENTS.staging)).map((s) => s.name).sort()).toEqual([
       'DATABASE_URL',
       'SUPABASE_ANON_KEY',
@@ -53,9 +56,17 @@ describe('preflight against the fake flyctl', () => {
     world();
   });
 
+  it('with an app-scoped deploy token: its own app is found, another is not (exit 3 naming the token)', async () => {
+    world({ deployToken: 'kotadb-api' });
+    expect((await requireApp(client(), ENVIRONMENTS.production)).machines).toHaveLength(2);
+    const error = await requireApp(client(), ENVIRONMENTS.staging).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PreconditionFailed);
+    expect((error as PreconditionFailed).hint).toContain('`fly tokens create deploy --app kotadb-api-staging`');
+  });
+
   it('a rolling deploy against a single machine is called out; two machines, or immediate, are not', async () => {
     world();
-    const prod = await client().status('kotadb-api');
+    const prod = await requireApp(client(), ENVIRONMENTS.production);
     expect(singleMachineRollingWarning(ENVIRONMENTS.production, prod)).toBeNull();
     const one = { ...prod, machines: prod.machines.slice(0, 1) };
     expect(singleMachineRollingWarning(ENVIRONMENTS.production, one)).toBe(
@@ -80,7 +91,7 @@ describe('preflight against the fake flyctl', () => {
     const error = await requireApp(client(), ENVIRONMENTS.production).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PreconditionFailed);
     expect((error as Error).message).toBe(
-      'Fly app kotadb-api (production) does not exist or this account cannot see it',
+      'Fly app kotadb-api (production) does not exist or this Fly token cannot see it',
     );
   });
 
