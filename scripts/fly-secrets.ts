@@ -18,13 +18,13 @@ import { CommandFailed, describeCommand, type Command, type Runner } from '../li
 import { defineScript, isEntryPoint, runEntry, type ScriptIO } from '../lib/core/script.ts';
 import { alignTable, plural } from '../lib/core/text.ts';
 import { FlyClient } from '../lib/fly/client.ts';
+import { describeUnknownStaged, stagedSecrets } from '../lib/fly/secret-status.ts';
 import { LOCK_WAIT_OPTION, lockWaitSeconds } from '../lib/lock/deploy-lock.ts';
 import { RunLock } from '../lib/lock/run-lock.ts';
 import { checkRequiredSecrets, requireApp, requireLogin, requireSecrets } from '../lib/fly/preflight.ts';
 import { isValidSecretName, problemsError, readEnvFile, type EnvFile } from '../lib/secrets/env-file.ts';
 import { assertFileIsFor, envFileFor } from '../lib/secrets/environment-file.ts';
 import { planUpload, type UploadPlan } from '../lib/secrets/import-encoding.ts';
-import { stagedState } from '../lib/secrets/staged.ts';
 import { selectSecrets, skipReason, type SecretsSelection } from '../lib/secrets/validation.ts';
 
 const ACTIONS = ['set', 'list', 'unset', 'check', 'diff', 'deploy'] as const;
@@ -259,10 +259,10 @@ function readEnvironmentFile(session: Session): EnvFile {
 async function listSecrets(session: Session): Promise<Prepared> {
   const { env, out } = session;
   const { secrets, missing } = await checkRequiredSecrets(session.fly, env);
-  const staged = stagedState(secrets);
+  const staged = stagedSecrets(secrets);
   const required = new Set(REQUIRED_SECRET_NAMES);
   // flyctl's own word is kept unless it cannot be trusted (an all-Staged list); none stays none.
-  const statusOf = (status: string | null) => (staged.known || status === null ? status : 'Unknown');
+  const statusOf = (status: string | null) => (staged.unknown === null || status === null ? status : 'Unknown');
   if (out.json) {
     out.jsonResult({
       environment: env.name,
@@ -274,7 +274,7 @@ async function listSecrets(session: Session): Promise<Prepared> {
         known: isKnownSecret(s.name),
       })),
       missingRequired: missing,
-      staged: staged.known ? staged.staged : null,
+      staged: staged.unknown === null ? staged.staged : null,
     });
     return done();
   }
@@ -288,7 +288,7 @@ async function listSecrets(session: Session): Promise<Prepared> {
     ...missing.map((name) => [name, '-', 'MISSING', 'required']),
   ];
   for (const line of alignTable([['NAME', 'DIGEST', 'STATUS', 'NOTE'], ...rows])) out.result(line);
-  if (!staged.known && secrets.length > 0) out.info(`deployment status unknown: ${staged.why}`);
+  if (staged.unknown !== null) out.info(`deployment status unknown: ${describeUnknownStaged(staged.unknown)}`);
   if (missing.length > 0)
     out.warn(
       `required secrets missing on ${env.app}: ${missing.join(', ')} (set them with \`npx just secrets ${env.name} set\`)`,
@@ -300,9 +300,9 @@ async function checkSecrets(session: Session): Promise<Prepared> {
   const { env, out } = session;
   const secrets = await requireSecrets(session.fly, env);
   out.success(`all ${REQUIRED_SECRET_NAMES.length} required secrets are set on ${env.app}`);
-  const staged = stagedState(secrets);
-  if (!staged.known) {
-    out.info(`whether any of them is staged is unknown: ${staged.why}`);
+  const staged = stagedSecrets(secrets);
+  if (staged.unknown !== null) {
+    out.info(`whether any of them is staged is unknown: ${describeUnknownStaged(staged.unknown)}`);
     return done();
   }
   const waiting = staged.staged.filter((name) => REQUIRED_SECRET_NAMES.includes(name));
@@ -366,15 +366,16 @@ async function prepareUnset(session: Session): Promise<Prepared> {
 
 async function prepareDeploy(session: Session): Promise<Prepared> {
   const { env, out } = session;
-  const staged = stagedState(await session.fly.secrets(env.app));
-  if (staged.known && staged.staged.length === 0) {
+  const staged = stagedSecrets(await session.fly.secrets(env.app));
+  if (staged.unknown === null && staged.staged.length === 0) {
     out.success(`nothing is staged on ${env.app}: nothing to deploy, no machine restarted`);
     return done();
   }
-  if (!staged.known) out.info(`which secrets are staged is unknown (${staged.why}): deploying anyway`);
+  if (staged.unknown !== null)
+    out.info(`which secrets are staged is unknown (${describeUnknownStaged(staged.unknown)}): deploying anyway`);
   else out.info(`staged on ${env.app}: ${staged.staged.join(', ')}`);
   await confirm(session, 'deploy staged secrets (restarts every machine)');
-  return change({ kind: 'deploy', staged: staged.known ? staged.staged : null });
+  return change({ kind: 'deploy', staged: staged.unknown === null ? staged.staged : null });
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import type { ConfigReport, FlyConfig } from '../config/fly-toml.ts';
 import { mountsOf } from '../config/fly-toml.ts';
 import { machineShortfall, volumeShortfall } from '../fly/capacity.ts';
 import type { FlyRelease, FlySecret, FlyStatus, FlyVolume } from '../fly/json.ts';
-import { stagedSecrets } from '../fly/secret-status.ts';
+import { stagedSecrets, type UnknownStaged } from '../fly/secret-status.ts';
 import { joinUrl, type ProbeResult, type UnhealthyCause } from '../release/health.ts';
 import { dbLabel, describeDbError, readMigrationStatus, type MigrationStatus } from '../db/migration-status.ts';
 import { describeEdit } from '../db/migrations.ts';
@@ -63,13 +63,19 @@ export function judgeApp(status: FlyStatus | null, env: Environment): CheckOutco
   );
 }
 
+const CANNOT_TELL: Readonly<Record<UnknownStaged, string>> = {
+  'all-staged': 'flyctl cannot tell whether they are deployed (it lists every one as Staged)',
+  'no-status': 'this flyctl does not say whether they are deployed',
+  'some-unknown': 'flyctl reports the deployment status of some as Unknown',
+};
+
 export function judgeSecrets(
   secrets: readonly FlySecret[],
   env: Environment,
   app: { hasMachines: boolean },
 ): CheckOutcome {
   const missing = missingSecrets(secrets, REQUIRED_SECRET_NAMES);
-  const { staged: notLive, unknown: flyctlCannotTell } = stagedSecrets(secrets, app);
+  const { staged: notLive, unknown: cannotTell } = stagedSecrets(secrets, app);
   const staged = notLive.length > 0 ? `staged, not deployed: ${notLive.join(', ')}` : '';
   if (missing.length > 0) {
     return fail(
@@ -83,11 +89,7 @@ export function judgeSecrets(
       `apply them with \`npx just secrets ${env.name} deploy\` (restarts the machines) or the next \`npx just deploy ${env.name}\``,
     );
   // Not a failure on its own: flyctl lists every secret as Staged when it cannot tell.
-  const unknown = flyctlCannotTell
-    ? '; flyctl cannot tell whether they are deployed (it lists every one as Staged)'
-    : secrets.some((s) => s.status === null)
-      ? '; this flyctl does not say whether they are deployed'
-      : '';
+  const unknown = cannotTell === null ? '' : `; ${CANNOT_TELL[cannotTell]}`;
   return pass(`all ${REQUIRED_SECRET_NAMES.length} required set (${secrets.length} in all)${unknown}`);
 }
 

@@ -75,13 +75,13 @@ export interface SecretsState {
   missing: string[];
   /** Set but not live on the machines yet (Staged or Partial: the next deploy applies them). */
   notLive: string[];
-  /** flyctl could not tell what is live (every secret Staged while machines run). */
+  /** flyctl could not tell what is live (every secret Staged while machines run, or no status at all). */
   unknown: boolean;
 }
 
 export function secretsState(secrets: readonly FlySecret[], app: { hasMachines: boolean }): SecretsState {
   const { staged, unknown } = stagedSecrets(secrets, app);
-  return { missing: missingSecrets(secrets, REQUIRED_SECRET_NAMES), notLive: staged, unknown };
+  return { missing: missingSecrets(secrets, REQUIRED_SECRET_NAMES), notLive: staged, unknown: unknown !== null };
 }
 
 export interface NextCommand {

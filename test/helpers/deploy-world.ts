@@ -19,7 +19,7 @@ export interface DeployWorld {
   /** Seeded releases, newest first. */
   seeded: FakeRelease[];
   /**
-   * Every flyctl argv recorded so far (without the `flyctl` itself). Preflight asks `apps list`
+   * Every flyctl argv recorded so far (without the `flyctl` itself). Preflight asks `status --app`
    * and `secrets list` concurrently; they are listed in that order whatever order they ran in.
    */
   argv(): string[][];
@@ -92,7 +92,7 @@ function inPreflightOrder(calls: string[][]): string[][] {
   const out = [...calls];
   for (let i = 0; i + 1 < out.length; i++) {
     const [a, b] = [out[i]!, out[i + 1]!];
-    if (a[0] === 'secrets' && a[1] === 'list' && b[0] === 'apps' && b[1] === 'list') [out[i], out[i + 1]] = [b, a];
+    if (a[0] === 'secrets' && a[1] === 'list' && b[0] === 'status') [out[i], out[i + 1]] = [b, a];
   }
   return out;
 }

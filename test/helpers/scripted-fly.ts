@@ -52,7 +52,7 @@ export interface ScriptedWorldOptions {
   /** Complete releases v1..vN before the test (default 3; 0 = never deployed). */
   releases?: number;
   loggedIn?: boolean;
-  /** The app is not there (look-alikes are). */
+  /** The app is not there (app-scoped calls: `Could not find App`); apps list is never answered. */
   appMissing?: boolean;
   /** Required secrets not set on the app. */
   missingSecrets?: string[];
@@ -79,7 +79,7 @@ export interface ScriptedWorld {
   currentImage(): string | null;
   machineImages(): string[];
   nextDeploy(behaviour: DeployBehaviour): void;
-  /** flyctl argv (without `flyctl`), apps list / secrets list in that order whatever order they ran. */
+  /** flyctl argv (without `flyctl`), preflight's status / secrets list in that order whatever order they ran. */
   flyArgv(): string[][];
   deploys(): string[][];
   cleanup(): Promise<void>;
@@ -135,8 +135,6 @@ export async function scriptedWorld(options: ScriptedWorldOptions = {}): Promise
   const loggedIn = options.loggedIn ?? true;
   const session = (answer: () => Answer): (() => Answer) =>
     loggedIn ? answer : () => fail("no access token available. Please login with 'flyctl auth login'");
-  const otherApps = ['kotadb-api-old', 'kotadb-api-staging-old'];
-  const appNames = options.appMissing ? otherApps : [...otherApps, 'kotadb-api-staging', 'kotadb-api'];
 
   const newRelease = (image: string, status: ScriptedRelease['status'], user = USER): ScriptedRelease => {
     const version = (releases[0]?.version ?? 0) + 1;
@@ -197,9 +195,6 @@ export async function scriptedWorld(options: ScriptedWorldOptions = {}): Promise
       stdout: 'flyctl v0.4.87 linux/amd64 Commit: 0000000 BuildDate: 2026-01-01T00:00:00Z\n',
     })
     .on(['flyctl', 'auth', 'whoami'], () => session(() => json({ email: USER }))())
-    .on(['flyctl', 'apps', 'list'], () =>
-      session(() => json(appNames.map((name) => ({ Name: name, Status: 'deployed' }))))(),
-    )
     .on(['flyctl', 'secrets', 'list'], ({ argv }) =>
       session(() =>
         known(argv) && !options.appMissing
@@ -210,7 +205,7 @@ export async function scriptedWorld(options: ScriptedWorldOptions = {}): Promise
                 status: options.staged?.includes(name) ? 'Staged' : 'Deployed',
               })),
             )
-          : fail(`app not found`),
+          : fail(`Could not find App "${appFlag(argv)}"`),
       )(),
     )
     .on(['flyctl', 'releases'], ({ argv }) =>
@@ -254,7 +249,7 @@ export async function scriptedWorld(options: ScriptedWorldOptions = {}): Promise
                 };
               }),
             })
-          : fail(`app not found`),
+          : fail(`failed to get app: Could not find App "${appFlag(argv)}"`),
       )(),
     )
     .on(['flyctl', 'deploy'], ({ argv }, request) => session(() => deployAnswer(argv, request))());
@@ -263,8 +258,7 @@ export async function scriptedWorld(options: ScriptedWorldOptions = {}): Promise
     const calls = exec.argvOf('flyctl');
     for (let i = 0; i + 1 < calls.length; i++) {
       const [a, b] = [calls[i]!, calls[i + 1]!];
-      if (a[0] === 'secrets' && a[1] === 'list' && b[0] === 'apps' && b[1] === 'list')
-        [calls[i], calls[i + 1]] = [b, a];
+      if (a[0] === 'secrets' && a[1] === 'list' && b[0] === 'status') [calls[i], calls[i + 1]] = [b, a];
     }
     return calls;
   };
@@ -332,7 +326,7 @@ export function preflightArgv(appName: string): string[][] {
   return [
     ['version'],
     ['auth', 'whoami', '--json'],
-    ['apps', 'list', '--json'],
+    ['status', '--app', appName, '--json'],
     ['secrets', 'list', '--app', appName, '--json'],
     ['releases', '--app', appName, '--json'],
   ];

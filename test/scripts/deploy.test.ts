@@ -347,13 +347,17 @@ describe.concurrent('deploy: refusals before anything changes (exit 3)', () => {
     expect(w.flyArgv()).toEqual([['version'], ['auth', 'whoami', '--json']]);
   });
 
-  test('app missing, even with look-alike apps present', async () => {
+  test('app missing: flyctl status --app <exact name> says so; exit 3 naming it and the token that can see it', async () => {
     const w = await world({ appMissing: true });
     const r = await deploy(w, ['staging']);
     expect(r.code).toBe(3);
     expect(errorLine(r)).toBe(
-      'error: Fly app kotadb-api-staging (staging) does not exist or this account cannot see it',
+      'error: Fly app kotadb-api-staging (staging) does not exist or this Fly token cannot see it',
     );
+    expect(r.stderr).toContain('`fly tokens create deploy --app kotadb-api-staging`');
+    // asked app-scoped, with the exact name (never `apps list`, which a deploy token may not call)
+    expect(w.flyArgv().slice(0, 4)).toEqual(preflightArgv('kotadb-api-staging').slice(0, 4));
+    expect(w.flyArgv().some((a) => a[0] === 'apps')).toBe(false);
     expect(w.deploys()).toEqual([]);
   });
 
@@ -828,25 +832,23 @@ describe.concurrent('deploy: the release serving at the end must be ours', () =>
 
   test('machines that run another image than the new release: exit 1, not rolled back', async () => {
     const w = await world({ env: 'production' });
+    const machine = (id: string, tag: string, state = 'started') => ({
+      id,
+      state,
+      image_ref: { registry: 'registry.fly.io', repository: 'kotadb-api', tag },
+    });
+    const seededTag = w.seeded[0]!.image.split(':')[1]!;
+    // The first status is preflight's (the app exists), the second the verification after the deploy.
+    w.exec.once(['flyctl', 'status'], {
+      stdout: JSON.stringify({ Name: 'kotadb-api', Machines: [machine('m1', seededTag), machine('m2', seededTag)] }),
+    });
     w.exec.once(['flyctl', 'status'], {
       stdout: JSON.stringify({
         Name: 'kotadb-api',
         Machines: [
-          {
-            id: 'm1',
-            state: 'started',
-            image_ref: { registry: 'registry.fly.io', repository: 'kotadb-api', tag: w.image.split(':')[1] },
-          },
-          {
-            id: 'm2',
-            state: 'started',
-            image_ref: { registry: 'registry.fly.io', repository: 'kotadb-api', tag: 'deployment-01OLD' },
-          },
-          {
-            id: 'm3',
-            state: 'destroyed',
-            image_ref: { registry: 'registry.fly.io', repository: 'kotadb-api', tag: 'x' },
-          },
+          machine('m1', w.image.split(':')[1]!),
+          machine('m2', 'deployment-01OLD'),
+          machine('m3', 'x', 'destroyed'),
         ],
       }),
     });
@@ -1077,7 +1079,7 @@ describe.concurrent('deploy against the fake flyctl, in-process (the faithful mo
     expect(r.stdout).toContain('✓ Deploy to staging: v4 is live and healthy');
   });
 
-  test('look-alike apps listed first and the old secrets JSON shape do not fool preflight', async () => {
+  test('look-alike apps and the old secrets JSON shape do not fool preflight: the exact --app name is asked', async () => {
     const w = await fakeWorld({ fly: { decoys: true, secretsJsonShape: 'old' } });
     w.fly.update((state) => {
       delete state.apps.find((a) => a.name === 'kotadb-api-staging')!.secrets.SUPABASE_ANON_KEY;
@@ -1085,7 +1087,22 @@ describe.concurrent('deploy against the fake flyctl, in-process (the faithful mo
     const r = await onFake(w, ['staging', '--image', IMAGE]);
     expect(r.code).toBe(3);
     expect(errorLine(r)).toBe('error: required secrets missing on kotadb-api-staging: SUPABASE_ANON_KEY');
+    expect(w.argv()).toEqual(preflightArgv('kotadb-api-staging').slice(0, 4));
     expect(w.fly.mutatingCalls()).toEqual([]);
+  });
+
+  test('an app-scoped deploy token: its own app deploys; the other environment is exit 3 naming the token it needs', async () => {
+    const w = await fakeWorld({ fly: { deployToken: 'kotadb-api-staging' } });
+    const ok = await onFake(w, ['staging', '--image', IMAGE]);
+    expect(ok.code, ok.all).toBe(0);
+    expect(w.argv().some((a) => a[0] === 'apps')).toBe(false);
+    const refused = await onFake(w, ['production', '--yes', '--force', '--image', IMAGE.replace('-staging', '')]);
+    expect(refused.code, refused.all).toBe(3);
+    expect(errorLine(refused)).toBe(
+      'error: Fly app kotadb-api (production) does not exist or this Fly token cannot see it',
+    );
+    expect(refused.stderr).toContain('`fly tokens create deploy --app kotadb-api`');
+    expect(w.fly.mutatingCalls().map((c) => c.argv[4])).toEqual(['kotadb-api-staging']);
   });
 
   test("production (rolling): flyctl's own health-check failure names the failed release and its image (from releases --json)", async () => {

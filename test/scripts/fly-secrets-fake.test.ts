@@ -71,9 +71,10 @@ const run = (args: readonly string[], signal?: AbortSignal) =>
 
 const LIST_STAGING = ['secrets', 'list', '--app', STAGING, '--json'];
 const IMPORT_STAGING = ['secrets', 'import', '--app', STAGING];
+/** After a flyctl failure: logged in? the app there (app-scoped, as a deploy token may ask)? */
 const EXPLAIN = [
   ['auth', 'whoami', '--json'],
-  ['apps', 'list', '--json'],
+  ['status', '--app', STAGING, '--json'],
 ];
 const REQUIRED_LINES = Object.entries(RICH_VALUES)
   .filter(([name]) => ['DATABASE_URL', 'SUPABASE_URL', 'SUPABASE_ANON_KEY', 'SUPABASE_SERVICE_KEY'].includes(name))
@@ -353,8 +354,23 @@ describe('fly-secrets check', () => {
     const result = await run(['staging', 'check']);
     expect(result.code).toBe(3);
     expect(flyArgv(fake)).toEqual([LIST_STAGING, ...EXPLAIN]);
-    expect(result.stderr).toContain(`error: Fly app ${STAGING} (staging) does not exist`);
+    expect(result.stderr).toContain(
+      `error: Fly app ${STAGING} (staging) does not exist or this Fly token cannot see it`,
+    );
     expect(result.stderr).toContain('npx just fly-setup staging');
+  });
+
+  it("with a deploy token: its own app is checked; another app's is exit 3 naming the token it needs", async () => {
+    world({ deployToken: PRODUCTION });
+    const own = await run(['production', 'check']);
+    expect(own.code, own.stderr).toBe(0);
+    const other = await run(['staging', 'check']);
+    expect(other.code).toBe(3);
+    expect(flyArgv(fake)).toEqual([['secrets', 'list', '--app', PRODUCTION, '--json'], LIST_STAGING, ...EXPLAIN]);
+    expect(other.stderr).toContain(
+      `error: Fly app ${STAGING} (staging) does not exist or this Fly token cannot see it`,
+    );
+    expect(other.stderr).toContain(`\`fly tokens create deploy --app ${STAGING}\``);
   });
 });
 

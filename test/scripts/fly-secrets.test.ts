@@ -40,7 +40,8 @@ const IMPORT_STDIN = [
 const list = (app: string) => ['flyctl', 'secrets', 'list', '--app', app, '--json'];
 const importCall = (app: string, ...flags: string[]) => ['flyctl', 'secrets', 'import', '--app', app, ...flags];
 const WHOAMI = ['flyctl', 'auth', 'whoami', '--json'];
-const APPS = ['flyctl', 'apps', 'list', '--json'];
+/** How fly-secrets asks whether an app exists after a failure: app-scoped, a deploy token may ask it. */
+const status = (app: string) => ['flyctl', 'status', '--app', app, '--json'];
 
 type Status = 'Deployed' | 'Staged' | 'Partial' | 'Unknown' | null;
 function secretsJson(statuses: Record<string, Status>): string {
@@ -55,7 +56,12 @@ function secretsJson(statuses: Record<string, Status>): string {
 const deployed = (...extra: string[]) =>
   Object.fromEntries([...REQUIRED, ...extra].map((name) => [name, 'Deployed' as Status]));
 
-const APPS_JSON = JSON.stringify([{ Name: STAGING }, { Name: PRODUCTION }]);
+const statusJson = (app: string) => JSON.stringify({ Name: app, Status: 'deployed', Machines: [] });
+/** flyctl status for an app that does not exist (or that this token cannot see). */
+const appMissing = (app: string) => ({
+  exitCode: 1,
+  stderr: `Error: failed to get app: Could not find App "${app}"\n`,
+});
 
 /** The calls of a mutating action: the lock taken, the change sent, the lock released. */
 const locked = (environment: string, ...calls: string[][]) => [
@@ -76,7 +82,8 @@ function fly(): RecordingExec {
     .on(['flyctl', 'secrets', 'unset'], {})
     .on(['flyctl', 'secrets', 'deploy'], {})
     .on(WHOAMI, { stdout: '{"email":"dev@example.com"}' })
-    .on(APPS, { stdout: APPS_JSON });
+    .on(status(STAGING), { stdout: statusJson(STAGING) })
+    .on(status(PRODUCTION), { stdout: statusJson(PRODUCTION) });
 }
 
 let folder: ReturnType<typeof tempFolder>;
@@ -223,7 +230,7 @@ describe('set', () => {
         importCall(STAGING),
       ),
       WHOAMI,
-      APPS,
+      status(STAGING),
     ]);
     expect(result.stderr).toContain(
       `error: flyctl secrets import --app ${STAGING} failed (exit 1): Error: upstream unavailable; GITHUB_APP_PRIVATE_KEY staged (not yet applied); nothing else was applied`,
@@ -239,9 +246,9 @@ describe('set', () => {
     ],
     [
       'the app is missing',
-      (e: RecordingExec) => e.on(APPS, { stdout: JSON.stringify([{ Name: PRODUCTION }]) }),
-      [...locked('staging', importCall(STAGING)), WHOAMI, APPS],
-      `error: Fly app ${STAGING} (staging) does not exist`,
+      (e: RecordingExec) => e.on(status(STAGING), appMissing(STAGING)),
+      [...locked('staging', importCall(STAGING)), WHOAMI, status(STAGING)],
+      `error: Fly app ${STAGING} (staging) does not exist or this Fly token cannot see it (`,
     ],
   ])(
     'flyctl fails because %s: exit 3 with the fix, flyctl’s error kept as evidence',
@@ -488,10 +495,10 @@ describe('list', () => {
 
   it('flyctl fails (app missing): exit 3 with the fix', async () => {
     exec.on(['flyctl', 'secrets', 'list'], { exitCode: 1, stderr: 'Error: Could not find App\n' });
-    exec.on(APPS, { stdout: '[]' });
+    exec.on(status(STAGING), appMissing(STAGING));
     const result = await secrets(['staging', 'list']);
     expect(result.code).toBe(3);
-    expect(exec.argv()).toEqual([list(STAGING), WHOAMI, APPS]);
+    expect(exec.argv()).toEqual([list(STAGING), WHOAMI, status(STAGING)]);
     expect(result.stderr).toContain('npx just fly-setup staging');
   });
 });
@@ -613,7 +620,7 @@ describe('unset', () => {
       list(STAGING),
       ...locked('staging', ['flyctl', 'secrets', 'unset', 'REDIS_URL', '--app', STAGING]),
       WHOAMI,
-      APPS,
+      status(STAGING),
     ]);
     expect(result.stderr).toContain('Error: update secrets: boom');
   });
@@ -687,7 +694,7 @@ describe('deploy', () => {
       list(STAGING),
       ...locked('staging', ['flyctl', 'secrets', 'deploy', '--app', STAGING]),
       WHOAMI,
-      APPS,
+      status(STAGING),
     ]);
     expect(result.stderr).toContain('no machines available to deploy');
   });

@@ -33,7 +33,7 @@ function rollback(w: ScriptedWorld, args: string[], io: InProcessOptions = {}) {
 const preflight = (app: string) => [
   ['version'],
   ['auth', 'whoami', '--json'],
-  ['apps', 'list', '--json'],
+  ['status', '--app', app, '--json'],
   ['releases', '--app', app, '--json'],
 ];
 /** Under the deploy lock, the releases are read again before anything changes. */
