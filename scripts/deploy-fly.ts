@@ -32,7 +32,7 @@ import {
   type DeploySource,
 } from '../lib/fly/deploy.ts';
 import type { DeployedRelease, FlyRelease } from '../lib/fly/json.ts';
-import { requireApp, requireSecrets } from '../lib/fly/preflight.ts';
+import { requireApp, requireSecrets, singleMachineRollingWarning } from '../lib/fly/preflight.ts';
 import {
   deployExitCode,
   deployHint,
@@ -257,7 +257,8 @@ function validate(options: Options, positionals: string[], io: ScriptIO, dryRun:
 
 /**
  * flyctl, login, the exact app, every required secret, an image source; production: branch
- * and clean tree (exit 3). A dry run reports what a real run would refuse, and goes on.
+ * and clean tree (exit 3). A dry run reports what a real run would refuse, and goes on. A
+ * rolling deploy against the app's only machine is a warning (it takes the app down meanwhile).
  */
 async function preflight(ctx: Ctx): Promise<{ canAskFly: boolean; checkout: ReleaseCheckout | null }> {
   const { plan, out, io } = ctx;
@@ -269,6 +270,8 @@ async function preflight(ctx: Ctx): Promise<{ canAskFly: boolean; checkout: Rele
     if (app.status === 'rejected') throw app.reason;
     if (required.status === 'rejected') throw required.reason;
     out.dim(`app ${env.app} exists; required secrets are set`);
+    const onlyMachine = singleMachineRollingWarning(env, app.value);
+    if (onlyMachine) out.warn(onlyMachine);
     const staged = required.value.filter((secret) => secret.status === 'Staged').map((secret) => secret.name);
     if (staged.length > 0) out.info(`staged secrets take effect with this deploy: ${staged.join(', ')}`);
   }

@@ -19,7 +19,7 @@ import { requireFlyAccess } from '../lib/fly/access.ts';
 import { FlyClient, runningRelease, sortReleases } from '../lib/fly/client.ts';
 import { defaultDeployTimeoutMs, deployCommand, RELEASE_JSON_ENV, type DeploySettings } from '../lib/fly/deploy.ts';
 import type { FlyRelease } from '../lib/fly/json.ts';
-import { requireApp } from '../lib/fly/preflight.ts';
+import { requireApp, singleMachineRollingWarning } from '../lib/fly/preflight.ts';
 import { LOCK_WAIT_OPTION, lockWaitSeconds } from '../lib/lock/deploy-lock.ts';
 import { RunLock } from '../lib/lock/run-lock.ts';
 import {
@@ -224,11 +224,17 @@ async function listOnly(ctx: Ctx): Promise<number> {
 
 // Preflight --------------------------------------------------------------------------------
 
-/** flyctl, login and the exact app (exit 3). No secrets or git guard: a rollback is an emergency tool. */
+/**
+ * flyctl, login and the exact app (exit 3). No secrets or git guard: a rollback is an emergency
+ * tool. A rollback is a deploy: a rolling one against the only machine is called out too.
+ */
 async function preflight(ctx: Ctx): Promise<boolean> {
   const canAskFly = await requireFlyAccess(ctx.fly, { dryRun: ctx.plan.dryRun, out: ctx.out, env: ctx.io.env });
-  if (canAskFly) await requireApp(ctx.fly, ctx.plan.env);
-  return canAskFly;
+  if (!canAskFly) return false;
+  const status = await requireApp(ctx.fly, ctx.plan.env);
+  const onlyMachine = ctx.plan.list ? null : singleMachineRollingWarning(ctx.plan.env, status);
+  if (onlyMachine) ctx.out.warn(onlyMachine);
+  return true;
 }
 
 // Read releases ----------------------------------------------------------------------------

@@ -13,7 +13,7 @@ import { secrets } from '../../lib/core/redact.ts';
 import { script } from '../../scripts/deploy-fly.ts';
 import { startAppServer } from '../helpers/app-server.ts';
 import { worldsForFile, type DeployWorld } from '../helpers/deploy-world.ts';
-import { fakeFlyExec } from '../helpers/fake-fly.ts';
+import { fakeFlyExec, KOTADB_SECRETS } from '../helpers/fake-fly.ts';
 import { manualClock } from '../helpers/manual-clock.ts';
 import { recordingExec } from '../helpers/recording-exec.ts';
 import { runInProcess, type InProcessOptions } from '../helpers/run-in-process.ts';
@@ -135,6 +135,8 @@ describe.concurrent('deploy: success paths', () => {
     expect(r.stderr).toContain('running: v3');
     expect(r.stderr).toContain('✓ GET /api/v1/repositories with X-API-Key: HTTP 200 JSON');
     expect(r.stderr).toContain('v4 is the newest release and every machine (1) runs its image');
+    // one machine, but immediate: nothing rolls, nothing to warn about
+    expect(r.stderr).not.toContain('runs one machine');
     // the deploy's own output is streamed
     expect(r.stderr).toContain('  │ Watch your deployment at https://fly.io/apps/kotadb-api-staging/monitoring');
     expect(requests(w)).toEqual([
@@ -174,6 +176,18 @@ describe.concurrent('deploy: success paths', () => {
     expect(r.stdout).toContain('✓ Deploy to production: v4 is live and healthy');
     expect(r.stdout).toContain('  commit       0123456789ab');
     expect(w.machineImages()).toEqual([w.image, w.image]);
+    expect(r.stderr).not.toContain('runs one machine');
+  });
+
+  test('production (rolling) on a single machine: preflight warns that it takes the only machine down, then deploys', async () => {
+    const w = await world({ env: 'production', machines: 1 });
+    const r = await deploy(w, ['production', '--yes', '--force']);
+    expect(r.code, r.all).toBe(0);
+    expect(r.stderr).toContain(
+      'warning: kotadb-api runs one machine, so this rolling deploy takes the only machine down until the new one is healthy; production should run 2: `flyctl scale count 2 --app kotadb-api --yes`',
+    );
+    // said in preflight, before anything changes
+    expect(r.stderr.indexOf('runs one machine')).toBeLessThan(r.stderr.indexOf('✓ Preflight ('));
   });
 
   test('--source builds the service checkout: WORKING_DIRECTORY, absolute config, its Dockerfile; longer deadline', async () => {
@@ -1103,6 +1117,22 @@ describe.concurrent('deploy against the fake flyctl, in-process (the faithful mo
     );
     expect(refused.stderr).toContain('`fly tokens create deploy --app kotadb-api`');
     expect(w.fly.mutatingCalls().map((c) => c.argv[4])).toEqual(['kotadb-api-staging']);
+  });
+
+  test('a first production deploy with [[mounts]] leaves ONE machine (whatever --ha): the next deploy warns that rolling takes it down', async () => {
+    const w = await fakeWorld({ env: 'production' });
+    const volume = { name: 'kotadb_data', sizeGb: 10 };
+    w.fly.seedApp('kotadb-api', { releases: 0, volumes: [volume, volume], secrets: KOTADB_SECRETS['kotadb-api'] });
+    const image = (n: number) => `registry.fly.io/kotadb-api:deployment-01JFIRST${n}000000000000000000`;
+    const first = await onFake(w, ['production', '--yes', '--force', '--image', image(1)]);
+    expect(first.code, first.all).toBe(0);
+    expect(first.stderr).not.toContain('runs one machine'); // nothing ran yet: nothing is taken down
+    expect(w.fly.app('kotadb-api').machines).toHaveLength(1);
+    const second = await onFake(w, ['production', '--yes', '--force', '--image', image(2)]);
+    expect(second.code, second.all).toBe(0);
+    expect(second.stderr).toContain(
+      'warning: kotadb-api runs one machine, so this rolling deploy takes the only machine down until the new one is healthy; production should run 2: `flyctl scale count 2 --app kotadb-api --yes`',
+    );
   });
 
   test("production (rolling): flyctl's own health-check failure names the failed release and its image (from releases --json)", async () => {

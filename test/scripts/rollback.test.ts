@@ -130,6 +130,31 @@ describe.concurrent('rollback', () => {
     });
   });
 
+  test('production (rolling) on a single machine: the rollback warns it takes the only machine down; --list does not', async () => {
+    const w = await world({ env: 'production', machines: 1 });
+    const warning =
+      'warning: kotadb-api runs one machine, so this rolling deploy takes the only machine down until the new one is healthy; production should run 2: `flyctl scale count 2 --app kotadb-api --yes`';
+    const listed = await rollback(w, ['production', '--list']);
+    expect(listed.code, listed.all).toBe(0);
+    expect(listed.stderr).not.toContain(warning);
+    const r = await rollback(w, ['production', '--yes']);
+    expect(r.code, r.all).toBe(0);
+    expect(r.stderr).toContain(warning);
+    expect(w.deploys()).toEqual([redeploy('production', w.seeded[1]!.image)]);
+  });
+
+  test('app missing: the exact --app is asked (app-scoped); exit 3 naming it and the token that can see it', async () => {
+    const w = await world({ appMissing: true });
+    const r = await rollback(w, ['staging']);
+    expect(r.code).toBe(3);
+    expect(errorLine(r)).toBe(
+      'error: Fly app kotadb-api-staging (staging) does not exist or this Fly token cannot see it',
+    );
+    expect(r.stderr).toContain('`fly tokens create deploy --app kotadb-api-staging`');
+    expect(w.flyArgv()).toEqual(preflight('kotadb-api-staging').slice(0, 3));
+    expect(w.deploys()).toEqual([]);
+  });
+
   test('--to a release that is not complete: exit 2 naming the choices, nothing deployed; the default warns', async () => {
     const w = await world();
     w.nextDeploy({ kind: 'health-timeout' }); // leaves a failed v4 on top
