@@ -18,6 +18,7 @@ import { CommandFailed, describeCommand, type Command, type Runner } from '../li
 import { defineScript, isEntryPoint, runEntry, type ScriptIO } from '../lib/core/script.ts';
 import { alignTable, plural } from '../lib/core/text.ts';
 import { FlyClient } from '../lib/fly/client.ts';
+import { runFlyctl } from '../lib/fly/flyctl-error.ts';
 import { describeUnknownStaged, stagedSecrets } from '../lib/fly/secret-status.ts';
 import { LOCK_WAIT_OPTION, lockWaitSeconds } from '../lib/lock/deploy-lock.ts';
 import { RunLock } from '../lib/lock/run-lock.ts';
@@ -398,14 +399,14 @@ async function applyChange(session: Session, what: Change, onInterrupt: Explain)
       const command = flyctl.secretsUnset(env.app, what.names, what.stage);
       onInterrupt(() => mayHaveApplied(session, command, 'the unset'));
       return out.step(`unset ${plural(what.names.length, 'secret')} on ${env.app}`, async () => {
-        await session.runner.run(command, mutation);
+        await runFlyctl(session.runner, command, mutation);
       });
     }
     case 'deploy': {
       const command = flyctl.secretsDeploy(env.app);
       onInterrupt(() => mayHaveApplied(session, command, 'the deploy'));
       return out.step(`deploy staged secrets on ${env.app}`, async () => {
-        await session.runner.run(command, mutation);
+        await runFlyctl(session.runner, command, mutation);
       });
     }
   }
@@ -440,15 +441,15 @@ async function upload(session: Session, what: Extract<Change, { kind: 'set' }>, 
   try {
     for (const name of plan.stdinNames) {
       running = flyctl.secretsSetFromStdin(env.app, name, true);
-      await runner.run(running, { ...mutation, input: values.get(name)! });
+      await runFlyctl(runner, running, { ...mutation, input: values.get(name)! });
       stagedAlone.push(name);
     }
     if (plan.importNames.length > 0) {
       running = flyctl.secretsImport(env.app, stage);
-      await runner.run(running, { ...mutation, input: plan.importInput });
+      await runFlyctl(runner, running, { ...mutation, input: plan.importInput });
     } else if (!stage) {
       running = flyctl.secretsDeploy(env.app);
-      await runner.run(running, mutation);
+      await runFlyctl(runner, running, mutation);
     }
   } catch (error) {
     if (error instanceof CommandFailed && stagedAlone.length > 0)

@@ -16,7 +16,7 @@ import { confirmDangerousAction } from '../lib/core/prompt.ts';
 import { CommandFailed, describeCommand, type Command } from '../lib/core/runner.ts';
 import { defineScript, isEntryPoint, runEntry } from '../lib/core/script.ts';
 import { FlyClient, findApp, isNotAuthorized } from '../lib/fly/client.ts';
-import { flyctlErrorText } from '../lib/fly/flyctl-error.ts';
+import { flyctlError, flyctlFailureMessage } from '../lib/fly/flyctl-error.ts';
 import { requireFlyctl, requireLogin } from '../lib/fly/preflight.ts';
 import {
   describeChanges,
@@ -211,7 +211,7 @@ function explainFailure(
     );
   }
   if (!(error instanceof CommandFailed)) return error;
-  const said = flyctlErrorText(error.result.stderr || error.result.stdout);
+  const said = flyctlError(error.result.stderr, error.result.stdout);
   const command = describeCommand(error.result.argv);
   const fail = (message: string, hint: string) => new OperationFailed(message, { hint, cause: error });
   if (/Name has already been taken/i.test(said)) {
@@ -236,11 +236,7 @@ function explainFailure(
     );
   }
   // Anything else: flyctl's own words, as it printed them.
-  const output = flyctlErrorText(error.result.stderr || error.result.stdout, { keepErrorPrefix: true });
-  return fail(
-    `${command} failed (exit ${error.result.exitCode}): ${output}`,
-    `${done}; fix the cause, then ${rerun(env)}`,
-  );
+  return fail(flyctlFailureMessage(error.result), `${done}; fix the cause, then ${rerun(env)}`);
 }
 
 if (isEntryPoint(import.meta.url)) await runEntry(script);

@@ -7,6 +7,7 @@
 import * as fly from '../commands/flyctl.ts';
 import { CommandFailed, type Runner } from '../core/runner.ts';
 import { PreconditionFailed } from '../core/errors.ts';
+import { runFlyctl } from './flyctl-error.ts';
 import {
   parseApps,
   parseReleases,
@@ -31,7 +32,7 @@ export class FlyClient {
   ) {}
 
   private async query(command: ReturnType<typeof fly.releases>): Promise<string> {
-    const result = await this.runner.run(command, { timeoutMs: this.timeoutMs });
+    const result = await runFlyctl(this.runner, command, { timeoutMs: this.timeoutMs });
     return result.stdout;
   }
 

@@ -9,9 +9,10 @@ import * as flyctl from '../commands/flyctl.ts';
 import type { Environment } from '../config/environments.ts';
 import { OperationFailed } from '../core/errors.ts';
 import { fromRoot, repoRoot } from '../core/paths.ts';
-import { CommandFailed, CommandTimedOut, lastLines, type Command, type Runner } from '../core/runner.ts';
-import { escapeControl, formatDuration } from '../core/text.ts';
+import { CommandFailed, CommandTimedOut, type Command, type Runner } from '../core/runner.ts';
+import { formatDuration } from '../core/text.ts';
 import { sortReleases, type FlyClient } from './client.ts';
+import { flyctlError } from './flyctl-error.ts';
 import { findDeployedRelease, type DeployedRelease } from './json.ts';
 
 /** flyctl prints `{"id","version","image_ref"}` after a successful deploy when this is set. */
@@ -147,34 +148,6 @@ function describeDeployError(error: unknown, settings: DeploySettings, source: D
   }
   const how = signal ? `was killed by ${signal}` : `failed (exit ${exitCode})`;
   return new DeployFailed('flyctl', `flyctl deploy ${how}: ${flyctlError(stderr, stdout)}`, { cause: error });
-}
-
-/** Long enough for an error, its description and suggestion; short enough for one line. */
-const MAX_ERROR_CHARS = 500;
-
-/**
- * flyctl's own error, whole: the `Error: …` line and every line after it (description,
- * suggestion), after the `✘` reasons of a config validation failure (printed before it, some on
- * stdout); else the last lines of its output. One line, control characters escaped.
- */
-export function flyctlError(stderr: string, stdout = ''): string {
-  const lines = (text: string) =>
-    text
-      .split(/\r?\n/)
-      .map((line) => line.trim())
-      .filter(Boolean);
-  const err = lines(stderr);
-  const at = err.findLastIndex((line) => line.startsWith('Error: '));
-  const reasons = [...new Set([...lines(stdout), ...err].filter((line) => line.startsWith('✘')))];
-  const text =
-    at === -1
-      ? lastLines(stderr || stdout, 3) || 'no output'
-      : [
-          err[at]!.slice('Error: '.length) + (reasons.length > 0 ? `: ${reasons.join('; ')}` : ''),
-          ...err.slice(at + 1),
-        ].join(' | ');
-  const safe = escapeControl(text);
-  return safe.length > MAX_ERROR_CHARS ? `${safe.slice(0, MAX_ERROR_CHARS - 1)}…` : safe;
 }
 
 /** Fallback when flyctl printed no release line (older flyctl): the newest release after ours. */

@@ -693,14 +693,16 @@ describe.concurrent('deploy: a new release that fails is rolled back (without it
     const w = await world();
     w.nextDeploy({
       kind: 'fail-early',
-      stdout: 'Validating fly.staging.toml\n✘ unsupported deployment strategy \u001b[31m"fast"\u001b[0m\n',
+      // as flyctl prints it: the reason plainly after "Validating", then the ✘ line (on stdout)
+      stdout:
+        'Validating /srv/fly.staging.toml\nunsupported deployment strategy \u001b[31m"fast"\u001b[0m\n   ✘invalid app configuration\n',
       stderr:
         '✘ checks: interval too short\nError: App configuration is not valid\nrun `fly config validate` for details\n',
     });
     const r = await deploy(w, ['staging']);
     expect(r.code, r.all).toBe(1);
     expect(errorLine(r)).toBe(
-      'error: flyctl deploy failed (exit 1): App configuration is not valid: ✘ unsupported deployment strategy \\x1b[31m"fast"\\x1b[0m; ✘ checks: interval too short | run `fly config validate` for details; nothing was deployed (no new release), so v3 still serves',
+      'error: flyctl deploy failed (exit 1): App configuration is not valid: unsupported deployment strategy \\x1b[31m"fast"\\x1b[0m; ✘invalid app configuration; ✘ checks: interval too short | run `fly config validate` for details; nothing was deployed (no new release), so v3 still serves',
     );
   });
 

@@ -428,6 +428,21 @@ describe.concurrent('doctor (in-process)', () => {
     expect(w.fly.calls().filter((c) => c.command === 'releases')).toHaveLength(1);
   });
 
+  test("a failed flyctl call is reported with flyctl's error whole (description too), not its last line", async ({
+    expect,
+  }) => {
+    const w = await world();
+    w.fly.fault('releases', {
+      stderr:
+        '==> fetching releases\nError: failed retrieving app releases kotadb-api: 502 Bad Gateway\nThe Fly API had a problem answering; try again in a minute\n\n',
+    });
+    const result = await doctor('production', w);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(
+      '✗ latest release  flyctl releases --app kotadb-api --json failed (exit 1): Error: failed retrieving app releases kotadb-api: 502 Bad Gateway | The Fly API had a problem answering; try again in a minute\n',
+    );
+  });
+
   test('a failure in the human checklist: ✗ line, fix line, summary', async ({ expect }) => {
     const w = await world();
     mutateApp(w.fly, (a) => void delete a.secrets.DATABASE_URL);

@@ -682,11 +682,12 @@ describe('deploy', () => {
     expect(result.stdout).toContain(`$ flyctl secrets deploy --app ${STAGING}`);
   });
 
-  it('flyctl refuses (no machines): exit 1 with its error', async () => {
+  it('flyctl refuses (no machines): exit 1 with its error whole (description and suggestion too)', async () => {
     exec.on(['flyctl', 'secrets', 'list'], { stdout: secretsJson({ ...deployed(), JWT_SECRET: 'Staged' }) });
     exec.on(['flyctl', 'secrets', 'deploy'], {
       exitCode: 1,
-      stderr: 'Error: no machines available to deploy\n',
+      stderr:
+        "Error: no machines available to deploy\n'fly secrets deploy' will only work if the app has been deployed and there are machines available\n\nTry 'fly deploy' first\n\n",
     });
     const result = await secrets(['staging', 'deploy']);
     expect(result.code).toBe(1);
@@ -696,7 +697,9 @@ describe('deploy', () => {
       WHOAMI,
       status(STAGING),
     ]);
-    expect(result.stderr).toContain('no machines available to deploy');
+    expect(result.stderr).toContain(
+      `error: flyctl secrets deploy --app ${STAGING} failed (exit 1): Error: no machines available to deploy | 'fly secrets deploy' will only work if the app has been deployed and there are machines available | Try 'fly deploy' first\n`,
+    );
   });
 });
 

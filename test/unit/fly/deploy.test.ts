@@ -6,7 +6,6 @@ import {
   defaultDeployTimeoutMs,
   deployCommand,
   DeployFailed,
-  flyctlError,
   newestReleaseAfter,
   runFlyDeploy,
 } from '../../../lib/fly/deploy.ts';
@@ -170,43 +169,6 @@ describe('runFlyDeploy: how flyctl deploy ended', () => {
     const error = await run(recordingExec().on(['flyctl', 'deploy'], answer)).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DeployFailed);
     expect([(error as DeployFailed).kind, (error as DeployFailed).message]).toEqual([kind, message]);
-  });
-});
-
-describe("flyctlError: flyctl's error whole, on one line", () => {
-  it('keeps the Error line and what follows it (description, suggestion), not the progress before it', () => {
-    const stderr = [
-      '==> Verifying app config',
-      'Error: timeout reached waiting for machine 1857 to start: context deadline exceeded',
-      '',
-      'You can try increasing the timeout with the --wait-timeout flag',
-    ].join('\n');
-    expect(flyctlError(stderr)).toBe(
-      'timeout reached waiting for machine 1857 to start: context deadline exceeded | You can try increasing the timeout with the --wait-timeout flag',
-    );
-  });
-
-  it('adds the ✘ reasons of a config validation failure, from stdout and stderr', () => {
-    expect(
-      flyctlError(
-        '✘ canary deployment strategy is not supported when using mounted volumes\nError: App configuration is not valid\n',
-        'Validating fly.toml\n✘ unsupported deployment strategy "fast"\n',
-      ),
-    ).toBe(
-      'App configuration is not valid: ✘ unsupported deployment strategy "fast"; ✘ canary deployment strategy is not supported when using mounted volumes',
-    );
-  });
-
-  it('escapes control characters and trims a very long error', () => {
-    expect(flyctlError('Error: bad \u001b[2Kthing\n')).toBe('bad \\x1b[2Kthing');
-    const long = flyctlError(`Error: ${'x'.repeat(2000)}\n`);
-    expect(long.length).toBe(500);
-    expect(long.endsWith('…')).toBe(true);
-  });
-
-  it('falls back to the last lines, or says there was no output', () => {
-    expect(flyctlError('building\nsegmentation fault\n')).toBe('building | segmentation fault');
-    expect(flyctlError('')).toBe('no output');
   });
 });
 
