@@ -6,7 +6,16 @@
  */
 import { afterAll } from 'vitest';
 import { startAppServer, type AppMode, type AppServer } from './app-server.ts';
-import { createFakeFly, KOTADB_APPS, type CreateFakeFlyOptions, type FakeFly, type FakeRelease } from './fake-fly.ts';
+import {
+  createFakeFly,
+  fakeFlyExec,
+  KOTADB_APPS,
+  type CreateFakeFlyOptions,
+  type FakeFly,
+  type FakeRelease,
+} from './fake-fly.ts';
+import { recordingExec, type RecordingExec } from './recording-exec.ts';
+import { freeLock } from './scripted-lock.ts';
 
 export type EnvName = keyof typeof KOTADB_APPS;
 
@@ -95,4 +104,14 @@ function inPreflightOrder(calls: string[][]): string[][] {
     if (a[0] === 'secrets' && a[1] === 'list' && b[0] === 'status') [out[i], out[i + 1]] = [b, a];
   }
   return out;
+}
+
+/**
+ * The executor of a run against the world's fake flyctl, in-process: every call recorded in
+ * order (flyctl and git, with env and timeout: `exec.argv()`), flyctl answered by the fake, the
+ * deploy lock's git calls answered as a free lock, other git calls by `git` (e.g. gitAnswers);
+ * anything else fails the test (nothing real is spawned).
+ */
+export function fakeWorldExec(w: DeployWorld, git: (exec: RecordingExec) => RecordingExec = (e) => e): RecordingExec {
+  return freeLock(git(recordingExec())).fallback(fakeFlyExec(w.fly, { fallback: recordingExec() }));
 }

@@ -2,7 +2,9 @@
  * deploy in-process: the runbook's exact flyctl calls on the success path and on each failure
  * path (scripted flyctl answers, a real local HTTP server playing the app, virtual time), the
  * refusals, dry runs, the summary in every form, Ctrl-C at each phase, and that no secret is
- * ever printed. Child processes only where they are needed: test/e2e/deploy-fly.test.ts.
+ * ever printed. The rollbacks after a failed health check (staging immediate, production
+ * rolling), a pruned image, deploy tokens and mounts run against the fake flyctl in-process
+ * (last describe). Child processes only where they are needed: test/e2e/deploy-fly.test.ts.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,10 +14,9 @@ import { fromRoot } from '../../lib/core/paths.ts';
 import { secrets } from '../../lib/core/redact.ts';
 import { script } from '../../scripts/deploy-fly.ts';
 import { startAppServer } from '../helpers/app-server.ts';
-import { worldsForFile, type DeployWorld } from '../helpers/deploy-world.ts';
-import { fakeFlyExec, KOTADB_SECRETS } from '../helpers/fake-fly.ts';
+import { fakeWorldExec, worldsForFile, type DeployWorld } from '../helpers/deploy-world.ts';
+import { KOTADB_SECRETS } from '../helpers/fake-fly.ts';
 import { manualClock } from '../helpers/manual-clock.ts';
-import { recordingExec } from '../helpers/recording-exec.ts';
 import { runInProcess, type InProcessOptions } from '../helpers/run-in-process.ts';
 import {
   DEPLOY_ARGV,
@@ -579,56 +580,6 @@ describe.concurrent('deploy: invalid input (exit 2, nothing runs)', () => {
 });
 
 describe.concurrent('deploy: a new release that fails is rolled back (without its release command)', () => {
-  test.for([
-    ['status-503', 'HTTP 503'],
-    ['unhealthy', 'status: degraded'],
-    ['supabase-error', 'supabase_status: error'],
-    ['bad-json', 'bad JSON: /health did not return JSON'],
-    // the app's proxy resets connections to a machine that does not listen
-    ['refused', 'connection reset'],
-  ] as const)(
-    'staging (immediate: flyctl exits 0 whatever the health), /health %s: the toolkit gates it',
-    async ([mode, reason]) => {
-      const w = await world({ newMode: mode });
-      const r = await deploy(w, ['staging', '--health-timeout', '3']);
-      expect(r.code, r.all).toBe(1);
-      expect(errorLine(r)).toBe(
-        `error: health check failed: ${reason} after 3.0s (3 attempts); rolled back to v3 (healthy)`,
-      );
-      expect(w.flyArgv()).toEqual([
-        ...preflightArgv('kotadb-api-staging'),
-        ...recheckArgv('kotadb-api-staging'),
-        withImage('staging', w.image),
-        ['releases', '--app', 'kotadb-api-staging', '--json'],
-        rollbackArgv(w),
-        ...verifyArgv('kotadb-api-staging'),
-      ]);
-      // the rollback runs under the deploy's lock, released once it is verified
-      expect(w.exec.argv().slice(-1)).toEqual(releaseLockArgv('staging'));
-      expect(w.exec.argv().filter((a) => a[0] === 'git')).toEqual([
-        ...takeLockArgv('staging'),
-        ...releaseLockArgv('staging'),
-      ]);
-      expect(w.releases().map((rel) => [rel.version, rel.status, rel.image === w.seeded[0]!.image])).toEqual([
-        [5, 'complete', true],
-        [4, 'complete', false],
-        [3, 'complete', true],
-        [2, 'complete', false],
-        [1, 'complete', false],
-      ]);
-      expect(w.currentImage()).toBe(w.seeded[0]!.image);
-      // the rollback was verified against the old image
-      expect(w.app.requests().at(-1)).toMatchObject({ path: '/health', image: w.seeded[0]!.image, status: 200 });
-      expect(r.stdout).toContain('✗ Deploy to staging: health check failed');
-      expect(r.stdout).toContain('  rollback     ✓ v3 redeployed as v5');
-      expect(r.stdout).toContain(
-        "  config       fly.toml and secrets are today's, not those of v3 (a rollback redeploys only the image)",
-      );
-      expect(r.stderr).toContain('✗ Health check (');
-      expect(r.stderr).toContain('✓ Roll back to v3 (');
-    },
-  );
-
   test('smoke 500 with the smoke key: only that regression is named', async () => {
     const w = await world({ newMode: 'smoke-500' });
     const r = await deploy(w, ['staging']);
@@ -648,31 +599,6 @@ describe.concurrent('deploy: a new release that fails is rolled back (without it
     expect(errorLine(r)).toBe(
       'error: smoke checks failed: GET /health job queue: saas.job_queue.failed_recent is 4 (expected 0); rolled back to v3 (healthy)',
     );
-  });
-
-  test('production (rolling): flyctl itself fails on health checks; the failed release and its image are named', async () => {
-    const w = await world({ env: 'production', newMode: 'status-503' });
-    const r = await deploy(w, ['production', '--yes', '--json'], { git: {} });
-    expect(r.code, r.all).toBe(1);
-    expect(w.deploys()).toEqual([withImage('production', w.image), rollbackArgv(w, 'production')]);
-    expect(errorLine(r)).toBe(
-      `error: flyctl deploy failed (exit 1): timeout reached waiting for health checks to pass for machine m1000000000000: context deadline exceeded (failed release v4, image ${w.image}); rolled back to v3 (healthy)`,
-    );
-    const result = JSON.parse(r.stdout) as Record<string, unknown>;
-    expect(result).toMatchObject({
-      ok: false,
-      exitCode: 1,
-      kind: 'failed',
-      release: { version: 4, imageRef: w.image },
-      previous: { version: 3, imageRef: w.seeded[0]!.image },
-      rollback: {
-        status: 'healthy',
-        target: { version: 3, imageRef: w.seeded[0]!.image },
-        release: { version: 5, imageRef: w.seeded[0]!.image },
-        failure: null,
-        configAndSecrets: 'current',
-      },
-    });
   });
 
   test('flyctl fails before creating a release: nothing changed, so nothing is redeployed', async () => {
@@ -761,17 +687,6 @@ describe.concurrent('deploy: a new release that fails is rolled back (without it
       'error: health check failed: HTTP 503 after 1.0s (2 attempts); no earlier complete release to roll back to (first deploy)',
     );
     expect(w.deploys()).toEqual([withImage('staging', w.image)]);
-  });
-
-  test('a pruned rollback image: one line saying how to rebuild it', async () => {
-    const w = await world({ newMode: 'status-503' });
-    w.nextDeploy({ kind: 'ok' });
-    w.nextDeploy({ kind: 'missing-image' });
-    const r = await deploy(w, ['staging', '--health-timeout', '1']);
-    expect(r.code, r.all).toBe(1);
-    expect(errorLine(r)).toBe(
-      `error: health check failed: HTTP 503 after 1.0s (2 attempts); rollback to v3 FAILED: the image ${w.seeded[0]!.image} is no longer in the registry (pruned): rebuild it from its commit (--source <checkout of that commit>) or deploy another image (--image <ref>)`,
-    );
   });
 });
 
@@ -1076,8 +991,10 @@ describe.concurrent('deploy against the fake flyctl, in-process (the faithful mo
       [...args, '--url', w.app.url],
       { ...w.fly.env, SAAS_STAGING_API_KEY: SMOKE_KEY, SAAS_PRODUCTION_API_KEY: SMOKE_KEY, ...env },
       // git (the deploy lock) answered as a free lock; the lock itself: deploy-lock-scripts.test.ts
-      { exec: fakeFlyExec(w.fly, { fallback: freeLock(recordingExec()) }), clock: manualClock().clock, ...io },
+      { exec: fakeWorldExec(w), clock: manualClock().clock, ...io },
     );
+  const flyctlCall = (argv: readonly string[]) => ['flyctl', ...argv];
+  const backTo = (env: 'staging' | 'production', image: string) => [...withImage(env, image), '--skip-release-command'];
 
   test('staging: exact calls, the fake records v4 complete and its machines run the image', async () => {
     const w = await fakeWorld();
@@ -1135,6 +1052,109 @@ describe.concurrent('deploy against the fake flyctl, in-process (the faithful mo
     expect(second.stderr).toContain(
       'warning: kotadb-api runs one machine, so this rolling deploy takes the only machine down until the new one is healthy; production should run 2: `flyctl scale count 2 --app kotadb-api --yes`',
     );
+  });
+
+  test.for([
+    ['status-503', 'HTTP 503'],
+    ['unhealthy', 'status: degraded'],
+    ['supabase-error', 'supabase_status: error'],
+    ['bad-json', 'bad JSON: /health did not return JSON'],
+    // the app's proxy resets connections to a machine that does not listen
+    ['refused', 'connection reset'],
+  ] as const)(
+    'staging (immediate: flyctl exits 0 with the machines unhealthy), /health %s: the toolkit gates it and rolls back',
+    async ([mode, reason]) => {
+      const w = await fakeWorld({ newMode: mode });
+      // immediate does not wait for health checks: exit 0, release complete, checks critical
+      w.fly.fault('deploy', { healthTimeout: true, times: 1 });
+      const exec = fakeWorldExec(w);
+      const r = await onFake(w, ['staging', '--image', IMAGE, '--health-timeout', '3'], {}, { exec });
+      expect(r.code, r.all).toBe(1);
+      expect(errorLine(r)).toBe(
+        `error: health check failed: ${reason} after 3.0s (3 attempts); rolled back to v3 (healthy)`,
+      );
+      // the rollback runs under the deploy's lock, released once it is verified
+      expect(exec.argv()).toEqual([
+        ...preflightArgv('kotadb-api-staging').map(flyctlCall),
+        ...takeLockArgv('staging'),
+        ...[
+          ...recheckArgv('kotadb-api-staging'),
+          withImage('staging', IMAGE),
+          ['releases', '--app', 'kotadb-api-staging', '--json'],
+          backTo('staging', w.running.image),
+          ...verifyArgv('kotadb-api-staging'),
+        ].map(flyctlCall),
+        ...releaseLockArgv('staging'),
+      ]);
+      expect(
+        w.fly.releases('kotadb-api-staging').map((rel) => [rel.version, rel.status, rel.image === w.running.image]),
+      ).toEqual([
+        [5, 'complete', true],
+        [4, 'complete', false],
+        [3, 'complete', true],
+        [2, 'complete', false],
+        [1, 'complete', false],
+      ]);
+      expect(w.fly.currentImage('kotadb-api-staging')).toBe(w.running.image);
+      // the rollback was verified against the old image
+      expect(w.app.requests().at(-1)).toMatchObject({ path: '/health', image: w.running.image, status: 200 });
+      expect(r.stdout).toContain('✗ Deploy to staging: health check failed');
+      expect(r.stdout).toContain('  rollback     ✓ v3 redeployed as v5');
+      expect(r.stdout).toContain(
+        "  config       fly.toml and secrets are today's, not those of v3 (a rollback redeploys only the image)",
+      );
+      expect(r.stderr).toContain('✗ Health check (');
+      expect(r.stderr).toContain('✓ Roll back to v3 (');
+    },
+  );
+
+  test('production (rolling): flyctl itself fails on health checks; the failed release and its image are named; rolled back', async () => {
+    const w = await fakeWorld({ env: 'production', newMode: 'status-503' });
+    w.fly.fault('deploy', { healthTimeout: true, times: 1 });
+    const image = IMAGE.replace('-staging', '');
+    const exec = fakeWorldExec(w, (e) => gitAnswers(e));
+    const r = await onFake(w, ['production', '--yes', '--json', '--image', image], {}, { exec });
+    expect(r.code, r.all).toBe(1);
+    expect(w.deploys()).toEqual([withImage('production', image), backTo('production', w.running.image)]);
+    expect(errorLine(r)).toMatch(
+      new RegExp(
+        `^error: flyctl deploy failed \\(exit 1\\): timeout reached waiting for health checks to pass for machine [0-9a-f]{14}: context deadline exceeded \\(failed release v4, image ${image}\\); rolled back to v3 \\(healthy\\)$`,
+      ),
+    );
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      ok: false,
+      exitCode: 1,
+      kind: 'failed',
+      release: { version: 4, imageRef: image },
+      previous: { version: 3, imageRef: w.running.image },
+      rollback: {
+        status: 'healthy',
+        target: { version: 3, imageRef: w.running.image },
+        release: { version: 5, imageRef: w.running.image },
+        failure: null,
+        configAndSecrets: 'current',
+      },
+    });
+    expect(w.fly.releases('kotadb-api').map((rel) => [rel.version, rel.status])).toEqual([
+      [5, 'complete'],
+      [4, 'failed'],
+      [3, 'complete'],
+      [2, 'complete'],
+      [1, 'complete'],
+    ]);
+    expect(w.fly.app('kotadb-api').machines.map((m) => m.image)).toEqual([w.running.image, w.running.image]);
+  });
+
+  test('a pruned rollback image: one line saying how to rebuild it', async () => {
+    const w = await fakeWorld({ newMode: 'status-503' });
+    w.fly.pruneImage(w.running.image);
+    const r = await onFake(w, ['staging', '--image', IMAGE, '--health-timeout', '1']);
+    expect(r.code, r.all).toBe(1);
+    expect(errorLine(r)).toBe(
+      `error: health check failed: HTTP 503 after 1.0s (2 attempts); rollback to v3 FAILED: the image ${w.running.image} is no longer in the registry (pruned): rebuild it from its commit (--source <checkout of that commit>) or deploy another image (--image <ref>)`,
+    );
+    expect(w.deploys()).toEqual([withImage('staging', IMAGE), backTo('staging', w.running.image)]);
+    expect(w.fly.currentImage('kotadb-api-staging')).toBe(IMAGE);
   });
 
   test("production (rolling): flyctl's own health-check failure names the failed release and its image (from releases --json)", async () => {

@@ -1,8 +1,10 @@
 /**
- * rollback in-process (scripted flyctl answers, a real local HTTP server playing the app,
- * virtual time): --list, the default target, --to, --image, targets that cannot be deployed,
- * the redeploy without the release command and its verification, production's confirmation,
- * --json, dry runs, deadlines, pruned images and Ctrl-C.
+ * rollback in-process (a real local HTTP server playing the app, virtual time): --list, the
+ * default target, --to, --image, targets that cannot be deployed, the redeploy without the
+ * release command and its verification, production's confirmation, --json, dry runs, deadlines,
+ * pruned images and Ctrl-C. What the fake flyctl models (the redeploy itself, a pruned image)
+ * runs against it (fakeFlyExec); scripted flyctl answers inject the faults it has no switch for.
+ * That the release command is not re-run: test/unit/release/rollback.test.ts.
  */
 import { describe, expect, test } from 'vitest';
 import { script } from '../../scripts/rollback.ts';
@@ -17,6 +19,8 @@ import {
   type ScriptedWorldOptions,
 } from '../helpers/scripted-fly.ts';
 import { checkLockArgv, freeLock, releaseLockArgv, takeLockArgv } from '../helpers/scripted-lock.ts';
+import { fakeWorldExec, worldsForFile, type DeployWorld } from '../helpers/deploy-world.ts';
+import type { RecordingExec } from '../helpers/recording-exec.ts';
 
 const scripted = scriptedWorlds();
 /** A scripted world whose deploy lock is free (the lock itself: test/integration/deploy-lock-scripts.test.ts). */
@@ -73,61 +77,6 @@ describe.concurrent('rollback', () => {
     expect(w.deploys()).toEqual([]);
     // --list never takes the lock
     expect(w.exec.argv().filter((a) => a[0] === 'git')).toEqual([]);
-  });
-
-  test('default: redeploys the release before the running one (no release command), checks health and what serves', async () => {
-    const w = await world();
-    const r = await rollback(w, ['staging']);
-    expect(r.code, r.all).toBe(0);
-    expect(w.flyArgv()).toEqual([
-      ...preflight('kotadb-api-staging'),
-      ...recheck('kotadb-api-staging'),
-      redeploy('staging', w.seeded[1]!.image),
-      ...verifyArgv('kotadb-api-staging'),
-    ]);
-    // the lock is taken after the confirmation and released after the verification
-    expect(w.exec.argv()).toEqual([
-      ...preflight('kotadb-api-staging').map((a) => ['flyctl', ...a]),
-      ...takeLockArgv('staging'),
-      ...[
-        ...recheck('kotadb-api-staging'),
-        redeploy('staging', w.seeded[1]!.image),
-        ...verifyArgv('kotadb-api-staging'),
-      ].map((a) => ['flyctl', ...a]),
-      ...releaseLockArgv('staging'),
-    ]);
-    expect(r.stderr).toContain('✓ released the staging deploy lock');
-    expect(w.exec.calls.find((c) => c.argv[1] === 'deploy')?.timeoutMs).toBe(10 * 60_000);
-    expect(w.currentImage()).toBe(w.seeded[1]!.image);
-    expect(r.stdout).toContain('✓ Rollback of staging: rolled back to v2 (healthy), now release v4');
-    expect(r.stdout).toContain(
-      "  config       fly.toml and secrets are today's, not those of v2 (a rollback redeploys only the image)",
-    );
-    expect(r.stderr).toContain('✓ Roll back to v2 (');
-    expect(w.app.requests().at(-1)).toMatchObject({ path: '/health', image: w.seeded[1]!.image, status: 200 });
-  });
-
-  test('--to N in production (with --yes, no TTY) uses production config and strategy', async () => {
-    const w = await world({ env: 'production' });
-    const r = await rollback(w, ['production', '--to', '1', '--yes', '--json']);
-    expect(r.code, r.all).toBe(0);
-    expect(w.flyArgv()).toEqual([
-      ...preflight('kotadb-api'),
-      ...recheck('kotadb-api'),
-      redeploy('production', w.seeded[2]!.image),
-      ...verifyArgv('kotadb-api'),
-    ]);
-    expect(JSON.parse(r.stdout)).toMatchObject({
-      ok: true,
-      exitCode: 0,
-      kind: 'done',
-      environment: 'production',
-      target: { version: 1, imageRef: w.seeded[2]!.image },
-      release: { version: 4, imageRef: w.seeded[2]!.image },
-      health: { healthy: true, attempts: 1 },
-      outcome: 'rolled back to v1 (healthy), now release v4',
-      configAndSecrets: 'current',
-    });
   });
 
   test('production (rolling) on a single machine: the rollback warns it takes the only machine down; --list does not', async () => {
@@ -264,16 +213,6 @@ describe.concurrent('rollback', () => {
     expect(w.deploys()).toHaveLength(2); // the deploy and its automatic rollback only
   });
 
-  test('a pruned image: one line saying how to rebuild it', async () => {
-    const w = await world();
-    w.nextDeploy({ kind: 'missing-image' });
-    const r = await rollback(w, ['staging']);
-    expect(r.code, r.all).toBe(1);
-    expect(errorLine(r)).toBe(
-      `error: rollback to v2 FAILED: the image ${w.seeded[1]!.image} is no longer in the registry (pruned): rebuild it from its commit (--source <checkout of that commit>) or deploy another image (--image <ref>)`,
-    );
-  });
-
   test('a hung redeploy is stopped at --deploy-timeout: exit 1 saying it timed out', async () => {
     const w = await world();
     w.nextDeploy({ kind: 'hang' });
@@ -338,5 +277,80 @@ describe.concurrent('rollback', () => {
       'error: --deploy-timeout: expected a duration above zero, got "0s". Run with --help for usage.',
     );
     expect(w.exec.calls).toEqual([]);
+  });
+});
+
+describe.concurrent('rollback against the fake flyctl, in-process (the faithful model of flyctl)', () => {
+  const { world: fakeWorld } = worldsForFile();
+  const onFake = (w: DeployWorld, args: string[], exec: RecordingExec = fakeWorldExec(w)) =>
+    runInProcess(script, [...args, '--url', w.app.url], w.fly.env, { exec, clock: manualClock().clock });
+  const flyctlCall = (argv: readonly string[]) => ['flyctl', ...argv];
+
+  test('default: redeploys the release before the running one (no release command), checks health and what serves', async () => {
+    const w = await fakeWorld();
+    const exec = fakeWorldExec(w);
+    const r = await onFake(w, ['staging'], exec);
+    expect(r.code, r.all).toBe(0);
+    // the lock is taken after the confirmation and released after the verification
+    expect(exec.argv()).toEqual([
+      ...preflight('kotadb-api-staging').map(flyctlCall),
+      ...takeLockArgv('staging'),
+      ...[
+        ...recheck('kotadb-api-staging'),
+        redeploy('staging', w.seeded[1]!.image),
+        ...verifyArgv('kotadb-api-staging'),
+      ].map(flyctlCall),
+      ...releaseLockArgv('staging'),
+    ]);
+    expect(r.stderr).toContain('✓ released the staging deploy lock');
+    expect(exec.calls.find((c) => c.argv[1] === 'deploy')?.timeoutMs).toBe(10 * 60_000);
+    expect(w.fly.currentImage('kotadb-api-staging')).toBe(w.seeded[1]!.image);
+    expect(w.fly.releases('kotadb-api-staging')[0]).toMatchObject({
+      version: 4,
+      status: 'complete',
+      image: w.seeded[1]!.image,
+    });
+    expect(r.stdout).toContain('✓ Rollback of staging: rolled back to v2 (healthy), now release v4');
+    expect(r.stdout).toContain(
+      "  config       fly.toml and secrets are today's, not those of v2 (a rollback redeploys only the image)",
+    );
+    expect(r.stderr).toContain('✓ Roll back to v2 (');
+    expect(w.app.requests().at(-1)).toMatchObject({ path: '/health', image: w.seeded[1]!.image, status: 200 });
+  });
+
+  test('--to N in production (with --yes, no TTY) uses production config and strategy', async () => {
+    const w = await fakeWorld({ env: 'production' });
+    const r = await onFake(w, ['production', '--to', '1', '--yes', '--json']);
+    expect(r.code, r.all).toBe(0);
+    expect(w.argv()).toEqual([
+      ...preflight('kotadb-api'),
+      ...recheck('kotadb-api'),
+      redeploy('production', w.seeded[2]!.image),
+      ...verifyArgv('kotadb-api'),
+    ]);
+    expect(w.fly.app('kotadb-api').machines.map((m) => m.image)).toEqual([w.seeded[2]!.image, w.seeded[2]!.image]);
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      ok: true,
+      exitCode: 0,
+      kind: 'done',
+      environment: 'production',
+      target: { version: 1, imageRef: w.seeded[2]!.image },
+      release: { version: 4, imageRef: w.seeded[2]!.image },
+      health: { healthy: true, attempts: 1 },
+      outcome: 'rolled back to v1 (healthy), now release v4',
+      configAndSecrets: 'current',
+    });
+  });
+
+  test('a pruned image: one line saying how to rebuild it; nothing was deployed', async () => {
+    const w = await fakeWorld();
+    w.fly.pruneImage(w.seeded[1]!.image);
+    const r = await onFake(w, ['staging']);
+    expect(r.code, r.all).toBe(1);
+    expect(errorLine(r)).toBe(
+      `error: rollback to v2 FAILED: the image ${w.seeded[1]!.image} is no longer in the registry (pruned): rebuild it from its commit (--source <checkout of that commit>) or deploy another image (--image <ref>)`,
+    );
+    expect(w.fly.currentImage('kotadb-api-staging')).toBe(w.running.image);
+    expect(w.fly.releases('kotadb-api-staging')).toHaveLength(3);
   });
 });
