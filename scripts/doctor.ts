@@ -158,7 +158,8 @@ export const script = defineScript({
             : skip('the app check reports it missing');
         }),
       ),
-      check('health', async () => judgeHealth(await probeHealth(url, timeoutMs), env, url)),
+      // Ctrl-C aborts the request itself (no socket left open until the timeout).
+      check('health', async () => judgeHealth(await probeHealth(url, timeoutMs, io.signal), env, url)),
       check('migrations', () =>
         checkMigrationsFromEnv(env, processEnv, { timeoutMs, migrationsDir: migrationsDir(root) }),
       ),
@@ -178,7 +179,9 @@ export const script = defineScript({
             ),
           ),
     ]);
-    // doctor changes nothing: Ctrl-C stops waiting at once (the runner stops flyctl itself).
+    // doctor changes nothing: Ctrl-C stops waiting at once. flyctl (the runner) and the /health
+    // probe stop themselves on io.signal; the migrations check's database client takes no
+    // signal, so the run does not wait for it.
     const results = await untilInterrupted(checks, io.signal);
     out.clearProgress();
 

@@ -65,13 +65,9 @@ export type ProbeResult = HealthVerdict & { readonly latencyMs: number };
 /**
  * One GET <base>/health with a per-request timeout; network failures become a reason, never a
  * throw. A redirect is unhealthy and names where it points (redirects are not followed).
- * Ctrl-C (`signal`) throws Interrupted.
+ * `signal` is the run's Ctrl-C (io.signal): it aborts the request itself and throws Interrupted.
  */
-export async function probeHealth(
-  baseUrl: string,
-  timeoutMs = 10_000,
-  signal: AbortSignal = new AbortController().signal,
-): Promise<ProbeResult> {
+export async function probeHealth(baseUrl: string, timeoutMs: number, signal: AbortSignal): Promise<ProbeResult> {
   const started = performance.now();
   const answer = await httpGet(joinUrl(baseUrl, '/health'), { timeoutMs, signal });
   const latencyMs = Math.round(performance.now() - started);

@@ -467,6 +467,36 @@ describe.concurrent('doctor (in-process)', () => {
     expect(w.fly.mutatingCalls()).toEqual([]);
   });
 
+  test('Ctrl-C while /health hangs: exit 130 at once, and the probe itself is aborted (its connection closed)', async ({
+    expect,
+  }) => {
+    const w = await world();
+    const http = await import('node:http');
+    let arrived!: () => void;
+    const requested = new Promise<void>((resolve) => (arrived = resolve));
+    let closedAt: number | null = null;
+    const hung = http.createServer((req) => {
+      req.socket.on('close', () => (closedAt = performance.now()));
+      arrived(); // and never answer
+    });
+    await new Promise<void>((resolve) => hung.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise<void>((resolve) => hung.close(() => resolve())));
+    hung.unref();
+    const url = `http://127.0.0.1:${(hung.address() as { port: number }).port}`;
+    const controller = new AbortController();
+    const running = doctor('production', w, ['--url', url, '--timeout', '30'], { signal: controller.signal });
+    await requested;
+    const abortedAt = performance.now();
+    controller.abort();
+    const result = await running;
+    expect(result.code).toBe(130);
+    expect(result.stderr).toContain('error: interrupted: doctor changes nothing');
+    // A probe only raced against Ctrl-C would keep its socket open until its 30 s timeout.
+    const deadline = abortedAt + 2_000;
+    while (closedAt === null && performance.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    expect(closedAt).not.toBeNull();
+  });
+
   test.for([
     [['production', '--url', 'ftp://example.com'], '--url must be an http(s) URL, got "ftp://example.com"'],
     [['production', '--timeout', 'soon'], '--timeout must be a number of seconds between 0 and 600, got "soon"'],

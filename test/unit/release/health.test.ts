@@ -4,6 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Interrupted } from '../../../lib/core/errors.ts';
 import { evaluateHealth, probeHealth } from '../../../lib/release/health.ts';
 
+/** A run nobody interrupts. */
+const never = new AbortController().signal;
+
 const healthy = {
   status: 'healthy',
   version: '0.6.0',
@@ -73,7 +76,7 @@ describe('probeHealth (real HTTP)', () => {
   );
 
   it('is healthy against a healthy server (trailing slash tolerated)', async () => {
-    const result = await probeHealth(`${base}/`);
+    const result = await probeHealth(`${base}/`, 10_000, never);
     expect(result.healthy).toBe(true);
     expect(result.latencyMs).toBeGreaterThanOrEqual(0);
   });
@@ -83,18 +86,18 @@ describe('probeHealth (real HTTP)', () => {
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const port = (closed.address() as AddressInfo).port;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
-    const result = await probeHealth(`http://127.0.0.1:${port}`);
+    const result = await probeHealth(`http://127.0.0.1:${port}`, 10_000, never);
     expect(result).toMatchObject({ healthy: false, cause: 'network', reason: 'connection refused' });
   });
 
   it('gives up after the per-request timeout', async () => {
-    const result = await probeHealth(`${base}/hang`, 300);
+    const result = await probeHealth(`${base}/hang`, 300, never);
     expect(result).toMatchObject({ healthy: false, cause: 'timeout', reason: 'no answer within 0.3s' });
     expect(result.latencyMs).toBeLessThan(2000);
   });
 
   it('does not follow a redirect: unhealthy, naming the Location', async () => {
-    const result = await probeHealth(redirecting);
+    const result = await probeHealth(redirecting, 10_000, never);
     expect(result).toMatchObject({
       healthy: false,
       cause: 'http',
