@@ -3,7 +3,7 @@
  * an evaluator of their `if:` expressions: which jobs run, in which order, on which
  * environment, and which package commands they call.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { ENVIRONMENTS } from '../lib/config/environments.ts';
@@ -252,14 +252,17 @@ describe('job graph', () => {
     }
   });
 
-  it('runs the Node version the README states', () => {
+  it('every workflow runs the Node version the README states', () => {
     const readme = readFileSync(fromRoot('README.md'), 'utf8');
     const stated = /Node\.js [\d.]+ or newer \(([\d.]+) is what CI uses\)/.exec(readme)?.[1];
     expect(stated).toBe('20.20');
-    for (const job of Object.values(deploy.jobs)) {
-      for (const step of job.steps.filter((s) => s.uses?.startsWith('actions/setup-node@'))) {
-        expect(step.with?.['node-version']).toBe(stated);
-      }
+    const files = readdirSync(fromRoot('.github', 'workflows')).filter((f) => /\.ya?ml$/.test(f));
+    expect(files).toEqual(expect.arrayContaining(['ci.yml', 'saas-api-deploy.yml']));
+    for (const file of files) {
+      const setups = Object.values(load(file).jobs).flatMap((job) =>
+        job.steps.filter((s) => s.uses?.startsWith('actions/setup-node@')),
+      );
+      for (const step of setups) expect(step.with?.['node-version'], file).toBe(stated);
     }
   });
 
