@@ -6,8 +6,11 @@
 
 export const MASK = '***';
 
-/** `scheme://user:password@host` -> `scheme://user:***@host`. */
-const URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@]+:)([^\s@/]+)(@)/gi;
+/**
+ * `scheme://user:password@host` -> `scheme://user:***@host`, also when the password holds an
+ * unencoded `/` (up to the first `@`); `host:8080/path@x` (a port, then a path) is left alone.
+ */
+const URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@]+:)(?!\d+\/)([^\s@]+?)(@)/gi;
 
 // Short fragments of a multi-line value (a PEM line) are printed on their own by tools; mask
 // each line too, but only lines long enough not to mask ordinary words.
