@@ -75,7 +75,7 @@ const TARGET_ENV = [
   'PGTARGETSESSIONATTRS',
 ] as const;
 
-const URL_SHAPE = 'postgresql://user:password@host:5432/database (percent-encode @ # / ? : in the password)';
+const URL_SHAPE = 'postgresql://user:password@host:5432/database (percent-encode @ # / ? in the password)';
 
 export interface RefusedParam {
   readonly name: string;

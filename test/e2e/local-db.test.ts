@@ -1,0 +1,70 @@
+/**
+ * local-db as a child process, for what needs the real entry: two Ctrl-C (SIGINT) while the
+ * cluster is being created. The second one SIGKILLs every child and exits at once, so no
+ * `finally` runs: nothing secret may be on disk by then (the password went to initdb's stdin),
+ * initdb must really be gone (setpriv execs it: the PID killed is initdb's), and the next start
+ * must clean up the half-made cluster by itself.
+ */
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { script as localDb } from '../../scripts/local-db.ts';
+import { freePort } from '../helpers/free-port.ts';
+import { processesMatching, waitUntil } from '../helpers/processes.ts';
+import { runInProcess } from '../helpers/run-in-process.ts';
+import { runScript } from '../helpers/run-script.ts';
+
+const top = mkdtempSync(path.join(tmpdir(), 'local-db-e2e-'));
+chmodSync(top, 0o755); // the postgres user (when we are root) must be able to enter it
+let env: Record<string, string> = {};
+
+afterAll(async () => {
+  await runInProcess(localDb, ['stop'], env);
+  rmSync(top, { recursive: true, force: true });
+});
+
+function filesContaining(dir: string, text: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => path.join(entry.parentPath, entry.name))
+    .filter((file) => readFileSync(file).includes(text));
+}
+
+describe('local-db start, interrupted twice during initdb', () => {
+  it('exit 130 with the state line; no initdb left running, no password on disk; the next start recovers', async () => {
+    const base = path.join(top, 'postgres');
+    const dataDir = path.join(base, 'data');
+    const password = 'twice-interrupted-secret-8e21';
+    env = {
+      KOTADB_LOCAL_DB_DIR: base,
+      KOTADB_LOCAL_DB_PORT: String(await freePort()),
+      KOTADB_LOCAL_DB_PASSWORD: password,
+    };
+    let child: import('node:child_process').ChildProcess | undefined;
+    const run = runScript('local-db', ['start'], { env, onSpawn: (c) => (child = c) });
+    await waitUntil(() => processesMatching(`initdb --pgdata ${dataDir}`).length > 0, 30_000, 'initdb to start');
+    // initdb stopped (SIGSTOP) cannot act on the first Ctrl-C's SIGINT: the script is still
+    // waiting for it when the second Ctrl-C comes, as with a tool slow to stop.
+    const [initdb] = processesMatching(`initdb --pgdata ${dataDir}`);
+    process.kill(initdb!.pid, 'SIGSTOP');
+    child!.kill('SIGINT');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    child!.kill('SIGINT');
+    const result = await run;
+    expect(result.code, result.all).toBe(130);
+    expect(result.stderr).toContain(
+      'interrupted again: every child process was killed. interrupted during local-db start: run `npx just db-status` to see the state it left',
+    );
+    expect(result.stderr).toContain(
+      'a cluster interrupted while being created is removed by the next `npx just db-start`',
+    );
+    await waitUntil(() => processesMatching(dataDir).length === 0, 5000, 'initdb and its children to exit');
+    expect(filesContaining(base, password)).toEqual([]);
+
+    const again = await runInProcess(localDb, ['start'], env);
+    expect(again.code, again.all).toBe(0);
+    expect(again.stderr).toContain('started (new cluster in');
+    expect(existsSync(path.join(dataDir, 'PG_VERSION'))).toBe(true);
+  });
+});
