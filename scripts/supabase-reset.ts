@@ -18,9 +18,8 @@ import { assertDockerAnswers, ENGINES, parseEngine } from '../lib/db/engine.ts';
 import { LOCAL_DB_ENV, LocalPostgres, localPostgresConfig } from '../lib/db/local-postgres.ts';
 import { readMigrationState } from '../lib/db/migration-status.ts';
 import { listLocalMigrations, type LocalMigration } from '../lib/db/migrations.ts';
-import { connect, type PgClient } from '../lib/db/pg.ts';
+import type { PgClient } from '../lib/db/pg.ts';
 import { applyBootstrap, extensionsUsed, missingExtensions } from '../lib/db/plain-postgres.ts';
-import { readProjectConfig } from '../lib/db/project-config.ts';
 import { projectRelative, supabaseProject, type SupabaseProject } from '../lib/db/project.ts';
 import { acquireResetLock, describeResetHolder, resetApplicationName } from '../lib/db/reset-lock.ts';
 import { runMigrationCommand } from '../lib/db/run-migrations.ts';
@@ -71,6 +70,7 @@ export const script = defineScript({
       signal: io.signal,
     });
     const seed = !options['no-seed'];
+    const { readProjectConfig } = await import('../lib/db/project-config.ts');
     const { dbPort, majorVersion } = readProjectConfig(project);
     let state = 'nothing was reset';
     onInterrupt(() => new Interrupted(`interrupted: ${state}`));
@@ -157,10 +157,15 @@ export const script = defineScript({
   },
 });
 
+/** The `pg` driver and the TOML parser load when a step needs them: --help and early refusals start faster. */
+function pgModule(): Promise<typeof import('../lib/db/pg.ts')> {
+  return import('../lib/db/pg.ts');
+}
+
 /** The lock's connection; a wrong password for the embedded server says which variable holds it. */
 async function connectTo(db: DbUrl, local: LocalPostgres | null): Promise<PgClient> {
   try {
-    return await connect(db, { applicationName: resetApplicationName() });
+    return await (await pgModule()).connect(db, { applicationName: resetApplicationName() });
   } catch (error) {
     const code = (error as { cause?: { code?: unknown } }).cause?.code;
     if (local && code === '28P01' && error instanceof OperationFailed) {
@@ -242,14 +247,14 @@ async function resetDockerStack(
     }),
   );
   if (runner.dryRun) return 0;
-  const { dbPort } = readProjectConfig(project);
+  const { dbPort } = (await import('../lib/db/project-config.ts')).readProjectConfig(project);
   // The stack's well-known password is not a secret: kept out of the redactor, which would
   // otherwise mask the word "postgres" everywhere.
   const db: DbUrl = {
     ...parseDbUrl(`postgresql://postgres@127.0.0.1:${dbPort}/postgres`, 'the Docker stack URL'),
     password: 'postgres',
   };
-  const client = await connect(db);
+  const client = await (await pgModule()).connect(db);
   try {
     await out.step('check every migration is recorded', () => verifyRecorded(client, project));
   } finally {
