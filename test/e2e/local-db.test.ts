@@ -31,6 +31,30 @@ function filesContaining(dir: string, text: string): string[] {
     .filter((file) => readFileSync(file).includes(text));
 }
 
+function comm(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
+
+function parentOf(pid: number): number {
+  try {
+    // /proc/<pid>/stat: "pid (comm) state ppid …"; comm may hold spaces, so read after the last ")".
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return 0;
+  }
+}
+
+/** SIGINT (signal 2) is pending for the (stopped) process. */
+function sigintPending(pid: number): boolean {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return [...status.matchAll(/^(?:SigPnd|ShdPnd):\s*([0-9a-f]+)$/gm)].some((m) => (BigInt(`0x${m[1]}`) & 2n) !== 0n);
+}
+
 describe('local-db start, interrupted twice during initdb', () => {
   it('exit 130 with the state line; no initdb left running, no password on disk; the next start recovers', async () => {
     const base = path.join(top, 'postgres');
@@ -43,13 +67,26 @@ describe('local-db start, interrupted twice during initdb', () => {
     };
     let child: import('node:child_process').ChildProcess | undefined;
     const run = runScript('local-db', ['start'], { env, onSpawn: (c) => (child = c) });
-    await waitUntil(() => processesMatching(`initdb --pgdata ${dataDir}`).length > 0, 30_000, 'initdb to start');
+    // The script's own child, once setsid and setpriv have exec'd initdb (not one initdb forked).
+    let initdb = 0;
+    await waitUntil(
+      () => {
+        const found = processesMatching(`initdb --pgdata ${dataDir}`).find(
+          (p) => comm(p.pid) === 'initdb' && parentOf(p.pid) === child?.pid,
+        );
+        initdb = found?.pid ?? 0;
+        return initdb !== 0;
+      },
+      30_000,
+      'initdb to start',
+    );
     // initdb stopped (SIGSTOP) cannot act on the first Ctrl-C's SIGINT: the script is still
-    // waiting for it when the second Ctrl-C comes, as with a tool slow to stop.
-    const [initdb] = processesMatching(`initdb --pgdata ${dataDir}`);
-    process.kill(initdb!.pid, 'SIGSTOP');
+    // waiting for it when the second Ctrl-C comes, as with a tool slow to stop. The second is
+    // sent once the script has passed the first on to initdb (pending there), so that the two
+    // cannot merge into one signal on a loaded machine.
+    process.kill(initdb, 'SIGSTOP');
     child!.kill('SIGINT');
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await waitUntil(() => sigintPending(initdb), 30_000, 'the first Ctrl-C to reach initdb');
     child!.kill('SIGINT');
     const result = await run;
     expect(result.code, result.all).toBe(130);
