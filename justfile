@@ -24,6 +24,11 @@ deploy *args:
 rollback *args:
     @node --import tsx scripts/rollback.ts "$@"
 
+# Show or release the deploy lock of staging|production: status|release [--force]
+[no-exit-message]
+lock *args:
+    @node --import tsx scripts/lock.ts "$@"
+
 # Manage Fly secrets from .env.<env>: set|list|unset|check|diff|deploy
 [no-exit-message]
 secrets *args:

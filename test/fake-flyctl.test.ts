@@ -1,6 +1,8 @@
 /**
- * Tests of the fake flyctl itself (spawned as a child process, like the toolkit spawns it),
- * of its `secrets import` parser port, and of the fake KotaDB app server.
+ * Tests of the fake flyctl itself, of its `secrets import` parser port, and of the fake KotaDB
+ * app server. The fake's logic runs in-process (fly.runInProcess, fakeFlyExec); a few tests
+ * spawn it like the toolkit does, for what only a process shows (SIGINT/SIGTERM -> 127, piped
+ * stdin, calls.jsonl written by a real process), and one block proves both ways answer alike.
  */
 import { afterAll, describe, expect, test } from 'vitest';
 import { once } from 'node:events';
@@ -11,7 +13,20 @@ import {
   parseSecretsImportDetailed,
 } from './fake-flyctl/parse-secrets-import.mjs';
 import { ERR_REQUIRE_APP_NAME, MISSING_TOKEN, STAGED_MESSAGE, seedImage } from './fake-flyctl/flyctl.mjs';
-import { createFakeFly, KOTADB_SECRETS, type FakeFly, type CreateFakeFlyOptions } from './helpers/fake-fly.ts';
+import {
+  createFakeFly,
+  fakeFlyExec,
+  KOTADB_SECRETS,
+  type CreateFakeFlyOptions,
+  type FakeFly,
+  type RunOptions,
+  type RunResult,
+} from './helpers/fake-fly.ts';
+import { SpawnExecutor } from '../lib/core/exec.ts';
+import { Output } from '../lib/core/output.ts';
+import { Runner } from '../lib/core/runner.ts';
+import { recordingExec } from './helpers/recording-exec.ts';
+import { baseEnv } from './helpers/run-script.ts';
 import { startAppServer, type AppMode } from './helpers/app-server.ts';
 
 const fakes: FakeFly[] = [];
@@ -34,11 +49,11 @@ const lastLine = (s: string) => s.trimEnd().split('\n').at(-1) ?? '';
 describe.concurrent('fake flyctl: command line', () => {
   test('version and --version print the version line', async ({ expect }) => {
     const fly = fake({ loggedIn: false });
-    const [a, b] = await Promise.all([fly.run(['version']), fly.run(['--version'])]);
+    const [a, b] = await Promise.all([fly.runInProcess(['version']), fly.runInProcess(['--version'])]);
     const line = 'flyctl v0.4.9 linux/amd64 Commit: fake BuildDate: 2026-01-01T00:00:00Z\n';
     expect(a).toMatchObject({ code: 0, stdout: line, stderr: '' });
     expect(b).toMatchObject({ code: 0, stdout: line, stderr: '' });
-    const noState = await fly.run(['version'], { env: { FAKE_FLYCTL_STATE: undefined } });
+    const noState = await fly.runInProcess(['version'], { env: { FAKE_FLYCTL_STATE: undefined } });
     expect(noState.code).toBe(1);
     expect(noState.stderr).toContain('FAKE_FLYCTL_STATE is not set');
   });
@@ -46,12 +61,12 @@ describe.concurrent('fake flyctl: command line', () => {
   test('unknown command, `releases list`, unknown flags', async ({ expect }) => {
     const fly = fake();
     const [unknown, list, appsList, flag, short, groupOnly] = await Promise.all([
-      fly.run(['nope']),
-      fly.run(['releases', 'list', '--app', PROD]),
-      fly.run(['apps', 'releases', 'list', '--app', PROD]),
-      fly.run(['releases', '--app', PROD, '--bogus']),
-      fly.run(['releases', '-x']),
-      fly.run(['secrets', 'lsit']),
+      fly.runInProcess(['nope']),
+      fly.runInProcess(['releases', 'list', '--app', PROD]),
+      fly.runInProcess(['apps', 'releases', 'list', '--app', PROD]),
+      fly.runInProcess(['releases', '--app', PROD, '--bogus']),
+      fly.runInProcess(['releases', '-x']),
+      fly.runInProcess(['secrets', 'lsit']),
     ]);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr.startsWith('Error: unknown command "nope" for "flyctl"')).toBe(true);
@@ -74,17 +89,17 @@ describe.concurrent('fake flyctl: command line', () => {
   }) => {
     const fly = fake();
     const [a, b, c, ha] = await Promise.all([
-      fly.run(['releases', '--app', PROD, '--json']),
-      fly.run(['releases', `--app=${PROD}`, '-j']),
-      fly.run(['-a', PROD, 'releases', '--json']),
-      fly.run(['deploy', '--app', PROD, '--ha', 'false']),
+      fly.runInProcess(['releases', '--app', PROD, '--json']),
+      fly.runInProcess(['releases', `--app=${PROD}`, '-j']),
+      fly.runInProcess(['-a', PROD, 'releases', '--json']),
+      fly.runInProcess(['deploy', '--app', PROD, '--ha', 'false']),
     ]);
     expect(a.code).toBe(0);
     expect(b.stdout).toBe(a.stdout);
     expect(c.stdout).toBe(a.stdout);
     // `--ha false` makes "false" the WORKING_DIRECTORY argument, like real flyctl.
     expect(ha).toMatchObject({ code: 1, stderr: 'Error: chdir false: no such file or directory\n\n' });
-    const bad = await fly.run(['deploy', '--app', PROD, '--ha=maybe', '--wait-timeout', '600']);
+    const bad = await fly.runInProcess(['deploy', '--app', PROD, '--ha=maybe', '--wait-timeout', '600']);
     expect(bad.stderr).toBe(
       'Error: invalid argument "maybe" for "--ha" flag: strconv.ParseBool: parsing "maybe": invalid syntax\n\n',
     );
@@ -97,11 +112,11 @@ describe.concurrent('fake flyctl: command line', () => {
   }) => {
     const fly = fake({ loggedIn: false });
     const [whoami, releases, version, withToken, withAccess] = await Promise.all([
-      fly.run(['auth', 'whoami', '--json']),
-      fly.run(['releases', '--app', PROD, '--json']),
-      fly.run(['version']),
-      fly.run(['auth', 'whoami', '--json'], { env: { FLY_API_TOKEN: 'fo1_secret-token-value' } }),
-      fly.run(['auth', 'whoami'], { env: { FLY_ACCESS_TOKEN: 'fo1_other' } }),
+      fly.runInProcess(['auth', 'whoami', '--json']),
+      fly.runInProcess(['releases', '--app', PROD, '--json']),
+      fly.runInProcess(['version']),
+      fly.runInProcess(['auth', 'whoami', '--json'], { env: { FLY_API_TOKEN: 'fo1_secret-token-value' } }),
+      fly.runInProcess(['auth', 'whoami'], { env: { FLY_ACCESS_TOKEN: 'fo1_other' } }),
     ]);
     expect(whoami).toMatchObject({ code: 1, stdout: '', stderr: `Error: ${MISSING_TOKEN}\n\n` });
     expect(MISSING_TOKEN).toBe("no access token available. Please login with 'flyctl auth login'");
@@ -117,12 +132,12 @@ describe.concurrent('fake flyctl: command line', () => {
   test('apps are matched exactly; FLY_APP is the fallback; no app at all is an error', async ({ expect }) => {
     const fly = fake({ decoys: true });
     const [prefix, prod, staging, envApp, none, old] = await Promise.all([
-      fly.run(['releases', '--app', 'kotadb', '--json']),
-      fly.run(['releases', '--app', PROD, '--json']),
-      fly.run(['releases', '--app', STAGING, '--json']),
-      fly.run(['releases', '--json'], { env: { FLY_APP: STAGING } }),
-      fly.run(['status', '--json']),
-      fly.run(['releases', '--app', 'kotadb-api-staging-old', '--json']),
+      fly.runInProcess(['releases', '--app', 'kotadb', '--json']),
+      fly.runInProcess(['releases', '--app', PROD, '--json']),
+      fly.runInProcess(['releases', '--app', STAGING, '--json']),
+      fly.runInProcess(['releases', '--json'], { env: { FLY_APP: STAGING } }),
+      fly.runInProcess(['status', '--json']),
+      fly.runInProcess(['releases', '--app', 'kotadb-api-staging-old', '--json']),
     ]);
     expect(prefix).toMatchObject({ code: 1, stderr: 'Error: Could not find App "kotadb"\n\n' });
     const images = (s: string) => (JSON.parse(s) as { ImageRef: string }[]).map((r) => r.ImageRef);
@@ -139,9 +154,9 @@ describe.concurrent('fake flyctl: JSON shapes', () => {
   test('whoami, apps list (decoys first), volumes list', async ({ expect }) => {
     const fly = fake({ decoys: true });
     const [who, apps, vols] = await Promise.all([
-      fly.run(['auth', 'whoami', '--json']),
-      fly.run(['apps', 'list', '--json']),
-      fly.run(['volumes', 'list', '--app', PROD, '--json']),
+      fly.runInProcess(['auth', 'whoami', '--json']),
+      fly.runInProcess(['apps', 'list', '--json']),
+      fly.runInProcess(['volumes', 'list', '--app', PROD, '--json']),
     ]);
     expect(who.stdout).toBe('{\n    "email": "dev@example.com"\n}\n');
     expect(apps.stdout.startsWith('[\n    {\n        "ID": "kotadb-api-old",\n')).toBe(true);
@@ -168,16 +183,16 @@ describe.concurrent('fake flyctl: JSON shapes', () => {
       }),
     ]);
     const empty = fake({ world: 'empty' });
-    expect((await empty.run(['apps', 'list', '--json'])).stdout).toBe('[]\n');
+    expect((await empty.runInProcess(['apps', 'list', '--json'])).stdout).toBe('[]\n');
   });
 
   test('releases: exact fields, newest first, at most 25, alias `apps releases`', async ({ expect }) => {
     const fly = fake();
     fly.seedApp('many-releases', { releases: 30 });
     const [rel, alias, many] = await Promise.all([
-      fly.run(['releases', '--app', PROD, '--json']),
-      fly.run(['apps', 'releases', '--app', PROD, '--json']),
-      fly.run(['releases', '--app', 'many-releases', '--json']),
+      fly.runInProcess(['releases', '--app', PROD, '--json']),
+      fly.runInProcess(['apps', 'releases', '--app', PROD, '--json']),
+      fly.runInProcess(['releases', '--app', 'many-releases', '--json']),
     ]);
     expect(alias.stdout).toBe(rel.stdout);
     const releases = JSON.parse(rel.stdout) as Record<string, unknown>[];
@@ -215,7 +230,7 @@ describe.concurrent('fake flyctl: JSON shapes', () => {
 
   test('status: reference keys, Version = current release, machines with image_ref and checks', async ({ expect }) => {
     const fly = fake();
-    const res = await fly.run(['status', '--app', PROD, '--json']);
+    const res = await fly.runInProcess(['status', '--app', PROD, '--json']);
     const status = JSON.parse(res.stdout) as { Machines: Record<string, any>[] } & Record<string, unknown>;
     expect(Object.keys(status)).toEqual([
       'AppURL',
@@ -256,7 +271,7 @@ describe.concurrent('fake flyctl: JSON shapes', () => {
       fly.update((s) => {
         s.secretsJsonShape = shape;
       });
-      return fly.run(['secrets', 'list', '--app', PROD, '--json']);
+      return fly.runInProcess(['secrets', 'list', '--app', PROD, '--json']);
     };
     const oldShape = JSON.parse((await run('old')).stdout) as Record<string, unknown>[];
     const mid = JSON.parse((await run('mid')).stdout) as Record<string, unknown>[];
@@ -280,7 +295,7 @@ describe.concurrent('fake flyctl: deploy', () => {
   test('a deploy creates release N+1, moves the machines and prints the release JSON line', async ({ expect }) => {
     const fly = fake();
     const image = `registry.fly.io/${PROD}:deployment-01JNEWIMAGE000000000000001`;
-    const res = await fly.run(
+    const res = await fly.runInProcess(
       [
         'deploy',
         '--config',
@@ -307,10 +322,12 @@ describe.concurrent('fake flyctl: deploy', () => {
     expect(fly.currentImage(PROD)).toBe(image);
     expect(fly.app(PROD).machines.every((m) => m.image === image && m.releaseVersion === 4)).toBe(true);
     expect(fly.app(STAGING).currentVersion).toBe(3);
-    const status = JSON.parse((await fly.run(['status', '--app', PROD, '--json'])).stdout) as { Version: number };
+    const status = JSON.parse((await fly.runInProcess(['status', '--app', PROD, '--json'])).stdout) as {
+      Version: number;
+    };
     expect(status.Version).toBe(4);
     // Without the env var: no JSON line; without --image: a generated deployment image.
-    const plain = await fly.run(['deploy', '--app', STAGING, '--strategy', 'immediate', '--ha=false']);
+    const plain = await fly.runInProcess(['deploy', '--app', STAGING, '--strategy', 'immediate', '--ha=false']);
     expect(plain.code).toBe(0);
     expect(plain.stdout).not.toMatch(/^\{/m);
     expect(fly.currentImage(STAGING)).toMatch(/^registry\.fly\.io\/kotadb-api-staging:deployment-[0-9A-Z]{26}$/);
@@ -321,9 +338,9 @@ describe.concurrent('fake flyctl: deploy', () => {
     const fly = fake();
     const dir = await tomlDir('');
     const [noConfig, strategy, bluegreen] = await Promise.all([
-      fly.run(['deploy', '--config', 'missing.toml', '--app', PROD], { cwd: dir }),
-      fly.run(['deploy', '--app', PROD, '--strategy', 'sideways']),
-      fly.run(['deploy', '--app', PROD, '--strategy', 'bluegreen']),
+      fly.runInProcess(['deploy', '--config', 'missing.toml', '--app', PROD], { cwd: dir }),
+      fly.runInProcess(['deploy', '--app', PROD, '--strategy', 'sideways']),
+      fly.runInProcess(['deploy', '--app', PROD, '--strategy', 'bluegreen']),
     ]);
     expect(noConfig.code).toBe(1);
     expect(noConfig.stderr).toBe(
@@ -340,7 +357,7 @@ describe.concurrent('fake flyctl: deploy', () => {
     const fly = fake();
     fly.fault('deploy', { healthTimeout: true, times: 1 });
     const bad = `registry.fly.io/${PROD}:deployment-01JBADIMAGE000000000000001`;
-    const res = await fly.run(['deploy', '--app', PROD, '--image', bad, '--strategy', 'rolling'], {
+    const res = await fly.runInProcess(['deploy', '--app', PROD, '--image', bad, '--strategy', 'rolling'], {
       env: { FLY_EMIT_RELEASE_JSON: '1' },
     });
     const machine = fly.app(PROD).machines[0]?.id;
@@ -352,7 +369,7 @@ describe.concurrent('fake flyctl: deploy', () => {
     expect(fly.currentImage(PROD)).toBe(bad);
     expect(fly.app(PROD).machines.every((m) => m.image === bad && m.checks[0]?.status === 'critical')).toBe(true);
     expect(fly.state().faults).toEqual({});
-    const rollback = await fly.run(['deploy', '--app', PROD, '--image', seedImage(PROD, 3)], {
+    const rollback = await fly.runInProcess(['deploy', '--app', PROD, '--image', seedImage(PROD, 3)], {
       env: { FLY_EMIT_RELEASE_JSON: '1' },
     });
     expect(rollback.code).toBe(0);
@@ -373,7 +390,7 @@ describe.concurrent('fake flyctl: deploy', () => {
     fly.seedApp('bg-app', { machines: 2, volumes: [] });
     fly.fault('deploy', { healthTimeout: true, app: 'bg-app' });
     const before = fly.app('bg-app').machines.map((m) => m.id);
-    const res = await fly.run([
+    const res = await fly.runInProcess([
       'deploy',
       '--app',
       'bg-app',
@@ -388,7 +405,7 @@ describe.concurrent('fake flyctl: deploy', () => {
     expect(fly.app('bg-app').machines.map((m) => m.id)).toEqual(before);
     expect(fly.app('bg-app').currentVersion).toBe(3);
     // The fault is scoped to bg-app.
-    expect((await fly.run(['deploy', '--app', STAGING, '--image', 'registry.fly.io/x:ok'])).code).toBe(0);
+    expect((await fly.runInProcess(['deploy', '--app', STAGING, '--image', 'registry.fly.io/x:ok'])).code).toBe(0);
   });
 
   test('hang: the call is recorded, the release runs; SIGTERM marks it interrupted and exits 127', async ({
@@ -413,14 +430,14 @@ describe.concurrent('fake flyctl: deploy', () => {
     const cwd = await tomlDir(
       'app = "new-app"\nprimary_region = "ord"\n\n[deploy]\n  strategy = "immediate"\n\n[[mounts]]\n  source = "data"\n  destination = "/data"\n',
     );
-    const created = await fly.run(['apps', 'create', 'new-app', '--org', 'personal']);
+    const created = await fly.runInProcess(['apps', 'create', 'new-app', '--org', 'personal']);
     expect(created).toMatchObject({ code: 0, stdout: 'New app created: new-app\n' });
-    const again = await fly.run(['apps', 'create', 'new-app']);
+    const again = await fly.runInProcess(['apps', 'create', 'new-app']);
     expect(again).toMatchObject({ code: 1, stderr: 'Error: Validation failed: Name has already been taken\n\n' });
-    const early = await fly.run(['secrets', 'import', '--app', 'new-app'], { input: 'A=1\n' });
+    const early = await fly.runInProcess(['secrets', 'import', '--app', 'new-app'], { input: 'A=1\n' });
     expect(early).toMatchObject({ code: 0, stdout: 'Secrets are staged for the first deployment\n' });
     expect(fly.app('new-app').secrets.A?.status).toBe('Staged');
-    const first = await fly.run(['deploy', '--ha=false', '--image', 'registry.fly.io/new-app:v1'], {
+    const first = await fly.runInProcess(['deploy', '--ha=false', '--image', 'registry.fly.io/new-app:v1'], {
       cwd,
       env: { FLY_EMIT_RELEASE_JSON: '1' },
     });
@@ -430,27 +447,28 @@ describe.concurrent('fake flyctl: deploy', () => {
     expect(app.machines.map((m) => m.region)).toEqual(['ord']);
     expect(app.releases[0]).toMatchObject({ version: 1, status: 'complete', strategy: 'immediate' });
     expect(app.secrets.A?.status).toBe('Deployed');
-    const canary = await fly.run(['deploy', '--strategy', 'canary'], { cwd });
+    const canary = await fly.runInProcess(['deploy', '--strategy', 'canary'], { cwd });
     expect(canary.stderr).toContain('canary deployment strategy is not supported for apps with volumes');
   });
 
   test('delayMs on deploy: the release is `running` meanwhile', async ({ expect }) => {
     const fly = fake();
     fly.fault('deploy', { delayMs: 600, times: 1 });
-    const child = fly.spawn(['deploy', '--app', PROD, '--image', 'registry.fly.io/kotadb-api:slow']);
+    const deploying = fly.runInProcess(['deploy', '--app', PROD, '--image', 'registry.fly.io/kotadb-api:slow']);
     await until(() => fly.releases(PROD)[0]?.status === 'running');
-    const [code] = (await once(child, 'exit')) as [number | null];
-    expect(code).toBe(0);
+    expect((await deploying).code).toBe(0);
     expect(fly.releases(PROD)[0]).toMatchObject({ version: 4, status: 'complete' });
   });
 
   test('deploy applies staged secrets', async ({ expect }) => {
     const fly = fake();
-    const staged = await fly.run(['secrets', 'import', '--app', STAGING, '--stage'], { input: 'NEW_ONE=value-1\n' });
+    const staged = await fly.runInProcess(['secrets', 'import', '--app', STAGING, '--stage'], {
+      input: 'NEW_ONE=value-1\n',
+    });
     expect(staged).toMatchObject({ code: 0, stdout: `${STAGED_MESSAGE}\n` });
     expect(fly.app(STAGING).secrets.NEW_ONE).toMatchObject({ value: 'value-1', status: 'Staged' });
     expect(fly.releases(STAGING)).toHaveLength(3);
-    await fly.run(['deploy', '--app', STAGING, '--image', seedImage(STAGING, 3)]);
+    await fly.runInProcess(['deploy', '--app', STAGING, '--image', seedImage(STAGING, 3)]);
     expect(fly.app(STAGING).secrets.NEW_ONE?.status).toBe('Deployed');
   });
 });
@@ -516,9 +534,9 @@ describe.concurrent('fake flyctl: secrets', () => {
   test('import errors: a line without "=", empty input, a lone quote (Go panic)', async ({ expect }) => {
     const fly = fake();
     const [garbage, empty, panic] = await Promise.all([
-      fly.run(['secrets', 'import', '--app', PROD], { input: 'A=1\ngarbage\n' }),
-      fly.run(['secrets', 'import', '--app', PROD], { input: '# only a comment\n' }),
-      fly.run(['secrets', 'import', '--app', PROD], { input: 'A="\n' }),
+      fly.runInProcess(['secrets', 'import', '--app', PROD], { input: 'A=1\ngarbage\n' }),
+      fly.runInProcess(['secrets', 'import', '--app', PROD], { input: '# only a comment\n' }),
+      fly.runInProcess(['secrets', 'import', '--app', PROD], { input: 'A="\n' }),
     ]);
     expect(garbage).toMatchObject({
       code: 1,
@@ -563,8 +581,20 @@ describe.concurrent('fake flyctl: secrets', () => {
   test('volumes create needs --yes and creates the volume', async ({ expect }) => {
     const fly = fake();
     const [noYes, ok] = await Promise.all([
-      fly.run(['volumes', 'create', 'extra_data', '--size', '3', '--app', STAGING, '--region', 'iad']),
-      fly.run(['volumes', 'create', 'extra_data', '-s', '3', '--app', STAGING, '--region', 'iad', '--yes', '--json']),
+      fly.runInProcess(['volumes', 'create', 'extra_data', '--size', '3', '--app', STAGING, '--region', 'iad']),
+      fly.runInProcess([
+        'volumes',
+        'create',
+        'extra_data',
+        '-s',
+        '3',
+        '--app',
+        STAGING,
+        '--region',
+        'iad',
+        '--yes',
+        '--json',
+      ]),
     ]);
     expect(noYes).toMatchObject({
       code: 1,
@@ -585,9 +615,9 @@ describe.concurrent('fake flyctl: faults, calls, logs', () => {
     const fly = fake();
     fly.fault('apps list', { exit: 2, stderr: 'Error: server returned 502\n', times: 1 });
     fly.fault('auth whoami', { stdout: 'not json' });
-    const first = await fly.run(['apps', 'list', '--json']);
-    const second = await fly.run(['apps', 'list', '--json']);
-    const who = await fly.run(['auth', 'whoami', '--json']);
+    const first = await fly.runInProcess(['apps', 'list', '--json']);
+    const second = await fly.runInProcess(['apps', 'list', '--json']);
+    const who = await fly.runInProcess(['auth', 'whoami', '--json']);
     expect(first).toMatchObject({ code: 2, stdout: '', stderr: 'Error: server returned 502\n' });
     expect(second.code).toBe(0);
     expect(who).toMatchObject({ code: 0, stdout: 'not json' });
@@ -599,7 +629,7 @@ describe.concurrent('fake flyctl: faults, calls, logs', () => {
     fly.fault('status', { delayMs: 400, times: 1 });
     fly.fault('volumes list', { hang: true });
     const started = Date.now();
-    const slow = await fly.run(['status', '--app', PROD, '--json']);
+    const slow = await fly.runInProcess(['status', '--app', PROD, '--json']);
     expect(slow.code).toBe(0);
     expect(Date.now() - started).toBeGreaterThanOrEqual(400);
     const child = fly.spawn(['volumes', 'list', '--app', PROD, '--json']);
@@ -614,9 +644,9 @@ describe.concurrent('fake flyctl: faults, calls, logs', () => {
     const fly = fake();
     const machine = fly.app(PROD).machines[1]?.id ?? 'missing';
     const [text, json, filtered] = await Promise.all([
-      fly.run(['logs', '--app', PROD, '--no-tail']),
-      fly.run(['logs', '-a', PROD, '-n', '-j']),
-      fly.run(['logs', '--app', PROD, '-n', '-i', machine]),
+      fly.runInProcess(['logs', '--app', PROD, '--no-tail']),
+      fly.runInProcess(['logs', '-a', PROD, '-n', '-j']),
+      fly.runInProcess(['logs', '--app', PROD, '-n', '-i', machine]),
     ]);
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(/^2026-\d\d-\d\dT[\d:]+Z app\[[0-9a-f]{14}\] iad \[info\]Pulling container image /m);
@@ -643,7 +673,7 @@ describe.concurrent('fake flyctl: faults, calls, logs', () => {
 describe.concurrent('fake flyctl: everyday commands (scale memory, certs list, apps open)', () => {
   test('scale memory updates every machine, is a mutating call, and shows in status', async ({ expect }) => {
     const fly = fake();
-    const res = await fly.run(['scale', 'memory', '1024', '--app', PROD, '--config', 'fly.toml'], {
+    const res = await fly.runInProcess(['scale', 'memory', '1024', '--app', PROD, '--config', 'fly.toml'], {
       cwd: process.cwd(),
     });
     expect(res.code).toBe(0);
@@ -653,7 +683,7 @@ describe.concurrent('fake flyctl: everyday commands (scale memory, certs list, a
     );
     expect(fly.app(PROD).machines.map((m) => m.memoryMb)).toEqual([1024, 1024]);
     expect(fly.app(STAGING).machines.map((m) => m.memoryMb)).toEqual([undefined]);
-    const status = JSON.parse((await fly.run(['status', '--app', PROD, '--json'])).stdout) as {
+    const status = JSON.parse((await fly.runInProcess(['status', '--app', PROD, '--json'])).stdout) as {
       Machines: { config: { guest: unknown } }[];
     };
     expect(status.Machines.map((m) => m.config.guest)).toEqual(
@@ -668,10 +698,10 @@ describe.concurrent('fake flyctl: everyday commands (scale memory, certs list, a
     const fly = fake();
     fly.seedApp('kotadb-api-new', { releases: 0 });
     const [bad, empty, none, group] = await Promise.all([
-      fly.run(['scale', 'memory', '1gb', '--app', PROD]),
-      fly.run(['scale', 'memory', '512', '--app', 'kotadb-api-new']),
-      fly.run(['scale', 'memory', '--app', PROD]),
-      fly.run(['scale', '--app', PROD]),
+      fly.runInProcess(['scale', 'memory', '1gb', '--app', PROD]),
+      fly.runInProcess(['scale', 'memory', '512', '--app', 'kotadb-api-new']),
+      fly.runInProcess(['scale', 'memory', '--app', PROD]),
+      fly.runInProcess(['scale', '--app', PROD]),
     ]);
     expect(bad).toMatchObject({ code: 1, stderr: 'Error: invalid memory size "1gb"\n\n' });
     expect(empty).toMatchObject({ code: 1, stderr: 'Error: app kotadb-api-new has no machines to scale\n\n' });
@@ -684,12 +714,12 @@ describe.concurrent('fake flyctl: everyday commands (scale memory, certs list, a
   test('certs list and apps open answer for an existing app only', async ({ expect }) => {
     const fly = fake();
     const [certs, certsJson, open, openPath, missing, ssh] = await Promise.all([
-      fly.run(['certs', 'list', '--app', STAGING]),
-      fly.run(['certs', 'list', '--app', STAGING, '--json']),
-      fly.run(['apps', 'open', '--app', PROD]),
-      fly.run(['apps', 'open', '/health', '--app', PROD]),
-      fly.run(['certs', 'list', '--app', 'kotadb']),
-      fly.run(['ssh', 'console', '--app', PROD]),
+      fly.runInProcess(['certs', 'list', '--app', STAGING]),
+      fly.runInProcess(['certs', 'list', '--app', STAGING, '--json']),
+      fly.runInProcess(['apps', 'open', '--app', PROD]),
+      fly.runInProcess(['apps', 'open', '/health', '--app', PROD]),
+      fly.runInProcess(['certs', 'list', '--app', 'kotadb']),
+      fly.runInProcess(['ssh', 'console', '--app', PROD]),
     ]);
     expect(certs).toMatchObject({ code: 0, stdout: 'HOST NAME\tADDED\tSTATUS\n\n' });
     expect(certsJson).toMatchObject({ code: 0, stdout: '[]\n' });
@@ -869,9 +899,9 @@ describe.concurrent('fake KotaDB app server', () => {
     try {
       const status = async () => ((await (await fetch(`${app.url}/health`)).json()) as { status: string }).status;
       expect(await status()).toBe('healthy');
-      await fly.run(['deploy', '--app', PROD, '--image', bad]);
+      await fly.runInProcess(['deploy', '--app', PROD, '--image', bad]);
       expect(await status()).toBe('degraded');
-      await fly.run(['deploy', '--app', PROD, '--image', seedImage(PROD, 3)]);
+      await fly.runInProcess(['deploy', '--app', PROD, '--image', seedImage(PROD, 3)]);
       expect(await status()).toBe('healthy');
       expect(app.requests().map((r) => r.image)).toEqual([seedImage(PROD, 3), bad, seedImage(PROD, 3)]);
     } finally {
@@ -896,4 +926,274 @@ async function tomlDir(toml: string): Promise<string> {
   scratchDirs.push(dir);
   if (toml) writeFileSync(join(dir, 'fly.toml'), toml);
   return dir;
+}
+
+/**
+ * The in-process fake (runFlyctl, fakeFlyExec) must answer exactly like the process: the same
+ * scenario run both ways on two identical worlds gives the same exit codes, output, state and
+ * calls.jsonl, once generated ids and clocks are numbered in order of appearance.
+ */
+describe.concurrent('fake flyctl: in-process and process give the same answers', () => {
+  type Step = { args: string[]; opts?: RunOptions };
+  type Scenario = { name: string; world?: CreateFakeFlyOptions; setup?: (fly: FakeFly) => void; steps: Step[] };
+  const deployToml = `app = "${PROD}"\nprimary_region = "iad"\n`;
+  const newAppToml =
+    'app = "new-app"\nprimary_region = "ord"\n\n[deploy]\n  strategy = "immediate"\n\n[[mounts]]\n  source = "data"\n  destination = "/data"\n';
+
+  const scenarios: Scenario[] = [
+    {
+      name: 'command line: version, help, unknown commands and flags, `releases list`, a group without subcommand',
+      steps: [
+        { args: ['version'] },
+        { args: ['--version'] },
+        { args: ['version', '--json'] },
+        { args: [] },
+        { args: ['nope'] },
+        { args: ['releases', 'list', '--app', PROD] },
+        { args: ['releases', '--app', PROD, '--bogus'] },
+        { args: ['secrets', 'lsit'] },
+        { args: ['deploy', '--app', PROD, '--ha=maybe'] },
+        { args: ['ssh', 'console', '--app', PROD] },
+        { args: ['version'], opts: { env: { FAKE_FLYCTL_STATE: undefined } } },
+      ],
+    },
+    {
+      name: 'session: logged out, then a token; FLY_APP; exact app names',
+      world: { loggedIn: false, decoys: true },
+      steps: [
+        { args: ['auth', 'whoami', '--json'] },
+        { args: ['auth', 'whoami', '--json'], opts: { env: { FLY_API_TOKEN: 'fo1_token' } } },
+        { args: ['releases', '--json'], opts: { env: { FLY_ACCESS_TOKEN: 'fo1_token', FLY_APP: STAGING } } },
+        { args: ['releases', '--app', 'kotadb', '--json'], opts: { env: { FLY_API_TOKEN: 'fo1_token' } } },
+        { args: ['status', '--json'], opts: { env: { FLY_API_TOKEN: 'fo1_token' } } },
+      ],
+    },
+    {
+      name: 'read-only JSON: apps, releases, status, secrets (three shapes), volumes, logs, certs, open',
+      setup: (fly) => fly.update((s) => void (s.secretsJsonShape = 'mid')),
+      steps: [
+        { args: ['apps', 'list', '--json'] },
+        { args: ['apps', 'list'] },
+        { args: ['releases', '--app', PROD, '--json'] },
+        { args: ['releases', '--app', PROD, '--image'] },
+        { args: ['status', '--app', PROD, '--json'] },
+        { args: ['status', '--app', STAGING] },
+        { args: ['secrets', 'list', '--app', PROD, '--json'] },
+        { args: ['secrets', 'list', '--app', PROD] },
+        { args: ['volumes', 'list', '--app', PROD, '--json'] },
+        { args: ['logs', '--app', PROD, '--no-tail'] },
+        { args: ['logs', '-a', PROD, '-n', '-j'] },
+        { args: ['certs', 'list', '--app', STAGING] },
+        { args: ['apps', 'open', '/health', '--app', PROD] },
+      ],
+    },
+    {
+      name: 'secrets: import from stdin, set NAME=- with and without piped stdin, a Go panic, unset --stage, secrets deploy',
+      steps: [
+        { args: ['secrets', 'import', '--app', PROD], opts: { input: 'A=1\nB="x#y"\nPEM="""l1\nl2"""\n' } },
+        { args: ['secrets', 'import', '--app', PROD], opts: { input: 'A=1\ngarbage\n' } },
+        { args: ['secrets', 'import', '--app', PROD], opts: { input: 'A="\n' } },
+        { args: ['secrets', 'import', '--app', PROD], opts: { stdin: 'ignore' } },
+        { args: ['secrets', 'set', 'K=-', 'L=-', '--app', STAGING, '--stage'], opts: { input: '  v1\n' } },
+        { args: ['secrets', 'set', 'K=-', '--app', STAGING], opts: { stdin: 'ignore' } },
+        { args: ['secrets', 'unset', 'SUPABASE_URL', '--app', STAGING, '--stage'] },
+        { args: ['secrets', 'deploy', '--app', STAGING] },
+      ],
+    },
+    {
+      name: 'deploy: success with the release line, a health-check timeout, bluegreen refused, a missing config',
+      setup: (fly) => fly.fault('deploy', { healthTimeout: true, times: 1, app: STAGING }),
+      steps: [
+        {
+          args: ['deploy', '--config', 'fly.toml', '--app', PROD, '--image', 'registry.fly.io/kotadb-api:v9'],
+          opts: { env: { FLY_EMIT_RELEASE_JSON: '1' }, cwd: 'TOML:deploy' },
+        },
+        { args: ['deploy', '--app', STAGING, '--image', 'registry.fly.io/kotadb-api-staging:bad'] },
+        { args: ['deploy', '--app', PROD, '--strategy', 'bluegreen'] },
+        { args: ['deploy', '--app', PROD, '--config', 'missing.toml'], opts: { cwd: 'TOML:deploy' } },
+        { args: ['deploy', '--app', STAGING, '--strategy', 'immediate', '--ha=false'] },
+      ],
+    },
+    {
+      name: 'a new app: create, stage secrets, first deploy from fly.toml, volumes, scale memory',
+      world: { world: 'empty' },
+      steps: [
+        { args: ['apps', 'create', 'new-app', '--org', 'personal'] },
+        { args: ['apps', 'create', 'new-app'] },
+        { args: ['secrets', 'import', '--app', 'new-app'], opts: { input: 'A=1\n' } },
+        { args: ['scale', 'memory', '512', '--app', 'new-app'] },
+        { args: ['deploy', '--ha=false', '--image', 'registry.fly.io/new-app:v1'], opts: { cwd: 'TOML:new' } },
+        { args: ['volumes', 'create', 'extra', '--size', '3', '--app', 'new-app', '--region', 'iad'] },
+        { args: ['volumes', 'create', 'extra', '--size', '3', '--app', 'new-app', '--region', 'iad', '--yes'] },
+        { args: ['scale', 'memory', '512', '--app', 'new-app'] },
+      ],
+    },
+    {
+      name: 'faults: exit and stderr, stdout only, times, delays',
+      setup: (fly) => {
+        fly.fault('apps list', { exit: 2, stderr: 'Error: server returned 502\n', times: 1 });
+        fly.fault('auth whoami', { stdout: 'not json' });
+        fly.fault('status', { exit: 1 });
+        fly.fault('releases', { delayMs: 50, times: 1 });
+      },
+      steps: [
+        { args: ['apps', 'list', '--json'] },
+        { args: ['apps', 'list', '--json'] },
+        { args: ['auth', 'whoami', '--json'] },
+        { args: ['status', '--app', PROD, '--json'] },
+        { args: ['releases', '--app', PROD, '--json'] },
+      ],
+    },
+  ];
+
+  test.for(scenarios)('$name', async (scenario, { expect }) => {
+    const tomls = { deploy: await tomlDir(deployToml), new: await tomlDir(newAppToml) };
+    const play = async (runner: 'run' | 'runInProcess') => {
+      const fly = fake(scenario.world);
+      scenario.setup?.(fly);
+      const results: RunResult[] = [];
+      for (const step of scenario.steps) {
+        const cwd = step.opts?.cwd?.startsWith('TOML:') ? tomls[step.opts.cwd.slice(5) as 'deploy' | 'new'] : undefined;
+        results.push(await fly[runner](step.args, { ...step.opts, ...(cwd ? { cwd } : {}) }));
+      }
+      const calls = fly.calls().map(({ id: _id, pid: _pid, time: _time, ...call }) => call);
+      return normalized({ results, state: fly.state(), calls }, fly.dir);
+    };
+    const [spawned, inProcess] = await Promise.all([play('run'), play('runInProcess')]);
+    expect(inProcess).toEqual(spawned);
+  });
+
+  test('Ctrl-C on a hanging deploy: both record the release as interrupted and exit 127', async ({ expect }) => {
+    const interrupt = async (inProcess: boolean) => {
+      const fly = fake();
+      fly.fault('deploy', { hang: true, times: 1 });
+      const args = ['deploy', '--app', STAGING, '--image', 'registry.fly.io/kotadb-api-staging:hang'];
+      let code: number | null;
+      if (inProcess) {
+        const controller = new AbortController();
+        const running = fly.runInProcess(args, { signal: controller.signal });
+        await until(() => fly.releases(STAGING)[0]?.status === 'running');
+        controller.abort();
+        code = (await running).code;
+      } else {
+        const child = fly.spawn(args);
+        await until(() => fly.releases(STAGING)[0]?.status === 'running');
+        child.kill('SIGINT');
+        [code] = (await once(child, 'exit')) as [number | null];
+      }
+      return { code, release: normalized(fly.releases(STAGING)[0], fly.dir) };
+    };
+    const [spawned, inProcess] = await Promise.all([interrupt(false), interrupt(true)]);
+    expect(spawned).toMatchObject({ code: 127, release: { version: 4, status: 'interrupted' } });
+    expect(inProcess).toEqual(spawned);
+  });
+
+  test('through the Runner: fakeFlyExec and a real spawn give the same results, timeouts and Ctrl-C included', async ({
+    expect,
+  }) => {
+    const through = async (inProcess: boolean) => {
+      const fly = fake();
+      fly.fault('volumes list', { hang: true });
+      fly.fault('deploy', { hang: true, times: 1 });
+      const controller = new AbortController();
+      const exec = inProcess ? fakeFlyExec(fly) : new SpawnExecutor();
+      const runner = new Runner({ env: baseEnv(fly.env), exec, signal: controller.signal, output: new Output() });
+      const outcome = async (p: Promise<{ exitCode: number; stdout: string; stderr: string }>) => {
+        try {
+          const r = await p;
+          return { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr };
+        } catch (error) {
+          const e = error as Error & { result?: { exitCode: number; signal?: unknown } };
+          return { error: e.constructor.name, message: e.message, exitCode: e.result?.exitCode ?? null };
+        }
+      };
+      // The trapped SIGTERM needs the spawned fake to have started (its handler is installed
+      // before the call is recorded): give it time, even on a loaded machine.
+      const results = [
+        await outcome(runner.run({ argv: ['flyctl', 'releases', '--app', PROD, '--json'], mutating: false })),
+        await outcome(
+          runner.run({ argv: ['flyctl', 'secrets', 'import', '--app', PROD], mutating: true }, { input: 'X=1\n' }),
+        ),
+        await outcome(runner.run({ argv: ['flyctl', 'status', '--app', 'nope', '--json'], mutating: false })),
+        await outcome(
+          runner.run(
+            { argv: ['flyctl', 'volumes', 'list', '--app', PROD, '--json'], mutating: false },
+            { timeoutMs: 2500 },
+          ),
+        ),
+        await outcome(
+          runner.run(
+            { argv: ['flyctl', 'volumes', 'list', '--app', PROD, '--json'], mutating: false },
+            { timeoutMs: 300, killSignal: 'SIGKILL' },
+          ),
+        ),
+        await outcome(
+          runner.run(
+            { argv: ['flyctl', 'releases', '--app', PROD], mutating: false },
+            { output: 'inherit', check: false },
+          ),
+        ),
+      ];
+      const deploying = outcome(runner.run({ argv: ['flyctl', 'deploy', '--app', STAGING], mutating: true }));
+      await until(() => fly.releases(STAGING)[0]?.status === 'running');
+      expect(exec.running()).toBe(1);
+      controller.abort();
+      results.push(await deploying);
+      const calls = fly.calls().map(({ id: _id, pid: _pid, time: _time, ...call }) => call);
+      return normalized({ results, state: fly.state(), calls }, fly.dir);
+    };
+    const [spawned, inProcess] = await Promise.all([through(false), through(true)]);
+    expect(spawned.results).toMatchObject([
+      { exitCode: 0 },
+      { exitCode: 0 },
+      { error: 'CommandFailed', exitCode: 1 },
+      { error: 'CommandTimedOut', exitCode: 127 },
+      { error: 'CommandTimedOut', exitCode: 137 },
+      { exitCode: 0, stdout: '' },
+      { error: 'Interrupted' },
+    ]);
+    expect(inProcess).toEqual(spawned);
+  });
+
+  test('fakeFlyExec hands every other tool to its fallback, and killAll reaches both', async ({ expect }) => {
+    const fly = fake();
+    fly.fault('logs', { hang: true });
+    const other = recordingExec().on(['git'], { stdout: 'main\n' }).on(['sleep'], { hang: true });
+    const exec = fakeFlyExec(fly, { fallback: other });
+    const runner = new Runner({ env: baseEnv(), exec, signal: new AbortController().signal, output: new Output() });
+    expect((await runner.run({ argv: ['git', 'branch', '--show-current'], mutating: false })).stdout).toBe('main\n');
+    const logs = runner.run({ argv: ['flyctl', 'logs', '--app', PROD], mutating: false }).catch((e: Error) => e);
+    const sleeping = runner.run({ argv: ['sleep', '100'], mutating: false }).catch((e: Error) => e);
+    await fly.waitForCall((c) => c.command === 'logs');
+    expect(exec.running()).toBe(2);
+    exec.killAll('SIGKILL');
+    expect(String(await logs)).toContain('was killed by SIGKILL');
+    expect(String(await sleeping)).toContain('was killed by SIGKILL');
+    expect(other.argv()).toEqual([
+      ['git', 'branch', '--show-current'],
+      ['sleep', '100'],
+    ]);
+    expect(fly.calls().map((c) => c.command)).toEqual(['logs']);
+  });
+});
+
+/**
+ * Generated ids and digests differ between two runs: number each distinct one in order of first
+ * appearance; blank the clock (seconds tick differently) and name the state directory, so two
+ * runs of one scenario compare equal.
+ */
+function normalized<T>(value: T, dir: string): T {
+  const seen = new Map<string, string>();
+  const text = JSON.stringify(value)
+    .split(dir)
+    .join('<dir>')
+    .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z/g, '<time>')
+    .replace(
+      /(?<![0-9A-Z])[0-9A-HJKMNP-TV-Z]{26}(?![0-9A-Z])|(?<![0-9a-z])[0-9a-f]{14,64}(?![0-9a-z])|\bvol_[0-9a-z]{16}\b|fdaa:[0-9a-f:]+|\b[a-z]+-[a-z]+-\d{4}\b|\bapp-[0-9a-f]{8}\b|(?<=zone\\?":\\?"|Zone: )[0-9a-f]{4}/g,
+      (token) => {
+        if (!seen.has(token)) seen.set(token, `<${seen.size}>`);
+        return seen.get(token)!;
+      },
+    );
+  return JSON.parse(text) as T;
 }

@@ -23,3 +23,44 @@ export const pushTag = (name: string, remote = 'origin'): Command => write('push
 
 /** The tag a production deploy of release v<version> gets. */
 export const deployTagName = (environment: string, version: number): string => `deploy/${environment}/v${version}`;
+
+// The deploy lock (lib/lock/): a ref on the remote whose commit carries the holder record,
+// created, refreshed and deleted only by compare-and-swap pushes.
+
+/** The empty tree's id in this repository's hash (the holder commit has no files). Reads stdin (empty). */
+export const emptyTree = (): Command => read('hash-object', '-t', 'tree', '--stdin');
+/**
+ * A parentless commit of `tree` whose message comes from stdin. It only adds an unreferenced
+ * object to the local object store (nobody else sees it until it is pushed), so a dry run
+ * makes it too and can print the exact push. Never signed: signing may prompt for a passphrase.
+ */
+export const commitTree = (tree: string): Command => read('commit-tree', '--no-gpg-sign', '-F', '-', tree);
+/** A commit's raw text (headers, blank line, message); exit non-zero when the object is not here. */
+export const catCommit = (sha: string): Command => read('cat-file', 'commit', sha);
+/** The URL a remote name stands for (exit 2 when there is no such remote). */
+export const remoteUrl = (name: string): Command => read('remote', 'get-url', name);
+/** `<sha>\t<ref>` when the remote has the ref; exit 2 when it has none. */
+export const lsRemoteRef = (remote: string, ref: string): Command => read('ls-remote', '--exit-code', remote, ref);
+/** Brings a remote ref's objects into the local store without updating any ref or FETCH_HEAD. */
+export const fetchRefObjects = (remote: string, ref: string): Command =>
+  read('fetch', '--quiet', '--no-tags', '--no-write-fetch-head', remote, ref);
+/**
+ * Compare-and-swap on a remote ref: set `ref` to `next` (null: delete it) only if the remote's
+ * ref is `expected` right now (null: only if it does not exist). The remote checks the old
+ * value under its ref lock, so of two pushes with the same lease at most one lands. One ref,
+ * so no `--atomic` (it adds nothing for one ref, and when a lease fails before sending git
+ * 2.39 drops the connection with "atomic push failed"); `--no-verify` keeps a local pre-push
+ * hook (a test run…) out of every lock operation.
+ */
+export const pushWithLease = (remote: string, ref: string, expected: string | null, next: string | null): Command =>
+  write(
+    'push',
+    '--quiet',
+    '--no-verify',
+    `--force-with-lease=${ref}:${expected ?? ''}`,
+    remote,
+    `${next ?? ''}:${ref}`,
+  );
+
+/** The ref holding an environment's deploy lock on the lock remote. */
+export const deployLockRef = (environment: string): string => `refs/kotadb/locks/${environment}`;

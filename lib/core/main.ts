@@ -10,7 +10,7 @@ import { ExitCode, isToolkitError, UsageError } from './errors.ts';
 import { installSignalHandlers, resetProcessSignal } from './interrupt.ts';
 import { processExecutor } from './runner.ts';
 import { Output } from './output.ts';
-import { redact } from './redact.ts';
+import { redact, secrets } from './redact.ts';
 
 /** What a script's main() may be given instead of the process's own (tests run main() in-process). */
 export interface ScriptIO {
@@ -40,6 +40,8 @@ export async function withCli<O extends Record<string, OptionSpec>>(
       out.write(formatHelp(spec));
       return ExitCode.ok;
     }
+    // As defineScript does: scripts not yet converted mask the Fly credentials too.
+    secrets.add(process.env.FLY_API_TOKEN, process.env.FLY_ACCESS_TOKEN);
     const code = await body({ options: parsed.options, positionals: parsed.positionals });
     return code ?? ExitCode.ok;
   } catch (error) {

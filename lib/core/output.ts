@@ -1,10 +1,22 @@
 /**
- * Everything the toolkit prints goes through here, redacted. Diagnostics (steps, warnings,
- * errors, streamed tool output) go to stderr; results (summaries, tables, JSON, dry-run plans)
- * go to stdout, so `--json` output stays machine-readable.
+ * Everything the toolkit prints goes through here. Diagnostics (steps, warnings, errors,
+ * streamed tool output) go to stderr; results (summaries, tables, JSON, dry-run plans) go to
+ * stdout, so `--json` output stays machine-readable.
+ *
+ * The rule for every text printed (it may hold what flyctl, /health or the database said):
+ *   1. mask secrets first (redact), on the text as it came: an escaped spelling of a secret
+ *      (`\"` in JSON, `%25` in an annotation, `\x1b`) would no longer match;
+ *   2. then escape for the medium: control characters made visible (escapeControl) so no text
+ *      can move the cursor or rewrite earlier lines; JSON and annotation encoding last;
+ *   3. then add the toolkit's own styling (colours, the progress line's \r\x1b[K), which is
+ *      therefore the only terminal control sequence that reaches the terminal.
  */
 import { chalk } from 'zx/core';
 import { redact } from './redact.ts';
+import { escapeControl, formatDuration } from './text.ts';
+
+/** Re-exported for the modules that import it from here (it lives in text.ts). */
+export { formatDuration };
 
 export interface StepTiming {
   name: string;
@@ -46,9 +58,15 @@ export class Output {
     return this.color ? style(text) : text;
   }
 
-  private writeErr(line: string): void {
+  /** One line (or block) on stderr: masked, escaped, then styled. */
+  private writeErr(text: string, style?: (s: string) => string): void {
     this.clearProgress();
-    this.stderr.write(redact(line) + '\n');
+    const safe = printable(text);
+    this.stderr.write((style ? this.paint(style, safe) : safe) + '\n');
+  }
+
+  private annotate(kind: 'notice' | 'warning' | 'error', text: string): void {
+    if (this.github) this.stderr.write(`::${kind}::${escapeAnnotation(printable(text))}\n`);
   }
 
   info(message: string): void {
@@ -56,49 +74,49 @@ export class Output {
   }
 
   dim(message: string): void {
-    this.writeErr(this.paint(chalk.dim, message));
+    this.writeErr(message, chalk.dim);
   }
 
   success(message: string): void {
-    this.writeErr(this.paint(chalk.green, `✓ ${message}`));
+    this.writeErr(`✓ ${message}`, chalk.green);
   }
 
   /** Something worth knowing that is not a problem (a skipped step); a notice annotation in GitHub Actions. */
   notice(message: string): void {
-    this.writeErr(this.paint(chalk.blue, `note: ${message}`));
-    if (this.github) this.stderr.write(`::notice::${escapeAnnotation(redact(message))}\n`);
+    this.writeErr(`note: ${message}`, chalk.blue);
+    this.annotate('notice', message);
   }
 
   warn(message: string): void {
-    this.writeErr(this.paint(chalk.yellow, `warning: ${message}`));
-    if (this.github) this.stderr.write(`::warning::${escapeAnnotation(redact(message))}\n`);
+    this.writeErr(`warning: ${message}`, chalk.yellow);
+    this.annotate('warning', message);
   }
 
   error(message: string, hint?: string): void {
-    this.writeErr(this.paint(chalk.red, `error: ${message}`));
+    this.writeErr(`error: ${message}`, chalk.red);
     if (hint) this.writeErr(`  ${hint}`);
-    if (this.github) {
-      const text = hint ? `${message} — ${hint}` : message;
-      this.stderr.write(`::error::${escapeAnnotation(redact(text))}\n`);
-    }
+    this.annotate('error', hint ? `${message} — ${hint}` : message);
   }
 
   /** A human result line on stdout (dropped in --json mode, where only json() writes stdout). */
   result(text: string): void {
     if (this.json) return;
     this.clearProgress();
-    this.stdout.write(redact(text) + '\n');
+    this.stdout.write(printable(text) + '\n');
   }
 
   /** Text for stdout whatever the mode (--help). */
   write(text: string): void {
     this.clearProgress();
-    this.stdout.write(redact(text) + '\n');
+    this.stdout.write(printable(text) + '\n');
   }
 
-  /** The one JSON document of a --json run. */
+  /**
+   * The one JSON document of a --json run. Every string in it (keys too) is masked before
+   * JSON.stringify escapes it: a secret holding `"` or `\` is then still found.
+   */
   jsonResult(value: unknown): void {
-    this.stdout.write(redact(JSON.stringify(value, null, 2)) + '\n');
+    this.stdout.write(JSON.stringify(maskStrings(value), null, 2) + '\n');
   }
 
   /** A line of a dry-run plan (`$ command`): stdout normally, stderr in --json mode. */
@@ -107,15 +125,16 @@ export class Output {
     else this.result(line);
   }
 
-  /** Passes a line of a child's output through, redacted, to stderr. */
+  /** Passes a line of a child's output through to stderr: masked, control characters escaped. */
   passthrough(line: string): void {
-    this.writeErr(this.paint(chalk.dim, `  │ ${line}`));
+    this.writeErr(`  │ ${line}`, chalk.dim);
   }
 
   /** One self-overwriting status line on a terminal; nothing elsewhere (CI logs stay short). */
   progress(text: string): void {
     if (!this.interactive) return;
-    this.stderr.write(`\r\x1b[K${redact(text)}`);
+    // The text is one line: a newline in it would leave the rest behind when overwritten.
+    this.stderr.write(`\r\x1b[K${printable(text).replace(/\n/g, ' ')}`);
     this.progressShown = true;
   }
 
@@ -131,8 +150,8 @@ export class Output {
    */
   async step<T>(name: string, fn: () => Promise<T>, options: { group?: boolean } = {}): Promise<T> {
     const group = options.group === true && this.github;
-    if (group) this.stderr.write(`::group::${name}\n`);
-    this.writeErr(this.paint(chalk.cyan, `▸ ${name}`));
+    if (group) this.stderr.write(`::group::${escapeAnnotation(printable(name))}\n`);
+    this.writeErr(`▸ ${name}`, chalk.cyan);
     const started = performance.now();
     try {
       const value = await fn();
@@ -147,21 +166,29 @@ export class Output {
   private finishStep(name: string, started: number, ok: boolean, group: boolean): void {
     const durationMs = performance.now() - started;
     this.timings.push({ name, durationMs, ok });
-    const line = `${ok ? '✓' : '✗'} ${name} (${formatDuration(durationMs)})`;
-    this.writeErr(this.paint(ok ? chalk.green : chalk.red, line));
+    this.writeErr(`${ok ? '✓' : '✗'} ${name} (${formatDuration(durationMs)})`, ok ? chalk.green : chalk.red);
     if (group) this.stderr.write('::endgroup::\n');
   }
 }
 
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)}ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
-  const minutes = Math.floor(ms / 60_000);
-  const seconds = Math.round((ms % 60_000) / 1000);
-  return `${minutes}m${String(seconds).padStart(2, '0')}s`;
+/** Masked first, then control characters made visible (the rule in the file comment). */
+function printable(text: string): string {
+  return escapeControl(redact(text));
 }
 
-/** GitHub workflow commands end at a newline; encode the characters they reserve. */
+/** A copy of a JSON-able value with every string (and key) masked. */
+function maskStrings(value: unknown): unknown {
+  if (typeof value === 'string') return redact(value);
+  if (Array.isArray(value)) return value.map(maskStrings);
+  if (value !== null && typeof value === 'object') {
+    if (typeof (value as { toJSON?: unknown }).toJSON === 'function')
+      return maskStrings(JSON.parse(JSON.stringify(value)));
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [redact(key), maskStrings(item)]));
+  }
+  return value;
+}
+
+/** GitHub workflow commands end at a newline; encode the characters they reserve (after masking). */
 function escapeAnnotation(text: string): string {
   return text.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
 }

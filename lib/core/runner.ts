@@ -13,7 +13,7 @@ import { SpawnError, SpawnExecutor, type ExecResult, type Executor } from './exe
 import { processSignal } from './interrupt.ts';
 import { Output } from './output.ts';
 import { fromRoot } from './paths.ts';
-import { isSensitiveName, redact } from './redact.ts';
+import { isSensitiveName, MASK, redact } from './redact.ts';
 
 export interface Command {
   /** argv[0] is a tool name (`flyctl`, `supabase`, `git`, …) or a path. */
@@ -129,8 +129,20 @@ export function supabaseCliBinary(): string {
 export function describeCommand(argv: readonly string[], env: RunOptions['env'] = {}): string {
   const envPart = Object.entries(env)
     .filter(([, value]) => value !== undefined)
-    .map(([name, value]) => `${name}=${isSensitiveName(name) ? '***' : quote(String(value))}`);
-  return redact([...envPart, ...argv.map((arg) => quote(arg))].join(' '));
+    .map(([name, value]) => `${name}=${isSensitiveName(name) ? MASK : maskThenQuote(String(value))}`);
+  return redact([...envPart, ...argv.map(maskThenQuote)].join(' '));
+}
+
+// A word quoting leaves alone, standing in for the mask while the value is quoted.
+const MASK_PLACEHOLDER = 'KOTADBMASKEDVALUE7f3a';
+
+/**
+ * Masks a value before quoting it: quoting may escape characters of a secret (a `'`), and the
+ * escaped spelling would no longer match the registered value. The mask itself must not make
+ * the shell quoting kick in (`***` would), hence the placeholder.
+ */
+function maskThenQuote(value: string): string {
+  return quote(redact(value).split(MASK).join(MASK_PLACEHOLDER)).split(MASK_PLACEHOLDER).join(MASK);
 }
 
 const KILL_GRACE_MS = 2000;

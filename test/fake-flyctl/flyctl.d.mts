@@ -66,4 +66,20 @@ export declare function loadState(dir: string): FakeFlyState;
 export declare function saveState(dir: string, state: FakeFlyState): void;
 export declare function withLock<T>(dir: string, fn: () => T): T;
 export declare function mutateState<T>(dir: string, fn: (state: FakeFlyState) => T): T;
+/** What one call may touch outside the state directory (see FlyctlIO in flyctl.mjs). */
+export interface FlyctlIO {
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  /** The piped stdin; undefined = none (a terminal or /dev/null). A function is read only when a command needs stdin. */
+  stdin: string | Buffer | (() => Promise<Buffer>) | undefined;
+  stdout(chunk: string): void;
+  stderr(chunk: string): void;
+  /** Abort = SIGINT/SIGTERM (bookkeeping, exit 127); an abort reason naming another signal ("SIGKILL") skips the bookkeeping. */
+  signal: AbortSignal;
+  /** Recorded in calls.jsonl (default 0). */
+  pid?: number;
+}
+/** Runs one call in-process and returns its exit code. Never throws. */
+export declare function runFlyctl(argv: string[], io: FlyctlIO): Promise<number>;
+/** The process entry (`node flyctl.mjs …`): runFlyctl wired to this process. */
 export declare function main(argv: string[]): Promise<number>;

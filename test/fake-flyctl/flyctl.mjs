@@ -5,6 +5,10 @@
  * Facts it follows: /work/shared/reference/flyctl.md, plus flyctl's and cobra/pflag's public
  * source for the exact texts the reference does not spell out.
  *
+ * Two ways to run it, one code path: `runFlyctl(argv, io)` runs a call in-process (io carries
+ * env, cwd, stdin, stdout/stderr callbacks and an AbortSignal; no process globals are touched),
+ * and the process entry (`FLYCTL=<this file>`) is a thin wrapper around it.
+ *
  * State lives in the directory named by FAKE_FLYCTL_STATE:
  *   state.json   — the world (types: ./types.d.ts), written atomically (temp file + rename)
  *                  under a mkdir lock (.lock) so concurrent calls do not lose updates;
@@ -445,20 +449,6 @@ function sleepSync(ms) {
 }
 
 /**
- * Never settles, and keeps the process alive (a pending promise alone would let Node exit 0).
- * @returns {Promise<never>}
- */
-function hangForever() {
-  setInterval(() => undefined, 1 << 30);
-  return new Promise(() => undefined);
-}
-
-/** @param {number} ms */
-function sleep(ms) {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/**
  * @param {string} dir
  * @returns {FakeFlyState}
  */
@@ -480,7 +470,7 @@ export function loadState(dir) {
  * @param {FakeFlyState} state
  */
 export function saveState(dir, state) {
-  const tmp = path.join(dir, `.state.${process.pid}.${hex(randomBytes(4))}.tmp`);
+  const tmp = path.join(dir, `.state.${hex(randomBytes(8))}.tmp`);
   fs.writeFileSync(tmp, JSON.stringify(state, null, 2) + '\n');
   fs.renameSync(tmp, statePath(dir));
 }
@@ -1085,35 +1075,127 @@ function groupHelp(group, sub) {
 // ---------------------------------------------------------------------------------------------
 // Runtime context
 
-/** @param {string} s */
-function out(s) {
-  try {
-    process.stdout.write(s);
-  } catch {
-    // EPIPE
-  }
-}
-/** @param {string} s */
-function err(s) {
-  try {
-    process.stderr.write(s);
-  } catch {
-    // EPIPE
-  }
-}
-
 /**
- * @typedef {object} Ctx
- * @property {string} dir
- * @property {string} callId
- * @property {CommandSpec} spec
- * @property {string} display
- * @property {Map<string, any>} flags
- * @property {string[]} args
+ * What one call may touch outside the state directory. The process entry wires it to the
+ * process (stdout, stderr, stdin, SIGINT/SIGTERM); test/helpers/fake-fly.ts wires it to an
+ * executor's callbacks, so the same code runs in-process with nothing global shared by calls.
+ * @typedef {object} FlyctlIO
  * @property {NodeJS.ProcessEnv} env
  * @property {string} cwd
- * @property {FaultSpec | null} fault
+ * @property {string | Buffer | (() => Promise<Buffer>) | undefined} stdin  the piped stdin;
+ *   undefined = none (a terminal or /dev/null: helpers.HasPipedStdin is false). A function is
+ *   called only when a command reads stdin (the process entry reads its pipe lazily, like flyctl).
+ * @property {(chunk: string) => void} stdout
+ * @property {(chunk: string) => void} stderr
+ * @property {AbortSignal} signal  aborting it is SIGINT/SIGTERM: the call records what it left
+ *   (a running deploy becomes `interrupted`) and exits 127. An abort whose reason is another
+ *   signal name (e.g. "SIGKILL") stops the call without any bookkeeping, like a kill.
+ * @property {number} [pid]  recorded in calls.jsonl (default 0)
  */
+
+/**
+ * Per-call runtime handed to the commands.
+ * @typedef {object} Runtime
+ * @property {(s: string) => void} out
+ * @property {(s: string) => void} err
+ * @property {(ms: number) => Promise<void>} sleep  throws Stopped when the call is interrupted
+ * @property {() => Promise<never>} hang  waits until the call is interrupted, then throws Stopped
+ * @property {() => Promise<Buffer>} readStdin  all of stdin once; a second read gets nothing (EOF)
+ * @property {boolean} pipedStdin
+ * @property {(cleanup: (() => void) | null) => void} onInterrupt  what to record if interrupted now
+ */
+
+/**
+ * @typedef {Runtime & {
+ *   dir: string, callId: string, spec: CommandSpec, display: string, flags: Map<string, any>,
+ *   args: string[], env: NodeJS.ProcessEnv, cwd: string, fault: FaultSpec | null }} Ctx
+ */
+
+/** Thrown out of a wait when the call is interrupted or killed. */
+class Stopped extends Error {}
+
+/** Signals after which the fake still runs its bookkeeping (flyctl traps these two). */
+const TRAPPED_SIGNALS = new Set(['SIGINT', 'SIGTERM']);
+
+/**
+ * @param {FlyctlIO} io
+ * @returns {Runtime & { stopped: () => boolean, dispose: () => void }}
+ */
+function createRuntime(io) {
+  /** @type {null | (() => void)} */
+  let cleanup = null;
+  /** @type {Set<() => void>} */
+  const waiting = new Set();
+  let stdinTaken = false;
+  const stopped = () => io.signal.aborted;
+  const onAbort = () => {
+    const reason = io.signal.reason;
+    const trapped = typeof reason !== 'string' || TRAPPED_SIGNALS.has(reason);
+    const record = cleanup;
+    cleanup = null;
+    if (trapped && record) {
+      try {
+        record();
+      } catch {
+        // the state may be gone (test cleanup); nothing else to record
+      }
+    }
+    for (const wake of waiting) wake();
+  };
+  io.signal.addEventListener('abort', onAbort, { once: true });
+  /**
+   * @template T
+   * @param {(resolve: (value: T) => void) => (() => void)} start returns its own cancel
+   * @returns {Promise<T>}
+   */
+  const abortable = (start) =>
+    new Promise((resolve, reject) => {
+      if (stopped()) return reject(new Stopped());
+      const wake = () => {
+        cancel();
+        waiting.delete(wake);
+        reject(new Stopped());
+      };
+      waiting.add(wake);
+      const cancel = start((value) => {
+        waiting.delete(wake);
+        resolve(value);
+      });
+    });
+  /** @param {(chunk: string) => void} write */
+  const writer = (write) => (/** @type {string} */ s) => {
+    if (!stopped()) write(s);
+  };
+  return {
+    out: writer(io.stdout),
+    err: writer(io.stderr),
+    sleep: (ms) =>
+      abortable((resolve) => {
+        const timer = setTimeout(() => resolve(undefined), ms);
+        return () => clearTimeout(timer);
+      }),
+    hang: () => abortable(() => () => undefined),
+    readStdin: async () => {
+      if (stdinTaken || io.stdin === undefined) return Buffer.alloc(0);
+      stdinTaken = true;
+      const input = io.stdin;
+      if (typeof input === 'function') {
+        const read = input();
+        return abortable((resolve) => {
+          read.then(resolve, () => resolve(Buffer.alloc(0)));
+          return () => undefined;
+        });
+      }
+      return typeof input === 'string' ? Buffer.from(input, 'utf8') : input;
+    },
+    pipedStdin: io.stdin !== undefined,
+    onInterrupt: (fn) => {
+      cleanup = fn;
+    },
+    stopped,
+    dispose: () => io.signal.removeEventListener('abort', onAbort),
+  };
+}
 
 /** @param {NodeJS.ProcessEnv} env @param {Map<string, any>} [flags] */
 function hasToken(env, flags) {
@@ -1423,7 +1505,7 @@ function restartRelease(state, app, user, description) {
 /** @param {Ctx} ctx */
 function cmdVersion(ctx) {
   if (ctx.flags.get('json')) {
-    out(
+    ctx.out(
       goJson({
         Version: '0.4.9',
         Commit: 'fake',
@@ -1434,7 +1516,7 @@ function cmdVersion(ctx) {
       }),
     );
   } else {
-    out(FLYCTL_VERSION_LINE + '\n');
+    ctx.out(FLYCTL_VERSION_LINE + '\n');
   }
   return 0;
 }
@@ -1442,7 +1524,7 @@ function cmdVersion(ctx) {
 /** @param {Ctx} ctx */
 function cmdWhoami(ctx) {
   const user = requireSession(ctx, loadState(ctx.dir));
-  out(ctx.flags.get('json') ? goJson({ email: user.email }) : `${user.email}\n`);
+  ctx.out(ctx.flags.get('json') ? goJson({ email: user.email }) : `${user.email}\n`);
   return 0;
 }
 
@@ -1453,11 +1535,11 @@ function cmdAppsList(ctx) {
   const org = ctx.flags.get('org');
   const apps = state.apps.filter((a) => !org || a.org === org);
   if (ctx.flags.get('json')) {
-    out(goJson(apps.map((a) => appListJson(state, a))));
+    ctx.out(goJson(apps.map((a) => appListJson(state, a))));
   } else if (ctx.flags.get('quiet')) {
-    out(apps.map((a) => `${a.name}\n`).join(''));
+    ctx.out(apps.map((a) => `${a.name}\n`).join(''));
   } else {
-    out(
+    ctx.out(
       table(
         ['Name', 'Owner', 'Status', 'Latest Deploy'],
         apps.map((a) => [a.name, a.org, appStatus(a), a.releases[0]?.createdAt ?? '']),
@@ -1487,7 +1569,7 @@ function cmdAppsCreate(ctx) {
     state.apps.push(created);
     return { json: appListJson(state, created) };
   });
-  out(ctx.flags.get('json') ? goJson(app.json) : `New app created: ${name}\n`);
+  ctx.out(ctx.flags.get('json') ? goJson(app.json) : `New app created: ${name}\n`);
   return 0;
 }
 
@@ -1496,11 +1578,11 @@ function cmdReleases(ctx) {
   const { app } = appCommand(ctx);
   const releases = app.releases.slice(0, RELEASES_LIMIT);
   if (ctx.flags.get('json')) {
-    out(goJson(releases.map(releaseJson)));
+    ctx.out(goJson(releases.map(releaseJson)));
   } else {
     const headers = ['Version', 'Status', 'Description', 'User', 'Date'];
     if (ctx.flags.get('image')) headers.push('Docker Image');
-    out(
+    ctx.out(
       table(
         headers,
         releases.map((r) => {
@@ -1531,12 +1613,12 @@ function cmdStatus(ctx) {
     Version: app.currentVersion ?? 0,
   };
   if (ctx.flags.get('json')) {
-    out(goJson(json));
+    ctx.out(goJson(json));
   } else {
-    out(
+    ctx.out(
       `App\n  Name     = ${app.name}\n  Owner    = ${app.org}\n  Hostname = ${app.hostname}\n  Image    = ${app.image ?? '-'}\n\n`,
     );
-    out(
+    ctx.out(
       `Machines\n` +
         table(
           ['Process', 'ID', 'Version', 'Region', 'State', 'Checks', 'Last Updated'],
@@ -1566,16 +1648,16 @@ function cmdSecretsList(ctx) {
       if (shape === 'mid') return { name, digest: s.digest, created_at: s.createdAt, updated_at: s.updatedAt };
       return { name, digest: s.digest, status: s.status };
     });
-    out(goJson(rows));
+    ctx.out(goJson(rows));
   } else if (shape === 'new') {
-    out(
+    ctx.out(
       table(
         ['Name', 'Digest', 'Status'],
         entries.map(([n, s]) => [n, s.digest, s.status]),
       ),
     );
   } else {
-    out(
+    ctx.out(
       table(
         ['Name', 'Digest', 'Created At'],
         entries.map(([n, s]) => [n, s.digest, s.createdAt]),
@@ -1583,34 +1665,6 @@ function cmdSecretsList(ctx) {
     );
   }
   return 0;
-}
-
-/** @type {Promise<Buffer> | null} */
-let stdinRead = null;
-
-/**
- * All of stdin; a second read gets nothing (EOF), like a second read of os.Stdin in Go.
- * @returns {Promise<Buffer>}
- */
-function readAllStdin() {
-  if (stdinRead) return Promise.resolve(Buffer.alloc(0));
-  stdinRead = new Promise((resolve) => {
-    /** @type {Buffer[]} */
-    const chunks = [];
-    process.stdin.on('data', (c) => chunks.push(typeof c === 'string' ? Buffer.from(c) : c));
-    process.stdin.on('end', () => resolve(Buffer.concat(chunks)));
-    process.stdin.on('error', () => resolve(Buffer.concat(chunks)));
-  });
-  return stdinRead;
-}
-
-/** helpers.HasPipedStdin: stdin is not a character device. */
-function hasPipedStdin() {
-  try {
-    return !fs.fstatSync(0).isCharacterDevice();
-  } catch {
-    return false;
-  }
 }
 
 /**
@@ -1659,16 +1713,16 @@ function applySecrets(ctx, appName, user, set, unset) {
     const rel = restartRelease(state, app, user, 'Update secrets');
     return { kind: 'release', version: rel.version, lines: machineUpdateLines(app, 'rolling') };
   });
-  if (result.kind === 'staged') out(STAGED_MESSAGE + '\n');
-  else if (result.kind === 'first') out('Secrets are staged for the first deployment\n');
-  else out(`Release v${result.version} created\n${result.lines}`);
+  if (result.kind === 'staged') ctx.out(STAGED_MESSAGE + '\n');
+  else if (result.kind === 'first') ctx.out('Secrets are staged for the first deployment\n');
+  else ctx.out(`Release v${result.version} created\n${result.lines}`);
   return 0;
 }
 
 /** @param {Ctx} ctx */
 async function cmdSecretsImport(ctx) {
   const { user, appName } = appCommand(ctx);
-  const input = await readAllStdin();
+  const input = await ctx.readStdin();
   recordStdin(ctx, input.toString('utf8'));
   let secrets;
   try {
@@ -1676,7 +1730,7 @@ async function cmdSecretsImport(ctx) {
   } catch (e) {
     if (e instanceof SecretsParseError) throw new CliError(`Failed to parse secrets from stdin: ${e.message}`);
     if (e instanceof GoPanic) {
-      err(
+      ctx.err(
         `panic: ${e.message}\n\ngoroutine 1 [running]:\ngithub.com/superfly/flyctl/internal/command/secrets.parseSecrets({0x0, 0x0})\n\t/home/runner/work/flyctl/flyctl/internal/command/secrets/parser.go:56\n`,
       );
       return 2;
@@ -1700,8 +1754,8 @@ async function cmdSecretsSet(ctx) {
   }
   for (const [k, v] of secrets) {
     if (v !== '-') continue;
-    if (!hasPipedStdin()) throw new CliError(`secret \`${k}\` expects standard input but none provided`);
-    const input = await readAllStdin();
+    if (!ctx.pipedStdin) throw new CliError(`secret \`${k}\` expects standard input but none provided`);
+    const input = await ctx.readStdin();
     recordStdin(ctx, input.toString('utf8'));
     if (input.length > 64 * 1024)
       throw new CliError(`error reading stdin for '${k}': Input exceeded max length of ${64 * 1024} bytes`);
@@ -1726,7 +1780,7 @@ function cmdSecretsDeploy(ctx) {
     );
   }
   if (ctx.flags.get('stage')) {
-    out(STAGED_MESSAGE + '\n');
+    ctx.out(STAGED_MESSAGE + '\n');
     return 0;
   }
   const result = mutateState(ctx.dir, (state) => {
@@ -1734,7 +1788,7 @@ function cmdSecretsDeploy(ctx) {
     const rel = restartRelease(state, a, user, 'Deploy staged secrets');
     return { version: rel.version, lines: machineUpdateLines(a, 'rolling') };
   });
-  out(`Release v${result.version} created\n${result.lines}`);
+  ctx.out(`Release v${result.version} created\n${result.lines}`);
   return 0;
 }
 
@@ -1742,9 +1796,9 @@ function cmdSecretsDeploy(ctx) {
 function cmdVolumesList(ctx) {
   const { app } = appCommand(ctx);
   if (ctx.flags.get('json')) {
-    out(goJson(app.volumes.map(volumeJson)));
+    ctx.out(goJson(app.volumes.map(volumeJson)));
   } else {
-    out(
+    ctx.out(
       table(
         ['ID', 'State', 'Name', 'Size', 'Region', 'Zone', 'Encrypted', 'Attached VM', 'Created At'],
         app.volumes.map((v) => [
@@ -1840,9 +1894,9 @@ function cmdVolumesCreate(ctx) {
     return v;
   });
   if (ctx.flags.get('json')) {
-    out(goJson(volumeJson(vol)));
+    ctx.out(goJson(volumeJson(vol)));
   } else {
-    out(
+    ctx.out(
       `                  ID: ${vol.id}\n                Name: ${vol.name}\n                 App: ${appName}\n              Region: ${vol.region}\n                Zone: ${vol.zone}\n             Size GB: ${vol.sizeGb}\n           Encrypted: true\n          Created at: ${vol.createdAt}\n`,
     );
   }
@@ -1867,15 +1921,15 @@ function cmdScaleMemory(ctx) {
     }
     return app.machines.map((m) => m.id);
   });
-  for (const id of updated) out(`Updating machine ${id}\nMachine ${id} updated successfully!\n`);
-  out(`Scaled VM Type to\n shared-cpu-1x\n      CPU Cores: 1\n         Memory: ${memoryMb} MB\n`);
+  for (const id of updated) ctx.out(`Updating machine ${id}\nMachine ${id} updated successfully!\n`);
+  ctx.out(`Scaled VM Type to\n shared-cpu-1x\n      CPU Cores: 1\n         Memory: ${memoryMb} MB\n`);
   return 0;
 }
 
 /** @param {Ctx} ctx */
 function cmdCertsList(ctx) {
   appCommand(ctx);
-  out(ctx.flags.get('json') ? goJson([]) : table(['Host Name', 'Added', 'Status'], []));
+  ctx.out(ctx.flags.get('json') ? goJson([]) : table(['Host Name', 'Added', 'Status'], []));
   return 0;
 }
 
@@ -1883,7 +1937,7 @@ function cmdCertsList(ctx) {
 function cmdAppsOpen(ctx) {
   const { app } = appCommand(ctx);
   const relative = (ctx.args[0] ?? '').replace(/^\/+/, '');
-  out(`opening https://${app.hostname}/${relative} ...\n`);
+  ctx.out(`opening https://${app.hostname}/${relative} ...\n`);
   return 0;
 }
 
@@ -1920,20 +1974,24 @@ async function cmdLogs(ctx) {
       lastSeq = e.seq;
       if (instance && e.instance !== instance) continue;
       if (region && e.region !== region) continue;
-      out(formatLog(e, json));
+      ctx.out(formatLog(e, json));
     }
   };
   print();
   if (ctx.flags.get('no-tail')) return 0;
-  // Stream until interrupted (SIGINT/SIGTERM -> 127, see main()).
-  setInterval(() => {
+  // Stream until interrupted (exit 127, see runFlyctl).
+  const timer = setInterval(() => {
     try {
       print();
     } catch {
       // state being replaced; try again next tick
     }
   }, 200);
-  return hangForever();
+  try {
+    return await ctx.hang();
+  } finally {
+    clearInterval(timer);
+  }
 }
 
 /** @param {Ctx} ctx */
@@ -1966,18 +2024,20 @@ async function cmdDeploy(ctx) {
   const image = givenImage || generatedImage(appName);
   const fault = ctx.fault;
 
-  err(`==> Verifying app config\n`);
-  if (cfg) err(`Validating ${cfg.path}\n✓ Configuration is valid\n`);
-  err(`--> Verified app config\n`);
+  ctx.err(`==> Verifying app config\n`);
+  if (cfg) ctx.err(`Validating ${cfg.path}\n✓ Configuration is valid\n`);
+  ctx.err(`--> Verified app config\n`);
   if (givenImage) {
-    err(`Searching for image '${givenImage}' remotely...\nimage found: img_${sha256hex(givenImage).slice(0, 16)}\n`);
+    ctx.err(
+      `Searching for image '${givenImage}' remotely...\nimage found: img_${sha256hex(givenImage).slice(0, 16)}\n`,
+    );
   } else {
-    err(
+    ctx.err(
       `==> Building image\nRemote builder fly-builder-${sha256hex(appName).slice(0, 8)} ready\n--> Building image done\n==> Pushing image to fly\n--> Pushing image done\n`,
     );
   }
-  err(`image: ${image}\nimage size: 87 MB\n\n`);
-  out(`Watch your deployment at https://fly.io/apps/${appName}/monitoring\n\n`);
+  ctx.err(`image: ${image}\nimage size: 87 MB\n\n`);
+  ctx.out(`Watch your deployment at https://fly.io/apps/${appName}/monitoring\n\n`);
 
   // 1. The release is recorded as running and (except bluegreen) the machines take the new image.
   const started = mutateState(ctx.dir, (state) => {
@@ -2031,14 +2091,14 @@ async function cmdDeploy(ctx) {
       const rel = appIn(state, appName).releases.find((r) => r.id === started.id);
       if (rel && rel.status === 'running') rel.status = status;
     });
-  onInterrupt = () => finishInterrupted('interrupted');
+  ctx.onInterrupt(() => finishInterrupted('interrupted'));
 
-  if (fault?.delayMs) await sleep(fault.delayMs);
+  if (fault?.delayMs) await ctx.sleep(fault.delayMs);
   if (fault?.hang) {
-    out(
+    ctx.out(
       `${started.created ? 'Creating' : 'Updating existing'} machines in '${appName}' with ${strategy} strategy\n\n-------\n`,
     );
-    return hangForever();
+    return ctx.hang();
   }
 
   const n = started.machines.length;
@@ -2067,25 +2127,25 @@ async function cmdDeploy(ctx) {
       }
     });
     if (detach) {
-      out(
+      ctx.out(
         `${started.created ? 'Creating' : 'Updating existing'} machines in '${appName}' with ${strategy} strategy\n\n-------\n-------\nRelease v${started.version} created\n`,
       );
       return 0;
     }
     if (strategy === 'bluegreen') {
-      out(
+      ctx.out(
         `Creating green machines\n  Created machine ${failing}\n\nWaiting for all green machines to be healthy\n  Machine ${failing} - unhealthy\n\nRolling back failed deployment\n  Deleted machine ${failing} [green]\n`,
       );
     } else {
-      out(
+      ctx.out(
         `Updating existing machines in '${appName}' with ${strategy} strategy\n\n-------\n ✖ [1/${n}] Machine ${failing} [app] update failed: timeout reached waiting for health checks to pass\n-------\n`,
       );
     }
-    err(
+    ctx.err(
       `Error: timeout reached waiting for health checks to pass for machine ${failing}: context deadline exceeded\n\n` +
         `You can try increasing the timeout with the --wait-timeout flag\n`,
     );
-    onInterrupt = null;
+    ctx.onInterrupt(null);
     return 1;
   }
 
@@ -2115,22 +2175,24 @@ async function cmdDeploy(ctx) {
       machines: app.machines.map((m) => m.id),
     };
   });
-  onInterrupt = null;
+  ctx.onInterrupt(null);
   if (started.created) {
-    out(`Creating machines in '${appName}'\n${done.machines.map((id) => `Created machine ${id} [app]\n`).join('')}`);
+    ctx.out(
+      `Creating machines in '${appName}'\n${done.machines.map((id) => `Created machine ${id} [app]\n`).join('')}`,
+    );
   } else if (strategy === 'bluegreen') {
-    out(
+    ctx.out(
       `Creating green machines\n${done.machines.map((id) => `  Created machine ${id} [app]\n`).join('')}\nWaiting for all green machines to be healthy\n\nMarking green machines as ready\n\nDestroying blue machines\n`,
     );
   } else {
-    out(done.lines);
+    ctx.out(done.lines);
   }
   if (!detach)
-    out(
+    ctx.out(
       `Checking DNS configuration for ${done.hostname}\n\nVisit your newly deployed app at https://${done.hostname}/\n`,
     );
   if (ctx.env.FLY_EMIT_RELEASE_JSON === '1') {
-    out(JSON.stringify({ id: started.id, version: started.version, image_ref: image }) + '\n');
+    ctx.out(JSON.stringify({ id: started.id, version: started.version, image_ref: image }) + '\n');
   }
   return 0;
 }
@@ -2194,18 +2256,38 @@ function takeFault(dir, command, app) {
 // ---------------------------------------------------------------------------------------------
 // Main
 
-/** Cleanup to run on SIGINT/SIGTERM before exiting 127 (deploy marks its release interrupted). */
-/** @type {null | (() => void)} */
-let onInterrupt = null;
+/**
+ * Runs one flyctl call against the state directory named by io.env.FAKE_FLYCTL_STATE and
+ * returns its exit code. Never throws. Everything it touches outside that directory comes
+ * through io, so concurrent in-process calls share nothing but the state (under its lock).
+ * @param {string[]} argv
+ * @param {FlyctlIO} io
+ * @returns {Promise<number>}
+ */
+export async function runFlyctl(argv, io) {
+  // Installed before the call is recorded: a caller that saw the record may interrupt at once.
+  const rt = createRuntime(io);
+  try {
+    const code = await runCall(argv, io, rt);
+    return rt.stopped() ? EXIT_INTERRUPTED : code;
+  } catch (e) {
+    if (e instanceof Stopped || rt.stopped()) return EXIT_INTERRUPTED;
+    rt.err(`Error: fake flyctl crashed: ${e instanceof Error ? e.stack : String(e)}\n\n`);
+    return 1;
+  } finally {
+    rt.dispose();
+  }
+}
 
 /**
  * @param {string[]} argv
+ * @param {FlyctlIO} io
+ * @param {Runtime} rt
  * @returns {Promise<number>}
  */
-export async function main(argv) {
-  process.stdout.on('error', () => undefined); // EPIPE when the caller stops reading
-  process.stderr.on('error', () => undefined);
-  const dir = process.env.FAKE_FLYCTL_STATE;
+async function runCall(argv, io, rt) {
+  const { out, err } = rt;
+  const dir = io.env.FAKE_FLYCTL_STATE;
   if (!dir) {
     err(
       'Error: FAKE_FLYCTL_STATE is not set: the fake flyctl needs a state directory (use createFakeFly() from test/helpers/fake-fly.ts)\n\n',
@@ -2217,17 +2299,6 @@ export async function main(argv) {
     return 1;
   }
 
-  // Installed before the call is recorded: a caller that saw the record may interrupt at once.
-  const interrupted = () => {
-    try {
-      onInterrupt?.();
-    } finally {
-      process.exit(EXIT_INTERRUPTED);
-    }
-  };
-  process.on('SIGINT', interrupted);
-  process.on('SIGTERM', interrupted);
-
   /** @type {Parsed | null} */
   let parsed = null;
   /** @type {unknown} */
@@ -2238,15 +2309,16 @@ export async function main(argv) {
     parseError = e;
   }
 
-  const callId = `${Date.now().toString(36)}-${process.pid}-${hex(randomBytes(3))}`;
+  const pid = io.pid ?? 0;
+  const callId = `${Date.now().toString(36)}-${pid}-${hex(randomBytes(3))}`;
   const flags = parsed?.kind === 'run' ? parsed.flags : undefined;
   /** @type {FakeFlyCallRecord} */
   const record = {
     id: callId,
-    pid: process.pid,
+    pid,
     argv,
     time: new Date().toISOString(),
-    cwd: process.cwd(),
+    cwd: io.cwd,
     command:
       parsed?.kind === 'run'
         ? parsed.spec.path
@@ -2256,9 +2328,9 @@ export async function main(argv) {
             ? parseError.command
             : null,
     env: {
-      FLY_EMIT_RELEASE_JSON: process.env.FLY_EMIT_RELEASE_JSON ?? null,
-      FLY_APP: process.env.FLY_APP ?? null,
-      hasToken: hasToken(process.env, flags),
+      FLY_EMIT_RELEASE_JSON: io.env.FLY_EMIT_RELEASE_JSON ?? null,
+      FLY_APP: io.env.FLY_APP ?? null,
+      hasToken: hasToken(io.env, flags),
     },
   };
   fs.appendFileSync(path.join(dir, 'calls.jsonl'), JSON.stringify(record) + '\n');
@@ -2274,25 +2346,26 @@ export async function main(argv) {
       out(FLYCTL_VERSION_LINE + '\n');
       return 0;
     }
-    const appHint = parsed.flags.get('app') || process.env.FLY_APP || null;
+    const appHint = parsed.flags.get('app') || io.env.FLY_APP || null;
     const fault = takeFault(dir, parsed.spec.path, appHint);
     /** @type {Ctx} */
     const ctx = {
+      ...rt,
       dir,
       callId,
       spec: parsed.spec,
       display: parsed.display,
       flags: parsed.flags,
       args: parsed.args,
-      env: process.env,
-      cwd: process.cwd(),
+      env: io.env,
+      cwd: io.cwd,
       fault,
     };
     if (fault) {
       const deploySpecial = parsed.spec.path === 'deploy' && (fault.healthTimeout || fault.hang);
-      if (fault.delayMs && parsed.spec.path !== 'deploy') await sleep(fault.delayMs);
+      if (fault.delayMs && parsed.spec.path !== 'deploy') await rt.sleep(fault.delayMs);
       if (!deploySpecial) {
-        if (fault.hang) return await hangForever();
+        if (fault.hang) return await rt.hang();
         if (fault.exit !== undefined || fault.stderr !== undefined || fault.stdout !== undefined) {
           if (fault.stdout) out(fault.stdout);
           if (fault.stderr !== undefined) err(fault.stderr);
@@ -2306,6 +2379,7 @@ export async function main(argv) {
     if (!handler) throw new Error(`fake flyctl: no handler for ${parsed.spec.path}`);
     return await handler(ctx);
   } catch (e) {
+    if (e instanceof Stopped) throw e;
     if (e instanceof CliError) {
       err(`Error: ${e.message}\n\n`);
       if (e.usageHint) out(`Run 'flyctl --help' for usage.\n\n`);
@@ -2314,6 +2388,78 @@ export async function main(argv) {
     err(`Error: fake flyctl internal error: ${e instanceof Error ? e.stack : String(e)}\n\n`);
     return 1;
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Process entry: `node flyctl.mjs …` (FLYCTL=<this file>) — a thin wrapper around runFlyctl.
+
+/**
+ * The fake as a process: stdout/stderr/stdin of the process, SIGINT/SIGTERM -> the call's
+ * bookkeeping, then exit 127 at once (flyctl's cli.go).
+ * @param {string[]} argv
+ * @returns {Promise<number>}
+ */
+export async function main(argv) {
+  process.stdout.on('error', () => undefined); // EPIPE when the caller stops reading
+  process.stderr.on('error', () => undefined);
+  const controller = new AbortController();
+  /** @param {NodeJS.Signals} signal */
+  const interrupted = (signal) => {
+    try {
+      controller.abort(signal);
+    } finally {
+      process.exit(EXIT_INTERRUPTED);
+    }
+  };
+  process.on('SIGINT', interrupted);
+  process.on('SIGTERM', interrupted);
+  // A pending promise alone would let Node exit 0 while a call hangs.
+  const keepAlive = setInterval(() => undefined, 1 << 30);
+  try {
+    return await runFlyctl(argv, {
+      env: process.env,
+      cwd: process.cwd(),
+      stdin: hasPipedProcessStdin() ? readProcessStdin : undefined,
+      stdout: (chunk) => writeQuietly(process.stdout, chunk),
+      stderr: (chunk) => writeQuietly(process.stderr, chunk),
+      signal: controller.signal,
+      pid: process.pid,
+    });
+  } finally {
+    clearInterval(keepAlive);
+  }
+}
+
+/**
+ * @param {NodeJS.WriteStream} stream
+ * @param {string} chunk
+ */
+function writeQuietly(stream, chunk) {
+  try {
+    stream.write(chunk);
+  } catch {
+    // EPIPE
+  }
+}
+
+/** helpers.HasPipedStdin: stdin is not a character device. */
+function hasPipedProcessStdin() {
+  try {
+    return !fs.fstatSync(0).isCharacterDevice();
+  } catch {
+    return false;
+  }
+}
+
+/** @returns {Promise<Buffer>} */
+function readProcessStdin() {
+  return new Promise((resolve) => {
+    /** @type {Buffer[]} */
+    const chunks = [];
+    process.stdin.on('data', (c) => chunks.push(typeof c === 'string' ? Buffer.from(c) : c));
+    process.stdin.on('end', () => resolve(Buffer.concat(chunks)));
+    process.stdin.on('error', () => resolve(Buffer.concat(chunks)));
+  });
 }
 
 const invokedDirectly = (() => {
@@ -2331,7 +2477,7 @@ if (invokedDirectly) {
       process.exitCode = code;
     },
     (e) => {
-      err(`Error: fake flyctl crashed: ${e instanceof Error ? e.stack : String(e)}\n\n`);
+      writeQuietly(process.stderr, `Error: fake flyctl crashed: ${e instanceof Error ? e.stack : String(e)}\n\n`);
       process.exitCode = 1;
     },
   );

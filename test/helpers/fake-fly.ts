@@ -7,6 +7,11 @@
  *   expect(fly.mutatingCalls()).toEqual([]);
  *   fly.cleanup();
  *
+ * In-process (no process start): `fakeFlyExec(fly)` is an Executor that runs every `flyctl`
+ * call through the fake's code in this process against the same state directory (same
+ * calls.jsonl), and hands other tools (git, supabase) to a real spawn; `fly.runInProcess(args)`
+ * is `fly.run(args)` without the spawn.
+ *
  * The default world ("kotadb"): logged in as dev@example.com; apps `kotadb-api-staging` then
  * `kotadb-api` (in that `apps list` order, so "first app whose name starts with kotadb-api" is
  * the WRONG one), each with releases v1..v3 complete (distinct images
@@ -27,9 +32,11 @@ import {
   loadState,
   makeApp,
   mutateState,
+  runFlyctl,
   saveState,
   type MakeAppOptions,
 } from '../fake-flyctl/flyctl.mjs';
+import { SpawnError, SpawnExecutor, type ExecRequest, type ExecResult, type Executor } from '../../lib/core/exec.ts';
 import type {
   FakeApp,
   FakeFlyCallRecord,
@@ -143,6 +150,8 @@ export interface RunOptions {
   cwd?: string;
   /** Kill (SIGKILL) after this long (default 15 s). */
   timeoutMs?: number;
+  /** runInProcess only: aborting it is Ctrl-C (SIGINT) for the call. */
+  signal?: AbortSignal;
 }
 
 export interface RunResult {
@@ -184,6 +193,8 @@ export interface FakeFly {
   log(name: string, message: string, opts?: { level?: string; instance?: string; region?: string }): void;
   /** Runs the fake like the toolkit does (spawned by path, not through a shell). */
   run(args: readonly string[], opts?: RunOptions): Promise<RunResult>;
+  /** run() without a process: the same code, state and calls.jsonl, in this process. */
+  runInProcess(args: readonly string[], opts?: RunOptions): Promise<RunResult>;
   /** Spawns the fake and returns the child (for hang/interrupt tests). Killed by cleanup(). */
   spawn(args: readonly string[], opts?: RunOptions): ChildProcess;
   /** Resolves with the first call matching pred (polls calls.jsonl). */
@@ -390,6 +401,31 @@ export function createFakeFly(opts: CreateFakeFlyOptions = {}): FakeFly {
       });
     },
     spawn: spawnFake,
+    runInProcess: async (args, o = {}) => {
+      const controller = new AbortController();
+      const onAbort = () => controller.abort('SIGINT');
+      o.signal?.addEventListener('abort', onAbort, { once: true });
+      if (o.signal?.aborted) onAbort();
+      const timer = setTimeout(() => controller.abort('SIGKILL'), o.timeoutMs ?? 15_000);
+      let stdout = '';
+      let stderr = '';
+      try {
+        const code = await runFlyctl([...args], {
+          env: cleanEnv({ ...env, ...o.env }),
+          cwd: o.cwd ?? dir,
+          stdin: o.stdin === 'ignore' ? undefined : (o.input ?? ''),
+          stdout: (chunk) => (stdout += chunk),
+          stderr: (chunk) => (stderr += chunk),
+          signal: controller.signal,
+          pid: process.pid,
+        });
+        const killed = killedBy(controller.signal);
+        return killed ? { code: null, signal: killed, stdout, stderr } : { code, signal: null, stdout, stderr };
+      } finally {
+        clearTimeout(timer);
+        o.signal?.removeEventListener('abort', onAbort);
+      }
+    },
     run: (args, o = {}) =>
       new Promise<RunResult>((resolve, reject) => {
         const child = spawnFake(args, o);
@@ -423,4 +459,79 @@ export function createFakeFly(opts: CreateFakeFlyOptions = {}): FakeFly {
     },
   };
   return fly;
+}
+
+/** The signal that killed an in-process call (null when it ended by itself or trapped SIGINT/SIGTERM). */
+function killedBy(signal: AbortSignal): NodeJS.Signals | null {
+  const reason: unknown = signal.reason;
+  return signal.aborted && typeof reason === 'string' && reason !== 'SIGINT' && reason !== 'SIGTERM'
+    ? (reason as NodeJS.Signals)
+    : null;
+}
+
+export interface FakeFlyExecOptions {
+  /** Runs every command that is not flyctl (default: a real spawn, so git and supabase still run). */
+  fallback?: Executor;
+}
+
+export interface FakeFlyExec extends Executor {
+  /** What flyctl calls run with `output: 'inherit'` wrote to "the terminal" (a child would write to ours). */
+  terminal(): { stdout: string; stderr: string };
+}
+
+/**
+ * An Executor that runs `flyctl` in-process against `fly`'s state directory, exactly as the
+ * spawned fake would: the request's env (FLYCTL is ignored; FAKE_FLYCTL_STATE is fly.dir), cwd
+ * (default: this process's, as a child inherits it), input (none = no piped stdin), timeoutMs
+ * (then killSignal: SIGINT/SIGTERM are trapped — bookkeeping and exit 127 — any other signal
+ * kills), the run's signal (Ctrl-C = SIGINT) and killAll. Calls are recorded in the same
+ * calls.jsonl, so fly.calls() sees them whichever way they ran.
+ */
+export function fakeFlyExec(fly: FakeFly, options: FakeFlyExecOptions = {}): FakeFlyExec {
+  const fallback = options.fallback ?? new SpawnExecutor();
+  const live = new Set<AbortController>();
+  const terminal = { stdout: '', stderr: '' };
+
+  const runFlyctlCall = async (request: ExecRequest): Promise<ExecResult> => {
+    if (request.signal.aborted) throw new SpawnError('interrupted before start', 'ABORT_ERR');
+    const controller = new AbortController();
+    let timedOut = false;
+    const onAbort = () => controller.abort('SIGINT');
+    request.signal.addEventListener('abort', onAbort, { once: true });
+    const timer =
+      request.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            timedOut = true;
+            controller.abort(request.killSignal);
+          }, request.timeoutMs);
+    live.add(controller);
+    try {
+      const code = await runFlyctl([...request.argv.slice(1)], {
+        env: { ...request.env, FAKE_FLYCTL_STATE: fly.dir },
+        cwd: request.cwd ?? process.cwd(),
+        stdin: request.input,
+        stdout: request.inherit ? (chunk) => (terminal.stdout += chunk) : request.onStdout,
+        stderr: request.inherit ? (chunk) => (terminal.stderr += chunk) : request.onStderr,
+        signal: controller.signal,
+        pid: process.pid,
+      });
+      const killed = killedBy(controller.signal);
+      return killed ? { exitCode: null, signal: killed, timedOut } : { exitCode: code, signal: null, timedOut };
+    } finally {
+      clearTimeout(timer);
+      request.signal.removeEventListener('abort', onAbort);
+      live.delete(controller);
+    }
+  };
+
+  return {
+    execute: (request) => (request.argv[0] === 'flyctl' ? runFlyctlCall(request) : fallback.execute(request)),
+    killAll: (signal) => {
+      for (const controller of live) controller.abort(signal);
+      fallback.killAll(signal);
+    },
+    running: () => live.size + fallback.running(),
+    terminal: () => ({ ...terminal }),
+  };
 }

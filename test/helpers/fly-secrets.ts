@@ -3,7 +3,8 @@
  * against the fake flyctl, and the two leak checks every test applies (no value on flyctl's
  * argv, no value in anything printed).
  */
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'vitest';
@@ -55,6 +56,10 @@ export const RICH_ENV_FILE = [
 export function tempFolder(): {
   dir: string;
   write: (name: string, text: string, mode?: number) => string;
+  /** A symlink `name` -> `target` (relative to the folder). */
+  link: (target: string, name: string) => string;
+  /** A named pipe nobody writes to. */
+  fifo: (name: string) => string;
   cleanup: () => void;
 } {
   const dir = mkdtempSync(path.join(tmpdir(), 'fly-secrets-'));
@@ -64,6 +69,16 @@ export function tempFolder(): {
       const file = path.join(dir, name);
       writeFileSync(file, text);
       chmodSync(file, mode);
+      return file;
+    },
+    link: (target, name) => {
+      const file = path.join(dir, name);
+      symlinkSync(target, file);
+      return file;
+    },
+    fifo: (name) => {
+      const file = path.join(dir, name);
+      execFileSync('mkfifo', [file]);
       return file;
     },
     cleanup: () => rmSync(dir, { recursive: true, force: true }),

@@ -79,6 +79,7 @@ it('covers every script the package runs', () => {
     'fly-secrets',
     'fly-setup',
     'local-db',
+    'lock',
     'rollback',
     'supabase-apply',
     'supabase-generate',

@@ -19,11 +19,79 @@ describe('git builders (exact argv)', () => {
       ['git', 'push', 'upstream', 'refs/tags/deploy/production/v13'],
       true,
     ],
+    ['empty tree', git.emptyTree(), ['git', 'hash-object', '-t', 'tree', '--stdin'], false],
+    [
+      'holder commit (a local object only)',
+      git.commitTree('4b825dc642cb6eb9a060e54bf8d69288fbee4904'),
+      ['git', 'commit-tree', '--no-gpg-sign', '-F', '-', '4b825dc642cb6eb9a060e54bf8d69288fbee4904'],
+      false,
+    ],
+    ['cat commit', git.catCommit('0123abcd'), ['git', 'cat-file', 'commit', '0123abcd'], false],
+    ['remote url', git.remoteUrl('origin'), ['git', 'remote', 'get-url', 'origin'], false],
+    [
+      'ls-remote one ref',
+      git.lsRemoteRef('origin', 'refs/kotadb/locks/staging'),
+      ['git', 'ls-remote', '--exit-code', 'origin', 'refs/kotadb/locks/staging'],
+      false,
+    ],
+    [
+      'fetch a ref’s objects',
+      git.fetchRefObjects('origin', 'refs/kotadb/locks/staging'),
+      ['git', 'fetch', '--quiet', '--no-tags', '--no-write-fetch-head', 'origin', 'refs/kotadb/locks/staging'],
+      false,
+    ],
+    [
+      'create a ref only if absent',
+      git.pushWithLease('origin', 'refs/kotadb/locks/staging', null, 'aaa111'),
+      [
+        'git',
+        'push',
+        '--quiet',
+        '--no-verify',
+        '--force-with-lease=refs/kotadb/locks/staging:',
+        'origin',
+        'aaa111:refs/kotadb/locks/staging',
+      ],
+      true,
+    ],
+    [
+      'replace a ref only if still the expected commit',
+      git.pushWithLease('origin', 'refs/kotadb/locks/staging', 'aaa111', 'bbb222'),
+      [
+        'git',
+        'push',
+        '--quiet',
+        '--no-verify',
+        '--force-with-lease=refs/kotadb/locks/staging:aaa111',
+        'origin',
+        'bbb222:refs/kotadb/locks/staging',
+      ],
+      true,
+    ],
+    [
+      'delete a ref only if still the expected commit',
+      git.pushWithLease('https://github.com/o/r.git', 'refs/kotadb/locks/production', 'aaa111', null),
+      [
+        'git',
+        'push',
+        '--quiet',
+        '--no-verify',
+        '--force-with-lease=refs/kotadb/locks/production:aaa111',
+        'https://github.com/o/r.git',
+        ':refs/kotadb/locks/production',
+      ],
+      true,
+    ],
   ])('%s', (_name, command, argv, mutating) => {
     expect(command).toEqual({ argv, mutating });
   });
 
   it('names deploy tags deploy/<environment>/v<release>', () => {
     expect(git.deployTagName('production', 13)).toBe('deploy/production/v13');
+  });
+
+  it('keeps each environment’s deploy lock in refs/kotadb/locks/<environment>', () => {
+    expect(git.deployLockRef('staging')).toBe('refs/kotadb/locks/staging');
+    expect(git.deployLockRef('production')).toBe('refs/kotadb/locks/production');
   });
 });

@@ -25,6 +25,19 @@ describe('Redactor', () => {
     expect(r.redact('line: MIIEvQIBADANBgkqhkiG9w0BAQEFAASC')).toBe('line: ***');
   });
 
+  it('masks a short value only as a whole word, never inside longer words or numbers', () => {
+    const r = new Redactor();
+    r.add('pw1', 'x');
+    expect(r.redact('pw1 pw12 apw1 (pw1) x-ray x max')).toBe('*** pw12 apw1 (***) ***-ray *** max');
+  });
+
+  it('takes 150,000 values at once without overflowing the stack', () => {
+    const r = new Redactor();
+    const values = Array.from({ length: 150_000 }, (_, i) => `bulk-secret-value-${i}`);
+    expect(() => r.addAll(values)).not.toThrow();
+    expect(r.redact('a bulk-secret-value-149999 b')).toBe('a *** b');
+  });
+
   it('masks URL passwords that were never registered', () => {
     expect(new Redactor().redact('connect postgresql://postgres:s3cr3t@db.x.supabase.co:5432/postgres failed')).toBe(
       'connect postgresql://postgres:***@db.x.supabase.co:5432/postgres failed',
@@ -65,6 +78,49 @@ describe('Output', () => {
     expect(cap.stderr()).toContain('::endgroup::\n');
     expect(cap.stderr()).toContain('::error::deploy failed — see logs\n');
     expect(cap.stderr()).toContain('::warning::careful\n');
+  });
+
+  it('masks before escaping: a secret with " \\ | % or a newline never shows in JSON or annotations', () => {
+    const secret = 'pa"ss\\wo|rd%0A-9';
+    const multiLine = 'first-line-secret\nsecond-line-secret';
+    secrets.add(secret, multiLine);
+    const cap = captureOutput({ env: { GITHUB_ACTIONS: 'true', NO_COLOR: '1' } });
+    cap.out.jsonResult({ token: secret, nested: [{ [secret]: `x ${secret} y` }], text: multiLine, n: 1 });
+    cap.out.warn(`flyctl said ${secret}`);
+    cap.out.error(`failed with ${multiLine}`, `hint ${secret}`);
+    cap.out.notice(`note ${secret}`);
+    expect(JSON.parse(cap.stdout())).toEqual({ token: '***', nested: [{ '***': 'x *** y' }], text: '***', n: 1 });
+    for (const fragment of ['pa"ss', 'pa\\"ss', 'wo|rd', 'pa%22ss', 'first-line', 'second-line'])
+      expect(cap.all()).not.toContain(fragment);
+    expect(cap.stderr()).toContain('::warning::flyctl said ***\n');
+    expect(cap.stderr()).toContain('::error::failed with *** — hint ***\n');
+    expect(cap.stderr()).toContain('::notice::note ***\n');
+  });
+
+  it('prints control characters from untrusted text visibly, keeping its own colours and progress line', () => {
+    const hostile = 'ok\x1b[2J\x1b[1A\rfake ✓ line\x07\x9b';
+    const cap = captureOutput({ env: { GITHUB_ACTIONS: 'true' } }, true);
+    cap.out.passthrough(hostile);
+    cap.out.info(hostile);
+    cap.out.warn(hostile);
+    cap.out.error(hostile, hostile);
+    cap.out.result(hostile);
+    cap.out.plan(hostile);
+    cap.out.progress(hostile);
+    cap.out.dim(hostile);
+    const escaped = 'ok\\x1b[2J\\x1b[1A\\x0dfake ✓ line\\x07\\x9b';
+    // Nothing but the toolkit's own sequences: colour (ESC [ … m) and the progress line's erase (CR ESC [ K).
+    const controls = (text: string) =>
+      text
+        .replace(/\x1b\[[0-9;]*m/g, '')
+        .replace(/\r\x1b\[K/g, '')
+        .match(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g);
+    expect(controls(cap.all())).toBeNull();
+    expect(cap.stdout()).toBe(`${escaped}\n${escaped}\n`);
+    expect(cap.stderr()).toContain(`  │ ${escaped}`);
+    expect(cap.stderr()).toContain(`warning: ${escaped}`);
+    expect(cap.stderr()).toContain(`::warning::${escaped}\n`);
+    expect(cap.stderr()).toContain(`\r\x1b[K${escaped}`);
   });
 
   it('keeps stdout for JSON in --json mode', () => {

@@ -142,6 +142,14 @@ describe('Runner', () => {
     ).toBe('supabase db push --db-url postgresql://postgres:***@db.example.com:5432/postgres');
   });
 
+  it('masks a secret before quoting it, so a quote inside it cannot unmask it', () => {
+    const quoted = "it's-a-S3cret-with-'quotes'";
+    secrets.add(quoted);
+    const shown = describeCommand(['flyctl', 'secrets', 'set', `KEY=${quoted}`], { EXTRA: quoted });
+    expect(shown).not.toContain('S3cret');
+    expect(shown).toBe('EXTRA=*** flyctl secrets set KEY=***');
+  });
+
   it('turns a missing binary into a precondition failure (exit 3) with the fix', async () => {
     const runner = new Runner({
       output: captureOutput().out,

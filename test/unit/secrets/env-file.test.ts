@@ -1,23 +1,28 @@
+import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseEnvText, readEnvFile } from '../../../lib/secrets/env-file.ts';
+import {
+  MAX_ENV_ENTRIES,
+  MAX_ENV_FILE_BYTES,
+  parseEnvText,
+  problemsError,
+  readEnvFile,
+} from '../../../lib/secrets/env-file.ts';
 import { InvalidInput } from '../../../lib/core/errors.ts';
 import { fromRoot } from '../../../lib/core/paths.ts';
 import { redact } from '../../../lib/core/redact.ts';
 import { SERVICE_SECRETS } from '../../../lib/config/service-secrets.ts';
+import { parseDbUrl } from '../../../lib/db/url.ts';
 
 const PEM = '-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAx4Zk9Q==\n#AbC+/def==\n-----END RSA PRIVATE KEY-----';
 
+/** The one error fly-secrets would print for the file's problems. */
 function problemOf(text: string): InvalidInput {
-  try {
-    parseEnvText(text, '.env.test');
-  } catch (error) {
-    if (error instanceof InvalidInput) return error;
-    throw error;
-  }
-  throw new Error('expected InvalidInput');
+  const { problems } = parseEnvText(text, '.env.test');
+  if (problems.length === 0) throw new Error('expected problems');
+  return problemsError('.env.test', problems);
 }
 
 describe('parseEnvText (dotenv values, every dropped or cut line named)', () => {
@@ -46,9 +51,55 @@ describe('parseEnvText (dotenv values, every dropped or cut line named)', () => 
     expect(warnings).toEqual([]);
   });
 
-  it('registers every value as a secret before anything can print it', () => {
+  it('registers the secret values before anything can print them', () => {
     parseEnvText('TOKEN_A=fresh-value-for-redaction-1\nTOKEN_B="multi\nline-value-secret"\n', '.env.test');
     expect(redact('got fresh-value-for-redaction-1 and line-value-secret')).toBe('got *** and ***');
+  });
+
+  it('masks only what is secret: secret names whatever their length, long values, URL passwords; ordinary words survive', () => {
+    parseEnvText(
+      [
+        'JWT_SECRET=hunter2',
+        'MY_PASSWORD=pw4',
+        'APP_LABEL=kotadb',
+        'ENABLED=1',
+        'COLOR="\x1b[31m"',
+        'DEFAULT_RATE_LIMIT=1000',
+        'SUPABASE_URL=https://projref0001.supabase.co',
+        'GITHUB_CLIENT_ID=Iv1.publicclientid0',
+        'EXTRA_SETTING=long-enough-value-42',
+        'CACHE_URL=redis://cache:tiny@cache.internal:6379',
+        '',
+      ].join('\n'),
+      '.env.test',
+    );
+    // Secret names: masked even when short (as whole words only, never inside other words).
+    expect(redact('jwt hunter2 / hunter2x / pw4.')).toBe('jwt *** / hunter2x / ***.');
+    // Values 8+ characters long of other names, and the password of a URL in any value.
+    expect(redact('got long-enough-value-42 from redis://cache:tiny@cache.internal:6379')).not.toMatch(
+      /long-enough|tiny/,
+    );
+    // Ordinary words, numbers and public settings stay readable.
+    expect(redact('kotadb uses 1 app, 1000 requests, https://projref0001.supabase.co, Iv1.publicclientid0')).toBe(
+      'kotadb uses 1 app, 1000 requests, https://projref0001.supabase.co, Iv1.publicclientid0',
+    );
+  });
+
+  it('names a # glued to a URL value with both fixes at once (percent-encode it in the password)', () => {
+    expect(problemOf('DATABASE_URL=postgresql://u:pa#ss@h:6543/db\n').message).toBe(
+      '.env.test:1: DATABASE_URL: unquoted "#" starts a comment, so dotenv would cut the value there; in a URL write it percent-encoded (# as %23; also @ %40, / %2F, ? %3F, % %25 in a password)',
+    );
+  });
+
+  it(`refuses more than ${MAX_ENV_ENTRIES} names with one line, and registers none of them`, () => {
+    const text = Array.from({ length: MAX_ENV_ENTRIES + 1 }, (_, i) => `K${i}=value-number-${i}-long`).join('\n');
+    expect(() => parseEnvText(text, '.env.big')).toThrow(
+      expect.objectContaining({
+        message: `.env.big: ${MAX_ENV_ENTRIES + 1} names is more than an env file may hold (${MAX_ENV_ENTRIES}): is this the right file?`,
+        exitCode: 2,
+      }),
+    );
+    expect(redact('value-number-7-long')).toBe('value-number-7-long');
   });
 
   it('warns when a name is set twice (the last one wins, as in dotenv)', () => {
@@ -108,13 +159,13 @@ describe('parseEnvText (dotenv values, every dropped or cut line named)', () => 
     expect(error.message).not.toMatch(/abc|MIIEow|assignment/);
   });
 
-  it('lists every problem at once', () => {
+  it('lists every problem at once, by line', () => {
     expect(problemOf('bad one\nA=1\nB="open\nbad two').message).toBe(
       [
         '.env.test: 3 problems:',
-        '  line 1: not a NAME=VALUE line (dotenv would silently skip it)',
-        '  line 3: B: a quoted value must end with its closing quote, at the end of the line or before a # comment',
-        '  line 4: not a NAME=VALUE line (dotenv would silently skip it)',
+        '  .env.test:1: not a NAME=VALUE line (dotenv would silently skip it)',
+        '  .env.test:3: B: a quoted value must end with its closing quote, at the end of the line or before a # comment',
+        '  .env.test:4: not a NAME=VALUE line (dotenv would silently skip it)',
       ].join('\n'),
     );
   });
@@ -149,6 +200,33 @@ describe('readEnvFile', () => {
       expect.objectContaining({ message: 'a-dir: cannot read the env file (it is a directory)', exitCode: 2 }),
     );
   });
+
+  it('refuses a FIFO at once instead of waiting for a writer (a blocking open would outlast Ctrl-C)', () => {
+    const fifo = path.join(dir, 'env.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const started = performance.now();
+    expect(() => readEnvFile(fifo, 'env.fifo')).toThrow(
+      expect.objectContaining({
+        message: 'env.fifo: cannot read the env file (it is a FIFO, not a regular file)',
+        exitCode: 2,
+      }),
+    );
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(() => readEnvFile('/dev/null', '/dev/null')).toThrow(
+      expect.objectContaining({ message: '/dev/null: cannot read the env file (it is a device, not a regular file)' }),
+    );
+  });
+
+  it('refuses a file over 1 MiB with one line, before parsing it (150,000 entries)', () => {
+    const file = path.join(dir, 'huge.env');
+    writeFileSync(file, Array.from({ length: 150_000 }, (_, i) => `KEY_${i}=v${i}`).join('\n'));
+    expect(() => readEnvFile(file, 'huge.env')).toThrow(
+      expect.objectContaining({
+        message: `huge.env: the env file is 2.5 MiB; an env file may hold at most ${MAX_ENV_FILE_BYTES / 1024 / 1024} MiB`,
+        exitCode: 2,
+      }),
+    );
+  });
 });
 
 describe('.env.example', () => {
@@ -158,5 +236,15 @@ describe('.env.example', () => {
     const lines = readFileSync(fromRoot('.env.example'), 'utf8').split('\n');
     for (const secret of SERVICE_SECRETS)
       expect(lines[lines.indexOf(`${secret.name}=`) - 1]).toBe(`# ${secret.description}`);
+  });
+
+  it('its percent-encoding example is read as the password it names, with no problem', () => {
+    const text = readFileSync(fromRoot('.env.example'), 'utf8');
+    const example = /^#\s+(DATABASE_URL=postgresql:\S+)$/m.exec(text)?.[1];
+    expect(example).toBeDefined();
+    const line = example!.replace('<project-ref>', 'ref').replace('<pooler-host>', 'pooler.example.com');
+    const { entries, problems } = parseEnvText(`${line}\n`, '.env.example');
+    expect(problems).toEqual([]);
+    expect(parseDbUrl(entries[0]!.value, 'DATABASE_URL').password).toBe('p#ss@word');
   });
 });

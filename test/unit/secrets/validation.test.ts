@@ -17,6 +17,7 @@ function file(values: Record<string, string>): EnvFile {
     entries: Object.entries(values).map(([name, value], i) => ({ name, value, line: i + 1 })),
     mode: 0o600,
     warnings: [],
+    problems: [],
   };
 }
 
@@ -55,7 +56,7 @@ describe('selectSecrets', () => {
       ['SENTRY_DSN', 'empty'],
       ['JWT_SECRET', 'placeholder'],
     ]);
-    expect(selection.unknown).toEqual(['SERVICE_ROLE_KEY']);
+    expect(selection.unknown).toEqual([{ name: 'SERVICE_ROLE_KEY' }]);
     expect(selection.warnings).toEqual([
       '.env.test:1: DATABASE_URL uses port 5432, not the transaction pooler port 6543 the API expects',
     ]);
