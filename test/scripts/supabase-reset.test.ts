@@ -183,23 +183,13 @@ describe('supabase-reset from an empty data folder, then local-db', () => {
     });
   });
 
-  it('reset again: reuses the running server, drops what was added, same migrations, seed once', async () => {
+  it('reset again, twice at once: both reuse the running server, the second waits for the first and says so; what was added is dropped, same migrations, seed once, no deadlock or duplicate key', async () => {
     await withClient(parseDbUrl(url, 'test'), (client) => client.query('create table public.scratch (id int)'));
-    const result = await runInProcess(reset, [], env);
-    expect(result.code, result.all).toBe(0);
-    expect(result.stderr).toContain('already running on 127.0.0.1');
-    await withClient(parseDbUrl(url, 'test'), async (client) => {
-      const rows = await client.query<{ scratch: string | null; versions: string; users: string; repos: string }>(
-        "select to_regclass('public.scratch')::text as scratch, (select count(*) from supabase_migrations.schema_migrations) as versions, (select count(*) from auth.users) as users, (select count(*) from public.repositories) as repos",
-      );
-      expect(rows.rows[0]).toEqual({ scratch: null, versions: String(LOCAL.length), users: '1', repos: '1' });
-    });
-  });
-
-  it('two resets at once: the second waits for the first, says so, and both end well (no deadlock, no duplicate key)', async () => {
     const [first, second] = await Promise.all([runInProcess(reset, [], env), runInProcess(reset, [], env)]);
-    expect(first.code, first.all).toBe(0);
-    expect(second.code, second.all).toBe(0);
+    for (const result of [first, second]) {
+      expect(result.code, result.all).toBe(0);
+      expect(result.stderr).toContain('already running on 127.0.0.1');
+    }
     const waited = [first, second].filter((r) => r.stderr.includes('another supabase-reset is running'));
     expect(waited).toHaveLength(1);
     expect(waited[0]!.stderr).toMatch(
@@ -209,10 +199,10 @@ describe('supabase-reset from an empty data folder, then local-db', () => {
     );
     expect(`${first.all}${second.all}`).not.toMatch(/deadlock|duplicate key/);
     await withClient(parseDbUrl(url, 'test'), async (client) => {
-      const rows = await client.query<{ versions: string; users: string }>(
-        'select (select count(*) from supabase_migrations.schema_migrations) as versions, (select count(*) from auth.users) as users',
+      const rows = await client.query<{ scratch: string | null; versions: string; users: string; repos: string }>(
+        "select to_regclass('public.scratch')::text as scratch, (select count(*) from supabase_migrations.schema_migrations) as versions, (select count(*) from auth.users) as users, (select count(*) from public.repositories) as repos",
       );
-      expect(rows.rows[0]).toEqual({ versions: String(LOCAL.length), users: '1' });
+      expect(rows.rows[0]).toEqual({ scratch: null, versions: String(LOCAL.length), users: '1', repos: '1' });
     });
   });
 
@@ -303,18 +293,22 @@ describe('supabase-reset refuses what is not a local scratch database', () => {
     },
   );
 
-  it('?password= works, and the password reaches the CLI only as PGPASSWORD: never argv, never output', async () => {
+  it('[::1] and ?password= work: brackets stripped for the client, the password reaches the CLI only as PGPASSWORD (never argv, never output)', async () => {
     const { password, port } = server();
-    const target = await createTestDatabase('reset_pwq', { bootstrap: true });
+    const target = await createTestDatabase('reset_v6_pw', { bootstrap: true });
+    // The test server listens on 127.0.0.1 only: a relay on ::1 makes it reachable there.
+    const relay = net.createServer((socket) => socket.pipe(net.connect(port, '127.0.0.1')).pipe(socket));
+    await new Promise<void>((resolve) => relay.listen(0, '::1', resolve));
+    const relayPort = (relay.address() as net.AddressInfo).port;
     try {
-      const given = `postgresql://postgres@127.0.0.1:${port}/${target.name}?password=${encodeURIComponent(password)}&sslmode=disable`;
+      const given = `postgresql://postgres@[::1]:${relayPort}/${target.name}?password=${encodeURIComponent(password)}&sslmode=disable`;
       const exec = recordingExec(baseEnv({})).fallback(processExecutor());
       const watch = watchArgvFor(password);
-      const result = await runInProcess(reset, ['--db-url', given], {}, { exec });
+      const result = await runInProcess(reset, ['--db-url', given, '--no-seed'], {}, { exec });
       const hits = watch.stop();
       expect(result.code, result.all).toBe(0);
       expect(result.stdout.trim()).toBe(
-        `DATABASE_URL=postgresql://postgres:***@127.0.0.1:${port}/${target.name}?sslmode=disable`,
+        `DATABASE_URL=postgresql://postgres:***@[::1]:${relayPort}/${target.name}?sslmode=disable`,
       );
       expect(watch.samples).toBeGreaterThan(0);
       expect(hits).toEqual([]);
@@ -325,8 +319,9 @@ describe('supabase-reset refuses what is not a local scratch database', () => {
           'db',
           'reset',
           '--db-url',
-          `postgresql://postgres@127.0.0.1:${port}/${target.name}?sslmode=disable`,
+          `postgresql://postgres@[::1]:${relayPort}/${target.name}?sslmode=disable`,
           '--yes',
+          '--no-seed',
           '--workdir',
           fromRoot(),
         ],
@@ -336,26 +331,6 @@ describe('supabase-reset refuses what is not a local scratch database', () => {
         PGSSLMODE: 'disable',
         SUPABASE_TELEMETRY_DISABLED: '1',
       });
-      expect(await target.query('select count(*)::int as n from supabase_migrations.schema_migrations')).toEqual([
-        { n: LOCAL.length },
-      ]);
-    } finally {
-      await target.drop();
-    }
-  });
-
-  it('[::1] works: the brackets are stripped for the client, kept in the URL the CLI gets', async () => {
-    const { port } = server();
-    const target = await createTestDatabase('reset_v6', { bootstrap: true });
-    // The test server listens on 127.0.0.1 only: a relay on ::1 makes it reachable there.
-    const relay = net.createServer((socket) => socket.pipe(net.connect(port, '127.0.0.1')).pipe(socket));
-    await new Promise<void>((resolve) => relay.listen(0, '::1', resolve));
-    const relayPort = (relay.address() as net.AddressInfo).port;
-    try {
-      const given = `postgresql://postgres:${encodeURIComponent(server().password)}@[::1]:${relayPort}/${target.name}`;
-      const result = await runInProcess(reset, ['--db-url', given, '--no-seed']);
-      expect(result.code, result.all).toBe(0);
-      expect(result.stdout.trim()).toBe(`DATABASE_URL=postgresql://postgres:***@[::1]:${relayPort}/${target.name}`);
       expect(await target.query('select count(*)::int as n from supabase_migrations.schema_migrations')).toEqual([
         { n: LOCAL.length },
       ]);
