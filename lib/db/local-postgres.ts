@@ -110,7 +110,7 @@ export function localPostgresConfig(options: ConfigOptions = {}): LocalPostgresC
  * The server's environment: what initdb, pg_ctl and postgres need from the caller's (PATH to
  * find `sh`, the locale and time-zone variables), and nothing else: no token, no database URL.
  */
-export function serverEnvironment(env: NodeJS.ProcessEnv): Record<string, string> {
+function serverEnvironment(env: NodeJS.ProcessEnv): Record<string, string> {
   const kept: Record<string, string> = {};
   for (const [name, value] of Object.entries(env)) {
     if (value !== undefined && SERVER_ENV.test(name)) kept[name] = value;
