@@ -50,7 +50,8 @@ async function timedDeploy(
   const world = await deployWorld(options);
   const timings = path.join(scratch, `${name}-${Date.now()}.txt`);
   writeFileSync(timings, '');
-  const running = runScript('deploy-fly', ['staging', '--url', world.app.url, '--json', ...args], {
+  const image = 'registry.fly.io/kotadb-api-staging:deployment-01JBENCH000000000000000000';
+  const running = runScript('deploy-fly', ['staging', '--image', image, '--url', world.app.url, '--json', ...args], {
     env: { ...world.fly.env, FLYCTL: wrapper, FLYCTL_TIMINGS: timings },
   });
   await during?.(world);
@@ -120,7 +121,7 @@ try {
     await run.world.cleanup();
   }
   report('staging deploy: wall time', wall, '');
-  report('staging deploy: inside flyctl (6 calls of the fake, overlaps counted once)', flyctlTotal, '');
+  report('staging deploy: inside flyctl (8 calls of the fake, overlaps counted once)', flyctlTotal, '');
   report('staging deploy: toolkit overhead (wall − flyctl)', overhead, '< 1500 ms');
   report('app healthy when flyctl returns → deploy notices (Health check step)', noticeHealthy, '< 1500 ms');
 

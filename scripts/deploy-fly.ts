@@ -1,631 +1,655 @@
 /**
- * deploy-fly: ship the KotaDB API to staging or production and prove it works — the team's
- * deploy runbook as code. The steps, in order:
- *   1. validate   2. preflight   3. confirm   4. snapshot releases   5. deploy
- *   6. health     7. smoke       8. roll back (when 5, 6 or 7 failed)  9. report (+ tag)
+ * deploy: ship the KotaDB API to staging or production and prove it works — the team's deploy
+ * runbook as code. `run` reads as the steps, in order: validate, preflight, snapshot releases,
+ * smoke checks against the release serving now, confirm, deploy, health, smoke, verify that
+ * the release serving is ours, roll back (when deploy, health or smoke failed), report (+ tag).
+ * Each step returns what it learnt; the run ends in one outcome (lib/release/deploy-report.ts)
+ * that the summary, --json, GitHub's step summary and Ctrl-C's state line all render.
  */
-import { existsSync } from 'node:fs';
-import { defineCommand, STANDARD_OPTIONS, type OptionValues } from '../lib/core/cli.ts';
 import { deployTagName } from '../lib/commands/git.ts';
-import { HEALTH_OPTIONS, healthTarget, ImageRef, optionalFlag, WaitTimeout } from '../lib/release/options.ts';
-import {
-  errorText,
-  guardRun,
-  publishSummary,
-  resultEnvelope,
-  stepsJson,
-  type RunSummary,
-} from '../lib/release/summary.ts';
-import { parseEnvironment, type Environment } from '../lib/config/environments.ts';
-import { ExitCode, Interrupted, OperationFailed, UsageError } from '../lib/core/errors.ts';
-import { FlyClient, runningRelease, sortReleases } from '../lib/fly/client.ts';
-import { requireFlyAccess } from '../lib/fly/access.ts';
-import { loadFlyConfig, waitTimeoutOf, type FlyConfig } from '../lib/config/fly-toml.ts';
-import { deployCommand, RELEASE_JSON_ENV, runFlyDeploy, type DeploySettings } from '../lib/fly/deploy.ts';
-import type { DeployedRelease, FlyRelease } from '../lib/fly/json.ts';
-import { GitClient, requireReleaseCheckout, type ReleaseCheckout } from '../lib/release/git-guard.ts';
-import {
-  describePoll,
-  describeUnhealthy,
-  pollJson,
-  waitForHealthy,
-  type PollResult,
-} from '../lib/release/health-poll.ts';
-import { isEntryPoint, runMain, withCli, type Invocation, type ScriptIO } from '../lib/core/main.ts';
-import { formatDuration, Output } from '../lib/core/output.ts';
-import { fromRoot } from '../lib/core/paths.ts';
-import { requireApp, requireSecrets } from '../lib/fly/preflight.ts';
+import { loadFlyConfig, waitTimeoutOf } from '../lib/config/fly-toml.ts';
+import { environmentList, parseEnvironment, type Environment } from '../lib/config/environments.ts';
+import { DRY_RUN_OPTION, HELP_OPTION, YES_OPTION, type OptionValues } from '../lib/core/cli.ts';
+import { Interrupted, PreconditionFailed, ToolkitError, UsageError } from '../lib/core/errors.ts';
 import { confirmDangerousAction } from '../lib/core/prompt.ts';
 import { secrets } from '../lib/core/redact.ts';
-import {
-  healthPlan,
-  rollBackTo,
-  rollbackCommand,
-  type RollbackResult,
-  type RollbackTarget,
-} from '../lib/release/rollback.ts';
 import { describeCommand, Runner } from '../lib/core/runner.ts';
-import { describeSmokeFailures, failedChecks, runSmokeChecks, type SmokeCheck } from '../lib/release/smoke.ts';
+import { defineScript, isEntryPoint, runEntry, type ScriptIO } from '../lib/core/script.ts';
+import type { Output } from '../lib/core/output.ts';
+import { formatDuration, plural } from '../lib/core/text.ts';
+import { requireFlyAccess } from '../lib/fly/access.ts';
+import { FlyClient, runningRelease, sortReleases } from '../lib/fly/client.ts';
+import {
+  defaultDeployTimeoutMs,
+  deployCommand,
+  DeployFailed,
+  RELEASE_JSON_ENV,
+  runFlyDeploy,
+  type DeploySettings,
+  type DeploySource,
+} from '../lib/fly/deploy.ts';
+import type { DeployedRelease, FlyRelease } from '../lib/fly/json.ts';
+import { requireApp, requireSecrets } from '../lib/fly/preflight.ts';
+import {
+  deployExitCode,
+  deployHint,
+  deployJson,
+  deployOutcomeLine,
+  deploySummary,
+  interruptedError,
+  rollbackTargetOf,
+  type DeployFacts,
+  type DeployFailure,
+  type DeployOutcome,
+  type Phase,
+  type RollbackReport,
+  type Snapshot,
+} from '../lib/release/deploy-report.ts';
+import { GitClient, requireReleaseCheckout, type ReleaseCheckout } from '../lib/release/git-guard.ts';
+import { waitForHealthy } from '../lib/release/health-poll.ts';
+import {
+  DEPLOY_TIMEOUT_OPTION,
+  deploySource,
+  DeployTimeout,
+  HEALTH_OPTIONS,
+  healthTarget,
+  optionalFlag,
+  SERVICE_DIR_VAR,
+  WaitTimeout,
+  waitTimeoutMs,
+  type HealthTarget,
+} from '../lib/release/options.ts';
+import { healthPlan, rollBackTo } from '../lib/release/rollback.ts';
+import { whoServes, type ReleaseRef } from '../lib/release/serving.ts';
+import { failedChecks, regressions, runSmokeChecks, type SmokeCheck } from '../lib/release/smoke.ts';
+import { judgedStep } from '../lib/release/step.ts';
+import { publishSummary } from '../lib/release/summary.ts';
 
-export const command = defineCommand({
-  usage: 'npx just deploy <staging|production> [options]',
-  summary:
-    'Deploy the KotaDB API to Fly.io: preflight, deploy, health check, smoke checks, and a rollback to the previous image when any of them fails.',
-  positionals: [{ name: 'environment', description: 'staging or production', required: true }],
-  options: {
-    ...STANDARD_OPTIONS,
-    image: {
-      type: 'string',
-      value: '<ref>',
-      description: 'Deploy this prebuilt image instead of building the Dockerfile',
-    },
-    ...HEALTH_OPTIONS,
-    'wait-timeout': {
-      type: 'string',
-      value: '<duration>',
-      description: "flyctl's --wait-timeout (default: [deploy] wait_timeout in the fly config)",
-    },
-    'no-rollback': {
-      type: 'boolean',
-      description: 'On failure, leave the new release in place instead of redeploying the previous image',
-    },
-    'skip-smoke': { type: 'boolean', description: 'Skip the smoke checks (health is still checked)' },
-    force: { type: 'boolean', description: 'Skip the git guard (production: branch main, clean work tree)' },
-    tag: {
-      type: 'boolean',
-      description: 'Production: after a healthy deploy, create and push the git tag deploy/production/v<release>',
-    },
-    json: { type: 'boolean', description: 'Print one JSON result object on stdout instead of the human summary' },
+const OPTIONS = {
+  ...HELP_OPTION,
+  ...DRY_RUN_OPTION,
+  ...YES_OPTION,
+  image: { type: 'string', value: '<ref>', description: 'Deploy this prebuilt image' },
+  source: {
+    type: 'string',
+    value: '<dir>',
+    description: `Build the image from the service's checkout, the folder holding Dockerfile.production (default: $${SERVICE_DIR_VAR})`,
   },
+  ...HEALTH_OPTIONS,
+  'wait-timeout': {
+    type: 'string',
+    value: '<duration>',
+    description: "flyctl's --wait-timeout per machine (default: [deploy] wait_timeout in the fly config)",
+  },
+  ...DEPLOY_TIMEOUT_OPTION,
+  'no-rollback': {
+    type: 'boolean',
+    description: 'On failure, leave the new release in place instead of redeploying the previous image',
+  },
+  'skip-smoke': {
+    type: 'boolean',
+    description: 'Skip the smoke checks, before and after the deploy (health is still checked)',
+  },
+  force: { type: 'boolean', description: 'Skip the git guard (production: branch main, clean work tree)' },
+  tag: {
+    type: 'boolean',
+    description: 'Production: after a healthy deploy, create and push the git tag deploy/production/v<release>',
+  },
+  json: { type: 'boolean', description: 'Print one JSON result object on stdout instead of the human summary' },
+} as const;
+
+export const script = defineScript({
+  usage: 'npx just deploy <staging|production> (--image <ref> | --source <dir>) [options]',
+  summary:
+    'Deploy the KotaDB API to Fly.io: preflight, smoke checks on the running release, deploy, health check, smoke checks, a check that the new release is the one serving, and a rollback to the previous image when deploy, health or smoke failed.',
+  positionals: [{ name: 'environment', description: 'staging or production', required: true }],
+  options: OPTIONS,
   notes: [
-    'Steps: validate, preflight (flyctl, login, app, required secrets; production: branch main and a clean tree),',
-    'confirm (production), snapshot releases, flyctl deploy, /health until healthy, smoke checks, rollback on failure, summary.',
-    'Healthy = HTTP 200 with JSON status "healthy" and, in SaaS mode, saas.supabase_status "ok".',
+    `Image source: --image <ref>, or a build of the service's checkout (--source <dir> or ${SERVICE_DIR_VAR}); without one, exit 3.`,
+    'Steps: validate, preflight (flyctl, login, app, required secrets, image source; production: branch main and a clean tree),',
+    'snapshot releases, smoke checks against the release serving now (a failure there is a wrong check or key: exit 3),',
+    'confirm (production), flyctl deploy (stopped after --deploy-timeout), /health until healthy, smoke checks,',
+    'verify that the new release serves, rollback on failure (with --skip-release-command), summary.',
+    'Healthy = HTTP 200 with JSON status "healthy" and, in SaaS mode, saas.supabase_status "ok"; redirects are not followed.',
     'Smoke: saas.job_queue.failed_recent = 0; /api/v1/repositories is 401 without a key and 200 with',
     'SAAS_STAGING_API_KEY / SAAS_PRODUCTION_API_KEY (skipped, with a warning, when that variable is not set).',
-    'Exit 1 when the deploy failed, even when the rollback then succeeded. Ctrl-C prints the rollback command.',
+    'After the deploy only a check that passed before and fails now rolls back.',
+    'Exit 1 when the deploy failed (even when the rollback then succeeded) or another release serves at the end (not rolled back).',
+    'Ctrl-C stops flyctl and prints the state and the rollback command; a second Ctrl-C kills it at once.',
   ],
   examples: [
-    'npm run deploy:staging',
-    'npx just deploy staging --dry-run',
-    'npx just deploy production --yes --tag',
+    'npm run deploy:staging -- --image registry.fly.io/kotadb-api-staging:deployment-01J6ABCD',
+    'npx just deploy staging --source ../kotadb --dry-run',
+    'KOTADB_SERVICE_DIR=../kotadb npx just deploy production --yes --tag',
     'npm run deploy:production -- --yes --image registry.fly.io/kotadb-api:deployment-01J6ABCD',
   ],
+  async run({ options, positionals, io, out, dryRun, onInterrupt }) {
+    out.json = options.json;
+    const started = io.clock.now();
+    const plan = await out.step('Validate', async () => validate(options, positionals, io, dryRun));
+    // The smoke keys are for this process's own HTTP checks: no child (flyctl, git) gets them.
+    const env = { ...io.env };
+    for (const e of environmentList()) delete env[e.smokeApiKeyVar];
+    const runner = new Runner({ dryRun, output: out, env, exec: io.exec, signal: io.signal });
+    const ctx: Ctx = { plan, io, out, runner, fly: new FlyClient(runner), git: new GitClient(runner, io.cwd) };
+    // What is known so far and where the run is: the only two values that change as it goes,
+    // read by the Ctrl-C explanation and by the report of a run stopped by an error.
+    let known: Omit<DeployFacts, 'steps' | 'durationMs'> = {
+      env: plan.env,
+      url: plan.health.baseUrl,
+      dryRun,
+      source: plan.source,
+      snapshot: null,
+      checkout: null,
+    };
+    let at: Phase = { phase: 'preparing' };
+    const facts = (): DeployFacts => ({ ...known, steps: out.timings, durationMs: io.clock.now() - started });
+    onInterrupt(() => interruptedError(at, facts()));
+
+    let outcome: DeployOutcome;
+    try {
+      const access = await out.step('Preflight', () => preflight(ctx));
+      known = { ...known, checkout: access.checkout };
+      const snapshot = await out.step('Snapshot releases', () => snapshotReleases(ctx, access.canAskFly));
+      known = { ...known, snapshot };
+      const baseline = await out.step('Baseline smoke checks', () => baselineSmoke(ctx, snapshot));
+      await out.step('Confirm', () => confirm(ctx));
+
+      // The deploy lock belongs here: taken after the confirmation (never held while a person
+      // types), released once the outcome below is known.
+      at = { phase: 'deploying' };
+      const enter = (phase: Phase) => (at = phase);
+      const deployed = await deployStep(ctx, snapshot);
+      if (deployed === 'planned') outcome = planned(ctx, snapshot);
+      else if (deployed instanceof DeployFailed) {
+        const failure: DeployFailure = { step: 'deploy', kind: deployed.kind, message: deployed.message };
+        outcome = await afterFailure(ctx, failure, null, snapshot, enter);
+      } else {
+        at = { phase: 'verifying', release: deployed };
+        outcome = await verifyRelease(ctx, deployed, baseline, (failure) =>
+          afterFailure(ctx, failure, deployed, snapshot, enter),
+        );
+      }
+      if (outcome.kind === 'live' && plan.tag) {
+        at = { phase: 'reporting', release: outcome.release };
+        outcome = await tagRelease(ctx, outcome, access.checkout);
+      }
+    } catch (error) {
+      throw stopped(
+        ctx,
+        error instanceof Interrupted ? { kind: 'interrupted', at } : { kind: 'stopped', error: error as Error, at },
+        facts(),
+        error,
+      );
+    }
+    return report(ctx, outcome, facts());
+  },
 });
 
-type Options = OptionValues<typeof command.options>;
+type Options = OptionValues<typeof OPTIONS>;
 
-/** Everything step 1 decided; the later steps only read it. */
-interface DeployPlan {
-  env: Environment;
-  config: FlyConfig;
-  settings: DeploySettings;
-  image: string | undefined;
-  baseUrl: string;
-  healthTimeoutMs: number;
-  rollback: boolean;
-  smoke: boolean;
-  force: boolean;
-  tag: boolean;
-  yes: boolean;
-  dryRun: boolean;
-  smokeApiKey: string | undefined;
-  /** The environment commands run with and variables are read from (tests inject one). */
-  processEnv: NodeJS.ProcessEnv;
+/** Everything validation decided; the steps only read it. */
+interface Plan {
+  readonly env: Environment;
+  readonly settings: DeploySettings;
+  /** A rollback deploys an existing image: its default deadline has no build margin. */
+  readonly rollbackSettings: DeploySettings;
+  readonly source: DeploySource | null;
+  readonly health: HealthTarget;
+  readonly rollback: boolean;
+  readonly smoke: boolean;
+  readonly force: boolean;
+  readonly tag: boolean;
+  readonly yes: boolean;
+  readonly dryRun: boolean;
+  readonly smokeApiKey: string | undefined;
 }
 
-interface Snapshot {
-  /** The release serving before this deploy (newest complete): the rollback target. */
-  running: FlyRelease | null;
-  latestVersion: number | null;
-  /** False when Fly could not be asked (a dry run without flyctl or login). */
-  known: boolean;
-}
-
-type RollbackStatus = 'healthy' | 'failed' | 'not-attempted' | 'impossible' | 'not-needed';
-
-interface RollbackReport {
-  status: RollbackStatus;
-  target: RollbackTarget | null;
-  result: RollbackResult | null;
-}
-
-type Stage = 'preparing' | 'deploying' | 'verifying' | 'rolling-back' | 'reporting';
-
-/** What the run has learnt and done so far: the report and the Ctrl-C message read it. */
-interface DeployRun {
-  readonly plan: DeployPlan;
+/** What every step works with (nothing in it changes during the run). */
+interface Ctx {
+  readonly plan: Plan;
+  readonly io: ScriptIO;
   readonly out: Output;
   readonly runner: Runner;
   readonly fly: FlyClient;
   readonly git: GitClient;
-  readonly started: number;
-  stage: Stage;
-  canAskFly: boolean;
-  checkout: ReleaseCheckout | null;
-  snapshot: Snapshot;
-  release: DeployedRelease | null;
-  deployFailed: boolean;
-  health: PollResult | null;
-  smoke: SmokeCheck[] | null;
-  failure: string | null;
-  rollback: RollbackReport | null;
-  tag: string | null;
-  reported: boolean;
 }
 
-export async function main(argv: string[], io: ScriptIO = {}): Promise<number> {
-  const out = io.out ?? new Output();
-  return withCli(command, argv, (invocation) => deployFly(invocation, out, io.env ?? process.env), out);
-}
+// Validate ---------------------------------------------------------------------------------
 
-/** The runbook: steps 1 to 9 in order; a failure of 5, 6 or 7 leads to 8. */
-async function deployFly(
-  { options, positionals }: Invocation<typeof command.options>,
-  out: Output,
-  processEnv: NodeJS.ProcessEnv,
-): Promise<number> {
-  out.json = options.json;
-  const plan = await out.step('Validate', async () => validate(options, positionals, processEnv));
-  const run = startRun(plan, out);
-  const steps = async () => {
-    await out.step('Preflight', () => preflight(run));
-    await out.step('Confirm', () => confirm(run));
-    run.snapshot = await out.step('Snapshot releases', () => snapshotReleases(run));
-    try {
-      run.stage = 'deploying';
-      run.release = await out.step('Deploy', () => deploy(run), { group: true });
-      run.stage = 'verifying';
-      run.health = await out.step('Health check', () => checkHealth(run));
-      run.smoke = await out.step('Smoke checks', () => smokeTest(run));
-    } catch (error) {
-      if (error instanceof Interrupted) throw error;
-      run.failure = errorText(error);
-      run.stage = 'rolling-back';
-      run.rollback = await rollBack(run);
-    }
-    run.stage = 'reporting';
-    return report(run);
-  };
-  return guardRun(out, run, steps, {
-    interrupted: () => explainInterrupt(run),
-    json: (error) => resultJson(run, error),
-  });
-}
-
-// 1 ------------------------------------------------------------------------------------------
-
-/** Arguments, environment and its fly config (exit 2 on any problem). */
-function validate(options: Options, positionals: string[], processEnv: NodeJS.ProcessEnv): DeployPlan {
+/** Arguments, image source, environment and its fly config (exit 2 on any problem). */
+function validate(options: Options, positionals: string[], io: ScriptIO, dryRun: boolean): Plan {
   const env = parseEnvironment(positionals[0]);
-  const image = optionalFlag('image', ImageRef, options.image);
+  const source = deploySource({ image: options.image, source: options.source }, io.env, io.cwd);
   const health = healthTarget(env, options);
   const waitTimeout = optionalFlag('wait-timeout', WaitTimeout, options['wait-timeout']);
+  const deployTimeout = optionalFlag('deploy-timeout', DeployTimeout, options['deploy-timeout']);
   if (options.tag && env.releaseBranch === null)
     throw new UsageError(`--tag applies to production deploys only, not ${env.name}`);
   const config = loadFlyConfig(env);
-  const smokeApiKey = processEnv[env.smokeApiKeyVar] || undefined;
+  const wait = waitTimeout ?? waitTimeoutOf(config);
+  const timeout = (builds: boolean) => deployTimeout ?? defaultDeployTimeoutMs(env, waitTimeoutMs(wait), builds);
+  const smokeApiKey = io.env[env.smokeApiKeyVar] || undefined;
   secrets.add(smokeApiKey);
   return {
     env,
-    config,
-    settings: { env, waitTimeout: waitTimeout ?? waitTimeoutOf(config) },
-    image,
-    ...health,
+    settings: { env, waitTimeout: wait, timeoutMs: timeout(source?.kind !== 'image') },
+    rollbackSettings: { env, waitTimeout: wait, timeoutMs: timeout(false) },
+    source,
+    health,
     rollback: !options['no-rollback'],
     smoke: !options['skip-smoke'],
     force: options.force,
     tag: options.tag,
     yes: options.yes,
-    dryRun: options['dry-run'],
+    dryRun,
     smokeApiKey,
-    processEnv,
   };
 }
 
-function startRun(plan: DeployPlan, out: Output): DeployRun {
-  const runner = new Runner({ dryRun: plan.dryRun, output: out, env: plan.processEnv });
-  return {
-    plan,
-    out,
-    runner,
-    fly: new FlyClient(runner),
-    git: new GitClient(runner),
-    started: performance.now(),
-    stage: 'preparing',
-    canAskFly: false,
-    checkout: null,
-    snapshot: { running: null, latestVersion: null, known: false },
-    release: null,
-    deployFailed: false,
-    health: null,
-    smoke: null,
-    failure: null,
-    rollback: null,
-    tag: null,
-    reported: false,
-  };
-}
+// Preflight --------------------------------------------------------------------------------
 
-// 2 ------------------------------------------------------------------------------------------
-
-/** flyctl, login, the exact app, every required secret; production: branch and clean tree (exit 3). */
-async function preflight(run: DeployRun): Promise<void> {
-  const { plan, out } = run;
+/**
+ * flyctl, login, the exact app, every required secret, an image source; production: branch
+ * and clean tree (exit 3). A dry run reports what a real run would refuse, and goes on.
+ */
+async function preflight(ctx: Ctx): Promise<{ canAskFly: boolean; checkout: ReleaseCheckout | null }> {
+  const { plan, out, io } = ctx;
   const { env } = plan;
-  run.canAskFly = await requireFlyAccess(run.fly, { dryRun: plan.dryRun, out, env: plan.processEnv });
-  if (run.canAskFly) {
+  const canAskFly = await requireFlyAccess(ctx.fly, { dryRun: plan.dryRun, out, env: io.env });
+  if (canAskFly) {
     // Asked together (each is a flyctl round trip); a missing app explains a failed secrets list.
-    const [app, required] = await Promise.allSettled([requireApp(run.fly, env), requireSecrets(run.fly, env)]);
+    const [app, required] = await Promise.allSettled([requireApp(ctx.fly, env), requireSecrets(ctx.fly, env)]);
     if (app.status === 'rejected') throw app.reason;
     if (required.status === 'rejected') throw required.reason;
     out.dim(`app ${env.app} exists; required secrets are set`);
     const staged = required.value.filter((secret) => secret.status === 'Staged').map((secret) => secret.name);
     if (staged.length > 0) out.info(`staged secrets take effect with this deploy: ${staged.join(', ')}`);
   }
-  if (env.releaseBranch !== null) {
-    if (plan.force) out.warn(`--force: the git guard is skipped (branch ${env.releaseBranch}, clean work tree)`);
-    else {
-      run.checkout = await requireReleaseCheckout(run.git, env);
-      if (run.checkout) out.dim(`on ${run.checkout.branch} at ${run.checkout.commit.slice(0, 12)}, work tree clean`);
-    }
+  const checkout = await gitGuard(ctx);
+  requireImageSource(ctx);
+  return { canAskFly, checkout };
+}
+
+async function gitGuard(ctx: Ctx): Promise<ReleaseCheckout | null> {
+  const { plan, out } = ctx;
+  if (plan.env.releaseBranch === null) return null;
+  if (plan.force) {
+    out.warn(`--force: the git guard is skipped (branch ${plan.env.releaseBranch}, clean work tree)`);
+    return null;
   }
-  const dockerfile = plan.config.build?.dockerfile;
-  if (!plan.image && dockerfile && !plan.config.build?.image && !existsSync(fromRoot(dockerfile))) {
-    out.warn(
-      `${env.configFile} builds ${dockerfile}, which is not in this folder: flyctl will fail to build unless you run from the service's repository or pass --image <ref>`,
-    );
+  try {
+    const checkout = await requireReleaseCheckout(ctx.git, plan.env);
+    if (checkout) out.dim(`on ${checkout.branch} at ${checkout.commit.slice(0, 12)}, work tree clean`);
+    return checkout;
+  } catch (error) {
+    if (!(plan.dryRun && error instanceof PreconditionFailed)) throw error;
+    out.warn(`git guard: ${error.message}; a real run would refuse (${error.hint ?? 'fix it first'})`);
+    return null;
   }
 }
 
-// 3 ------------------------------------------------------------------------------------------
+function requireImageSource(ctx: Ctx): void {
+  const { plan, out } = ctx;
+  if (plan.source?.kind === 'build') out.dim(`building from ${plan.source.dir}`);
+  if (plan.source !== null) return;
+  const problem = `no image source: this repository does not hold the service's code, so there is nothing to build here`;
+  const fix = `pass --image <ref> (a built image), or --source <dir> / ${SERVICE_DIR_VAR}=<dir> (the service's checkout with Dockerfile.production)`;
+  if (!plan.dryRun) throw new PreconditionFailed(problem, { hint: fix });
+  out.warn(`${problem}; a real run would refuse: ${fix}`);
+}
+
+// Snapshot ---------------------------------------------------------------------------------
+
+/** Remembers the release serving now: what a failed deploy rolls back to. */
+async function snapshotReleases(ctx: Ctx, canAskFly: boolean): Promise<Snapshot | null> {
+  const { out, plan } = ctx;
+  if (!canAskFly) {
+    out.warn(
+      'releases not read (Fly unavailable): a real run would remember the running release as the rollback target',
+    );
+    return null;
+  }
+  const releases = sortReleases(await ctx.fly.releases(plan.env.app));
+  const running = runningRelease(releases) ?? null;
+  const newest = releases[0] ?? null;
+  if (running) out.dim(`running: v${running.version} (${running.imageRef}), the rollback target`);
+  else out.warn('no complete release yet (first deploy): a failed deploy cannot be rolled back');
+  if (newest && running && newest.version !== running.version) {
+    out.warn(`the newest release v${newest.version} is ${newest.status}: its image may still run on some machines`);
+  }
+  return { running, newest };
+}
+
+// Baseline smoke checks ----------------------------------------------------------------------
+
+/**
+ * The smoke checks against the release serving now. A check that fails there is a wrong check
+ * or key, not a bad new release: refused (exit 3) before anything changes.
+ */
+async function baselineSmoke(ctx: Ctx, snapshot: Snapshot | null): Promise<SmokeCheck[] | null> {
+  const { plan, out } = ctx;
+  if (!plan.smoke) {
+    out.warn('smoke checks skipped (--skip-smoke)');
+    return null;
+  }
+  if (plan.dryRun) {
+    out.plan(`# smoke-check the release serving now at ${plan.health.baseUrl} (${smokeKeyPlan(plan)})`);
+    return null;
+  }
+  if (!snapshot?.running) {
+    out.dim('nothing serves yet: the smoke checks run after the deploy only');
+    return null;
+  }
+  const checks = await runSmokeChecks(smokeOptions(ctx));
+  printChecks(out, checks);
+  const failed = failedChecks(checks);
+  if (failed.length > 0) {
+    throw new PreconditionFailed(
+      `${plural(failed.length, 'smoke check')} already fail against v${snapshot.running.version}, the release serving now: ${failed.map((c) => `${c.name}: ${c.detail}`).join('; ')}`,
+      {
+        hint: `the check or its key is wrong, not a new release: fix ${plan.env.smokeApiKeyVar} or the app, or deploy with --skip-smoke`,
+      },
+    );
+  }
+  return checks;
+}
+
+function smokeOptions(ctx: Ctx) {
+  const { plan, io } = ctx;
+  return {
+    baseUrl: plan.health.baseUrl,
+    apiKey: plan.smokeApiKey,
+    apiKeyVar: plan.env.smokeApiKeyVar,
+    signal: io.signal,
+  };
+}
+
+function smokeKeyPlan(plan: Plan): string {
+  return plan.smokeApiKey
+    ? `with ${plan.env.smokeApiKeyVar}`
+    : `keyed check skipped: ${plan.env.smokeApiKeyVar} is not set`;
+}
+
+/** One line per check; a skipped check warns once (the baseline already said so). */
+function printChecks(out: Output, checks: readonly SmokeCheck[], warnSkipped = true): void {
+  for (const check of checks) {
+    if (check.status === 'skipped') {
+      if (warnSkipped) out.warn(`${check.name}: ${check.detail}`);
+    } else out.info(`  ${check.status === 'passed' ? '✓' : '✗'} ${check.name}: ${check.detail}`);
+  }
+}
+
+// Confirm ----------------------------------------------------------------------------------
 
 /** Production: the user types the app name, unless --yes; refused without a TTY (exit 3). */
-async function confirm(run: DeployRun): Promise<void> {
-  const { plan, out } = run;
+async function confirm(ctx: Ctx): Promise<void> {
+  const { plan, out, io } = ctx;
   await confirmDangerousAction({
     env: plan.env,
     action: `deploy to ${plan.env.name}`,
     yes: plan.yes,
     dryRun: plan.dryRun,
     out,
-    processEnv: plan.processEnv,
+    input: io.stdin,
+    signal: io.signal,
+    processEnv: io.env,
   });
 }
 
-// 4 ------------------------------------------------------------------------------------------
+// Deploy -----------------------------------------------------------------------------------
 
-/** Remembers the release serving now: what a failed deploy rolls back to. */
-async function snapshotReleases(run: DeployRun): Promise<Snapshot> {
-  const { out, plan } = run;
-  if (!run.canAskFly) {
-    out.warn(
-      'releases not read (Fly unavailable): a real run would remember the running release as the rollback target',
-    );
-    return { running: null, latestVersion: null, known: false };
-  }
-  const releases = sortReleases(await run.fly.releases(plan.env.app));
-  const running = runningRelease(releases) ?? null;
-  const newest = releases[0];
-  if (running) out.dim(`running: v${running.version} (${running.imageRef}), the rollback target`);
-  else out.warn('no complete release yet (first deploy): a failed deploy cannot be rolled back');
-  if (newest && running && newest.version !== running.version) {
-    out.warn(`the newest release v${newest.version} is ${newest.status}: its image may still run on some machines`);
-  }
-  return { running, latestVersion: newest?.version ?? null, known: true };
-}
-
-// 5 ------------------------------------------------------------------------------------------
-
-/** flyctl deploy with the environment's config, strategy and HA setting; returns the new release. */
-async function deploy(run: DeployRun): Promise<DeployedRelease | null> {
-  const { plan, out } = run;
+/** flyctl deploy; the new release, 'planned' in a dry run, or why flyctl failed. */
+async function deployStep(ctx: Ctx, snapshot: Snapshot | null): Promise<DeployedRelease | 'planned' | DeployFailed> {
+  const { out } = ctx;
   try {
-    const result = await runFlyDeploy(run.runner, run.fly, plan.settings, {
-      ...(plan.image ? { image: plan.image } : {}),
-      previousVersion: run.snapshot.latestVersion,
-    });
-    if (result.dryRun) return null;
-    if (result.release)
-      out.dim(`new release v${result.release.version} (${result.release.imageRef ?? 'image unknown'})`);
-    else
-      out.warn(
-        'flyctl printed no release and none newer than the snapshot was found: the new release number is unknown',
-      );
-    return result.release;
+    return await out.step('Deploy', () => deploy(ctx, snapshot), { group: true });
   } catch (error) {
-    run.deployFailed = true;
+    if (error instanceof DeployFailed) return error;
     throw error;
   }
 }
 
-// 6 ------------------------------------------------------------------------------------------
-
-/** Polls <url>/health until healthy or --health-timeout. */
-async function checkHealth(run: DeployRun): Promise<PollResult | null> {
-  const { plan, out } = run;
-  if (plan.dryRun) {
-    out.plan(healthPlan(plan));
-    return null;
+async function deploy(ctx: Ctx, snapshot: Snapshot | null): Promise<DeployedRelease | 'planned'> {
+  const { plan, out } = ctx;
+  if (plan.source === null) {
+    // Only a dry run gets here (preflight refuses a real one).
+    const argv = deployCommand(plan.settings, { kind: 'image', ref: '<ref>' }).argv.slice(0, -2);
+    out.plan(`$ ${describeCommand(argv, RELEASE_JSON_ENV)} --image <ref>   # or a build: --source <service checkout>`);
+    return 'planned';
   }
-  const health = await waitForHealthy({ baseUrl: plan.baseUrl, timeoutMs: plan.healthTimeoutMs, out });
-  run.health = health;
-  if (!health.healthy) throw new OperationFailed(`health check failed: ${describeUnhealthy(health)}`);
   out.dim(
-    `healthy after ${formatDuration(health.elapsedMs)} (${health.attempts} attempt${health.attempts === 1 ? '' : 's'})`,
+    `flyctl deploy is stopped if it runs longer than ${formatDuration(plan.settings.timeoutMs)} (--deploy-timeout)`,
   );
-  return health;
-}
-
-// 7 ------------------------------------------------------------------------------------------
-
-/** No recently failed jobs; auth rejects a keyless request; the smoke key gets 200 JSON. */
-async function smokeTest(run: DeployRun): Promise<SmokeCheck[] | null> {
-  const { plan, out } = run;
-  if (!plan.smoke) {
-    out.warn('smoke checks skipped (--skip-smoke)');
-    return null;
-  }
-  if (plan.dryRun) {
-    const key = plan.smokeApiKey ? `with ${plan.env.smokeApiKeyVar}` : `skipped: ${plan.env.smokeApiKeyVar} is not set`;
-    out.plan(
-      `# then smoke-check ${plan.baseUrl}: /health failed_recent = 0, /api/v1/repositories 401 without a key, 200 with one (${key})`,
-    );
-    return null;
-  }
-  const checks = await runSmokeChecks({
-    baseUrl: plan.baseUrl,
-    apiKey: plan.smokeApiKey,
-    apiKeyVar: plan.env.smokeApiKeyVar,
+  const result = await runFlyDeploy(ctx.runner, ctx.fly, plan.settings, plan.source, {
+    previousVersion: snapshot?.newest?.version ?? null,
   });
-  run.smoke = checks;
-  for (const check of checks) {
-    if (check.status === 'skipped') out.warn(`${check.name}: ${check.detail}`);
-    else out.info(`  ${check.status === 'passed' ? '✓' : '✗'} ${check.name}: ${check.detail}`);
-  }
-  if (failedChecks(checks).length > 0)
-    throw new OperationFailed(`smoke checks failed: ${describeSmokeFailures(checks)}`);
-  return checks;
+  if (result.dryRun) return 'planned';
+  if (!result.release) throw new DeployFailed('flyctl', 'flyctl deploy exited 0, but no new release was found');
+  out.dim(`new release v${result.release.version} (${result.release.imageRef ?? 'image not reported'})`);
+  return result.release;
 }
 
-// 8 ------------------------------------------------------------------------------------------
-
-/** Redeploys the snapshot's running image and verifies it, unless told not to or there is none. */
-async function rollBack(run: DeployRun): Promise<RollbackReport> {
-  const { plan, out } = run;
-  const running = run.snapshot.running;
-  const target: RollbackTarget | null = running?.imageRef
-    ? { version: running.version, imageRef: running.imageRef }
-    : null;
-  if (!plan.rollback) return { status: 'not-attempted', target, result: null };
-  if (!target) return { status: 'impossible', target, result: null };
-  if (run.deployFailed && (await nothingWasDeployed(run))) return { status: 'not-needed', target, result: null };
-  const result = await out.step(
-    `Roll back to v${target.version}`,
-    () => rollBackTo(run, target, run.snapshot.latestVersion),
-    { group: true },
-  );
-  return { status: result.failure === null ? 'healthy' : 'failed', target, result };
-}
-
-/**
- * flyctl creates the release before it touches a machine, so a failed deploy that left no new
- * release changed nothing, and redeploying the old image would only restart the app. When the
- * releases cannot be read, assume something changed.
- */
-async function nothingWasDeployed(run: DeployRun): Promise<boolean> {
-  try {
-    const newest = sortReleases(await run.fly.releases(run.plan.env.app))[0];
-    return newest !== undefined && run.snapshot.latestVersion !== null && newest.version <= run.snapshot.latestVersion;
-  } catch (error) {
-    if (error instanceof Interrupted) throw error;
-    run.out.warn(`could not read the releases after the failure (${errorText(error)}): rolling back to be safe`);
-    return false;
-  }
-}
-
-// 9 ------------------------------------------------------------------------------------------
-
-/** Tag (production, --tag), then the summary: human or JSON, plus GitHub's step summary. */
-async function report(run: DeployRun): Promise<number> {
-  const { plan, out } = run;
-  if (plan.dryRun) planRollback(run);
-  if (run.failure === null && plan.tag) await tagRelease(run);
-  const summary = summarize(run);
-  publishSummary(summary, out, plan.processEnv);
-  if (out.json) out.jsonResult(resultJson(run, null));
-  run.reported = true;
-  if (run.failure === null) return ExitCode.ok;
-  const hint = failureHint(run);
-  throw new OperationFailed(summary.outcome, hint === undefined ? undefined : { hint });
-}
-
-/** A dry run also shows what a failure would trigger. */
-function planRollback(run: DeployRun): void {
-  const { plan, out } = run;
-  const running = run.snapshot.running;
+/** A dry run also shows what would follow, and what a failure would trigger. */
+function planned(ctx: Ctx, snapshot: Snapshot | null): DeployOutcome {
+  const { plan, out } = ctx;
+  out.plan(healthPlan(plan.health));
+  if (plan.smoke) out.plan(`# then smoke-check ${plan.health.baseUrl} (${smokeKeyPlan(plan)})`);
+  out.plan('# then check that the new release is the newest and that every machine runs its image');
+  const target = rollbackTargetOf(snapshot);
   if (!plan.rollback) out.plan('# on failure: no rollback (--no-rollback)');
-  else if (!running?.imageRef)
+  else if (!target)
     out.plan(
-      `# on failure: redeploy the running release's image (${run.snapshot.known ? 'none yet: first deploy' : 'unknown until Fly can be asked'})`,
+      `# on failure: redeploy the running release's image (${snapshot ? 'none yet: first deploy' : 'unknown until Fly can be asked'})`,
     );
   else
     out.plan(
-      `# on failure: redeploy v${running.version}: ${describeCommand(deployCommand(plan.settings, running.imageRef).argv, RELEASE_JSON_ENV)}`,
+      `# on failure: redeploy v${target.version}: ${describeCommand(deployCommand(plan.settings, { kind: 'image', ref: target.imageRef }, { rollback: true }).argv, RELEASE_JSON_ENV)}`,
     );
+  if (plan.tag) planTag(ctx, snapshot);
+  return { kind: 'planned' };
 }
 
-async function tagRelease(run: DeployRun): Promise<void> {
-  const { plan, out } = run;
-  const version =
-    run.release?.version ??
-    (plan.dryRun && run.snapshot.latestVersion !== null ? run.snapshot.latestVersion + 1 : null);
-  if (version === null) {
-    run.failure = plan.dryRun
-      ? null
-      : `${plan.env.app} is deployed and healthy, but the new release number is unknown, so it was not tagged`;
-    if (plan.dryRun)
-      out.plan(`# then tag the commit deploy/${plan.env.name}/v<new release> and push the tag to origin`);
-    return;
+// Health, smoke, verify --------------------------------------------------------------------
+
+/**
+ * The new release's checks, in order: /health until healthy, the smoke checks (a regression
+ * against the baseline fails), and that it is the release serving. A failure of the first two
+ * goes to `failed` (the rollback); a release that is not serving is reported, never rolled back.
+ */
+async function verifyRelease(
+  ctx: Ctx,
+  release: DeployedRelease,
+  baseline: SmokeCheck[] | null,
+  failed: (failure: DeployFailure) => Promise<DeployOutcome>,
+): Promise<DeployOutcome> {
+  const { plan, out } = ctx;
+  const health = await judgedStep(
+    out,
+    'Health check',
+    () => waitForHealthy(healthOptions(ctx)),
+    (h) => !h.healthy,
+  );
+  if (!health.ok) return failed({ step: 'health', poll: health.value });
+  out.dim(`healthy after ${formatDuration(health.value.elapsedMs)} (${plural(health.value.attempts, 'attempt')})`);
+
+  let smoke: SmokeCheck[] | null = null;
+  if (plan.smoke) {
+    const checked = await judgedStep(
+      out,
+      'Smoke checks',
+      async () => {
+        const checks = await runSmokeChecks(smokeOptions(ctx));
+        printChecks(out, checks, baseline === null);
+        return { checks, regressions: regressions(checks, baseline) };
+      },
+      (result) => result.regressions.length > 0,
+    );
+    if (!checked.ok) return failed({ step: 'smoke', ...checked.value });
+    smoke = checked.value.checks;
   }
-  const name = deployTagName(plan.env.name, version);
+
+  const serving = await judgedStep(
+    out,
+    'Verify release',
+    () => whoServes(ctx.fly, plan.env.app, release),
+    (s) => s.kind !== 'ours',
+  );
+  if (serving.value.kind !== 'ours')
+    return { kind: 'superseded', release, serving: serving.value, health: health.value, smoke };
+  out.dim(`v${release.version} is the newest release and every machine (${serving.value.machines}) runs its image`);
+  return { kind: 'live', release: serving.value.release, health: health.value, smoke, tag: null, tagFailure: null };
+}
+
+function healthOptions(ctx: Ctx) {
+  const { plan, out, io } = ctx;
+  return {
+    baseUrl: plan.health.baseUrl,
+    timeoutMs: plan.health.healthTimeoutMs,
+    out,
+    clock: io.clock,
+    signal: io.signal,
+  };
+}
+
+// Roll back --------------------------------------------------------------------------------
+
+/**
+ * After a failure: read the releases once (the release flyctl left behind is named in the
+ * report, never "unknown"), then redeploy the snapshot's image — unless told not to, there is
+ * none, nothing new was deployed, or a release newer than ours exists (someone else deployed
+ * meanwhile: rolling back would undo their deploy).
+ */
+async function afterFailure(
+  ctx: Ctx,
+  failure: DeployFailure,
+  deployed: DeployedRelease | null,
+  snapshot: Snapshot | null,
+  enter: (phase: Phase) => void,
+): Promise<DeployOutcome> {
+  const { plan, out } = ctx;
+  const before = snapshot?.newest?.version ?? null;
+  const releases = await releasesAfterFailure(ctx);
+  const newest = releases?.[0] ?? null;
+  const ours = ourRelease(deployed, releases, before);
+  const fail = (rollback: RollbackReport): DeployOutcome => ({ kind: 'failed', failure, release: ours, rollback });
+  const target = rollbackTargetOf(snapshot);
+  if (!plan.rollback) return fail({ kind: 'off' });
+  if (!target) return fail({ kind: 'no-target' });
+  if (newest && before !== null && newest.version <= before) return fail({ kind: 'not-needed', target });
+  if (newest && ours && newest.version > ours.version) return fail({ kind: 'superseded', target, newest });
+  enter({ phase: 'rolling-back', target });
+  const rollback = {
+    ...ctx,
+    clock: ctx.io.clock,
+    signal: ctx.io.signal,
+    health: plan.health,
+    settings: plan.rollbackSettings,
+  };
+  const rolled = await judgedStep(
+    out,
+    `Roll back to v${target.version}`,
+    () => rollBackTo(rollback, target, newest?.version ?? before),
+    (result) => result.kind === 'failed',
+    { group: true },
+  );
+  // A dry run never deploys, so it never gets here with a plan.
+  if (rolled.value.kind === 'planned') throw new Error('deploy: a rollback was planned outside a dry run');
+  return fail({ kind: 'done', result: rolled.value });
+}
+
+/** Newest first; null when they cannot be read (then the rollback goes ahead, to be safe). */
+async function releasesAfterFailure(ctx: Ctx): Promise<FlyRelease[] | null> {
   try {
-    const commit = run.checkout?.commit ?? (plan.dryRun ? 'HEAD' : await run.git.head());
-    await run.git.tag(name, commit);
-    await run.git.pushTag(name);
-    if (!plan.dryRun) {
-      run.tag = name;
-      out.success(`tagged ${commit.slice(0, 12)} as ${name} and pushed it to origin`);
-    }
+    return sortReleases(await ctx.fly.releases(ctx.plan.env.app));
   } catch (error) {
     if (error instanceof Interrupted) throw error;
-    run.failure = `v${version} is deployed and healthy, but tagging it failed: ${errorText(error)}`;
+    ctx.out.warn(
+      `could not read the releases after the failure (${(error as Error).message}): rolling back to be safe`,
+    );
+    return null;
   }
 }
 
-// --------------------------------------------------------------------------------------------
-// Reporting helpers
-
-function release(version: number | null | undefined): string {
-  return version === null || version === undefined ? 'the new release' : `v${version}`;
+/** The release this run created, with its status as Fly lists it (flyctl may not have said). */
+function ourRelease(
+  deployed: DeployedRelease | null,
+  releases: readonly FlyRelease[] | null,
+  before: number | null,
+): (ReleaseRef & { status?: string }) | null {
+  const listed = releases?.find((r) =>
+    deployed ? r.version === deployed.version : before === null || r.version > before,
+  );
+  // Without flyctl's word, the oldest release after the snapshot is ours (a newer one is someone else's).
+  const created = deployed ? listed : releases?.filter((r) => before === null || r.version > before).at(-1);
+  const found = created ?? listed;
+  if (found) return { version: found.version, imageRef: found.imageRef, status: found.status };
+  return deployed ? { version: deployed.version, imageRef: deployed.imageRef } : null;
 }
 
-/** The one line a failed run ends with: what failed, and what the rollback did. */
-function outcomeLine(run: DeployRun): string {
-  const { plan } = run;
-  if (run.failure === null)
-    return plan.dryRun ? 'dry run: nothing was changed' : `${release(run.release?.version)} is live and healthy`;
-  const rollback = run.rollback;
-  if (!rollback) return run.failure;
-  const target = rollback.target ? `v${rollback.target.version}` : '';
-  switch (rollback.status) {
-    case 'healthy':
-      return `${run.failure}; rolled back to ${target} (healthy)`;
-    case 'failed':
-      return `${run.failure}; rollback to ${target} FAILED: ${rollback.result?.failure ?? 'unknown'}`;
-    case 'not-attempted':
-      return `${run.failure}; not rolled back (--no-rollback): ${release(run.release?.version)} stays deployed`;
-    case 'impossible':
-      return `${run.failure}; no earlier complete release to roll back to (first deploy)`;
-    case 'not-needed':
-      return `${run.failure}; nothing was deployed (no new release), so ${target} still serves`;
+// Report -----------------------------------------------------------------------------------
+
+/** Production --tag: tag the deployed commit deploy/production/v<release> and push it. */
+async function tagRelease(
+  ctx: Ctx,
+  outcome: Extract<DeployOutcome, { kind: 'live' }>,
+  checkout: ReleaseCheckout | null,
+): Promise<DeployOutcome> {
+  const { out } = ctx;
+  const name = deployTagName(ctx.plan.env.name, outcome.release.version);
+  try {
+    const commit = checkout?.commit ?? (await ctx.git.head());
+    await ctx.git.tag(name, commit);
+    await ctx.git.pushTag(name);
+    out.success(`tagged ${commit.slice(0, 12)} as ${name} and pushed it to origin`);
+    return { ...outcome, tag: name };
+  } catch (error) {
+    if (error instanceof Interrupted) throw error;
+    return { ...outcome, tagFailure: (error as Error).message };
   }
 }
 
-function failureHint(run: DeployRun): string | undefined {
-  const { env } = run.plan;
-  const target = run.rollback?.target;
-  switch (run.rollback?.status) {
-    case 'failed':
-      return target
-        ? `the app may be down: retry with \`${rollbackCommand(env, target)}\` or pick another release (\`npx just rollback ${env.name} --list\`)`
-        : undefined;
-    case 'not-attempted':
-      return target ? `roll back with: ${rollbackCommand(env, target)}` : undefined;
-    default:
-      return undefined;
+/** The dry run's tag lines: the real commands when the next release number is known. */
+function planTag(ctx: Ctx, snapshot: Snapshot | null): void {
+  const { plan, out } = ctx;
+  if (!snapshot) {
+    out.plan(`# then tag the commit deploy/${plan.env.name}/v<new release> and push the tag to origin`);
+    return;
   }
+  const name = deployTagName(plan.env.name, (snapshot.newest?.version ?? 0) + 1);
+  out.plan(`# then: git tag ${name} <deployed commit> && git push origin refs/tags/${name}`);
 }
 
-/** Ctrl-C: say what state the app is in and what to run next. */
-function explainInterrupt(run: DeployRun): Interrupted {
-  const { env } = run.plan;
-  const running = run.snapshot.running;
-  const target = running?.imageRef ? { version: running.version, imageRef: running.imageRef } : null;
-  const back = target
-    ? { hint: `roll back with: ${rollbackCommand(env, target)}` }
-    : { hint: `check with: flyctl releases --app ${env.app}` };
-  const next = run.snapshot.latestVersion === null ? 'the new release' : `v${run.snapshot.latestVersion + 1}`;
-  switch (run.stage) {
-    case 'preparing':
-      return new Interrupted('interrupted before deploying: nothing was changed');
-    case 'deploying':
-      return new Interrupted(
-        `interrupted during flyctl deploy: ${next} of ${env.app} may be half-deployed (some machines may run its image)`,
-        back,
-      );
-    case 'verifying':
-      return new Interrupted(
-        `interrupted before ${release(run.release?.version)} of ${env.app} was verified: it is deployed but not known to be healthy`,
-        back,
-      );
-    case 'rolling-back':
-      return new Interrupted(
-        `interrupted while rolling back ${env.app}${target ? ` to v${target.version}` : ''}: machines may run either image`,
-        target ? { hint: `finish with: ${rollbackCommand(env, target)}` } : back,
-      );
-    case 'reporting':
-      return new Interrupted(
-        `interrupted after ${release(run.release?.version)} of ${env.app} was verified healthy: the git tag may be missing`,
-      );
-  }
+/**
+ * A run stopped by Ctrl-C or an error: --json still gets its one object, and the error says
+ * what state was left (a refusal before deploying is reported as it is).
+ */
+function stopped(
+  ctx: Ctx,
+  outcome: Extract<DeployOutcome, { kind: 'interrupted' | 'stopped' }>,
+  facts: DeployFacts,
+  error: unknown,
+): unknown {
+  if (ctx.out.json) ctx.out.jsonResult(deployJson(outcome, facts));
+  if (outcome.kind === 'interrupted') return interruptedError(outcome.at, facts);
+  if (outcome.at.phase === 'preparing') return error;
+  const hint = deployHint(outcome, facts);
+  return new ToolkitError(deployOutcomeLine(outcome, facts), deployExitCode(outcome) as ToolkitError['exitCode'], {
+    cause: error,
+    ...(hint === undefined ? {} : { hint }),
+  });
 }
 
-function summarize(run: DeployRun): RunSummary {
-  const { plan } = run;
-  const running = run.snapshot.running;
-  const fields: Array<[string, string]> = [
-    ['environment', plan.env.name],
-    ['app', plan.env.app],
-    ['release', run.release ? `v${run.release.version}` : plan.dryRun ? '(dry run)' : 'unknown'],
-    ['image', run.release?.imageRef ?? plan.image ?? (plan.dryRun ? '(built from the Dockerfile)' : 'unknown')],
-    [
-      'previous',
-      running
-        ? `v${running.version} ${running.imageRef ?? ''}`.trim()
-        : run.snapshot.known
-          ? 'none (first deploy)'
-          : 'unknown',
-    ],
-    ['url', plan.baseUrl],
-  ];
-  if (run.health) fields.push(['health', describePoll(run.health)]);
-  if (run.smoke) fields.push(['smoke', smokeSummary(run.smoke)]);
-  if (run.rollback?.result?.release)
-    fields.push(['rollback', `v${run.rollback.target?.version} redeployed as v${run.rollback.result.release.version}`]);
-  if (run.checkout) fields.push(['commit', run.checkout.commit.slice(0, 12)]);
-  if (run.tag) fields.push(['tag', run.tag]);
-  return {
-    title: `Deploy to ${plan.env.name}`,
-    ok: run.failure === null,
-    dryRun: plan.dryRun,
-    outcome: outcomeLine(run),
-    fields,
-    steps: run.out.timings,
-  };
+/** Summary (text, GitHub), --json, and the exit code; a failure is one error line with its fix. */
+function report(ctx: Ctx, outcome: DeployOutcome, facts: DeployFacts): number {
+  const { out, io } = ctx;
+  const summary = deploySummary(outcome, facts);
+  publishSummary(summary, out, io.env);
+  if (out.json) out.jsonResult(deployJson(outcome, facts));
+  const code = deployExitCode(outcome);
+  if (code === 0) return code;
+  const hint = deployHint(outcome, facts);
+  throw new ToolkitError(summary.outcome, code as ToolkitError['exitCode'], hint === undefined ? {} : { hint });
 }
 
-function smokeSummary(checks: readonly SmokeCheck[]): string {
-  const count = (status: SmokeCheck['status']) => checks.filter((c) => c.status === status).length;
-  const parts = [`${count('passed')} passed`];
-  if (count('failed')) parts.push(`${count('failed')} failed`);
-  if (count('skipped')) parts.push(`${count('skipped')} skipped`);
-  return parts.join(', ');
-}
-
-function resultJson(run: DeployRun, error: unknown) {
-  const { plan } = run;
-  const running = run.snapshot.running;
-  const failure = error === null ? run.failure : errorText(error);
-  return {
-    ...resultEnvelope({ error, failure, dryRun: plan.dryRun, env: plan.env, url: plan.baseUrl }),
-    release: run.release ? { version: run.release.version, imageRef: run.release.imageRef } : null,
-    previous: running ? { version: running.version, imageRef: running.imageRef } : null,
-    outcome: error === null ? outcomeLine(run) : failure,
-    failure,
-    health: run.health && pollJson(run.health),
-    smoke: run.smoke,
-    rollback: run.rollback && {
-      status: run.rollback.status,
-      target: run.rollback.target,
-      release: run.rollback.result?.release ?? null,
-      failure: run.rollback.result?.failure ?? null,
-    },
-    commit: run.checkout?.commit ?? null,
-    tag: run.tag,
-    steps: stepsJson(run.out.timings),
-    durationMs: Math.round(performance.now() - run.started),
-  };
-}
-
-if (isEntryPoint(import.meta.url)) await runMain(main);
+if (isEntryPoint(import.meta.url)) await runEntry(script);

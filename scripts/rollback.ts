@@ -1,64 +1,83 @@
 /**
  * rollback: put an earlier release's image back on staging or production and prove it is
  * healthy. flyctl has no rollback command: a rollback is a deploy of the older image through
- * the same deploy path as deploy-fly, with the same health rule. The steps, in order:
- *   1. validate   2. preflight   3. read releases (--list stops here)   4. choose the target
- *   5. confirm    6. roll back (redeploy + health)   7. report
+ * the same deploy path as deploy (without the release command), with the same health rule and
+ * the same check that the release it created is the one serving. `run` reads as the steps:
+ * validate, preflight, read releases (--list stops here), choose the target, confirm, roll back
+ * (redeploy + health + verify), report.
  */
-import { defineCommand, STANDARD_OPTIONS, type OptionValues } from '../lib/core/cli.ts';
-import { HEALTH_OPTIONS, healthTarget, ImageRef, optionalFlag, ReleaseVersion } from '../lib/release/options.ts';
-import {
-  errorText,
-  guardRun,
-  publishSummary,
-  resultEnvelope,
-  stepsJson,
-  type RunSummary,
-} from '../lib/release/summary.ts';
-import { parseEnvironment, type Environment } from '../lib/config/environments.ts';
-import { ExitCode, Interrupted, OperationFailed, UsageError } from '../lib/core/errors.ts';
-import { FlyClient, runningRelease, sortReleases } from '../lib/fly/client.ts';
-import { requireFlyAccess } from '../lib/fly/access.ts';
 import { loadFlyConfig, waitTimeoutOf } from '../lib/config/fly-toml.ts';
-import { deployCommand, RELEASE_JSON_ENV, type DeploySettings } from '../lib/fly/deploy.ts';
-import type { FlyRelease } from '../lib/fly/json.ts';
-import { describePoll, pollJson } from '../lib/release/health-poll.ts';
-import { isEntryPoint, runMain, withCli, type Invocation, type ScriptIO } from '../lib/core/main.ts';
-import { Output } from '../lib/core/output.ts';
-import { requireApp } from '../lib/fly/preflight.ts';
+import { parseEnvironment, type Environment } from '../lib/config/environments.ts';
+import { DRY_RUN_OPTION, HELP_OPTION, YES_OPTION, type OptionValues } from '../lib/core/cli.ts';
+import { ExitCode, Interrupted, ToolkitError, UsageError } from '../lib/core/errors.ts';
+import type { Output } from '../lib/core/output.ts';
 import { confirmDangerousAction } from '../lib/core/prompt.ts';
+import { describeCommand, type Runner } from '../lib/core/runner.ts';
+import { defineScript, isEntryPoint, runEntry, type ScriptIO } from '../lib/core/script.ts';
+import { requireFlyAccess } from '../lib/fly/access.ts';
+import { FlyClient, runningRelease, sortReleases } from '../lib/fly/client.ts';
+import { defaultDeployTimeoutMs, deployCommand, RELEASE_JSON_ENV, type DeploySettings } from '../lib/fly/deploy.ts';
+import type { FlyRelease } from '../lib/fly/json.ts';
+import { requireApp } from '../lib/fly/preflight.ts';
+import {
+  DEPLOY_TIMEOUT_OPTION,
+  DeployTimeout,
+  HEALTH_OPTIONS,
+  healthTarget,
+  ImageRef,
+  optionalFlag,
+  ReleaseVersion,
+  waitTimeoutMs,
+  type HealthTarget,
+} from '../lib/release/options.ts';
 import { formatReleaseTable, listReleases } from '../lib/release/release-table.ts';
 import {
+  rollbackExitCode,
+  rollbackHint,
+  rollbackInterrupted,
+  rollbackJson,
+  rollbackOutcomeLine,
+  rollbackSummary,
+  type RollbackFacts,
+  type RollbackOutcome,
+} from '../lib/release/rollback-report.ts';
+import {
   chooseRollbackTarget,
+  configNote,
   describeTarget,
   healthPlan,
   rollBackTo,
-  rollbackCommand,
-  type RollbackResult,
   type RollbackTarget,
 } from '../lib/release/rollback.ts';
-import { describeCommand, Runner } from '../lib/core/runner.ts';
+import { judgedStep } from '../lib/release/step.ts';
+import { publishSummary } from '../lib/release/summary.ts';
 
-export const command = defineCommand({
+const OPTIONS = {
+  ...HELP_OPTION,
+  ...DRY_RUN_OPTION,
+  ...YES_OPTION,
+  to: { type: 'string', value: '<version>', description: 'Release to go back to (must be complete, with an image)' },
+  image: { type: 'string', value: '<ref>', description: 'Image to redeploy instead of a listed release' },
+  list: {
+    type: 'boolean',
+    description: 'List recent releases (version, status, image, user, date) and exit; changes nothing',
+  },
+  ...HEALTH_OPTIONS,
+  ...DEPLOY_TIMEOUT_OPTION,
+  json: { type: 'boolean', description: 'Print one JSON result object (or, with --list, the releases) on stdout' },
+} as const;
+
+export const script = defineScript({
   usage: 'npx just rollback <staging|production> [--to <version> | --image <ref> | --list] [options]',
   summary:
-    'Roll staging or production back to an earlier release by redeploying its image, then check that it is healthy.',
+    'Roll staging or production back to an earlier release by redeploying its image, then check that it is healthy and serving.',
   positionals: [{ name: 'environment', description: 'staging or production', required: true }],
-  options: {
-    ...STANDARD_OPTIONS,
-    to: { type: 'string', value: '<version>', description: 'Release to go back to (must be complete, with an image)' },
-    image: { type: 'string', value: '<ref>', description: 'Image to redeploy instead of a listed release' },
-    list: {
-      type: 'boolean',
-      description: 'List recent releases (version, status, image, user, date) and exit; changes nothing',
-    },
-    ...HEALTH_OPTIONS,
-    json: { type: 'boolean', description: 'Print one JSON result object (or, with --list, the releases) on stdout' },
-  },
+  options: OPTIONS,
   notes: [
     'Default target: the newest complete release older than the running one whose image differs.',
-    "The image is redeployed with the environment's fly config, strategy and HA setting (flyctl has no rollback command).",
-    'Exit 0 only when the target is running and healthy; 1 when the redeploy or the health check failed.',
+    "The image is redeployed with today's fly config and secrets, strategy and HA setting, without the release command",
+    '(flyctl has no rollback command); an image the registry pruned is one error line saying how to rebuild it.',
+    'Exit 0 only when the target is running, healthy and serving; 1 when the redeploy, the health check or that check failed.',
   ],
   examples: [
     'npx just rollback staging --list',
@@ -66,123 +85,115 @@ export const command = defineCommand({
     'npx just rollback production --to 41 --yes',
     'npm run rollback:production -- --yes --json',
   ],
+  async run({ options, positionals, io, out, runner, dryRun, onInterrupt }) {
+    out.json = options.json;
+    const started = io.clock.now();
+    const plan = validate(options, positionals, dryRun);
+    const ctx: Ctx = { plan, io, out, runner, fly: new FlyClient(runner) };
+    if (plan.list) return listOnly(ctx);
+    // Set once the redeploy may start: from then on, Ctrl-C can leave either image running.
+    let rollingBack: RollbackTarget | null = null;
+    const facts = (): RollbackFacts => ({
+      env: plan.env,
+      url: plan.health.baseUrl,
+      dryRun,
+      steps: out.timings,
+      durationMs: io.clock.now() - started,
+    });
+    onInterrupt(() => rollbackInterrupted(rollingBack, facts()));
+
+    let outcome: RollbackOutcome;
+    try {
+      const canAskFly = await out.step('Preflight', () => preflight(ctx));
+      const releases = await out.step('Read releases', () => readReleases(ctx, canAskFly));
+      const chosen = await out.step('Choose target', async () => chooseTarget(ctx, releases));
+      await out.step('Confirm', () => confirm(ctx, chosen.label));
+      // The deploy lock belongs here: taken after the confirmation, released after the report.
+      if (chosen.target === null) {
+        planByName(ctx, chosen.label);
+        outcome = { kind: 'planned', label: chosen.label, target: null };
+      } else {
+        const target = chosen.target;
+        rollingBack = target;
+        const context = { ...ctx, clock: io.clock, signal: io.signal, health: plan.health, settings: plan.settings };
+        const rolled = await judgedStep(
+          out,
+          `Roll back to ${chosen.label}`,
+          () => rollBackTo(context, target, releases?.[0]?.version ?? null),
+          (result) => result.kind === 'failed',
+          { group: true },
+        );
+        outcome =
+          rolled.value.kind === 'planned'
+            ? { kind: 'planned', label: chosen.label, target }
+            : { kind: 'done', result: rolled.value };
+      }
+    } catch (error) {
+      const stoppedAt: RollbackOutcome =
+        error instanceof Interrupted
+          ? { kind: 'interrupted', target: rollingBack }
+          : { kind: 'refused', error: error as Error };
+      if (out.json) out.jsonResult(rollbackJson(stoppedAt, facts()));
+      throw stoppedAt.kind === 'interrupted' ? rollbackInterrupted(rollingBack, facts()) : error;
+    }
+    return report(ctx, outcome, facts());
+  },
 });
 
-type Options = OptionValues<typeof command.options>;
+type Options = OptionValues<typeof OPTIONS>;
 
-/** The image of a target that a dry run without Fly could not look up. */
-const UNKNOWN_IMAGE = '';
-
-function label(target: RollbackTarget): string {
-  return target.imageRef === UNKNOWN_IMAGE && target.version === null ? 'the default target' : describeTarget(target);
+interface Plan {
+  readonly env: Environment;
+  readonly settings: DeploySettings;
+  readonly to: number | undefined;
+  readonly image: string | undefined;
+  readonly list: boolean;
+  readonly health: HealthTarget;
+  readonly yes: boolean;
+  readonly dryRun: boolean;
 }
 
-interface RollbackPlan {
-  env: Environment;
-  settings: DeploySettings;
-  to: number | undefined;
-  image: string | undefined;
-  list: boolean;
-  baseUrl: string;
-  healthTimeoutMs: number;
-  yes: boolean;
-  dryRun: boolean;
-  /** The environment commands run with and variables are read from (tests inject one). */
-  processEnv: NodeJS.ProcessEnv;
-}
-
-interface RollbackRun {
-  readonly plan: RollbackPlan;
+interface Ctx {
+  readonly plan: Plan;
+  readonly io: ScriptIO;
   readonly out: Output;
   readonly runner: Runner;
   readonly fly: FlyClient;
-  readonly started: number;
-  canAskFly: boolean;
-  /** Newest first; null when Fly could not be asked (a dry run without flyctl or login). */
-  releases: FlyRelease[] | null;
-  target: RollbackTarget | null;
-  result: RollbackResult | null;
-  /** Set once the redeploy may have started: from then on, Ctrl-C can leave either image running. */
-  rollingBack: boolean;
-  reported: boolean;
 }
 
-export async function main(argv: string[], io: ScriptIO = {}): Promise<number> {
-  const out = io.out ?? new Output();
-  return withCli(command, argv, (invocation) => rollback(invocation, out, io.env ?? process.env), out);
-}
+// Validate ---------------------------------------------------------------------------------
 
-/** Steps 1 to 7 in order (--list stops after reading the releases). */
-async function rollback(
-  { options, positionals }: Invocation<typeof command.options>,
-  out: Output,
-  processEnv: NodeJS.ProcessEnv,
-): Promise<number> {
-  out.json = options.json;
-  const run = startRun(validate(options, positionals, processEnv), out);
-  if (run.plan.list) return listOnly(run);
-  const steps = async () => {
-    await out.step('Preflight', () => preflight(run));
-    run.releases = await out.step('Read releases', () => readReleases(run));
-    const target = await out.step('Choose target', async () => chooseTarget(run));
-    run.target = target;
-    await out.step('Confirm', () => confirm(run));
-    run.rollingBack = true;
-    run.result = await out.step(`Roll back to ${label(target)}`, () => rollBack(run, target), { group: true });
-    return report(run);
-  };
-  return guardRun(out, run, steps, {
-    interrupted: () => explainInterrupt(run),
-    json: (error) => resultJson(run, error),
-  });
-}
-
-// 1 ------------------------------------------------------------------------------------------
-
-function validate(options: Options, positionals: string[], processEnv: NodeJS.ProcessEnv): RollbackPlan {
+function validate(options: Options, positionals: string[], dryRun: boolean): Plan {
   const env = parseEnvironment(positionals[0]);
   const to = optionalFlag('to', ReleaseVersion, options.to);
   const image = optionalFlag('image', ImageRef, options.image);
+  const deployTimeout = optionalFlag('deploy-timeout', DeployTimeout, options['deploy-timeout']);
   if (to !== undefined && image !== undefined)
     throw new UsageError('--to and --image both pick the target: give one of them');
   if (options.list && (to !== undefined || image !== undefined))
     throw new UsageError('--list only lists: drop --to/--image, or drop --list to roll back');
-  const config = loadFlyConfig(env);
+  const health = healthTarget(env, options);
+  const waitTimeout = waitTimeoutOf(loadFlyConfig(env));
   return {
     env,
-    settings: { env, waitTimeout: waitTimeoutOf(config) },
+    settings: {
+      env,
+      waitTimeout,
+      timeoutMs: deployTimeout ?? defaultDeployTimeoutMs(env, waitTimeoutMs(waitTimeout), false),
+    },
     to,
     image,
     list: options.list,
-    ...healthTarget(env, options),
+    health,
     yes: options.yes,
-    dryRun: options['dry-run'],
-    processEnv,
-  };
-}
-
-function startRun(plan: RollbackPlan, out: Output): RollbackRun {
-  const runner = new Runner({ dryRun: plan.dryRun, output: out, env: plan.processEnv });
-  return {
-    plan,
-    out,
-    runner,
-    fly: new FlyClient(runner),
-    started: performance.now(),
-    canAskFly: false,
-    releases: null,
-    target: null,
-    result: null,
-    rollingBack: false,
-    reported: false,
+    dryRun,
   };
 }
 
 /** --list: read-only, no steps, no confirmation. */
-async function listOnly(run: RollbackRun): Promise<number> {
-  const { plan, out } = run;
-  await preflight(run);
-  const releases = await readReleases(run);
+async function listOnly(ctx: Ctx): Promise<number> {
+  const { plan, out } = ctx;
+  const releases = await readReleases(ctx, await preflight(ctx));
   if (releases === null) return ExitCode.ok;
   const rows = listReleases(releases);
   if (out.json) out.jsonResult({ environment: plan.env.name, app: plan.env.app, releases: rows });
@@ -190,146 +201,96 @@ async function listOnly(run: RollbackRun): Promise<number> {
   return ExitCode.ok;
 }
 
-// 2 ------------------------------------------------------------------------------------------
+// Preflight --------------------------------------------------------------------------------
 
 /** flyctl, login and the exact app (exit 3). No secrets or git guard: a rollback is an emergency tool. */
-async function preflight(run: RollbackRun): Promise<void> {
-  run.canAskFly = await requireFlyAccess(run.fly, { dryRun: run.plan.dryRun, out: run.out, env: run.plan.processEnv });
-  if (run.canAskFly) await requireApp(run.fly, run.plan.env);
+async function preflight(ctx: Ctx): Promise<boolean> {
+  const canAskFly = await requireFlyAccess(ctx.fly, { dryRun: ctx.plan.dryRun, out: ctx.out, env: ctx.io.env });
+  if (canAskFly) await requireApp(ctx.fly, ctx.plan.env);
+  return canAskFly;
 }
 
-// 3 ------------------------------------------------------------------------------------------
+// Read releases ----------------------------------------------------------------------------
 
-async function readReleases(run: RollbackRun): Promise<FlyRelease[] | null> {
-  if (!run.canAskFly) {
-    run.out.warn('releases not read (Fly unavailable): the plan shows the target by name only');
+/** Newest first; null when Fly could not be asked (a dry run without flyctl or login). */
+async function readReleases(ctx: Ctx, canAskFly: boolean): Promise<FlyRelease[] | null> {
+  if (!canAskFly) {
+    ctx.out.warn('releases not read (Fly unavailable): the plan shows the target by name only');
     return null;
   }
-  return sortReleases(await run.fly.releases(run.plan.env.app));
+  return sortReleases(await ctx.fly.releases(ctx.plan.env.app));
 }
 
-// 4 ------------------------------------------------------------------------------------------
+// Choose the target ------------------------------------------------------------------------
 
-/** --image, --to N (complete, with an image; exit 2 otherwise) or the default target (exit 3 when none). */
-function chooseTarget(run: RollbackRun): RollbackTarget {
-  const { plan, out } = run;
-  const choice = { to: plan.to, image: plan.image };
-  if (run.releases === null) {
-    // Dry run without Fly: the target is known by name only.
-    return plan.image ? { version: null, imageRef: plan.image } : { version: plan.to ?? null, imageRef: UNKNOWN_IMAGE };
+/**
+ * --image, --to N (complete, with an image; exit 2 otherwise) or the default target (exit 3
+ * when none). Without the releases (a dry run without Fly) it is known by name only.
+ */
+function chooseTarget(ctx: Ctx, releases: FlyRelease[] | null): { label: string; target: RollbackTarget | null } {
+  const { plan, out } = ctx;
+  if (releases === null) {
+    if (plan.image) return { label: plan.image, target: { version: null, imageRef: plan.image } };
+    return { label: plan.to === undefined ? 'the default target' : `v${plan.to}`, target: null };
   }
-  const target = chooseRollbackTarget(run.releases, choice);
-  const running = runningRelease(run.releases);
-  const newest = run.releases[0];
+  const target = chooseRollbackTarget(releases, { to: plan.to, image: plan.image });
+  const running = runningRelease(releases);
+  const newest = releases[0];
   if (plan.to === undefined && plan.image === undefined && newest && running && newest.version !== running.version) {
     out.warn(
       `the newest release v${newest.version} is ${newest.status}: its image may still run; \`--to ${running.version}\` redeploys the last complete release`,
     );
   }
-  out.dim(`target: ${label(target)} (${target.imageRef})${running ? `; running now: v${running.version}` : ''}`);
-  return target;
+  out.dim(
+    `target: ${describeTarget(target)} (${target.imageRef})${running ? `; running now: v${running.version}` : ''}`,
+  );
+  out.dim(configNote(target));
+  return { label: describeTarget(target), target };
 }
 
-// 5 ------------------------------------------------------------------------------------------
+// Confirm ----------------------------------------------------------------------------------
 
-async function confirm(run: RollbackRun): Promise<void> {
-  const { plan, out, target } = run;
-  const action = `roll ${plan.env.name} back to ${target ? label(target) : 'an earlier release'}`;
+async function confirm(ctx: Ctx, label: string): Promise<void> {
+  const { plan, out, io } = ctx;
   await confirmDangerousAction({
     env: plan.env,
-    action,
+    action: `roll ${plan.env.name} back to ${label}`,
     yes: plan.yes,
     dryRun: plan.dryRun,
     out,
-    processEnv: plan.processEnv,
+    input: io.stdin,
+    signal: io.signal,
+    processEnv: io.env,
   });
 }
 
-// 6 ------------------------------------------------------------------------------------------
+// Roll back (dry run without Fly) ----------------------------------------------------------
 
-async function rollBack(run: RollbackRun, target: RollbackTarget): Promise<RollbackResult> {
-  const { plan, out } = run;
-  if (target.imageRef === UNKNOWN_IMAGE) {
-    const deploy = describeCommand(deployCommand(plan.settings).argv, RELEASE_JSON_ENV);
-    out.plan(`$ ${deploy} --image <ImageRef of ${label(target)}>`);
-    out.plan(healthPlan(plan));
-    return { target, release: null, dryRun: true, health: null, failure: null };
-  }
-  return rollBackTo(run, target, run.releases?.[0]?.version ?? null);
+/** The redeploy a real run would make, with the image it would look up. */
+function planByName(ctx: Ctx, label: string): void {
+  const { plan, out } = ctx;
+  const image = `<ImageRef of ${label}>`;
+  const argv = deployCommand(plan.settings, { kind: 'image', ref: image }, { rollback: true }).argv;
+  const at = argv.indexOf(image);
+  out.plan(`$ ${describeCommand(argv.slice(0, at), RELEASE_JSON_ENV)} ${image} ${describeCommand(argv.slice(at + 1))}`);
+  out.plan(healthPlan(plan.health));
 }
 
-// 7 ------------------------------------------------------------------------------------------
+// Report -----------------------------------------------------------------------------------
 
-function report(run: RollbackRun): number {
-  const summary = summarize(run);
-  publishSummary(summary, run.out, run.plan.processEnv);
-  if (run.out.json) run.out.jsonResult(resultJson(run, null));
-  run.reported = true;
-  if (summary.ok) return ExitCode.ok;
-  const target = run.target;
-  throw new OperationFailed(
-    summary.outcome,
-    target
-      ? { hint: `retry with \`${rollbackCommand(run.plan.env, target)}\`, or pick another release (--list)` }
-      : undefined,
+function report(ctx: Ctx, outcome: RollbackOutcome, facts: RollbackFacts): number {
+  const { out, io } = ctx;
+  const summary = rollbackSummary(outcome, facts);
+  publishSummary(summary, out, io.env);
+  if (out.json) out.jsonResult(rollbackJson(outcome, facts));
+  const code = rollbackExitCode(outcome);
+  if (code === ExitCode.ok) return code;
+  const hint = rollbackHint(outcome, facts);
+  throw new ToolkitError(
+    rollbackOutcomeLine(outcome, facts),
+    code as ToolkitError['exitCode'],
+    hint === undefined ? {} : { hint },
   );
 }
 
-function outcomeLine(run: RollbackRun): string {
-  const target = run.target ? label(run.target) : 'the target';
-  const result = run.result;
-  if (!result) return `rollback to ${target} did not run`;
-  if (result.dryRun) return 'dry run: nothing was changed';
-  if (result.failure !== null) return `rollback to ${target} FAILED: ${result.failure}`;
-  return `rolled back to ${target} (healthy)${result.release ? `, now release v${result.release.version}` : ''}`;
-}
-
-function summarize(run: RollbackRun): RunSummary {
-  const { plan, result, target } = run;
-  const fields: Array<[string, string]> = [
-    ['environment', plan.env.name],
-    ['app', plan.env.app],
-    ['target', target ? `${label(target)} ${target.version === null ? '' : target.imageRef}`.trim() : 'unknown'],
-    ['release', result?.release ? `v${result.release.version}` : plan.dryRun ? '(dry run)' : 'unknown'],
-    ['url', plan.baseUrl],
-  ];
-  if (result?.health) fields.push(['health', describePoll(result.health)]);
-  return {
-    title: `Rollback of ${plan.env.name}`,
-    ok: result !== null && result.failure === null,
-    dryRun: plan.dryRun,
-    outcome: outcomeLine(run),
-    fields,
-    steps: run.out.timings,
-  };
-}
-
-function explainInterrupt(run: RollbackRun): Interrupted {
-  const { env } = run.plan;
-  if (run.rollingBack && run.target !== null) {
-    return new Interrupted(
-      `interrupted while rolling back ${env.app} to ${label(run.target)}: machines may run either image`,
-      {
-        hint: `finish with: ${rollbackCommand(env, run.target)}`,
-      },
-    );
-  }
-  return new Interrupted('interrupted before the rollback started: nothing was changed');
-}
-
-function resultJson(run: RollbackRun, error: unknown) {
-  const { plan, result } = run;
-  const failure = error !== null ? errorText(error) : result === null ? 'the rollback did not run' : result.failure;
-  return {
-    ...resultEnvelope({ error, failure, dryRun: plan.dryRun, env: plan.env, url: plan.baseUrl }),
-    target: run.target,
-    release: result?.release ?? null,
-    outcome: error === null ? outcomeLine(run) : failure,
-    failure,
-    health: result?.health ? pollJson(result.health) : null,
-    steps: stepsJson(run.out.timings),
-    durationMs: Math.round(performance.now() - run.started),
-  };
-}
-
-if (isEntryPoint(import.meta.url)) await runMain(main);
+if (isEntryPoint(import.meta.url)) await runEntry(script);

@@ -27,12 +27,22 @@ export interface DeployArgs {
   strategy: DeployStrategy;
   waitTimeout: string;
   image?: string;
+  /**
+   * flyctl's WORKING_DIRECTORY: it changes into it first, and it is the build context (the
+   * service's checkout when building from source).
+   */
+  workingDir?: string;
+  /** Applies only when the config has no `[build] dockerfile` (flyctl resolves that one itself). */
+  dockerfile?: string;
+  /** Rollbacks: re-running `[deploy] release_command` for an old image would be wrong. */
+  skipReleaseCommand?: boolean;
 }
 
 /** Never `--detach`: the pipeline checks health itself and needs flyctl to wait. */
 export function deploy(args: DeployArgs): Command {
   return write(
     'deploy',
+    ...(args.workingDir ? [args.workingDir] : []),
     '--config',
     args.config,
     '--app',
@@ -43,6 +53,8 @@ export function deploy(args: DeployArgs): Command {
     '--wait-timeout',
     args.waitTimeout,
     ...(args.image ? ['--image', args.image] : []),
+    ...(args.dockerfile ? ['--dockerfile', args.dockerfile] : []),
+    ...(args.skipReleaseCommand ? ['--skip-release-command'] : []),
   );
 }
 

@@ -11,8 +11,13 @@ const write = (...argv: string[]): Command => ({ argv: ['git', ...argv], mutatin
 /** Prints the branch name, or `HEAD` when detached. */
 export const currentBranch = (): Command => read('rev-parse', '--abbrev-ref', 'HEAD');
 export const headCommit = (): Command => read('rev-parse', 'HEAD');
-/** One line per changed or untracked file (ignored files excluded): empty means clean. */
-export const statusPorcelain = (): Command => read('status', '--porcelain');
+/**
+ * Every changed or untracked file (ignored files excluded), NUL-separated: empty means clean.
+ * The flags override the user's config that would hide files (`status.showUntrackedFiles=no`,
+ * `submodule.*.ignore`) and `-z` makes paths verbatim whatever `core.quotepath` says.
+ */
+export const statusPorcelain = (): Command =>
+  read('status', '--porcelain=v1', '-z', '--untracked-files=all', '--ignore-submodules=none');
 /**
  * A lightweight tag on the commit that was deployed: an annotated tag would need a committer
  * identity, which CI checkouts do not configure.

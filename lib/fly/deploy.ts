@@ -1,34 +1,80 @@
 /**
- * The deploy path: one `flyctl deploy` for an environment (its config, strategy and HA
- * setting), output streamed, and the release it created read back. Deploy step 5 and every
- * rollback go through here, so a rollback is exactly a deploy of an older image.
+ * The deploy path: one `flyctl deploy` for an environment (its config, strategy and HA setting)
+ * of an image or of a build from the service's checkout, output streamed, bounded by a deadline,
+ * and the release it created read back. The deploy step and every rollback go through here, so
+ * a rollback is exactly a deploy of an older image (minus the release command).
  */
+import path from 'node:path';
 import * as flyctl from '../commands/flyctl.ts';
 import type { Environment } from '../config/environments.ts';
 import { OperationFailed } from '../core/errors.ts';
+import { fromRoot, repoRoot } from '../core/paths.ts';
+import { CommandFailed, CommandTimedOut, lastLines, type Command, type Runner } from '../core/runner.ts';
+import { escapeControl, formatDuration } from '../core/text.ts';
 import { sortReleases, type FlyClient } from './client.ts';
 import { findDeployedRelease, type DeployedRelease } from './json.ts';
-import { repoRoot } from '../core/paths.ts';
-import { CommandFailed, lastLines, type Command, type Runner } from '../core/runner.ts';
 
 /** flyctl prints `{"id","version","image_ref"}` after a successful deploy when this is set. */
 export const RELEASE_JSON_ENV = { FLY_EMIT_RELEASE_JSON: '1' } as const;
 
+/** The Dockerfile a build from the service's checkout uses (at the checkout's root). */
+export const SERVICE_DOCKERFILE = 'Dockerfile.production';
+
+/** What flyctl deploys: a prebuilt image, or a build of the service's checkout (the build context). */
+export type DeploySource =
+  { readonly kind: 'image'; readonly ref: string } | { readonly kind: 'build'; readonly dir: string };
+
 export interface DeploySettings {
   readonly env: Environment;
-  /** Passed to flyctl's --wait-timeout (a Go duration). */
+  /** Passed to flyctl's --wait-timeout (a Go duration, bare seconds or "none"). */
   readonly waitTimeout: string;
+  /** The toolkit's own deadline for the whole flyctl deploy (build, push, machine updates). */
+  readonly timeoutMs: number;
 }
 
-export function deployCommand(settings: DeploySettings, image?: string): Command {
+/**
+ * Margins on top of flyctl's own waits (--wait-timeout per machine, machines updated one after
+ * another): a remote build and push of the Rust service image, or, without a build, looking the
+ * image up and creating the release. "none" (flyctl waits forever) gets a fixed bound.
+ */
+export const BUILD_MARGIN_MS = 20 * 60_000;
+export const IMAGE_MARGIN_MS = 5 * 60_000;
+export const UNBOUNDED_WAIT_MS = 60 * 60_000;
+
+/** `--deploy-timeout`'s default: margin + wait-timeout × machines. */
+export function defaultDeployTimeoutMs(env: Environment, waitTimeoutMs: number | null, builds: boolean): number {
+  const machines = env.ha ? 2 : 1;
+  const waits = waitTimeoutMs === null ? UNBOUNDED_WAIT_MS : waitTimeoutMs * machines;
+  return (builds ? BUILD_MARGIN_MS : IMAGE_MARGIN_MS) + waits;
+}
+
+/** flyctl gets SIGINT first (it marks the release interrupted), then SIGKILL after this long. */
+export const FLYCTL_STOP_GRACE_MS = 10_000;
+
+/**
+ * The one flyctl deploy of an environment. A build runs with the service's checkout as
+ * WORKING_DIRECTORY (the build context), this repository's config by absolute path (flyctl
+ * changes into the checkout first) and the checkout's Dockerfile.
+ */
+export function deployCommand(
+  settings: DeploySettings,
+  source: DeploySource,
+  options: { rollback?: boolean } = {},
+): Command {
   const { env } = settings;
-  return flyctl.deploy({
-    config: env.configFile,
+  const common = {
     app: env.app,
     ha: env.ha,
     strategy: env.strategy,
     waitTimeout: settings.waitTimeout,
-    ...(image ? { image } : {}),
+    ...(options.rollback ? { skipReleaseCommand: true } : {}),
+  };
+  if (source.kind === 'image') return flyctl.deploy({ ...common, config: env.configFile, image: source.ref });
+  return flyctl.deploy({
+    ...common,
+    config: fromRoot(env.configFile),
+    workingDir: source.dir,
+    dockerfile: path.join(source.dir, SERVICE_DOCKERFILE),
   });
 }
 
@@ -38,30 +84,43 @@ export interface DeployRun {
   dryRun: boolean;
 }
 
+/** Why flyctl deploy did not succeed, as data: callers word their report from the kind. */
+export type DeployFailureKind = 'timeout' | 'image-missing' | 'flyctl';
+
+export class DeployFailed extends OperationFailed {
+  readonly kind: DeployFailureKind;
+  constructor(kind: DeployFailureKind, message: string, options: { hint?: string; cause?: unknown } = {}) {
+    super(message, options);
+    this.kind = kind;
+  }
+}
+
 /**
- * Runs flyctl deploy from the toolkit root (where the config files and the service's
- * Dockerfile live). Throws OperationFailed naming flyctl's error when it exits non-zero.
+ * Runs flyctl deploy from the toolkit root. Throws DeployFailed when it exits non-zero or runs
+ * past settings.timeoutMs (then it is stopped: SIGINT, SIGKILL after a grace period).
  */
 export async function runFlyDeploy(
   runner: Runner,
   fly: FlyClient,
   settings: DeploySettings,
-  options: { image?: string; previousVersion: number | null },
+  source: DeploySource,
+  options: { previousVersion: number | null; rollback?: boolean },
 ): Promise<DeployRun> {
-  const command = deployCommand(settings, options.image);
+  const command = deployCommand(settings, source, options);
   let stdout: string;
   try {
-    const result = await runner.run(command, { env: RELEASE_JSON_ENV, output: 'stream', cwd: repoRoot });
+    const result = await runner.run(command, {
+      env: RELEASE_JSON_ENV,
+      output: 'stream',
+      cwd: repoRoot,
+      timeoutMs: settings.timeoutMs,
+      killSignal: 'SIGINT',
+      killGraceMs: FLYCTL_STOP_GRACE_MS,
+    });
     if (result.dryRun) return { release: null, dryRun: true };
     stdout = result.stdout;
   } catch (error) {
-    if (error instanceof CommandFailed) {
-      const { exitCode, stderr, stdout: out } = error.result;
-      throw new OperationFailed(`flyctl deploy failed (exit ${exitCode}): ${flyctlError(stderr || out)}`, {
-        cause: error,
-      });
-    }
-    throw error;
+    throw describeDeployError(error, settings, source);
   }
   return {
     release: findDeployedRelease(stdout) ?? (await newestReleaseAfter(fly, settings.env.app, options.previousVersion)),
@@ -69,14 +128,53 @@ export async function runFlyDeploy(
   };
 }
 
-/** flyctl's own `Error: …` line (the rest of its stderr is progress), else its last line. */
-export function flyctlError(text: string): string {
-  const errors = text
-    .split(/\r?\n/)
-    .map((line) => line.trim())
-    .filter((line) => line.startsWith('Error: '));
-  const last = errors[errors.length - 1];
-  return last ? last.slice('Error: '.length) : lastLines(text, 1) || 'no output';
+function describeDeployError(error: unknown, settings: DeploySettings, source: DeploySource): unknown {
+  if (error instanceof CommandTimedOut) {
+    return new DeployFailed(
+      'timeout',
+      `flyctl deploy did not finish within ${formatDuration(settings.timeoutMs)} (--deploy-timeout): it was stopped`,
+      { cause: error },
+    );
+  }
+  if (!(error instanceof CommandFailed)) return error;
+  const { exitCode, signal, stderr, stdout } = error.result;
+  if (source.kind === 'image' && /could not find image/i.test(stderr)) {
+    return new DeployFailed(
+      'image-missing',
+      `the image ${source.ref} is no longer in the registry (pruned): rebuild it from its commit (--source <checkout of that commit>) or deploy another image (--image <ref>)`,
+      { cause: error },
+    );
+  }
+  const how = signal ? `was killed by ${signal}` : `failed (exit ${exitCode})`;
+  return new DeployFailed('flyctl', `flyctl deploy ${how}: ${flyctlError(stderr, stdout)}`, { cause: error });
+}
+
+/** Long enough for an error, its description and suggestion; short enough for one line. */
+const MAX_ERROR_CHARS = 500;
+
+/**
+ * flyctl's own error, whole: the `Error: …` line and every line after it (description,
+ * suggestion), after the `✘` reasons of a config validation failure (printed before it, some on
+ * stdout); else the last lines of its output. One line, control characters escaped.
+ */
+export function flyctlError(stderr: string, stdout = ''): string {
+  const lines = (text: string) =>
+    text
+      .split(/\r?\n/)
+      .map((line) => line.trim())
+      .filter(Boolean);
+  const err = lines(stderr);
+  const at = err.findLastIndex((line) => line.startsWith('Error: '));
+  const reasons = [...new Set([...lines(stdout), ...err].filter((line) => line.startsWith('✘')))];
+  const text =
+    at === -1
+      ? lastLines(stderr || stdout, 3) || 'no output'
+      : [
+          err[at]!.slice('Error: '.length) + (reasons.length > 0 ? `: ${reasons.join('; ')}` : ''),
+          ...err.slice(at + 1),
+        ].join(' | ');
+  const safe = escapeControl(text);
+  return safe.length > MAX_ERROR_CHARS ? `${safe.slice(0, MAX_ERROR_CHARS - 1)}…` : safe;
 }
 
 /** Fallback when flyctl printed no release line (older flyctl): the newest release after ours. */

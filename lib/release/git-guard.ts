@@ -1,25 +1,28 @@
 /**
  * The git side of a production deploy: the release guard (on the release branch, clean work
  * tree) and the deploy tag. Commands come from lib/commands/git.ts and run through the runner
- * in the current working directory.
+ * in the user's checkout (the run's cwd), not where the toolkit happens to be installed.
  */
 import * as git from '../commands/git.ts';
 import type { Environment } from '../config/environments.ts';
 import { PreconditionFailed } from '../core/errors.ts';
-import { CommandFailed, type Runner } from '../core/runner.ts';
+import { CommandFailed, type Command, type Runner } from '../core/runner.ts';
 
 const GIT_TIMEOUT_MS = 30_000;
 const LISTED_FILES = 5;
 
 export class GitClient {
-  constructor(private readonly runner: Runner) {}
+  constructor(
+    private readonly runner: Runner,
+    private readonly cwd: string,
+  ) {}
 
-  private async read(command: ReturnType<typeof git.headCommit>): Promise<string> {
+  private async read(command: Command): Promise<string> {
     try {
-      return (await this.runner.run(command, { timeoutMs: GIT_TIMEOUT_MS })).stdout;
+      return (await this.runner.run(command, { timeoutMs: GIT_TIMEOUT_MS, cwd: this.cwd })).stdout;
     } catch (error) {
       if (error instanceof CommandFailed && /not a git repository/i.test(error.result.stderr)) {
-        throw new PreconditionFailed(`${process.cwd()} is not a git checkout`, {
+        throw new PreconditionFailed(`${this.cwd} is not a git checkout`, {
           hint: 'run from the repository root (or pass --force to skip the git guard)',
           cause: error,
         });
@@ -38,18 +41,15 @@ export class GitClient {
 
   /** Changed and untracked paths (ignored files excluded). */
   async changedFiles(): Promise<string[]> {
-    return (await this.read(git.statusPorcelain()))
-      .split('\n')
-      .filter((line) => line.trim() !== '')
-      .map((line) => line.slice(3));
+    return parsePorcelainZ(await this.read(git.statusPorcelain()));
   }
 
   async tag(name: string, commit: string): Promise<void> {
-    await this.runner.run(git.tag(name, commit), { timeoutMs: GIT_TIMEOUT_MS });
+    await this.runner.run(git.tag(name, commit), { timeoutMs: GIT_TIMEOUT_MS, cwd: this.cwd });
   }
 
   async pushTag(name: string): Promise<void> {
-    await this.runner.run(git.pushTag(name), { timeoutMs: 2 * GIT_TIMEOUT_MS });
+    await this.runner.run(git.pushTag(name), { timeoutMs: 2 * GIT_TIMEOUT_MS, cwd: this.cwd });
   }
 }
 
@@ -86,4 +86,20 @@ export async function requireReleaseCheckout(client: GitClient, env: Environment
     });
   }
   return { branch, commit: await client.head() };
+}
+
+/**
+ * `git status --porcelain=v1 -z`: entries `XY path` separated by NUL; a rename or copy is
+ * followed by one more NUL-terminated field (its original path), which is not a change of its own.
+ */
+export function parsePorcelainZ(output: string): string[] {
+  const fields = output.split('\0');
+  const paths: string[] = [];
+  for (let i = 0; i < fields.length; i++) {
+    const entry = fields[i]!;
+    if (entry.length < 4) continue;
+    paths.push(entry.slice(3));
+    if (entry[0] === 'R' || entry[0] === 'C') i += 1;
+  }
+  return paths;
 }

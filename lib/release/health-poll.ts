@@ -1,31 +1,40 @@
 /**
- * Polls /health until the app is healthy or a deadline passes (deploy step 6, rollback's
- * verification). Backoff starts at 1 s and doubles up to 5 s so a slow start is not hammered
- * while a quick one is noticed quickly; each request has its own timeout so one hung request
- * cannot eat the whole budget. Ctrl-C stops the wait at once.
+ * Polls /health until the app is healthy or a deadline passes (deploy's health step, every
+ * rollback's verification). Backoff starts at 1 s and doubles up to 5 s so a slow start is not
+ * hammered while a quick one is noticed quickly; each request has its own timeout so one hung
+ * request cannot eat the whole budget. Every wait goes through the run's clock and stops on its
+ * abort signal (Ctrl-C). On a terminal one progress line ticks every second while waiting
+ * between attempts; elsewhere (CI logs) each failed attempt is one line.
  */
+import type { Clock } from '../core/clock.ts';
 import { Interrupted } from '../core/errors.ts';
-import { probeHealth, type HealthBody, type ProbeResult } from './health.ts';
-import { systemClock, type Clock } from '../core/clock.ts';
-import { processSignal } from '../core/interrupt.ts';
-import { formatDuration, type Output } from '../core/output.ts';
+import type { Output } from '../core/output.ts';
+import { formatDuration, plural } from '../core/text.ts';
+import { probeHealth, type HealthBody, type ProbeResult, type UnhealthyCause } from './health.ts';
 
 export const FIRST_BACKOFF_MS = 1000;
 export const MAX_BACKOFF_MS = 5000;
 export const REQUEST_TIMEOUT_MS = 10_000;
-/** A request is never given less than this, even right before the deadline. */
-const MIN_REQUEST_TIMEOUT_MS = 250;
+/**
+ * A request is never given less than this, even right before the deadline: the last attempt
+ * still gets a fair chance to answer (a loaded machine's local round trip can take a while).
+ */
+const MIN_REQUEST_TIMEOUT_MS = 1000;
+/** How often the terminal's progress line is redrawn while waiting. */
+const TICK_MS = 1000;
 const INTERRUPTED = 'interrupted while waiting for /health';
+
+export type Probe = (baseUrl: string, timeoutMs: number, signal: AbortSignal) => Promise<ProbeResult>;
 
 export interface PollOptions {
   baseUrl: string;
   timeoutMs: number;
   out: Output;
+  clock: Clock;
+  /** The run's Ctrl-C. */
+  signal: AbortSignal;
   /** Injected by tests. */
-  probe?: (baseUrl: string, timeoutMs: number) => Promise<ProbeResult>;
-  clock?: Clock;
-  /** The run's Ctrl-C (default: this process's). */
-  signal?: AbortSignal;
+  probe?: Probe;
 }
 
 export interface PollResult {
@@ -34,6 +43,7 @@ export interface PollResult {
   elapsedMs: number;
   /** Why the last unhealthy answer was unhealthy (null once healthy). */
   lastReason: string | null;
+  lastCause: UnhealthyCause | null;
   /** Latency of the last answer. */
   latencyMs: number | null;
   body: HealthBody | null;
@@ -44,62 +54,76 @@ export function nextBackoff(ms: number): number {
 }
 
 export async function waitForHealthy(options: PollOptions): Promise<PollResult> {
+  const { out, baseUrl, timeoutMs, clock, signal } = options;
   const probe = options.probe ?? probeHealth;
-  const clock = options.clock ?? systemClock;
-  const { out, baseUrl, timeoutMs } = options;
   const started = clock.now();
   const deadline = started + timeoutMs;
-  const stop = new AbortController();
-  const stopped = new Promise<never>((_, reject) => {
-    stop.signal.addEventListener('abort', () => reject(new Interrupted(INTERRUPTED)), { once: true });
-  });
-  stopped.catch(() => undefined); // observed through the probe race below
-  const interrupt = options.signal ?? processSignal();
-  const onAbort = () => stop.abort();
-  if (interrupt.aborted) stop.abort();
-  else interrupt.addEventListener('abort', onAbort, { once: true });
-  const unsubscribe = () => interrupt.removeEventListener('abort', onAbort);
   let backoff = FIRST_BACKOFF_MS;
   let attempts = 0;
   let last: ProbeResult | null = null;
+  const elapsed = () => clock.now() - started;
   const result = (healthy: boolean): PollResult => ({
     healthy,
     attempts,
-    elapsedMs: clock.now() - started,
+    elapsedMs: elapsed(),
     lastReason: last && !last.healthy ? last.reason : null,
+    lastCause: last && !last.healthy ? last.cause : null,
     latencyMs: last?.latencyMs ?? null,
     body: last?.body ?? null,
   });
+  const status = (reason: string) =>
+    `waiting for ${baseUrl}/health: ${reason} (attempt ${attempts}, ${formatDuration(elapsed())} of ${formatDuration(timeoutMs)})`;
 
   try {
     for (;;) {
-      if (stop.signal.aborted) throw new Interrupted(INTERRUPTED);
+      if (signal.aborted) throw new Interrupted(INTERRUPTED);
       attempts += 1;
-      // Whole milliseconds: AbortSignal.timeout() rejects fractions.
+      // Whole milliseconds: a fractional timer is not what the request was promised.
       const requestTimeout = Math.round(
         Math.max(MIN_REQUEST_TIMEOUT_MS, Math.min(REQUEST_TIMEOUT_MS, deadline - clock.now())),
       );
-      last = await Promise.race([probe(baseUrl, requestTimeout), stopped]);
+      last = await interruptible(probe(baseUrl, requestTimeout, signal), signal);
       if (last.healthy) return result(true);
-      const left = deadline - clock.now();
-      if (left <= 0) return result(false);
-      out.progress(
-        `waiting for ${baseUrl}/health: ${last.reason} (attempt ${attempts}, ${formatDuration(clock.now() - started)} of ${formatDuration(timeoutMs)})`,
-      );
-      await clock.sleep(Math.ceil(Math.min(backoff, left)), stop.signal).catch(() => undefined);
-      if (stop.signal.aborted) throw new Interrupted(INTERRUPTED);
+      if (deadline - clock.now() <= 0) return result(false);
+      if (!out.interactive) out.dim(status(last.reason));
+      const reason = last.reason;
+      // The backoff is slept in ticks, so the terminal's line shows time passing.
+      const wakeAt = Math.min(clock.now() + backoff, deadline);
+      for (let left = wakeAt - clock.now(); left > 0; left = wakeAt - clock.now()) {
+        out.progress(status(reason));
+        await clock.sleep(Math.ceil(Math.min(TICK_MS, left)), signal).catch(() => {
+          throw new Interrupted(INTERRUPTED);
+        });
+      }
       backoff = nextBackoff(backoff);
     }
   } finally {
-    unsubscribe();
     out.clearProgress();
   }
 }
 
+/** A probe that ignores the signal must still not keep Ctrl-C waiting. */
+function interruptible<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new Interrupted(INTERRUPTED));
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error instanceof Interrupted ? new Interrupted(INTERRUPTED) : error);
+      },
+    );
+  });
+}
+
 /** `connection refused after 2.0s (3 attempts)` */
 export function describeUnhealthy(result: PollResult): string {
-  const attempts = `${result.attempts} attempt${result.attempts === 1 ? '' : 's'}`;
-  return `${result.lastReason ?? 'not healthy'} after ${formatDuration(result.elapsedMs)} (${attempts})`;
+  return `${result.lastReason ?? 'not healthy'} after ${formatDuration(result.elapsedMs)} (${plural(result.attempts, 'attempt')})`;
 }
 
 /** One line for summaries: `healthy in 40ms` or the failure. */
@@ -112,11 +136,13 @@ export function pollJson(result: PollResult): {
   attempts: number;
   elapsedMs: number;
   lastReason: string | null;
+  lastCause: UnhealthyCause | null;
 } {
   return {
     healthy: result.healthy,
     attempts: result.attempts,
     elapsedMs: Math.round(result.elapsedMs),
     lastReason: result.lastReason,
+    lastCause: result.lastCause,
   };
 }

@@ -4,6 +4,8 @@
  * reference). One probe here; deploy, rollback and doctor poll or report with it.
  */
 import { z } from 'zod';
+import { escapeControl } from '../core/text.ts';
+import { httpGet, isRedirect, type HttpAnswer } from './http.ts';
 
 const HealthBody = z.looseObject({
   status: z.string(),
@@ -45,59 +47,45 @@ export function evaluateHealth(httpStatus: number, text: string): HealthVerdict 
   const parsed = HealthBody.safeParse(json);
   if (!parsed.success) return { healthy: false, cause: 'not-json', reason: 'bad JSON: no "status" field in /health' };
   const body = parsed.data;
-  if (body.status !== 'healthy') return { healthy: false, cause: 'status', reason: `status: ${body.status}`, body };
+  if (body.status !== 'healthy')
+    return { healthy: false, cause: 'status', reason: `status: ${escapeControl(body.status)}`, body };
   if (body.saas && body.saas.supabase_status !== 'ok') {
-    return { healthy: false, cause: 'supabase', reason: `supabase_status: ${body.saas.supabase_status}`, body };
+    return {
+      healthy: false,
+      cause: 'supabase',
+      reason: `supabase_status: ${escapeControl(body.saas.supabase_status)}`,
+      body,
+    };
   }
   return { healthy: true, body };
 }
 
 export type ProbeResult = HealthVerdict & { readonly latencyMs: number };
 
-/** One GET <base>/health with a per-request timeout; network failures become a reason, never a throw. */
-export async function probeHealth(baseUrl: string, timeoutMs = 10_000): Promise<ProbeResult> {
+/**
+ * One GET <base>/health with a per-request timeout; network failures become a reason, never a
+ * throw. A redirect is unhealthy and names where it points (redirects are not followed).
+ * Ctrl-C (`signal`) throws Interrupted.
+ */
+export async function probeHealth(
+  baseUrl: string,
+  timeoutMs = 10_000,
+  signal: AbortSignal = new AbortController().signal,
+): Promise<ProbeResult> {
   const started = performance.now();
-  const elapsed = () => Math.round(performance.now() - started);
-  try {
-    const response = await fetch(joinUrl(baseUrl, '/health'), {
-      signal: AbortSignal.timeout(timeoutMs),
-      headers: { accept: 'application/json' },
-    });
-    const text = await response.text();
-    return { ...evaluateHealth(response.status, text), latencyMs: elapsed() };
-  } catch (error) {
-    return { healthy: false, ...describeFetchError(error, timeoutMs), latencyMs: elapsed() };
-  }
+  const answer = await httpGet(joinUrl(baseUrl, '/health'), { timeoutMs, signal });
+  const latencyMs = Math.round(performance.now() - started);
+  if (answer.kind === 'failure') return { healthy: false, cause: answer.cause, reason: answer.reason, latencyMs };
+  if (isRedirect(answer.status)) return { healthy: false, cause: 'http', reason: describeRedirect(answer), latencyMs };
+  return { ...evaluateHealth(answer.status, answer.text), latencyMs };
+}
+
+/** `HTTP 301 redirect to https://kotadb.example/health (redirects are not followed)` */
+export function describeRedirect(answer: Pick<HttpAnswer, 'status' | 'location'>): string {
+  const where = answer.location ? ` redirect to ${answer.location}` : ' redirect';
+  return `HTTP ${answer.status}${where} (redirects are not followed)`;
 }
 
 export function joinUrl(base: string, pathname: string): string {
   return base.replace(/\/+$/, '') + pathname;
-}
-
-/** fetch() hides the network cause; dig it out so the user reads "connection refused". */
-export function describeFetchError(
-  error: unknown,
-  timeoutMs: number,
-): { cause: Extract<UnhealthyCause, 'network' | 'timeout'>; reason: string } {
-  const err = error as { name?: string; message?: string; cause?: { code?: string; message?: string } };
-  if (err.name === 'TimeoutError' || err.name === 'AbortError')
-    return { cause: 'timeout', reason: `no answer within ${Math.round(timeoutMs / 1000)}s` };
-  return { cause: 'network', reason: networkReason(err) };
-}
-
-function networkReason(err: { message?: string; cause?: { code?: string; message?: string } }): string {
-  switch (err.cause?.code) {
-    case 'ECONNREFUSED':
-      return 'connection refused';
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-      return 'host not found';
-    case 'ECONNRESET':
-    case 'UND_ERR_SOCKET':
-      return 'connection reset';
-    case 'UND_ERR_CONNECT_TIMEOUT':
-      return 'connect timeout';
-    default:
-      return err.cause?.message ?? err.message ?? 'network error';
-  }
 }

@@ -1,12 +1,16 @@
 /**
- * Validation of the flags deploy-fly and rollback share (image, URL, timeouts, release
- * version). zod schemas at the edge; a bad value is one UsageError line naming the flag.
+ * Validation of the flags deploy and rollback share (image, image source, URL, timeouts,
+ * release version). zod schemas at the edge; a bad value is one UsageError line naming the flag
+ * (never echoing a value that may hold a password).
  */
+import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
 import { z } from 'zod';
 import type { OptionSpec } from '../core/cli.ts';
 import type { Environment } from '../config/environments.ts';
-import { UsageError } from '../core/errors.ts';
-import { isDuration } from '../config/fly-toml.ts';
+import { InvalidInput, UsageError } from '../core/errors.ts';
+import { durationToMs, isDuration } from '../config/fly-toml.ts';
+import { SERVICE_DOCKERFILE, type DeploySource } from '../fly/deploy.ts';
 
 /** A Docker image reference: [registry[:port]/]path[:tag][@sha256:digest]. */
 const IMAGE_REF =
@@ -41,7 +45,23 @@ export const HealthTimeout = z
   })
   .transform((s) => Math.round(s * 1000));
 
-export const WaitTimeout = z.string().refine(isDuration, { message: 'expected a duration such as "5m" or "90s"' });
+/** flyctl's --wait-timeout: a Go duration, bare seconds, or "none" (wait forever). */
+export const WaitTimeout = z.string().refine((value) => value === 'none' || /^\d+$/.test(value) || isDuration(value), {
+  message: 'expected a duration such as "5m" or "90s" (or "none")',
+});
+
+/** A wait-timeout in milliseconds; null for "none". */
+export function waitTimeoutMs(value: string): number | null {
+  if (value === 'none') return null;
+  return /^\d+$/.test(value) ? Number(value) * 1000 : durationToMs(value);
+}
+
+/** The toolkit's deadline for one flyctl deploy (a Go duration) -> milliseconds. */
+export const DeployTimeout = z
+  .string()
+  .refine(isDuration, { message: 'expected a duration such as "30m" or "1h"' })
+  .transform(durationToMs)
+  .refine((ms) => ms >= 1, { message: 'expected a duration above zero' });
 
 export const ReleaseVersion = z
   .string()
@@ -79,6 +99,16 @@ export const HEALTH_OPTIONS = {
   },
 } as const satisfies Record<string, OptionSpec>;
 
+/** The deploy deadline flag (deploy and rollback). */
+export const DEPLOY_TIMEOUT_OPTION = {
+  'deploy-timeout': {
+    type: 'string',
+    value: '<duration>',
+    description:
+      'Stop flyctl deploy after this long and treat it as failed (default: --wait-timeout per machine + 20m for a build, + 5m for an image)',
+  },
+} as const satisfies Record<string, OptionSpec>;
+
 export interface HealthTarget {
   baseUrl: string;
   healthTimeoutMs: number;
@@ -88,9 +118,54 @@ export function healthTarget(
   env: Environment,
   options: { url: string | undefined; 'health-timeout': string | undefined },
 ): HealthTarget {
+  if (options.url !== undefined && hasCredentials(options.url))
+    throw new UsageError(
+      '--url: a URL with a user name or password is refused (it would be printed and sent with every check); give the bare base URL',
+    );
   return {
     baseUrl: optionalFlag('url', BaseUrl, options.url) ?? env.url,
     healthTimeoutMs:
       optionalFlag('health-timeout', HealthTimeout, options['health-timeout']) ?? DEFAULT_HEALTH_TIMEOUT_S * 1000,
   };
+}
+
+function hasCredentials(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.username !== '' || url.password !== '';
+  } catch {
+    return false;
+  }
+}
+
+/** Where a build takes the service from when --source is not given. */
+export const SERVICE_DIR_VAR = 'KOTADB_SERVICE_DIR';
+
+/**
+ * The image source: `--image <ref>`, or a build from the service's checkout (`--source <dir>`,
+ * else KOTADB_SERVICE_DIR), which must hold Dockerfile.production (exit 2 otherwise). null when
+ * none is given: preflight refuses that (a dry run only warns).
+ */
+export function deploySource(
+  options: { image: string | undefined; source: string | undefined },
+  processEnv: NodeJS.ProcessEnv,
+  cwd: string,
+): DeploySource | null {
+  const image = optionalFlag('image', ImageRef, options.image);
+  if (image !== undefined && options.source !== undefined)
+    throw new UsageError('--image and --source both say where the image comes from: give one of them');
+  if (image !== undefined) return { kind: 'image', ref: image };
+  const given = options.source ?? (processEnv[SERVICE_DIR_VAR] || undefined);
+  if (given === undefined) return null;
+  const origin = options.source !== undefined ? '--source' : SERVICE_DIR_VAR;
+  const dir = path.resolve(cwd, given);
+  if (!existsSync(dir) || !statSync(dir).isDirectory())
+    throw new InvalidInput(`${origin}: ${dir} is not a folder`, {
+      hint: `point it at the service's checkout (the folder holding ${SERVICE_DOCKERFILE})`,
+    });
+  if (!existsSync(path.join(dir, SERVICE_DOCKERFILE)))
+    throw new InvalidInput(`${origin}: ${dir} has no ${SERVICE_DOCKERFILE}`, {
+      hint: `point it at the service's checkout (the folder holding ${SERVICE_DOCKERFILE})`,
+    });
+  return { kind: 'build', dir };
 }

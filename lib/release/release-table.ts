@@ -5,6 +5,7 @@
  */
 import { defaultRollbackTarget, runningRelease, sortReleases } from '../fly/client.ts';
 import type { FlyRelease } from '../fly/json.ts';
+import { alignTable } from '../core/text.ts';
 import { rolledBackFrom } from './rollback.ts';
 
 export interface ListedRelease {
@@ -55,11 +56,5 @@ export function formatReleaseTable(rows: readonly ListedRelease[]): string[] {
             : '',
     ]),
   ];
-  const widths = table[0]!.map((_, column) => Math.max(...table.map((row) => row[column]!.length)));
-  return table.map((row) =>
-    row
-      .map((cell, column) => cell.padEnd(widths[column]!))
-      .join('  ')
-      .trimEnd(),
-  );
+  return alignTable(table);
 }

@@ -5,11 +5,13 @@
  */
 import type { HealthTarget } from './options.ts';
 import type { Environment } from '../config/environments.ts';
-import { InvalidInput, OperationFailed, PreconditionFailed } from '../core/errors.ts';
+import { InvalidInput, PreconditionFailed } from '../core/errors.ts';
 import { defaultRollbackTarget, runningRelease, sortReleases, type FlyClient } from '../fly/client.ts';
 import type { DeployedRelease, FlyRelease } from '../fly/json.ts';
-import { runFlyDeploy, type DeploySettings } from '../fly/deploy.ts';
+import { DeployFailed, runFlyDeploy, type DeploySettings } from '../fly/deploy.ts';
 import { describeUnhealthy, waitForHealthy, type PollResult } from './health-poll.ts';
+import { describeServing, whoServes } from './serving.ts';
+import type { Clock } from '../core/clock.ts';
 import type { Output } from '../core/output.ts';
 import type { Runner } from '../core/runner.ts';
 
@@ -96,26 +98,44 @@ export function rollbackCommand(env: Environment, target: RollbackTarget): strin
   return `npx just rollback ${env.name} ${target.version === null ? `--image ${target.imageRef}` : `--to ${target.version}`}`;
 }
 
-/** What a rollback needs from the script running it (deploy-fly's and rollback's runs both fit). */
+/** What a rollback needs from the script running it (deploy's automatic rollback and the rollback script). */
 export interface RollbackContext {
   readonly runner: Runner;
   readonly fly: FlyClient;
   readonly out: Output;
-  readonly plan: HealthTarget & { readonly settings: DeploySettings };
+  readonly clock: Clock;
+  readonly signal: AbortSignal;
+  readonly health: HealthTarget;
+  readonly settings: DeploySettings;
 }
 
-export interface RollbackResult {
-  target: RollbackTarget;
-  /** The release the redeploy created (null in a dry run, or when flyctl failed). */
-  release: DeployedRelease | null;
-  dryRun: boolean;
-  health: PollResult | null;
-  /** Why the rollback did not end healthy; null when it did (or in a dry run). */
-  failure: string | null;
+/** How a rollback ended. A dry run only printed what it would do. */
+export type RollbackResult =
+  | { readonly kind: 'planned'; readonly target: RollbackTarget }
+  | {
+      readonly kind: 'healthy';
+      readonly target: RollbackTarget;
+      /** The release the redeploy created (null when flyctl did not say and none was found). */
+      readonly release: DeployedRelease | null;
+      readonly health: PollResult;
+    }
+  | {
+      readonly kind: 'failed';
+      readonly target: RollbackTarget;
+      readonly release: DeployedRelease | null;
+      readonly health: PollResult | null;
+      /** Why, in one line (flyctl's error, the health reason, or who serves instead). */
+      readonly failure: string;
+    };
+
+/** A rollback redeploys only the image: the report must not suggest the old config came back. */
+export function configNote(target: RollbackTarget): string {
+  return `fly.toml and secrets are today's, not those of ${describeTarget(target)} (a rollback redeploys only the image)`;
 }
 
 /**
- * Redeploys the target's image (same config, strategy and HA) and waits until it is healthy.
+ * Redeploys the target's image (same config, strategy and HA; no release command), waits until
+ * it is healthy, and checks that the release it created is the one serving.
  * latestVersion: the newest release before the redeploy (finds the new one when flyctl prints none).
  */
 export async function rollBackTo(
@@ -123,28 +143,44 @@ export async function rollBackTo(
   target: RollbackTarget,
   latestVersion: number | null,
 ): Promise<RollbackResult> {
-  const { baseUrl, healthTimeoutMs, settings } = ctx.plan;
-  const base = { target, release: null, dryRun: false, health: null };
+  const { baseUrl, healthTimeoutMs } = ctx.health;
   let release: DeployedRelease | null;
   try {
-    const run = await runFlyDeploy(ctx.runner, ctx.fly, settings, {
-      image: target.imageRef,
-      previousVersion: latestVersion,
-    });
+    const run = await runFlyDeploy(
+      ctx.runner,
+      ctx.fly,
+      ctx.settings,
+      { kind: 'image', ref: target.imageRef },
+      { previousVersion: latestVersion, rollback: true },
+    );
     if (run.dryRun) {
-      ctx.out.plan(healthPlan(ctx.plan));
-      return { ...base, dryRun: true, failure: null };
+      ctx.out.plan(healthPlan(ctx.health));
+      return { kind: 'planned', target };
     }
     release = run.release;
   } catch (error) {
-    if (error instanceof OperationFailed) return { ...base, failure: error.message };
+    if (error instanceof DeployFailed)
+      return { kind: 'failed', target, release: null, health: null, failure: error.message };
     throw error;
   }
   ctx.out.dim(
     `redeployed ${describeTarget(target)}${release ? ` as v${release.version}` : ''}; waiting for ${baseUrl}/health`,
   );
-  const health = await waitForHealthy({ baseUrl, timeoutMs: healthTimeoutMs, out: ctx.out });
-  return { ...base, release, health, failure: health.healthy ? null : `health check: ${describeUnhealthy(health)}` };
+  const health = await waitForHealthy({
+    baseUrl,
+    timeoutMs: healthTimeoutMs,
+    out: ctx.out,
+    clock: ctx.clock,
+    signal: ctx.signal,
+  });
+  if (!health.healthy)
+    return { kind: 'failed', target, release, health, failure: `health check: ${describeUnhealthy(health)}` };
+  if (release) {
+    const serving = await whoServes(ctx.fly, ctx.settings.env.app, release);
+    if (serving.kind !== 'ours')
+      return { kind: 'failed', target, release, health, failure: describeServing(serving, release) };
+  }
+  return { kind: 'healthy', target, release, health };
 }
 
 /** The dry-run line standing for a health check. */

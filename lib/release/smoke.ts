@@ -1,11 +1,15 @@
 /**
- * Smoke checks after a healthy deploy (the team's list, shared kotadb-api reference): no
- * recently failed jobs, the auth layer rejects a request without a key, and — when the
- * environment's smoke API key is set — an authenticated request answers 200 JSON. The key is a
- * secret: registered for redaction and sent only in the X-API-Key header.
+ * Smoke checks (the team's list, shared kotadb-api reference): no recently failed jobs, the auth
+ * layer rejects a request without a key, and — when the environment's smoke API key is set — an
+ * authenticated request answers 200 JSON. Deploy runs them twice: against the release serving
+ * before the deploy (a check failing there is a wrong check or key, not a bad release) and
+ * against the new one; only a check that passed before and fails after is the new release's
+ * fault. The key is a secret: registered for redaction, sent only in the X-API-Key header, and
+ * never after a redirect (redirects are not followed).
  */
-import { describeFetchError, joinUrl, probeHealth } from './health.ts';
 import { secrets } from '../core/redact.ts';
+import { describeRedirect, joinUrl, probeHealth } from './health.ts';
+import { httpGet, isRedirect } from './http.ts';
 
 export type SmokeStatus = 'passed' | 'failed' | 'skipped';
 
@@ -21,6 +25,8 @@ export interface SmokeOptions {
   apiKey: string | undefined;
   /** Name of the env var the key comes from, for messages. */
   apiKeyVar: string;
+  /** The run's Ctrl-C: every request stops on it (Interrupted is thrown). */
+  signal: AbortSignal;
   timeoutMs?: number;
 }
 
@@ -28,29 +34,41 @@ const REPOSITORIES = '/api/v1/repositories';
 const REQUEST_TIMEOUT_MS = 10_000;
 
 export async function runSmokeChecks(options: SmokeOptions): Promise<SmokeCheck[]> {
-  const timeoutMs = options.timeoutMs ?? REQUEST_TIMEOUT_MS;
   secrets.add(options.apiKey);
-  return [
-    await checkFailedJobs(options.baseUrl, timeoutMs),
-    await checkAuthRequired(options.baseUrl, timeoutMs),
-    await checkAuthenticated(options, timeoutMs),
-  ];
+  return [await checkFailedJobs(options), await checkAuthRequired(options), await checkAuthenticated(options)];
 }
 
 export function failedChecks(checks: readonly SmokeCheck[]): SmokeCheck[] {
   return checks.filter((c) => c.status === 'failed');
 }
 
-/** `GET /api/v1/repositories with X-API-Key: HTTP 500 (expected 200)` for the first failures. */
-export function describeSmokeFailures(checks: readonly SmokeCheck[]): string {
-  return failedChecks(checks)
-    .map((c) => `${c.name}: ${c.detail}`)
-    .join('; ');
+/**
+ * The checks that passed against the release serving before (`baseline`) and fail now: the new
+ * release's regressions. Without a baseline (first deploy) every failure counts.
+ */
+export function regressions(checks: readonly SmokeCheck[], baseline: readonly SmokeCheck[] | null): SmokeCheck[] {
+  if (baseline === null) return failedChecks(checks);
+  const passedBefore = new Set(baseline.filter((c) => c.status === 'passed').map((c) => c.name));
+  return failedChecks(checks).filter((c) => passedBefore.has(c.name));
 }
 
-async function checkFailedJobs(baseUrl: string, timeoutMs: number): Promise<SmokeCheck> {
+/** `GET /api/v1/repositories with X-API-Key: HTTP 500 (expected 200)` for the given failures. */
+export function describeSmokeFailures(failures: readonly SmokeCheck[]): string {
+  return failures.map((c) => `${c.name}: ${c.detail}`).join('; ');
+}
+
+/** `2 passed, 1 skipped` */
+export function smokeTally(checks: readonly SmokeCheck[]): string {
+  const count = (status: SmokeStatus) => checks.filter((c) => c.status === status).length;
+  const parts = [`${count('passed')} passed`];
+  if (count('failed')) parts.push(`${count('failed')} failed`);
+  if (count('skipped')) parts.push(`${count('skipped')} skipped`);
+  return parts.join(', ');
+}
+
+async function checkFailedJobs(options: SmokeOptions): Promise<SmokeCheck> {
   const name = 'GET /health job queue';
-  const probe = await probeHealth(baseUrl, timeoutMs);
+  const probe = await probeHealth(options.baseUrl, options.timeoutMs ?? REQUEST_TIMEOUT_MS, options.signal);
   if (!probe.healthy) return { name, status: 'failed', detail: probe.reason };
   const failedRecent = probe.body.saas?.job_queue?.failed_recent;
   if (failedRecent === undefined) return { name, status: 'passed', detail: 'no job queue reported' };
@@ -59,20 +77,20 @@ async function checkFailedJobs(baseUrl: string, timeoutMs: number): Promise<Smok
   return { name, status: 'passed', detail: 'failed_recent 0' };
 }
 
-async function checkAuthRequired(baseUrl: string, timeoutMs: number): Promise<SmokeCheck> {
+async function checkAuthRequired(options: SmokeOptions): Promise<SmokeCheck> {
   const name = `GET ${REPOSITORIES} without a key`;
-  const answer = await get(baseUrl, REPOSITORIES, {}, timeoutMs);
+  const answer = await get(options, {});
   if ('error' in answer) return { name, status: 'failed', detail: answer.error };
   if (answer.status !== 401)
     return { name, status: 'failed', detail: `HTTP ${answer.status} (expected 401: the auth layer must reject it)` };
   return { name, status: 'passed', detail: 'HTTP 401' };
 }
 
-async function checkAuthenticated(options: SmokeOptions, timeoutMs: number): Promise<SmokeCheck> {
+async function checkAuthenticated(options: SmokeOptions): Promise<SmokeCheck> {
   const name = `GET ${REPOSITORIES} with X-API-Key`;
   if (!options.apiKey)
     return { name, status: 'skipped', detail: `${options.apiKeyVar} is not set: authenticated check skipped` };
-  const answer = await get(options.baseUrl, REPOSITORIES, { 'x-api-key': options.apiKey }, timeoutMs);
+  const answer = await get(options, { 'x-api-key': options.apiKey });
   if ('error' in answer) return { name, status: 'failed', detail: answer.error };
   if (answer.status !== 200) {
     const why = answer.status === 401 || answer.status === 403 ? `: the key in ${options.apiKeyVar} was rejected` : '';
@@ -86,19 +104,17 @@ async function checkAuthenticated(options: SmokeOptions, timeoutMs: number): Pro
   return { name, status: 'passed', detail: 'HTTP 200 JSON' };
 }
 
+/** A redirect is reported as an error naming its Location (the key is not sent on). */
 async function get(
-  baseUrl: string,
-  pathname: string,
+  options: SmokeOptions,
   headers: Record<string, string>,
-  timeoutMs: number,
 ): Promise<{ status: number; text: string } | { error: string }> {
-  try {
-    const response = await fetch(joinUrl(baseUrl, pathname), {
-      headers: { accept: 'application/json', ...headers },
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    return { status: response.status, text: await response.text() };
-  } catch (error) {
-    return { error: describeFetchError(error, timeoutMs).reason };
-  }
+  const answer = await httpGet(joinUrl(options.baseUrl, REPOSITORIES), {
+    headers,
+    timeoutMs: options.timeoutMs ?? REQUEST_TIMEOUT_MS,
+    signal: options.signal,
+  });
+  if (answer.kind === 'failure') return { error: answer.reason };
+  if (isRedirect(answer.status)) return { error: describeRedirect(answer) };
+  return { status: answer.status, text: answer.text };
 }

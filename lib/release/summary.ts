@@ -1,12 +1,15 @@
 /**
  * The end-of-run summary of a deploy or rollback, rendered three ways from one description:
  * human lines (stdout), a JSON object (--json), and a Markdown table appended to the file
- * GitHub Actions names in GITHUB_STEP_SUMMARY. Everything goes through redaction.
+ * GitHub Actions names in GITHUB_STEP_SUMMARY. The Markdown masks secrets first and escapes
+ * after (escaping first would turn a secret holding `|` or `\` into text the mask no longer
+ * matches); --json goes through Output.jsonResult, which masks every string before serialising.
  */
 import { appendFileSync } from 'node:fs';
 import type { Environment } from '../config/environments.ts';
-import { ExitCode, Interrupted, isToolkitError } from '../core/errors.ts';
-import { formatDuration, type Output, type StepTiming } from '../core/output.ts';
+import { ExitCode, isToolkitError } from '../core/errors.ts';
+import type { Output, StepTiming } from '../core/output.ts';
+import { formatDuration } from '../core/text.ts';
 import { redact } from '../core/redact.ts';
 
 export interface RunSummary {
@@ -36,7 +39,7 @@ export function renderText(summary: RunSummary): string[] {
 
 export function renderMarkdown(summary: RunSummary): string {
   const icon = summary.dryRun ? '📝' : summary.ok ? '✅' : '❌';
-  const cell = (text: string) => text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+  const cell = (text: string) => redact(text).replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
   const lines = [`### ${icon} ${cell(summary.title)}: ${cell(summary.outcome)}`, '', '| | |', '|---|---|'];
   for (const [name, value] of summary.fields) lines.push(`| ${cell(name)} | ${cell(value)} |`);
   if (summary.steps.length > 0) {
@@ -44,7 +47,7 @@ export function renderMarkdown(summary: RunSummary): string {
     for (const step of summary.steps)
       lines.push(`| ${cell(step.name)} | ${step.ok ? '✓' : '✗'} | ${formatDuration(step.durationMs)} |`);
   }
-  return redact(lines.join('\n')) + '\n\n';
+  return lines.join('\n') + '\n\n';
 }
 
 /** Prints the human summary (dropped in --json mode) and appends the Markdown for GitHub. */
@@ -69,47 +72,24 @@ export function errorText(error: unknown): string {
   return `unexpected error: ${error instanceof Error ? error.message : String(error)}`;
 }
 
-/** The fields every deploy or rollback JSON result starts with. */
-export function resultEnvelope(o: {
-  error: unknown;
-  failure: string | null;
-  dryRun: boolean;
-  env: Environment;
-  url: string;
-}) {
-  const exitCode =
-    o.error !== null
-      ? isToolkitError(o.error)
-        ? o.error.exitCode
-        : ExitCode.failed
-      : o.failure === null
-        ? ExitCode.ok
-        : ExitCode.failed;
-  return {
-    ok: exitCode === ExitCode.ok,
-    exitCode,
-    dryRun: o.dryRun,
-    environment: o.env.name,
-    app: o.env.app,
-    url: o.url,
-  };
+/** The exit code an error ends the run with. */
+export function exitCodeOf(error: unknown): number {
+  return isToolkitError(error) ? error.exitCode : ExitCode.failed;
 }
 
-/**
- * The outer guard of a deploy or rollback: Ctrl-C is replaced by the script's own account of the
- * state it left, and --json still gets its one result object when the run stops early.
- */
-export async function guardRun(
-  out: Output,
-  run: { readonly reported: boolean },
-  body: () => Promise<number>,
-  on: { interrupted: () => Interrupted; json: (error: unknown) => unknown },
-): Promise<number> {
-  try {
-    return await body();
-  } catch (error) {
-    const explained = error instanceof Interrupted ? on.interrupted() : error;
-    if (!run.reported && out.json) out.jsonResult(on.json(explained));
-    throw explained;
-  }
+/** The fields every deploy or rollback --json result starts with. */
+export function resultEnvelope(
+  code: number,
+  kind: string,
+  facts: { readonly dryRun: boolean; readonly env: Environment; readonly url: string },
+) {
+  return {
+    ok: code === ExitCode.ok,
+    exitCode: code,
+    kind,
+    dryRun: facts.dryRun,
+    environment: facts.env.name,
+    app: facts.env.app,
+    url: facts.url,
+  };
 }

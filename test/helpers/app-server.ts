@@ -18,6 +18,8 @@
  *   refused        the server stops listening: connections are refused; setMode(other) listens
  *                  again on the SAME port
  *   smoke-500      /health healthy, but /api/v1/* and /mcp/* answer 500 once past auth
+ *   smoke-hang     /health healthy, but /api/v1/* and /mcp/* never answer (until close())
+ *   redirect       every path answers 302 to the same path under `redirectTo`
  * Other routes:
  *   GET /api/v1/repositories   401 JSON without X-API-Key, 403 with a wrong key, 200
  *                              {"repositories":[]} with `apiKey` (no apiKey option: every key is wrong)
@@ -25,8 +27,9 @@
  *   POST /mcp/tools/search_code same auth; 200 {"results":[]}
  *   anything else              404 JSON
  *
- * With `fakeFly` + `modeForImage`, each request's mode is modeForImage(<image the fake says the
- * app's machines run now>) (falling back to the setMode() mode when it returns null/undefined),
+ * With `fakeFly` (or `currentImage`) + `modeForImage`, each request's mode is
+ * modeForImage(<image the app's machines run now>) (falling back to the setMode() mode when it
+ * returns null/undefined),
  * so a test can make a NEW image unhealthy and the rolled-back old one healthy. A derived
  * "refused" resets the connection (the server keeps listening).
  *
@@ -47,7 +50,9 @@ export type AppMode =
   | 'failed-recent'
   | 'hang'
   | 'refused'
-  | 'smoke-500';
+  | 'smoke-500'
+  | 'smoke-hang'
+  | 'redirect';
 
 export const APP_MODES: readonly AppMode[] = [
   'healthy',
@@ -60,6 +65,8 @@ export const APP_MODES: readonly AppMode[] = [
   'hang',
   'refused',
   'smoke-500',
+  'smoke-hang',
+  'redirect',
 ];
 
 export interface AppServerOptions {
@@ -73,6 +80,10 @@ export interface AppServerOptions {
   fakeFly?: { dir: string } | string;
   /** App whose machines' image decides the mode (default "kotadb-api"). */
   app?: string;
+  /** The image the app runs now, when it is not read from a fake flyctl's state. */
+  currentImage?: () => string | null;
+  /** Where `redirect` sends every request (an origin, e.g. another server's url). */
+  redirectTo?: string;
   /** Mode for the image currently running (null when the app has none). */
   modeForImage?: (image: string | null) => AppMode | null | undefined;
 }
@@ -148,6 +159,7 @@ export async function startAppServer(opts: AppServerOptions = {}): Promise<AppSe
   let listening = false;
 
   const currentImage = (): string | null => {
+    if (opts.currentImage) return opts.currentImage();
     if (!flyDir) return null;
     try {
       return loadState(flyDir).apps.find((a) => a.name === appName)?.image ?? null;
@@ -158,8 +170,9 @@ export async function startAppServer(opts: AppServerOptions = {}): Promise<AppSe
 
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const image = flyDir ? currentImage() : null;
-    const effective: AppMode = (flyDir && opts.modeForImage ? opts.modeForImage(image) : null) ?? mode;
+    const derived = Boolean(flyDir || opts.currentImage);
+    const image = derived ? currentImage() : null;
+    const effective: AppMode = (derived && opts.modeForImage ? opts.modeForImage(image) : null) ?? mode;
     const key = req.headers['x-api-key'];
     const keyValue = Array.isArray(key) ? key[0] : key;
     const rec: RecordedRequest = {
@@ -195,6 +208,14 @@ export async function startAppServer(opts: AppServerOptions = {}): Promise<AppSe
         res.end(text);
       };
       if (effective === 'status-503') return send(503, 'Service Unavailable\n', 'text/plain');
+      if (effective === 'redirect') {
+        rec.status = 302;
+        res.writeHead(302, {
+          location: `${opts.redirectTo ?? 'http://127.0.0.1:9'}${url.pathname}`,
+          'content-length': 0,
+        });
+        return res.end();
+      }
       const route = `${rec.method} ${url.pathname}`;
       if (route === 'GET /health') {
         const h = healthBody(effective, version);
@@ -211,6 +232,7 @@ export async function startAppServer(opts: AppServerOptions = {}): Promise<AppSe
         if (rec.apiKey === 'absent') return send(401, { error: 'missing API key' });
         if (rec.apiKey === 'invalid') return send(403, { error: 'invalid API key' });
         if (effective === 'smoke-500') return send(500, { error: 'internal server error' });
+        if (effective === 'smoke-hang') return; // never answer
         return send(200, guarded[route]);
       }
       return send(404, { error: 'not found' });

@@ -88,44 +88,6 @@ export function worldsForFile(defaults: DeployWorldOptions = {}) {
   };
 }
 
-/** The flyctl calls every deploy's preflight and snapshot make, in order. */
-export function preflightArgv(appName: string): string[][] {
-  return [
-    ['version'],
-    ['auth', 'whoami', '--json'],
-    ['apps', 'list', '--json'],
-    ['secrets', 'list', '--app', appName, '--json'],
-    ['releases', '--app', appName, '--json'],
-  ];
-}
-
-export const DEPLOY_ARGV = {
-  staging: [
-    'deploy',
-    '--config',
-    'fly.staging.toml',
-    '--app',
-    'kotadb-api-staging',
-    '--ha=false',
-    '--strategy',
-    'immediate',
-    '--wait-timeout',
-    '5m',
-  ],
-  production: [
-    'deploy',
-    '--config',
-    'fly.toml',
-    '--app',
-    'kotadb-api',
-    '--ha=true',
-    '--strategy',
-    'rolling',
-    '--wait-timeout',
-    '10m',
-  ],
-} as const;
-
 function inPreflightOrder(calls: string[][]): string[][] {
   const out = [...calls];
   for (let i = 0; i + 1 < out.length; i++) {

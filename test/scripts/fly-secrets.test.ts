@@ -4,12 +4,12 @@
  * no value is ever on argv or in what is printed. Usage errors come first and call nothing.
  * (What flyctl's own import parser reads back is tested against the fake: fly-secrets-set.test.ts.)
  */
-import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { script } from '../../scripts/fly-secrets.ts';
 import { expectNoValueIn, PEM, tempFolder } from '../helpers/fly-secrets.ts';
 import { recordingExec, type RecordingExec } from '../helpers/recording-exec.ts';
 import { runInProcess, type InProcessOptions } from '../helpers/run-in-process.ts';
+import { answeredAtPrompt } from '../helpers/prompt-input.ts';
 
 const STAGING = 'kotadb-api-staging';
 const PRODUCTION = 'kotadb-api';
@@ -338,20 +338,16 @@ describe('set', () => {
 
   it('production at a terminal: asks for the app name and sends only when it matches', async () => {
     const file = envFile(FILE_LINES);
-    const prompts: string[] = [];
-    vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => (prompts.push(String(chunk)), true));
-    try {
-      const wrong = await secrets(['production', 'set', '--file', file], { stdin: terminal('kotadb-api-staging\n') });
-      expect(wrong.code).toBe(3);
-      expect(wrong.stderr).toContain('error: confirmation did not match "kotadb-api": nothing was changed');
-      expect(exec.calls).toEqual([]);
-      const right = await secrets(['production', 'set', '--file', file], { stdin: terminal('kotadb-api\n') });
-      expect(right.code, right.stderr).toBe(0);
-      expect(exec.argv()).toEqual([importCall(PRODUCTION)]);
-    } finally {
-      vi.restoreAllMocks();
-    }
-    expect(prompts.join('')).toContain('Type the app name (kotadb-api) to set 4 secrets: ');
+    const wrong = await secrets(['production', 'set', '--file', file], {
+      stdin: answeredAtPrompt('kotadb-api-staging\n'),
+    });
+    expect(wrong.code).toBe(3);
+    expect(wrong.stderr).toContain('Type the app name (kotadb-api) and press Enter to set 4 secrets');
+    expect(wrong.stderr).toContain('error: confirmation did not match "kotadb-api": nothing was changed');
+    expect(exec.calls).toEqual([]);
+    const right = await secrets(['production', 'set', '--file', file], { stdin: answeredAtPrompt('kotadb-api\n') });
+    expect(right.code, right.stderr).toBe(0);
+    expect(exec.argv()).toEqual([importCall(PRODUCTION)]);
   });
 
   it('--dry-run validates and plans (stdin hidden), sends nothing; warns about a file others can read', async () => {
@@ -643,6 +639,3 @@ describe('deploy', () => {
 });
 
 /** A stdin that says it is a terminal and answers the prompt with `answer`. */
-function terminal(answer: string): NonNullable<InProcessOptions['stdin']> {
-  return Object.assign(Readable.from([answer]), { isTTY: true });
-}

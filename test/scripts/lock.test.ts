@@ -6,7 +6,6 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { fromRoot } from '../../lib/core/paths.ts';
@@ -14,6 +13,7 @@ import { identityFrom } from '../../lib/lock/holder.ts';
 import { script } from '../../scripts/lock.ts';
 import { createLockRemote, DEAD_PID, identity, plantHolder, type LockRemote } from '../helpers/lock-remote.ts';
 import { recordingExec } from '../helpers/recording-exec.ts';
+import { answeredAtPrompt } from '../helpers/prompt-input.ts';
 import { runInProcess, type InProcessOptions } from '../helpers/run-in-process.ts';
 import { baseEnv } from '../helpers/run-script.ts';
 
@@ -147,7 +147,7 @@ describe('lock release', () => {
 
   it('--force on production at a terminal goes on when the app name is typed', async () => {
     await plantHolder(checkout, 'production', identity('alice'), HOUR_AGO(), 'deploy production');
-    const stdin = Object.assign(Readable.from(['kotadb-api\n']), { isTTY: true });
+    const stdin = answeredAtPrompt('kotadb-api\n'); // typed once the question is on screen
     const result = await lock(['production', 'release', '--force'], {}, { stdin });
     expect(result.code, result.stderr).toBe(0);
     expect(world.refSha('production')).toBeNull();

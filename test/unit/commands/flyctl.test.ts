@@ -185,4 +185,46 @@ describe('flyctl builders (exact argv)', () => {
     expect(command).toEqual({ argv, mutating: true });
     expect(command.argv).not.toContain('--detach');
   });
+
+  it('builds from a source checkout (WORKING_DIRECTORY first, its Dockerfile) and skips the release command', () => {
+    expect(
+      fly.deploy({
+        config: '/toolkit/fly.staging.toml',
+        app: 'kotadb-api-staging',
+        ha: false,
+        strategy: 'immediate',
+        waitTimeout: '5m',
+        workingDir: '/src/kotadb',
+        dockerfile: '/src/kotadb/Dockerfile.production',
+      }).argv,
+    ).toEqual([
+      'flyctl',
+      'deploy',
+      '/src/kotadb',
+      '--config',
+      '/toolkit/fly.staging.toml',
+      '--app',
+      'kotadb-api-staging',
+      '--ha=false',
+      '--strategy',
+      'immediate',
+      '--wait-timeout',
+      '5m',
+      '--dockerfile',
+      '/src/kotadb/Dockerfile.production',
+    ]);
+    expect(
+      fly
+        .deploy({
+          config: 'fly.toml',
+          app: 'kotadb-api',
+          ha: true,
+          strategy: 'rolling',
+          waitTimeout: '10m',
+          image: 'registry.fly.io/kotadb-api:deployment-01',
+          skipReleaseCommand: true,
+        })
+        .argv.slice(-3),
+    ).toEqual(['--image', 'registry.fly.io/kotadb-api:deployment-01', '--skip-release-command']);
+  });
 });

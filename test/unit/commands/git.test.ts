@@ -5,7 +5,12 @@ describe('git builders (exact argv)', () => {
   it.each([
     ['current branch', git.currentBranch(), ['git', 'rev-parse', '--abbrev-ref', 'HEAD'], false],
     ['head commit', git.headCommit(), ['git', 'rev-parse', 'HEAD'], false],
-    ['status', git.statusPorcelain(), ['git', 'status', '--porcelain'], false],
+    [
+      'status',
+      git.statusPorcelain(),
+      ['git', 'status', '--porcelain=v1', '-z', '--untracked-files=all', '--ignore-submodules=none'],
+      false,
+    ],
     ['tag', git.tag('deploy/production/v13', '0123abcd'), ['git', 'tag', 'deploy/production/v13', '0123abcd'], true],
     [
       'push tag',

@@ -1,11 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import type { ProbeResult } from '../../../lib/release/health.ts';
 import { describeUnhealthy, nextBackoff, waitForHealthy } from '../../../lib/release/health-poll.ts';
+import { systemClock } from '../../../lib/core/clock.ts';
 import { manualClock } from '../../helpers/manual-clock.ts';
 import { captureOutput } from '../../helpers/capture-output.ts';
 import { startAppServer } from '../../helpers/app-server.ts';
 
 const virtualClock = manualClock;
+const signal = new AbortController().signal;
+/** The backoff between attempts: sleeps come in ticks of at most 1 s, summed per wait. */
+function waits(sleeps: number[], ticks: number[]): number[] {
+  const out: number[] = [];
+  let i = 0;
+  for (const count of ticks) {
+    out.push(sleeps.slice(i, i + count).reduce((a, b) => a + b, 0));
+    i += count;
+  }
+  return out;
+}
 
 const unhealthy = (reason: string): ProbeResult => ({ healthy: false, cause: 'network', reason, latencyMs: 5 });
 const healthy: ProbeResult = { healthy: true, body: { status: 'healthy' }, latencyMs: 7 };
@@ -40,8 +52,10 @@ describe('waitForHealthy', () => {
       out: captureOutput().out,
       probe,
       clock: v.clock,
+      signal,
     });
-    expect(v.sleeps).toEqual([1000, 2000, 4000, 5000, 5000]);
+    expect(v.sleeps.every((ms) => ms <= 1000)).toBe(true);
+    expect(waits(v.sleeps, [1, 2, 4, 5, 5])).toEqual([1000, 2000, 4000, 5000, 5000]);
     expect(result).toMatchObject({ healthy: true, attempts: 6, elapsedMs: 17_000, lastReason: null, latencyMs: 7 });
   });
 
@@ -58,9 +72,10 @@ describe('waitForHealthy', () => {
       out: captureOutput().out,
       probe,
       clock: v.clock,
+      signal,
     });
     // probes at 0, 1000 and 2500 (the 2000 ms backoff is cut to the 1500 ms left)
-    expect(v.sleeps).toEqual([1000, 1500]);
+    expect(v.sleeps).toEqual([1000, 1000, 500]);
     expect(result).toMatchObject({
       healthy: false,
       attempts: 3,
@@ -79,6 +94,7 @@ describe('waitForHealthy', () => {
       out: captureOutput().out,
       probe,
       clock: v.clock,
+      signal,
     });
     // 0: 10s request; 10s: sleep 1s; 11s: 10s request; 21s: sleep 2s; 23s: the 2s left
     expect(timeouts).toEqual([10_000, 10_000, 2000]);
@@ -95,33 +111,72 @@ describe('waitForHealthy', () => {
       out: captureOutput().out,
       probe,
       clock: v.clock,
+      signal,
     });
     expect(result).toMatchObject({ healthy: true, attempts: 1 });
     expect(v.sleeps).toEqual([]);
   });
 
-  it('shows a progress line on a terminal only, and clears it', async () => {
+  it('on a terminal: one progress line that ticks every second while waiting, then is cleared', async () => {
     const tty = captureOutput({}, true);
-    const { probe } = scriptedProbe([unhealthy('HTTP 503'), healthy]);
-    await waitForHealthy({ baseUrl: 'http://x', timeoutMs: 10_000, out: tty.out, probe, clock: virtualClock().clock });
-    expect(tty.stderr()).toContain('waiting for http://x/health: HTTP 503 (attempt 1, 0ms of 10.0s)');
+    const { probe } = scriptedProbe([unhealthy('HTTP 503'), unhealthy('connection refused'), healthy]);
+    await waitForHealthy({
+      baseUrl: 'http://x',
+      timeoutMs: 10_000,
+      out: tty.out,
+      probe,
+      clock: virtualClock().clock,
+      signal,
+    });
+    expect(tty.stderr().split('\r\x1b[K').filter(Boolean)).toEqual([
+      'waiting for http://x/health: HTTP 503 (attempt 1, 0ms of 10.0s)',
+      'waiting for http://x/health: connection refused (attempt 2, 1.0s of 10.0s)',
+      'waiting for http://x/health: connection refused (attempt 2, 2.0s of 10.0s)',
+    ]);
     expect(tty.stderr().endsWith('\r\x1b[K')).toBe(true);
+  });
+
+  it('elsewhere (CI logs): one line per failed attempt, no terminal escapes', async () => {
     const pipe = captureOutput();
     await waitForHealthy({
       baseUrl: 'http://x',
       timeoutMs: 10_000,
       out: pipe.out,
-      probe: scriptedProbe([unhealthy('HTTP 503'), healthy]).probe,
+      probe: scriptedProbe([unhealthy('HTTP 503'), unhealthy('HTTP 503'), healthy]).probe,
       clock: virtualClock().clock,
+      signal,
     });
-    expect(pipe.stderr()).toBe('');
+    expect(pipe.stderr()).toBe(
+      'waiting for http://x/health: HTTP 503 (attempt 1, 0ms of 10.0s)\nwaiting for http://x/health: HTTP 503 (attempt 2, 1.0s of 10.0s)\n',
+    );
+  });
+
+  it("stops on the run's signal, during a backoff or a request that ignores it", async () => {
+    const controller = new AbortController();
+    const v = virtualClock();
+    const pending = waitForHealthy({
+      baseUrl: 'http://x',
+      timeoutMs: 60_000,
+      out: captureOutput().out,
+      probe: () => new Promise(() => undefined), // never answers
+      clock: v.clock,
+      signal: controller.signal,
+    });
+    controller.abort();
+    await expect(pending).rejects.toThrow('interrupted while waiting for /health');
   });
 
   it('polls a real server and notices within one backoff when it turns healthy', async () => {
     const app = await startAppServer({ mode: 'status-503' });
     try {
       setTimeout(() => void app.setMode('healthy'), 300);
-      const result = await waitForHealthy({ baseUrl: app.url, timeoutMs: 5000, out: captureOutput().out });
+      const result = await waitForHealthy({
+        baseUrl: app.url,
+        timeoutMs: 5000,
+        out: captureOutput().out,
+        clock: systemClock,
+        signal,
+      });
       expect(result.healthy).toBe(true);
       expect(result.attempts).toBe(2);
       expect(result.elapsedMs).toBeLessThan(1500);

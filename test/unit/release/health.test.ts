@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Interrupted } from '../../../lib/core/errors.ts';
 import { evaluateHealth, probeHealth } from '../../../lib/release/health.ts';
 
 const healthy = {
@@ -50,15 +51,18 @@ describe('evaluateHealth', () => {
 describe('probeHealth (real HTTP)', () => {
   let server: Server;
   let base: string;
+  let redirecting: string;
   beforeAll(async () => {
     server = createServer((req, res) => {
       if (req.url === '/health') {
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(healthy));
       }
+      if (req.url === '/moved/health') res.writeHead(301, { location: 'https://elsewhere.example/health' }).end();
       // any other path: never answer (to test the per-request timeout)
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    redirecting = `${base}/moved`;
   });
   afterAll(
     () =>
@@ -85,7 +89,25 @@ describe('probeHealth (real HTTP)', () => {
 
   it('gives up after the per-request timeout', async () => {
     const result = await probeHealth(`${base}/hang`, 300);
-    expect(result).toMatchObject({ healthy: false, cause: 'timeout', reason: 'no answer within 0s' });
+    expect(result).toMatchObject({ healthy: false, cause: 'timeout', reason: 'no answer within 0.3s' });
     expect(result.latencyMs).toBeLessThan(2000);
+  });
+
+  it('does not follow a redirect: unhealthy, naming the Location', async () => {
+    const result = await probeHealth(redirecting);
+    expect(result).toMatchObject({
+      healthy: false,
+      cause: 'http',
+      reason: 'HTTP 301 redirect to https://elsewhere.example/health (redirects are not followed)',
+    });
+  });
+
+  it("stops at once on the run's Ctrl-C (Interrupted, not an unhealthy answer)", async () => {
+    const controller = new AbortController();
+    const started = performance.now();
+    const pending = probeHealth(`${base}/hang`, 10_000, controller.signal);
+    setTimeout(() => controller.abort(), 50);
+    await expect(pending).rejects.toBeInstanceOf(Interrupted);
+    expect(performance.now() - started).toBeLessThan(2000);
   });
 });

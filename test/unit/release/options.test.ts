@@ -1,14 +1,22 @@
 import { describe, expect, it } from 'vitest';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { ENVIRONMENTS } from '../../../lib/config/environments.ts';
 import {
   BaseUrl,
+  deploySource,
+  DeployTimeout,
+  healthTarget,
   HealthTimeout,
   ImageRef,
   optionalFlag,
   parseFlag,
   ReleaseVersion,
   WaitTimeout,
+  waitTimeoutMs,
 } from '../../../lib/release/options.ts';
-import { UsageError } from '../../../lib/core/errors.ts';
+import { InvalidInput, UsageError } from '../../../lib/core/errors.ts';
 
 describe('deploy and rollback flags', () => {
   it.each([
@@ -45,10 +53,13 @@ describe('deploy and rollback flags', () => {
     expect(() => parseFlag('health-timeout', HealthTimeout, '9999')).toThrow(UsageError);
   });
 
-  it('takes Go durations for --wait-timeout and release numbers for --to', () => {
+  it('takes what flyctl takes for --wait-timeout (Go duration, bare seconds, "none") and release numbers for --to', () => {
     expect(parseFlag('wait-timeout', WaitTimeout, '1m30s')).toBe('1m30s');
-    expect(() => parseFlag('wait-timeout', WaitTimeout, '10')).toThrow(
-      '--wait-timeout: expected a duration such as "5m" or "90s", got "10"',
+    expect(parseFlag('wait-timeout', WaitTimeout, '90')).toBe('90');
+    expect(parseFlag('wait-timeout', WaitTimeout, 'none')).toBe('none');
+    expect([waitTimeoutMs('1m30s'), waitTimeoutMs('90'), waitTimeoutMs('none')]).toEqual([90_000, 90_000, null]);
+    expect(() => parseFlag('wait-timeout', WaitTimeout, 'soon')).toThrow(
+      '--wait-timeout: expected a duration such as "5m" or "90s" (or "none"), got "soon"',
     );
     expect(parseFlag('to', ReleaseVersion, '12')).toBe(12);
     expect(parseFlag('to', ReleaseVersion, 'v12')).toBe(12);
@@ -56,6 +67,56 @@ describe('deploy and rollback flags', () => {
     expect(() => parseFlag('to', ReleaseVersion, 'latest')).toThrow(
       '--to: expected a release number such as 12 (or v12), got "latest"',
     );
+  });
+
+  it('reads --deploy-timeout as a Go duration above zero', () => {
+    expect(parseFlag('deploy-timeout', DeployTimeout, '25m')).toBe(25 * 60_000);
+    expect(parseFlag('deploy-timeout', DeployTimeout, '1h30m')).toBe(90 * 60_000);
+    expect(() => parseFlag('deploy-timeout', DeployTimeout, '25')).toThrow(UsageError);
+    expect(() => parseFlag('deploy-timeout', DeployTimeout, '0s')).toThrow('expected a duration above zero');
+  });
+
+  it('refuses a --url with credentials without echoing them', () => {
+    const error = (() => {
+      try {
+        healthTarget(ENVIRONMENTS.staging, { url: 'https://ci:p4ss-w0rd@kotadb.example', 'health-timeout': undefined });
+      } catch (e) {
+        return e as Error;
+      }
+      return null;
+    })();
+    expect(error).toBeInstanceOf(UsageError);
+    expect(error?.message).not.toContain('p4ss-w0rd');
+    expect(() =>
+      healthTarget(ENVIRONMENTS.staging, { url: 'https://user@kotadb.example', 'health-timeout': undefined }),
+    ).toThrow('a URL with a user name or password is refused');
+    expect(healthTarget(ENVIRONMENTS.staging, { url: undefined, 'health-timeout': undefined })).toEqual({
+      baseUrl: 'https://kotadb-api-staging.fly.dev',
+      healthTimeoutMs: 120_000,
+    });
+  });
+
+  it('finds the image source: --image, --source, KOTADB_SERVICE_DIR (relative to cwd), or none', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'source-'));
+    try {
+      mkdirSync(path.join(dir, 'svc'));
+      writeFileSync(path.join(dir, 'svc', 'Dockerfile.production'), 'FROM scratch\n');
+      const none = { image: undefined, source: undefined };
+      expect(deploySource({ ...none, image: 'nginx' }, {}, dir)).toEqual({ kind: 'image', ref: 'nginx' });
+      expect(deploySource({ ...none, source: 'svc' }, {}, dir)).toEqual({ kind: 'build', dir: path.join(dir, 'svc') });
+      expect(deploySource(none, { KOTADB_SERVICE_DIR: path.join(dir, 'svc') }, '/')).toEqual({
+        kind: 'build',
+        dir: path.join(dir, 'svc'),
+      });
+      expect(deploySource(none, { KOTADB_SERVICE_DIR: '' }, dir)).toBeNull();
+      expect(() => deploySource({ image: 'nginx', source: 'svc' }, {}, dir)).toThrow(UsageError);
+      expect(() => deploySource({ ...none, source: '.' }, {}, dir)).toThrow(
+        `--source: ${dir} has no Dockerfile.production`,
+      );
+      expect(() => deploySource(none, { KOTADB_SERVICE_DIR: 'gone' }, dir)).toThrow(InvalidInput);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('leaves absent flags undefined', () => {

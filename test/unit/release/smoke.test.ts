@@ -1,6 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { redact } from '../../../lib/core/redact.ts';
-import { describeSmokeFailures, runSmokeChecks } from '../../../lib/release/smoke.ts';
+import { Interrupted } from '../../../lib/core/errors.ts';
+import {
+  describeSmokeFailures,
+  failedChecks,
+  regressions,
+  runSmokeChecks,
+  smokeTally,
+  type SmokeCheck,
+} from '../../../lib/release/smoke.ts';
 import { startAppServer, type AppMode, type AppServer } from '../../helpers/app-server.ts';
 
 const KEY = 'kdb_smoke_unit_7Hq2Zx9Lw4';
@@ -10,7 +18,12 @@ afterEach(async () => app.close());
 /** apiKey null: the smoke key is not set. */
 async function smoke(mode: AppMode, apiKey: string | null = KEY) {
   app = await startAppServer({ mode, apiKey: KEY });
-  return runSmokeChecks({ baseUrl: app.url, apiKey: apiKey ?? undefined, apiKeyVar: 'SAAS_STAGING_API_KEY' });
+  return runSmokeChecks({
+    baseUrl: app.url,
+    apiKey: apiKey ?? undefined,
+    apiKeyVar: 'SAAS_STAGING_API_KEY',
+    signal: new AbortController().signal,
+  });
 }
 
 describe('smoke checks against a real HTTP server', () => {
@@ -53,11 +66,51 @@ describe('smoke checks against a real HTTP server', () => {
       'GET /health job queue: HTTP 503; GET /api/v1/repositories without a key: HTTP 503 (expected 401: the auth layer must reject it); GET /api/v1/repositories with X-API-Key: HTTP 503 (expected 200)',
     ],
   ] as const)('fail on %s', async (mode, key, failures) => {
-    expect(describeSmokeFailures(await smoke(mode, key))).toBe(failures);
+    expect(describeSmokeFailures(failedChecks(await smoke(mode, key)))).toBe(failures);
   });
 
   it('accept /health without a job queue (not SaaS mode)', async () => {
     const checks = await smoke('no-saas');
     expect(checks[0]).toMatchObject({ status: 'passed', detail: 'no job queue reported' });
+  });
+
+  it("stop on the run's Ctrl-C while a request hangs (Interrupted, not a failed check)", async () => {
+    app = await startAppServer({ mode: 'smoke-hang', apiKey: KEY });
+    const controller = new AbortController();
+    const pending = runSmokeChecks({ baseUrl: app.url, apiKey: KEY, apiKeyVar: 'K', signal: controller.signal });
+    setTimeout(() => controller.abort(), 100);
+    await expect(pending).rejects.toBeInstanceOf(Interrupted);
+  });
+
+  it('never follow a redirect: the key is not sent to the other origin', async () => {
+    const other = await startAppServer({ apiKey: KEY });
+    try {
+      app = await startAppServer({ mode: 'redirect', redirectTo: other.url, apiKey: KEY });
+      const checks = await runSmokeChecks({
+        baseUrl: app.url,
+        apiKey: KEY,
+        apiKeyVar: 'K',
+        signal: new AbortController().signal,
+      });
+      expect(checks.map((c) => c.status)).toEqual(['failed', 'failed', 'failed']);
+      expect(checks[2]?.detail).toBe(
+        `HTTP 302 redirect to ${other.url}/api/v1/repositories (redirects are not followed)`,
+      );
+      expect(other.requests()).toEqual([]);
+    } finally {
+      await other.close();
+    }
+  });
+});
+
+describe('comparing with the release serving before', () => {
+  const check = (name: string, status: SmokeCheck['status']): SmokeCheck => ({ name, status, detail: status });
+
+  it('only a check that passed before and fails now is a regression; without a baseline every failure is', () => {
+    const before = [check('a', 'passed'), check('b', 'skipped'), check('c', 'passed')];
+    const after = [check('a', 'failed'), check('b', 'failed'), check('c', 'passed')];
+    expect(regressions(after, before).map((c) => c.name)).toEqual(['a']);
+    expect(regressions(after, null).map((c) => c.name)).toEqual(['a', 'b']);
+    expect(smokeTally(after)).toBe('1 passed, 2 failed');
   });
 });

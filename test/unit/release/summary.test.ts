@@ -70,4 +70,14 @@ describe('run summary', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('masks first, then escapes: a secret holding " \\ or | stays masked in Markdown', () => {
+    const tricky = 'pa"ss\\wo|rd-summary-9';
+    secrets.add(tricky);
+    const withSecret = { ...summary, outcome: `failed with ${tricky}`, fields: [['note', `key ${tricky}`] as const] };
+    const markdown = renderMarkdown(withSecret);
+    expect(markdown).toContain('### ❌ Deploy to staging: failed with ***');
+    expect(markdown).toContain('| note | key *** |');
+    expect(markdown).not.toContain('wo');
+  });
 });
