@@ -101,7 +101,8 @@ export const script = defineScript({
     // 2. The local server.
     if (local) {
       const server = local;
-      state = `nothing was reset; the local PostgreSQL may be starting (run \`npx just db-status\`)`;
+      state =
+        'nothing was reset; the local PostgreSQL may be starting (`npx just db-status` shows it; a cluster interrupted while being created is removed by the next run)';
       const { status, action } = await out.step('start the local PostgreSQL', () => server.start());
       if (!dryRun)
         out.dim(

@@ -320,9 +320,9 @@ export class LocalPostgres {
 
   /**
    * Creates the data folder (owned by the server user) and runs initdb, the password on its
-   * stdin. INITDB_MARKER, holding our PID, is there while initdb runs: a second run refuses
-   * (exit 3) while we live, and cleans up a half-made cluster if we died (a second Ctrl-C
-   * SIGKILLs initdb, no finally runs).
+   * stdin. INITDB_MARKER, holding our PID, is there while initdb runs and after an interrupted
+   * one: another run refuses (exit 3) while we live, and removes the half-made cluster once we
+   * are gone (a second Ctrl-C SIGKILLs initdb and exits: no finally runs).
    */
   private async initialise(): Promise<void> {
     const { password, baseDir } = this.config;
@@ -350,8 +350,10 @@ export class LocalPostgres {
       );
       created = true;
     } finally {
-      if (!this.runner.dryRun) {
-        // initdb removes its data folder when it fails or is interrupted; a kill may leave it.
+      // A failed initdb removed its data folder; an interrupted one may have been killed, and
+      // what it started may still write there for a moment: the marker stays, and the next
+      // start removes the half-made cluster (as after a second Ctrl-C, when no finally runs).
+      if (!this.runner.dryRun && (created || !this.runner.signal.aborted)) {
         if (!created) rmSync(this.dataDir, { recursive: true, force: true });
         rmSync(marker, { force: true });
       }

@@ -50,10 +50,15 @@ function parentOf(pid: number): number {
   }
 }
 
-/** SIGINT (signal 2) is pending for the (stopped) process. */
-function sigintPending(pid: number): boolean {
+/** From /proc/<pid>/status: stopped, SIGINT (signal 2, bit 1) ignored or pending. */
+function signalState(pid: number): { stopped: boolean; ignoresSigint: boolean; sigintPending: boolean } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return [...status.matchAll(/^(?:SigPnd|ShdPnd):\s*([0-9a-f]+)$/gm)].some((m) => (BigInt(`0x${m[1]}`) & 2n) !== 0n);
+  const mask = (name: string) => BigInt(`0x${new RegExp(`^${name}:\\s*([0-9a-f]+)$`, 'm').exec(status)?.[1] ?? '0'}`);
+  return {
+    stopped: /^State:\s*T/m.test(status),
+    ignoresSigint: (mask('SigIgn') & 2n) !== 0n,
+    sigintPending: ((mask('SigPnd') | mask('ShdPnd')) & 2n) !== 0n,
+  };
 }
 
 describe('local-db start, interrupted twice during initdb', () => {
@@ -85,9 +90,16 @@ describe('local-db start, interrupted twice during initdb', () => {
     // waiting for it when the second Ctrl-C comes, as with a tool slow to stop. The second is
     // sent once the script has passed the first on to initdb (pending there), so that the two
     // cannot merge into one signal on a loaded machine.
-    process.kill(initdb, 'SIGSTOP');
+    // initdb ignores SIGINT while it waits in system() for a step: stop it where it does not.
+    for (;;) {
+      process.kill(initdb, 'SIGSTOP');
+      await waitUntil(() => signalState(initdb).stopped, 5000, 'initdb to stop');
+      if (!signalState(initdb).ignoresSigint) break;
+      process.kill(initdb, 'SIGCONT');
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
     child!.kill('SIGINT');
-    await waitUntil(() => sigintPending(initdb), 30_000, 'the first Ctrl-C to reach initdb');
+    await waitUntil(() => signalState(initdb).sigintPending, 30_000, 'the first Ctrl-C to reach initdb');
     child!.kill('SIGINT');
     const result = await run;
     expect(result.code, result.all).toBe(130);

@@ -167,7 +167,7 @@ describe('a cluster created with KOTADB_LOCAL_DB_PASSWORD', () => {
 });
 
 describe('Ctrl-C while the cluster is being created', () => {
-  it('stops initdb, removes the half-made cluster and the marker, exit 130 saying what was left', async () => {
+  it('stops initdb, exit 130 saying what was left; the half-made cluster is marked for the next start to remove', async () => {
     const base = path.join(tempDir('interrupted-'), 'postgres');
     const password = 'interrupted-secret-52c0e1';
     const env = await engineEnv(base, { KOTADB_LOCAL_DB_PASSWORD: password });
@@ -181,9 +181,12 @@ describe('Ctrl-C while the cluster is being created', () => {
     expect(result.stderr).toContain(
       'interrupted during local-db start: run `npx just db-status` to see the state it left',
     );
+    expect(result.stderr).toContain(
+      'a cluster interrupted while being created is removed by the next `npx just db-start`',
+    );
     await waitUntil(() => processesMatching(dataDir).length === 0, 5000, 'initdb and its children to exit');
-    expect(existsSync(dataDir)).toBe(false);
-    expect(existsSync(path.join(base, INITDB_MARKER))).toBe(false);
     expect(filesContaining(base, password)).toEqual([]);
+    expect(readFileSync(path.join(base, INITDB_MARKER), 'utf8').trim()).toBe(String(process.pid));
+    expect((await runInProcess(localDb, ['status'], env)).stdout).toContain('not created');
   });
 });
