@@ -59,6 +59,11 @@ supabase-generate *args:
 supabase-apply *args:
     @node --import tsx scripts/supabase-apply.ts "$@"
 
+# Lint migrations for what can lock or break production (default: those not yet on origin/main)
+[no-exit-message]
+supabase-lint *args:
+    @node --import tsx scripts/supabase-lint.ts "$@"
+
 # Start the local PostgreSQL (kept running in the background)
 [no-exit-message]
 db-start *args:

@@ -1,14 +1,11 @@
 /**
  * supabase-apply: apply pending migrations to a database (staging, production, or any URL)
- * with `supabase db push`, safely:
- *   1. resolve and check the URL (never the transaction pooler; the password never on argv);
- *   2. take the migration lock on our own connection (a second run waits, then gives up);
- *   3. compare supabase/migrations with the tracking table (drift -> exit 3, repair hint);
- *   4. --dry-run stops here; production asks for confirmation;
- *   5. `supabase db push --db-url … --yes`, then check nothing is left pending.
+ * with `supabase db push`, safely. Steps: target → compare → confirm → lock → re-compare →
+ * push → verify. Production is confirmed before the lock is taken (nobody waits on a person),
+ * and what is pending is compared again under the lock.
  */
 import path from 'node:path';
-import { defineCommand, STANDARD_OPTIONS } from '../lib/core/cli.ts';
+import { DRY_RUN_OPTION, HELP_OPTION, YES_OPTION } from '../lib/core/cli.ts';
 import * as supabase from '../lib/commands/supabase.ts';
 import { connectionEnv, displayDbUrl, isTransactionPooler, type DbUrl, cliUrl } from '../lib/db/url.ts';
 import {
@@ -18,24 +15,41 @@ import {
   resolveApplyTarget,
   sameDatabase,
 } from '../lib/db/targets.ts';
-import { Interrupted, OperationFailed, PreconditionFailed, UsageError } from '../lib/core/errors.ts';
-import { isEntryPoint, runMain, withCli } from '../lib/core/main.ts';
-import { acquireMigrationLock, APPLY_APPLICATION_NAME, describeHolder } from '../lib/db/migration-lock.ts';
+import { ExitCode, Interrupted, OperationFailed, PreconditionFailed, UsageError } from '../lib/core/errors.ts';
+import { defineScript, isEntryPoint, runEntry, type ScriptIO } from '../lib/core/script.ts';
+import type { Output } from '../lib/core/output.ts';
+import { formatDuration, plural } from '../lib/core/text.ts';
+import {
+  acquireMigrationLock,
+  APPLY_APPLICATION_NAME,
+  describeHolder,
+  waitForCliSessions,
+} from '../lib/db/migration-lock.ts';
 import { readMigrationState } from '../lib/db/migration-status.ts';
-import { Output, formatDuration } from '../lib/core/output.ts';
+import {
+  parseDuration,
+  pgDuration,
+  withMigrationTimeouts,
+  type MigrationTimeouts,
+} from '../lib/db/migration-session.ts';
 import { repoRoot } from '../lib/core/paths.ts';
-import { connect, type PgClient } from '../lib/db/pg.ts';
+import { connect, loadDriver, type PgClient } from '../lib/db/pg.ts';
 import { confirmDangerousAction } from '../lib/core/prompt.ts';
-import { describeCommand, Runner } from '../lib/core/runner.ts';
 import { projectRelative, supabaseProject, type SupabaseProject } from '../lib/db/project.ts';
-import { MigrationFailed, runMigrationCommand, type MigrationRun } from '../lib/db/run-migrations.ts';
+import { pendingKey, readApplyPlan, type ApplyPlan } from '../lib/db/apply-plan.ts';
+import { push } from '../lib/db/push.ts';
+import type { MigrationSql } from '../lib/db/migration-file.ts';
+import { applyBootstrap } from '../lib/db/plain-postgres.ts';
+import { describeSession, oldTransactions } from '../lib/db/sessions.ts';
 
-const DEFAULT_LOCK_TIMEOUT_S = 60;
+const DEFAULTS = { migrationLockWaitS: 60, lockTimeoutDdl: '4s', statementTimeout: '10m', lockRetries: 3 };
+/** Transactions open longer than this make DDL queue behind them: named before applying. */
+const OLD_TRANSACTION_MS = 60_000;
 
-export const command = defineCommand({
+export const script = defineScript({
   usage: 'npx just supabase-apply [<postgres_url>] [--env staging|production] [options]',
   summary:
-    'Apply pending Supabase migrations to a database with `supabase db push`, under a lock, refusing drift. Never drops anything, never runs the seed.',
+    'Apply pending Supabase migrations to a database with `supabase db push`, under a lock and with lock/statement timeouts, refusing drift, edited files and explicit transaction control. Never drops anything, never runs the seed.',
   positionals: [
     {
       name: 'postgres_url',
@@ -43,13 +57,9 @@ export const command = defineCommand({
     },
   ],
   options: {
-    ...STANDARD_OPTIONS,
-    'dry-run': { type: 'boolean', description: 'Print the pending files (and the push command) and change nothing' },
-    yes: {
-      type: 'boolean',
-      short: 'y',
-      description: 'Skip the production confirmation (required in CI / without a TTY)',
-    },
+    ...HELP_OPTION,
+    ...DRY_RUN_OPTION,
+    ...YES_OPTION,
     env: {
       type: 'string',
       value: '<staging|production>',
@@ -65,164 +75,288 @@ export const command = defineCommand({
       description:
         'When no database URL is configured at all, print a notice and exit 0 instead of 2 (CI without the secret)',
     },
+    'migration-lock-wait': {
+      type: 'string',
+      value: '<s>',
+      description: `Seconds to wait for another run's migration lock, and for a Supabase CLI session still on the database (default ${DEFAULTS.migrationLockWaitS})`,
+    },
     'lock-timeout': {
       type: 'string',
       value: '<s>',
-      description: `Seconds to wait for another run's migration lock (default ${DEFAULT_LOCK_TIMEOUT_S})`,
+      description: 'Deprecated name of --migration-lock-wait',
+    },
+    'lock-timeout-ddl': {
+      type: 'string',
+      value: '<duration>',
+      description: `lock_timeout of the migration session: a statement waiting longer for a table lock fails (default ${DEFAULTS.lockTimeoutDdl}; 0: none)`,
+    },
+    'statement-timeout': {
+      type: 'string',
+      value: '<duration>',
+      description: `statement_timeout of the migration session (default ${DEFAULTS.statementTimeout}; 0: none)`,
+    },
+    'lock-retries': {
+      type: 'string',
+      value: '<n>',
+      description: `Push again after a lock_timeout, this many times, with backoff (default ${DEFAULTS.lockRetries})`,
+    },
+    bootstrap: {
+      type: 'boolean',
+      description:
+        'On a plain PostgreSQL (scratch database, not production): first create what Supabase provides (supabase/bootstrap/plain-postgres.sql)',
     },
     root: { type: 'string', value: '<dir>', description: 'Folder holding supabase/ (default: the toolkit root)' },
   },
   notes: [
     'The password never reaches argv or output: the CLI gets the URL without it, plus PGPASSWORD.',
     'Exit 3: transaction pooler URL, drift (the database records versions with no local file: `supabase migration repair`),',
-    'older pending files without --include-all, production without confirmation. Exit 1: a migration failed (named),',
-    'the lock stayed busy past --lock-timeout, the database is unreachable.',
+    'an applied file edited since it ran, older pending files without --include-all, a pending file with BEGIN/COMMIT/',
+    'ROLLBACK/SAVEPOINT (file:line), a plain PostgreSQL target without --bootstrap, production without confirmation, or',
+    'what is pending changed while you confirmed. Exit 1: a migration failed (named, with what the database kept),',
+    'a lock_timeout after the last retry (the blocking session named), the lock or a CLI session stayed busy past',
+    '--migration-lock-wait, the database is unreachable. Exit 130: Ctrl-C (the CLI is stopped, its statement cancelled',
+    'on the server, and what is recorded is reported).',
   ],
   examples: [
     'SUPABASE_DB_URL_STAGING=… npx just supabase-apply --env staging',
     'npx just supabase-apply --env production --dry-run',
     'npx just supabase-apply "postgresql://postgres@127.0.0.1:54332/postgres"',
   ],
+  async run({ options, positionals, io, out, env, runner, dryRun, onInterrupt }) {
+    loadDriver().catch(() => undefined); // connect() reports a driver that does not load
+    const settings = readSettings(options);
+    const project = supabaseProject(path.resolve(options.root ?? repoRoot));
+    const environment = options.env === undefined ? null : (await environments()).parseEnvironment(options.env);
+    if (options['if-configured'] && !applyTargetConfigured(positionals[0], environment, env)) {
+      const variable = environment ? environment.migrationsUrlVar : 'SUPABASE_DB_URL';
+      out.notice(`migrations skipped: ${variable} is not configured (set it to apply migrations here)`);
+      return ExitCode.ok;
+    }
+
+    // target
+    const { db, source } = resolveApplyTarget(positionals[0], environment, env);
+    assertNotTransactionPooler(db, options['allow-pooler']);
+    if (isTransactionPooler(db))
+      out.warn(
+        '--allow-pooler: the transaction pooler does not keep session locks, so concurrent runs are not serialised',
+      );
+    const production = await isProduction(db, environment?.name ?? null, env);
+    if (options.bootstrap && production)
+      throw new PreconditionFailed('--bootstrap is for a scratch PostgreSQL, never production: nothing was changed');
+    out.info(`target: ${displayDbUrl(db)} (from ${source})${production ? ' — production' : ''}`);
+    const cliDb = withMigrationTimeouts(db, settings.timeouts);
+    onInterrupt(() => new Interrupted('interrupted before anything was applied: nothing was changed'));
+
+    const client = await out.step('connect', () => connect(db, { applicationName: APPLY_APPLICATION_NAME }));
+    try {
+      // compare
+      const files = new Map<string, MigrationSql>();
+      const plan = await out.step('compare with the database', () =>
+        readApplyPlan(client, project, db, { ...settings, files }),
+      );
+      for (const file of plan.state.skipped)
+        out.warn(`supabase/migrations/${file}: not named <version>_<name>.sql, the CLI skips it`);
+      if (plan.pending.length === 0) return upToDate(out, db, plan);
+      refuseUnbootstrapped(plan, options.bootstrap);
+      listPending(out, project, db, plan);
+      if (dryRun) {
+        if (plan.missingSupabase.length) out.plan(`# bootstrap: ${project.bootstrapFile}`);
+        await runner.run(supabase.dbPush(project.root, cliUrl(cliDb), { includeAll: settings.includeAll }), {
+          env: { ...connectionEnv(db), ...supabase.CLI_ENV },
+        });
+        out.info('dry run: nothing was applied');
+        return ExitCode.ok;
+      }
+
+      // confirm, before the lock: the lock is never held while a person decides
+      const asked = production && !options.yes;
+      if (production) {
+        await confirmDangerousAction({
+          env: (await environments()).ENVIRONMENTS.production,
+          action: `apply ${plural(plan.pending.length, 'migration')} to production`,
+          yes: options.yes,
+          dryRun: false,
+          out,
+          input: io.stdin,
+          signal: io.signal,
+          processEnv: env,
+        });
+      }
+
+      // lock, then compare again under it
+      await out.step('take the migration lock', () => takeLock(client, out, io, settings.migrationLockWaitMs));
+      const locked = await readApplyPlan(client, project, db, {
+        ...settings,
+        files,
+        missingSupabase: plan.missingSupabase,
+      });
+      if (pendingKey(locked) !== pendingKey(plan)) {
+        if (asked)
+          throw new PreconditionFailed(
+            `what is pending changed while you were confirming (now ${plural(locked.pending.length, 'file')}: ${locked.pending.map((m) => m.file).join(', ') || 'none'}); nothing was applied`,
+            { hint: 'another run applied migrations meanwhile: run supabase-apply again to review what is left' },
+          );
+        if (locked.pending.length === 0) return upToDate(out, db, locked);
+        out.info(`another run applied migrations meanwhile: ${plural(locked.pending.length, 'file')} left to apply`);
+      }
+      await warnOldTransactions(client, out);
+      if (locked.missingSupabase.length)
+        await out.step('bootstrap the plain PostgreSQL', () => applyBootstrap(client, project.bootstrapFile));
+
+      // push
+      out.dim(describeTimeouts(settings.timeouts));
+      onInterrupt(
+        () =>
+          new Interrupted(
+            'interrupted again during supabase db push: the CLI was killed, and the statement it had sent may still be running on the server',
+            { hint: 'check what is recorded with `npx just supabase-apply --dry-run` once it has ended' },
+          ),
+      );
+      const run = await out.step(
+        `supabase db push (${plural(locked.pending.length, 'file')})`,
+        () =>
+          push(
+            {
+              client,
+              runner,
+              out,
+              clock: io.clock,
+              signal: io.signal,
+              project,
+              db,
+              cliDb,
+              includeAll: settings.includeAll,
+              lockRetries: settings.lockRetries,
+              lockTimeoutMs: settings.timeouts.lockTimeoutMs,
+              env,
+            },
+            locked.pending,
+          ),
+        { group: true },
+      );
+
+      // verify
+      await out.step('check nothing is left pending', async () => {
+        const after = await readMigrationState(client, project.migrationsDir);
+        if (after.pending.length)
+          throw new OperationFailed(
+            `supabase db push finished but ${after.pending.length} file(s) are still not recorded: ${after.pending.map((m) => m.file).join(', ')}`,
+          );
+      });
+      out.success(
+        `applied ${run.applied.length} migration(s) to ${displayDbUrl(db)} in ${formatDuration(run.durationMs)}${run.attempts > 1 ? ` (${plural(run.attempts, 'push', 'pushes')}: lock timeouts retried)` : ''}`,
+      );
+      const width = Math.max(...run.applied.map((t) => t.file.length));
+      for (const t of run.applied) out.result(`applied  ${t.file.padEnd(width)}  ${formatDuration(t.durationMs)}`);
+      return ExitCode.ok;
+    } catch (error) {
+      // What the run found out about the state (settled after Ctrl-C) is what gets said.
+      if (error instanceof Interrupted) onInterrupt(() => error);
+      throw error;
+    } finally {
+      // Ending the session releases the lock (after any interrupted push has settled).
+      await client.end().catch(() => undefined);
+    }
+  },
 });
 
-export async function main(argv: string[]): Promise<number> {
-  const out = new Output();
-  return withCli(
-    command,
-    argv,
-    async ({ options, positionals }) => {
-      const environment = options.env === undefined ? null : (await environments()).parseEnvironment(options.env);
-      const lockTimeoutMs = parseLockTimeout(options['lock-timeout']);
-      const project = supabaseProject(path.resolve(options.root ?? repoRoot));
-      if (options['if-configured'] && !applyTargetConfigured(positionals[0], environment, process.env)) {
-        const variable = environment ? environment.migrationsUrlVar : 'SUPABASE_DB_URL';
-        out.notice(`migrations skipped: ${variable} is not configured (set it to apply migrations here)`);
-        return 0;
-      }
-      const { db, source } = resolveApplyTarget(positionals[0], environment, process.env);
-      assertNotTransactionPooler(db, options['allow-pooler']);
-      if (isTransactionPooler(db))
-        out.warn(
-          '--allow-pooler: the transaction pooler does not keep session locks, so concurrent runs are not serialised',
-        );
-      const production = await isProduction(db, environment?.name ?? null);
-      const runner = new Runner({ dryRun: options['dry-run'], output: out });
-      out.info(`target: ${displayDbUrl(db)} (from ${source})${production ? ' — production' : ''}`);
+interface Settings {
+  readonly includeAll: boolean;
+  readonly migrationLockWaitMs: number;
+  readonly timeouts: MigrationTimeouts;
+  readonly lockRetries: number;
+}
 
-      const client = await out.step('connect', () => connect(db, { applicationName: APPLY_APPLICATION_NAME }));
-      try {
-        if (!runner.dryRun) {
-          await out.step('take the migration lock', () =>
-            acquireMigrationLock(client, {
-              timeoutMs: lockTimeoutMs,
-              onWait: (holder) =>
-                out.info(
-                  `waiting for the migration lock: ${describeHolder(holder)} holds it (giving up after ${lockTimeoutMs / 1000}s)`,
-                ),
-            }),
-          );
-        }
-        const state = await readMigrationState(client, project.migrationsDir);
-        for (const file of state.skipped)
-          out.warn(`supabase/migrations/${file}: not named <version>_<name>.sql, the CLI skips it`);
-        if (state.remoteOnly.length) {
-          const repair = describeCommand(
-            supabase.migrationRepair(project.root, cliUrl(db), state.remoteOnly, 'reverted').argv,
-          );
-          throw new PreconditionFailed(
-            `drift: the database records ${state.remoteOnly.length} migration(s) that supabase/migrations does not have (${state.remoteOnly.join(', ')}); nothing was applied`,
-            {
-              hint: `fetch the missing files (git pull) — or, if they were reverted on purpose, mark them so: PGPASSWORD=… ${repair}`,
-            },
-          );
-        }
-        if (state.pending.length === 0) {
-          out.success(`nothing to apply: all ${state.local.length} migrations are applied`);
-          out.result(`${displayDbUrl(db)} is up to date (${state.applied.length} migrations recorded)`);
-          return 0;
-        }
-        if (state.outOfOrder.length && !options['include-all']) {
-          throw new PreconditionFailed(
-            `${state.outOfOrder.length} pending file(s) are older than the newest applied migration (${state.outOfOrder.map((m) => m.file).join(', ')}); nothing was applied`,
-            { hint: 'check they belong after what is applied, then re-run with --include-all' },
-          );
-        }
-
-        out.result(`Pending migrations for ${displayDbUrl(db)} (${state.pending.length}):`);
-        for (const m of state.pending) out.result(`  ${projectRelative(project, m.path)}`);
-        if (runner.dryRun) {
-          await runner.run(supabase.dbPush(project.root, cliUrl(db), { includeAll: options['include-all'] }), {
-            env: connectionEnv(db),
-          });
-          out.info('dry run: nothing was applied');
-          return 0;
-        }
-        if (production) {
-          await confirmDangerousAction({
-            env: (await environments()).ENVIRONMENTS.production,
-            action: `apply ${state.pending.length} migration(s) to production`,
-            yes: options.yes,
-            dryRun: false,
-            out,
-          });
-        }
-
-        const run = await push(runner, out, client, project, db, options['include-all'], state.pending.length);
-        await out.step('check nothing is left pending', async () => {
-          const after = await readMigrationState(client, project.migrationsDir);
-          if (after.pending.length)
-            throw new OperationFailed(
-              `supabase db push finished but ${after.pending.length} file(s) are still not recorded: ${after.pending.map((m) => m.file).join(', ')}`,
-            );
-        });
-        out.success(
-          `applied ${run.applied.length} migration(s) to ${displayDbUrl(db)} in ${formatDuration(run.durationMs)}`,
-        );
-        const width = Math.max(...run.applied.map((t) => t.file.length));
-        for (const t of run.applied) out.result(`applied  ${t.file.padEnd(width)}  ${formatDuration(t.durationMs)}`);
-        return 0;
-      } finally {
-        // Ending the session releases the lock.
-        await client.end().catch(() => undefined);
-      }
+function readSettings(options: {
+  'include-all': boolean;
+  'migration-lock-wait': string | undefined;
+  'lock-timeout': string | undefined;
+  'lock-timeout-ddl': string | undefined;
+  'statement-timeout': string | undefined;
+  'lock-retries': string | undefined;
+}): Settings {
+  if (options['migration-lock-wait'] !== undefined && options['lock-timeout'] !== undefined)
+    throw new UsageError('--lock-timeout is the old name of --migration-lock-wait: give only one');
+  const lockWait = options['migration-lock-wait'] ?? options['lock-timeout'];
+  const flag = options['lock-timeout'] !== undefined ? '--lock-timeout' : '--migration-lock-wait';
+  const retries = options['lock-retries'] ?? String(DEFAULTS.lockRetries);
+  if (!/^\d+$/.test(retries) || Number(retries) > 20)
+    throw new UsageError(`--lock-retries must be a whole number from 0 to 20, got "${retries}"`);
+  return {
+    includeAll: options['include-all'],
+    migrationLockWaitMs: parseSeconds(lockWait, flag, DEFAULTS.migrationLockWaitS),
+    timeouts: {
+      lockTimeoutMs: parseDuration(options['lock-timeout-ddl'] ?? DEFAULTS.lockTimeoutDdl, '--lock-timeout-ddl'),
+      statementTimeoutMs: parseDuration(
+        options['statement-timeout'] ?? DEFAULTS.statementTimeout,
+        '--statement-timeout',
+      ),
     },
-    out,
+    lockRetries: Number(retries),
+  };
+}
+
+function parseSeconds(value: string | undefined, flag: string, fallback: number): number {
+  if (value === undefined) return fallback * 1000;
+  if (!/^\d+(\.\d+)?$/.test(value)) throw new UsageError(`${flag} must be a number of seconds, got "${value}"`);
+  return Math.round(Number(value) * 1000);
+}
+
+async function takeLock(client: PgClient, out: Output, io: ScriptIO, waitMs: number): Promise<void> {
+  const deadline = io.clock.now() + waitMs;
+  await acquireMigrationLock(client, {
+    timeoutMs: waitMs,
+    clock: io.clock,
+    signal: io.signal,
+    onWait: (holder) =>
+      out.info(
+        `waiting for the migration lock: ${describeHolder(holder)} holds it (giving up after ${formatDuration(waitMs)})`,
+      ),
+  });
+  await waitForCliSessions(client, {
+    deadline,
+    clock: io.clock,
+    signal: io.signal,
+    onWait: (sessions) =>
+      out.info(
+        `waiting for a Supabase CLI session still running on the database (an earlier apply that was killed, or someone's supabase db push): ${sessions.map(describeSession).join('; ')}`,
+      ),
+  });
+}
+
+function upToDate(out: Output, db: DbUrl, plan: ApplyPlan): number {
+  out.success(`nothing to apply: all ${plan.state.local.length} migrations are applied`);
+  out.result(`${displayDbUrl(db)} is up to date (${plan.state.applied.length} migrations recorded)`);
+  return ExitCode.ok;
+}
+
+function refuseUnbootstrapped(plan: ApplyPlan, bootstrap: boolean): void {
+  if (plan.missingSupabase.length === 0 || bootstrap) return;
+  throw new PreconditionFailed(
+    `the target is a plain PostgreSQL, not a Supabase database (no ${plan.missingSupabase.join(', ')}): the migrations would fail there; nothing was applied`,
+    {
+      hint: 'apply to a Supabase database; on a scratch PostgreSQL add --bootstrap (creates what Supabase provides); for the local dev database use `npx just supabase-reset`',
+    },
   );
 }
 
-async function push(
-  runner: Runner,
-  out: Output,
-  client: PgClient,
-  project: SupabaseProject,
-  db: DbUrl,
-  includeAll: boolean,
-  pending: number,
-): Promise<MigrationRun> {
-  try {
-    return await out.step(
-      `supabase db push (${pending} file${pending === 1 ? '' : 's'})`,
-      () =>
-        runMigrationCommand(runner, supabase.dbPush(project.root, cliUrl(db), { includeAll }), db, {
-          cwd: project.root,
-          stream: true,
-        }),
-      { group: true },
+function listPending(out: Output, project: SupabaseProject, db: DbUrl, plan: ApplyPlan): void {
+  out.result(`Pending migrations for ${displayDbUrl(db)} (${plan.pending.length}):`);
+  for (const m of plan.pending) out.result(`  ${projectRelative(project, m.path)}`);
+  if (plan.missingSupabase.length)
+    out.info(`--bootstrap: the target lacks ${plan.missingSupabase.join(', ')}; the bootstrap creates them first`);
+}
+
+async function warnOldTransactions(client: PgClient, out: Output): Promise<void> {
+  for (const session of await oldTransactions(client, OLD_TRANSACTION_MS))
+    out.warn(
+      `a transaction open for more than ${formatDuration(OLD_TRANSACTION_MS)} on this database: ${describeSession(session)} — DDL on a table it has touched waits for it (up to --lock-timeout-ddl per try)`,
     );
-  } catch (error) {
-    if (error instanceof Interrupted) {
-      const after = await readMigrationState(client, project.migrationsDir).catch(() => null);
-      const done = after
-        ? `${pending - after.pending.length} of ${pending} pending file(s) were applied and recorded`
-        : 'some files may have been applied';
-      throw new Interrupted(
-        `interrupted during supabase db push: ${done}; the file in progress was rolled back. Run supabase-apply again to apply the rest`,
-      );
-    }
-    if (error instanceof MigrationFailed)
-      out.dim(`applied before the failure: ${error.appliedBefore.length ? error.appliedBefore.join(', ') : 'none'}`);
-    throw error;
-  }
+}
+
+function describeTimeouts(timeouts: MigrationTimeouts): string {
+  const show = (ms: number) => (ms === 0 ? 'none' : pgDuration(ms));
+  return `migration session: lock_timeout ${show(timeouts.lockTimeoutMs)}, statement_timeout ${show(timeouts.statementTimeoutMs)}`;
 }
 
 /**
@@ -234,9 +368,9 @@ function environments(): Promise<typeof import('../lib/config/environments.ts')>
 }
 
 /** Production when --env production says so, or when the URL is the production variable's database. */
-async function isProduction(db: DbUrl, environment: string | null): Promise<boolean> {
+async function isProduction(db: DbUrl, environment: string | null, env: NodeJS.ProcessEnv): Promise<boolean> {
   if (environment === 'production') return true;
-  const candidates = protectedDatabases(process.env).filter(
+  const candidates = protectedDatabases(env).filter(
     (p) => p.name !== 'SUPABASE_DB_URL' && p.db !== null && sameDatabase(p.db, db),
   );
   if (candidates.length === 0) return false;
@@ -244,12 +378,4 @@ async function isProduction(db: DbUrl, environment: string | null): Promise<bool
   return candidates.some((p) => p.name === productionVar);
 }
 
-function parseLockTimeout(value: string | undefined): number {
-  if (value === undefined) return DEFAULT_LOCK_TIMEOUT_S * 1000;
-  const seconds = Number(value);
-  if (!/^\d+(\.\d+)?$/.test(value) || !Number.isFinite(seconds))
-    throw new UsageError(`--lock-timeout must be a number of seconds, got "${value}"`);
-  return Math.round(seconds * 1000);
-}
-
-if (isEntryPoint(import.meta.url)) await runMain(main);
+if (isEntryPoint(import.meta.url)) await runEntry(script);

@@ -235,8 +235,26 @@ describe('secrets', () => {
 });
 
 describe('ci.yml', () => {
-  it('runs install, typecheck and tests on pull requests', () => {
+  const commandsFor = (github: Record<string, string>) =>
+    ci.jobs
+      .test!.steps.filter((s) => s.run && (s.if === undefined || truthy(evaluate(s.if, { github }))))
+      .map((s) => interpolate(s.run!.trim(), { github }));
+
+  it('runs install, the migration lint against the base branch, typecheck and tests on pull requests', () => {
     expect(Object.keys(ci.on)).toContain('pull_request');
-    expect(ci.jobs.test!.steps.map((s) => s.run).filter(Boolean)).toEqual(['npm ci', 'npm run typecheck', 'npm test']);
+    expect(commandsFor({ event_name: 'pull_request', base_ref: 'develop' })).toEqual([
+      'npm ci',
+      'npm run supabase-lint -- --since origin/develop',
+      'npm run typecheck',
+      'npm test',
+    ]);
+  });
+
+  it('checks out the whole history, so the base branch is there to compare the migrations with', () => {
+    expect(ci.jobs.test!.steps[0]).toEqual({ uses: 'actions/checkout@v4', with: { 'fetch-depth': 0 } });
+  });
+
+  it('pushes to other branches skip the lint (there is no base branch)', () => {
+    expect(commandsFor({ event_name: 'push', base_ref: '' })).toEqual(['npm ci', 'npm run typecheck', 'npm test']);
   });
 });

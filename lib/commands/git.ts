@@ -29,6 +29,12 @@ export const pushTag = (name: string, remote = 'origin'): Command => write('push
 /** The tag a production deploy of release v<version> gets. */
 export const deployTagName = (environment: string, version: number): string => `deploy/${environment}/v${version}`;
 
+/** Exit 0 when `ref` names a commit, 1 (quietly) when it does not. */
+export const verifyCommit = (ref: string): Command => read('rev-parse', '--verify', '--quiet', `${ref}^{commit}`);
+/** The names in folder `dir` of `ref`'s tree, one per line, relative to the cwd (the migrations a release had). */
+export const filesAt = (ref: string, dir: string): Command =>
+  read('ls-tree', '--name-only', ref, '--', `${dir.replace(/\/+$/, '')}/`);
+
 // The deploy lock (lib/lock/): a ref on the remote whose commit carries the holder record,
 // created, refreshed and deleted only by compare-and-swap pushes.
 

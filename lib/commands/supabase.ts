@@ -23,6 +23,12 @@ const write = (workdir: string, ...argv: string[]): Command => ({
   mutating: true,
 });
 
+/**
+ * Environment every CLI child gets: no telemetry (the CLI would otherwise report each command
+ * over the network, on the critical path of every push).
+ */
+export const CLI_ENV: Readonly<Record<string, string>> = { SUPABASE_TELEMETRY_DISABLED: '1' };
+
 export const version = (): Command => ({ argv: ['supabase', '--version'], mutating: false });
 
 /** Drops user objects, re-applies every migration, then the seed. `--yes`: without a terminal the CLI would cancel. */

@@ -82,6 +82,7 @@ export class CommandTimedOut extends OperationFailed {
 const INSTALL_HINTS: Record<string, string> = {
   flyctl: 'install flyctl (https://fly.io/docs/flyctl/install/) or set FLYCTL to its path',
   supabase: 'run `npm ci` (the Supabase CLI is a devDependency) or set SUPABASE_CLI',
+  squawk: 'run `npm ci` (squawk-cli is a devDependency) or set SQUAWK',
   git: 'install git',
 };
 
@@ -92,6 +93,8 @@ export function resolveBinary(tool: string, env: NodeJS.ProcessEnv = process.env
       return env.FLYCTL || 'flyctl';
     case 'supabase':
       return env.SUPABASE_CLI || supabaseCliBinary();
+    case 'squawk':
+      return env.SQUAWK || squawkBinary();
     default:
       return tool;
   }
@@ -123,6 +126,20 @@ export function supabaseCliBinary(): string {
     }
   }
   return (supabaseBinary = launcher);
+}
+
+let squawkPath: string | undefined;
+
+/** squawk-cli's platform binary, called directly like the Supabase CLI's (its launcher is a Node hop). */
+export function squawkBinary(): string {
+  if (squawkPath !== undefined) return squawkPath;
+  const require = createRequire(fromRoot('package.json'));
+  const name = process.platform === 'win32' ? 'squawk.exe' : 'squawk';
+  try {
+    return (squawkPath = require.resolve(`@squawk-cli/${process.platform}-${process.arch}/bin/${name}`));
+  } catch {
+    return (squawkPath = fromRoot('node_modules', '.bin', 'squawk'));
+  }
 }
 
 /** `$ NAME=*** flyctl deploy --app x` — how a command is shown in plans and errors. */

@@ -4,6 +4,7 @@
  * database error). Pure; formats checked with supabase 2.117.0 (shared Supabase reference).
  */
 import { OperationFailed } from '../core/errors.ts';
+import { sqlstateIn } from './pg-errors.ts';
 
 export interface ListedMigration {
   readonly local: string;
@@ -91,7 +92,11 @@ export interface MigrationFailure {
   readonly file: string | null;
   /** The database's error, e.g. `ERROR: division by zero (SQLSTATE 22012)`. */
   readonly error: string | null;
-  /** The failing statement as the CLI quotes it (first line). */
+  /** The SQLSTATE of that error (`55P03`), if it names one. */
+  readonly sqlstate: string | null;
+  /** The CLI's "At statement: N": the 0-based index of the failing statement in the file. */
+  readonly statementIndex: number | null;
+  /** The failing statement's first line that is not a comment, as the CLI quotes it. */
   readonly statement: string | null;
 }
 
@@ -107,14 +112,48 @@ export function parseMigrationFailure(output: string): MigrationFailure {
   });
   let error: string | null = null;
   let statement: string | null = null;
+  let statementIndex: number | null = null;
   if (errorIndex !== -1) {
     error = lines[errorIndex]!;
     const at = lines.findIndex((l, i) => i > errorIndex && /^At statement:/.test(l));
     // The line after the error often says more (e.g. the missing extension control file).
     const detail = lines[errorIndex + 1];
     if (detail && errorIndex + 1 !== at && !/^Try rerunning/.test(detail)) error = `${error} ${detail}`;
-    if (at !== -1) statement = lines.slice(at + 1).find((l) => l !== '') ?? null;
+    if (at !== -1) {
+      const index = /^At statement:\s*(\d+)/.exec(lines[at]!)?.[1];
+      statementIndex = index === undefined ? null : Number(index);
+      statement = lines.slice(at + 1).find((l) => l !== '' && !l.startsWith('--')) ?? null;
+    }
     if (statement && /^Try rerunning/.test(statement)) statement = null;
   }
-  return { file, error, statement };
+  return { file, error, sqlstate: sqlstateIn(error), statementIndex, statement };
 }
+
+/**
+ * The CLI's own prompt, which it prints even when `--yes` answers it: `Do you want to push these
+ * migrations to the remote database?`, the ` • <file>` list under it, ` [Y/n] y`, `Do you want
+ * to reset the remote database? [y/N] y` and `Resetting remote database...` (said of a local
+ * database too). The toolkit has already asked, and listed the files; the rest (connecting,
+ * each file applied, notices, errors) is the CLI's real progress and passes.
+ */
+export class CliPromptFilter {
+  private inPrompt = false;
+
+  /** Whether `line` should be shown. */
+  accept(line: string): boolean {
+    const text = line.trim();
+    if (/^Do you want to .+\?(\s*\[[yn]\/[yn]\](\s*[yn])?)?$/i.test(text)) {
+      this.inPrompt = !ANSWER.test(text);
+      return false;
+    }
+    if (ANSWER.test(text) && /^\[/.test(text)) {
+      this.inPrompt = false;
+      return false;
+    }
+    if (this.inPrompt && (text === '' || text.startsWith('•'))) return false;
+    this.inPrompt = false;
+    return !/^Resetting (remote|local) database\.\.\.$/.test(text);
+  }
+}
+
+const ANSWER = /\[[yn]\/[yn]\](\s*[yn])?$/i;

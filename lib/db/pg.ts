@@ -1,9 +1,10 @@
 /**
- * The toolkit's own PostgreSQL connections (the `pg` client): the migration lock, reading the
- * tracking table, the bootstrap, shadow databases. Connection errors become one redacted line
- * naming the masked URL, never the password.
+ * The toolkit's one way to open a PostgreSQL connection (the `pg` client): supabase-apply's lock
+ * and checks, doctor's migrations check, the bootstrap, shadow databases, tests and benchmarks.
+ * Connection errors become one redacted line naming the masked URL, never the password. The
+ * driver (~90 ms to load) is loaded on the first connect, not when a script starts.
  */
-import pg from 'pg';
+import type pg from 'pg';
 import { displayDbUrl, pgClientConfig, type DbUrl } from './url.ts';
 import { OperationFailed } from '../core/errors.ts';
 import { describePgError } from './pg-errors.ts';
@@ -14,12 +15,30 @@ export interface ConnectOptions {
   /** Shown in pg_stat_activity (who holds the migration lock). At most 63 bytes. */
   applicationName?: string;
   connectTimeoutMs?: number;
+  /** Client-side limit on each query (the driver gives up waiting). */
+  queryTimeoutMs?: number;
+  /** Server-side statement_timeout of the session. */
+  statementTimeoutMs?: number;
+}
+
+let driver: Promise<typeof pg> | undefined;
+
+/**
+ * Starts loading the driver now (a script that will connect calls this first thing, so the load
+ * overlaps its other start-up work); connect() awaits the same load.
+ */
+export function loadDriver(): Promise<typeof pg> {
+  driver ??= import('pg').then((module) => module.default);
+  return driver;
 }
 
 export async function connect(db: DbUrl, options: ConnectOptions = {}): Promise<PgClient> {
-  const client = new pg.Client({
+  const { Client } = await loadDriver();
+  const client = new Client({
     ...pgClientConfig(db, options.connectTimeoutMs),
     application_name: (options.applicationName ?? 'kotadb-ops').slice(0, 63),
+    ...(options.queryTimeoutMs === undefined ? {} : { query_timeout: options.queryTimeoutMs }),
+    ...(options.statementTimeoutMs === undefined ? {} : { statement_timeout: options.statementTimeoutMs }),
   });
   // A server that goes away while we wait must not crash the process with an unhandled 'error'.
   client.on('error', () => undefined);

@@ -1,7 +1,7 @@
 /**
- * What a plain PostgreSQL needs before Supabase migrations can run on it: the compatibility
- * bootstrap (supabase/bootstrap/plain-postgres.sql, local engine only) and the extensions the
- * migrations create.
+ * What a plain PostgreSQL needs before Supabase migrations can run on it: recognising one, the
+ * compatibility bootstrap (supabase/bootstrap/plain-postgres.sql: the local engine, and
+ * supabase-apply --bootstrap on a scratch database) and the extensions the migrations create.
  */
 import { readFileSync } from 'node:fs';
 import type { LocalMigration } from './migrations.ts';
@@ -24,6 +24,23 @@ export async function applyBootstrap(client: PgClient, file: string): Promise<vo
     await client.query('rollback').catch(() => undefined);
     throw error;
   }
+}
+
+/**
+ * What a database lacks to be Supabase-like for these migrations: the `extensions` and `auth`
+ * schemas and the API roles, which every Supabase database has and a plain PostgreSQL does not
+ * (applying there fails with `schema "extensions" does not exist`). [] for a Supabase database.
+ */
+export async function missingSupabaseObjects(client: Pick<PgClient, 'query'>): Promise<string[]> {
+  const result = await client.query<{ missing: string[] }>(
+    `select array_remove(array[
+        case when to_regnamespace('extensions') is null then 'schema extensions' end,
+        case when to_regnamespace('auth') is null then 'schema auth' end,
+        case when not exists (select 1 from pg_catalog.pg_roles where rolname = 'authenticated') then 'role authenticated' end,
+        case when not exists (select 1 from pg_catalog.pg_roles where rolname = 'service_role') then 'role service_role' end
+      ], null) as missing`,
+  );
+  return result.rows[0]?.missing ?? [];
 }
 
 export interface ExtensionUse {

@@ -12,6 +12,7 @@ import { mountsOf } from '../config/fly-toml.ts';
 import type { FlyApp, FlyRelease, FlySecret, FlyStatus, FlyVolume } from '../fly/json.ts';
 import { joinUrl, type ProbeResult, type UnhealthyCause } from '../release/health.ts';
 import { dbLabel, describeDbError, readMigrationStatus, type MigrationStatus } from '../db/migration-status.ts';
+import { describeEdit } from '../db/migrations.ts';
 import { secretsState } from '../fly/setup-plan.ts';
 import { REQUIRED_SECRET_NAMES } from '../config/service-secrets.ts';
 
@@ -229,6 +230,13 @@ export function judgeMigrations(status: MigrationStatus, db: DbUrl, env: Environ
     return fail(
       `${dbLabel(db)} records ${remoteOnly.length} migration${remoteOnly.length === 1 ? '' : 's'} with no local file: ${remoteOnly.join(', ')}`,
       'update this checkout (git pull); if they were removed on purpose, repair the history with `supabase migration repair`',
+    );
+  }
+  const edited = status.edited[0];
+  if (edited) {
+    return fail(
+      `${dbLabel(db)} ran a different version of supabase/migrations/${edited.migration.file}: ${describeEdit(edited)}`,
+      'an applied migration must not change: restore the file as it was applied (git log -p on it) and put the change in a new migration (`npx just supabase-generate <name>`)',
     );
   }
   if (pending.length > 0) {

@@ -115,3 +115,15 @@ export async function applyMigrations(db: DbUrl, root: string = fromRoot()): Pro
 export function withTestClient<T>(database: TestDatabase, fn: (client: PgClient) => Promise<T>): Promise<T> {
   return withClient(database.db, fn);
 }
+
+/** Versions recorded in supabase_migrations.schema_migrations, in order ([] before the CLI made the table). */
+export async function recordedVersions(database: TestDatabase): Promise<string[]> {
+  const [table] = await database.query<{ present: boolean }>(
+    "select to_regclass('supabase_migrations.schema_migrations') is not null as present",
+  );
+  if (!table?.present) return [];
+  const rows = await database.query<{ version: string }>(
+    'select version from supabase_migrations.schema_migrations order by version',
+  );
+  return rows.map((r) => r.version);
+}

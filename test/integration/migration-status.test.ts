@@ -3,6 +3,9 @@
  * PostgreSQL: doctor's migrations check (lib/doctor/checks.ts over readMigrationStatus) and
  * readMigrationState (the same comparison on an open connection: apply, generate, reset).
  */
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDbUrl } from '../../lib/db/url.ts';
 import { checkMigrationsDatabase } from '../../lib/doctor/checks.ts';
@@ -48,6 +51,30 @@ describe('doctor: the migrations database check on a real PostgreSQL', () => {
       status: 'fail',
       detail: expect.stringContaining(`${LOCAL.length} pending on 127.0.0.1:${testServer().port}/${empty.name}`),
     });
+  });
+
+  it('an applied file edited since (rows recorded by the real CLI): ✗ naming the file and line, with the fix', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'status-edited-'));
+    try {
+      for (const m of LOCAL) copyFileSync(m.path, path.join(dir, m.file));
+      const edited = LOCAL[0]!;
+      writeFileSync(
+        path.join(dir, edited.file),
+        `${readFileSync(edited.path, 'utf8')}\ncreate table public.sneaked_in (id int);\n`,
+      );
+      const outcome = await checkMigrationsDatabase(migrated.db, staging, { ...options, migrationsDir: dir });
+      expect(outcome).toMatchObject({
+        status: 'fail',
+        detail: expect.stringMatching(
+          new RegExp(
+            `ran a different version of supabase/migrations/${edited.file}: line \\d+ now reads "create table public.sneaked_in \\(id int\\)", a statement the database never ran$`,
+          ),
+        ),
+        fix: expect.stringContaining('put the change in a new migration'),
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('unreachable or refused: a failed check with one line, never the password', async () => {

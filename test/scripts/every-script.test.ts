@@ -83,6 +83,7 @@ it('covers every script the package runs', () => {
     'rollback',
     'supabase-apply',
     'supabase-generate',
+    'supabase-lint',
     'supabase-reset',
   ]);
 });

@@ -24,6 +24,18 @@ describe('git builders (exact argv)', () => {
       ['git', 'push', 'upstream', 'refs/tags/deploy/production/v13'],
       true,
     ],
+    [
+      'verify a commit',
+      git.verifyCommit('origin/main'),
+      ['git', 'rev-parse', '--verify', '--quiet', 'origin/main^{commit}'],
+      false,
+    ],
+    [
+      'files of a folder at a ref',
+      git.filesAt('deploy/production/v41', 'supabase/migrations/'),
+      ['git', 'ls-tree', '--name-only', 'deploy/production/v41', '--', 'supabase/migrations/'],
+      false,
+    ],
     ['empty tree', git.emptyTree(), ['git', 'hash-object', '-t', 'tree', '--stdin'], false],
     [
       'holder commit (a local object only)',

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { MigrationProgress, parseMigrationFailure, parseMigrationList } from '../../../lib/db/cli-output.ts';
+import {
+  CliPromptFilter,
+  MigrationProgress,
+  parseMigrationFailure,
+  parseMigrationList,
+} from '../../../lib/db/cli-output.ts';
 
 describe('parseMigrationList', () => {
   it('reads the CLI JSON (shared reference shape)', () => {
@@ -32,7 +37,24 @@ describe('parseMigrationFailure', () => {
     expect(parseMigrationFailure(output)).toEqual({
       file: '20260102000000_bad.sql',
       error: 'ERROR: division by zero (SQLSTATE 22012)',
+      sqlstate: '22012',
+      statementIndex: 1,
       statement: 'select 1/0',
+    });
+  });
+
+  it('quotes the statement, not the comment above it, and reads a lock timeout', () => {
+    const output = [
+      'Applying migration 20260102000000_bad.sql...',
+      'ERROR: canceling statement due to lock timeout (SQLSTATE 55P03)',
+      'At statement: 2',
+      '-- this next one is broken',
+      'alter table t add b int',
+    ].join('\n');
+    expect(parseMigrationFailure(output)).toMatchObject({
+      sqlstate: '55P03',
+      statementIndex: 2,
+      statement: 'alter table t add b int',
     });
   });
 
@@ -56,6 +78,8 @@ describe('parseMigrationFailure', () => {
     expect(parseMigrationFailure('failed to connect to postgres: password authentication failed')).toEqual({
       file: null,
       error: null,
+      sqlstate: null,
+      statementIndex: null,
       statement: null,
     });
   });
@@ -79,5 +103,47 @@ describe('MigrationProgress', () => {
     ]);
     expect(progress.seedFile).toBe('supabase/seed.sql');
     expect(progress.started).toEqual(['1_a.sql', '2_b.sql']);
+  });
+});
+
+describe('CliPromptFilter', () => {
+  const shown = (lines: string[]) => {
+    const filter = new CliPromptFilter();
+    return lines.filter((line) => filter.accept(line));
+  };
+
+  it("drops db push's prompt, its file list and the answer --yes gave; keeps the progress", () => {
+    // supabase 2.117.0, db push --yes, as printed line by line.
+    expect(
+      shown([
+        'Connecting to remote database...',
+        'Do you want to push these migrations to the remote database?',
+        ' • 20250101000000_a.sql',
+        ' • 20250102000000_b.sql',
+        '',
+        ' [Y/n] y',
+        'Applying migration 20250101000000_a.sql...',
+        'NOTICE (00000): relation "x" already exists, skipping',
+        'Applying migration 20250102000000_b.sql...',
+        'Finished supabase db push.',
+      ]),
+    ).toEqual([
+      'Connecting to remote database...',
+      'Applying migration 20250101000000_a.sql...',
+      'NOTICE (00000): relation "x" already exists, skipping',
+      'Applying migration 20250102000000_b.sql...',
+      'Finished supabase db push.',
+    ]);
+  });
+
+  it("drops db reset's prompt and its 'Resetting remote database...' (said of a local database too)", () => {
+    expect(
+      shown([
+        'Do you want to reset the remote database? [y/N] y',
+        'Resetting remote database...',
+        'Applying migration 20250101000000_a.sql...',
+        'WARN: no files matched pattern: supabase/seed.sql',
+      ]),
+    ).toEqual(['Applying migration 20250101000000_a.sql...', 'WARN: no files matched pattern: supabase/seed.sql']);
   });
 });

@@ -2,7 +2,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { compareMigrations, listLocalMigrations, type LocalMigration } from '../../../lib/db/migrations.ts';
+import {
+  compareMigrations,
+  describeEdit,
+  findEditedMigrations,
+  listLocalMigrations,
+  type LocalMigration,
+} from '../../../lib/db/migrations.ts';
+import { statementTexts } from '../../../lib/db/statements.ts';
 
 const m = (version: string): LocalMigration => ({
   version,
@@ -53,5 +60,43 @@ describe('compareMigrations', () => {
 
   it('nothing pending when all are applied', () => {
     expect(compareMigrations([m('1')], ['1'])).toEqual({ pending: [], remoteOnly: [], outOfOrder: [] });
+  });
+});
+
+describe('findEditedMigrations', () => {
+  const file = '-- the first table\ncreate table t (id int);\n\nalter table t add column a int;\n';
+  const recorded = statementTexts(file);
+  const edits = (now: string, statements: string[] | null = recorded) =>
+    findEditedMigrations([m('1')], [{ version: '1', statements }], () => now);
+
+  it('an unchanged file, or one re-indented or with comments edited, is not an edit', () => {
+    expect(edits(file)).toEqual([]);
+    expect(
+      edits('-- a better comment\ncreate   table t (\n  id int\n);\nalter table t add column a int; -- why\n'),
+    ).toEqual([]);
+  });
+
+  it('names the first statement that differs, by its line in the file, next to what the database ran', () => {
+    const [edit] = edits(file.replace('column a int', 'column b int'));
+    expect(edit!.statement).toMatchObject({ index: 1, line: 4, firstLine: 'alter table t add column b int' });
+    expect(edit!.recorded).toBe('alter table t add column a int');
+    expect(describeEdit(edit!)).toBe(
+      'line 4 now reads "alter table t add column b int", the database ran "alter table t add column a int"',
+    );
+  });
+
+  it('a statement added or removed is an edit; rows without recorded statements cannot be checked', () => {
+    expect(describeEdit(edits(`${file}select 1;\n`)[0]!)).toBe(
+      'line 5 now reads "select 1", a statement the database never ran',
+    );
+    expect(describeEdit(edits('create table t (id int);')[0]!)).toBe(
+      'the file now ends before the statement the database ran as "alter table t add column a int"',
+    );
+    expect(edits('select 2;', null)).toEqual([]);
+  });
+
+  it('prints what the database recorded terminal-safe', () => {
+    const [edit] = edits(file, ['create table t (id int)', 'select 1 -- \u001b[2J']);
+    expect(describeEdit(edit!)).toContain('the database ran "select 1 -- \\x1b[2J"');
   });
 });

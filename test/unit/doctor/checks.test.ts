@@ -21,6 +21,8 @@ import { checkFlyConfigFile, loadFlyConfig } from '../../../lib/config/fly-toml.
 import type { FlyApp, FlyMachine, FlyRelease, FlySecret, FlyStatus } from '../../../lib/fly/json.ts';
 import { evaluateHealth, type ProbeResult } from '../../../lib/release/health.ts';
 import { compareMigrations, type LocalMigration } from '../../../lib/db/migrations.ts';
+import { splitStatements } from '../../../lib/db/statements.ts';
+import type { MigrationStatus } from '../../../lib/db/migration-status.ts';
 import { closedPort } from '../../helpers/per-test.ts';
 
 const { staging, production } = ENVIRONMENTS;
@@ -296,9 +298,9 @@ describe('migrations database check', () => {
     'postgresql://postgres:hunter2-secret@db.example.supabase.co:5432/postgres',
     'SUPABASE_DB_URL_PRODUCTION',
   );
-  const statusOf = (files: string[], applied: string[]) => {
+  const statusOf = (files: string[], applied: string[]): MigrationStatus => {
     const migrations = files.map(local);
-    return { local: migrations, applied, comparison: compareMigrations(migrations, applied) };
+    return { local: migrations, applied, comparison: compareMigrations(migrations, applied), edited: [] };
   };
 
   it('pending, unknown-to-this-checkout and up-to-date databases', () => {
@@ -314,6 +316,18 @@ describe('migrations database check', () => {
     expect(judgeMigrations(statusOf(['1', '2'], ['1', '2']), db, production)).toEqual({
       status: 'pass',
       detail: 'db.example.supabase.co:5432/postgres is up to date (2 applied, none pending)',
+    });
+  });
+
+  it('an applied file that was edited since: ✗ naming the file and the line, with the fix (a new migration)', () => {
+    const status = statusOf(['1', '2'], ['1', '2']);
+    const statement = splitStatements('-- why\nalter table t add column b int')[0]!;
+    status.edited = [{ migration: local('2'), statement, recorded: 'alter table t add column a int' }];
+    expect(judgeMigrations(status, db, production)).toEqual({
+      status: 'fail',
+      detail:
+        'db.example.supabase.co:5432/postgres ran a different version of supabase/migrations/2_m.sql: line 2 now reads "alter table t add column b int", the database ran "alter table t add column a int"',
+      fix: 'an applied migration must not change: restore the file as it was applied (git log -p on it) and put the change in a new migration (`npx just supabase-generate <name>`)',
     });
   });
 
