@@ -18,7 +18,7 @@ import { assertDockerAnswers, ENGINES, parseEngine } from '../lib/db/engine.ts';
 import { LOCAL_DB_ENV, LocalPostgres, localPostgresConfig } from '../lib/db/local-postgres.ts';
 import { readMigrationState } from '../lib/db/migration-status.ts';
 import { listLocalMigrations, type LocalMigration } from '../lib/db/migrations.ts';
-import type { PgClient } from '../lib/db/pg.ts';
+import { connect, loadDriver, type PgClient } from '../lib/db/pg.ts';
 import { applyBootstrap, extensionsUsed, missingExtensions } from '../lib/db/plain-postgres.ts';
 import { projectRelative, supabaseProject, type SupabaseProject } from '../lib/db/project.ts';
 import { acquireResetLock, describeResetHolder, resetApplicationName } from '../lib/db/reset-lock.ts';
@@ -70,6 +70,8 @@ export const script = defineScript({
       signal: io.signal,
     });
     const seed = !options['no-seed'];
+    // The driver loads while the rest starts up (pg.ts); the TOML parser only past --help.
+    void loadDriver().catch(() => undefined);
     const { readProjectConfig } = await import('../lib/db/project-config.ts');
     const { dbPort, majorVersion } = readProjectConfig(project);
     let state = 'nothing was reset';
@@ -158,15 +160,10 @@ export const script = defineScript({
   },
 });
 
-/** The `pg` driver and the TOML parser load when a step needs them: --help and early refusals start faster. */
-function pgModule(): Promise<typeof import('../lib/db/pg.ts')> {
-  return import('../lib/db/pg.ts');
-}
-
 /** The lock's connection; a wrong password for the embedded server says which variable holds it. */
 async function connectTo(db: DbUrl, local: LocalPostgres | null): Promise<PgClient> {
   try {
-    return await (await pgModule()).connect(db, { applicationName: resetApplicationName() });
+    return await connect(db, { applicationName: resetApplicationName() });
   } catch (error) {
     const code = (error as { cause?: { code?: unknown } }).cause?.code;
     if (local && code === '28P01' && error instanceof OperationFailed) {
@@ -255,7 +252,7 @@ async function resetDockerStack(
     ...parseDbUrl(`postgresql://postgres@127.0.0.1:${dbPort}/postgres`, 'the Docker stack URL'),
     password: 'postgres',
   };
-  const client = await (await pgModule()).connect(db);
+  const client = await connect(db);
   try {
     await out.step('check every migration is recorded', () => verifyRecorded(client, project));
   } finally {

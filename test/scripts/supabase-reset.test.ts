@@ -3,8 +3,8 @@
  * the real PostgreSQL and the real Supabase CLI as the children it starts. The first block
  * starts its own embedded server from an empty data folder (the path `npm ci && npx just
  * supabase-reset` takes on a fresh machine); the second attacks the guards on the shared test
- * server. Child-process runs are kept only where the entry matters (supabase-apply, not yet in
- * the defineScript shape, reads process.env) and in test/e2e/local-db.test.ts (signals).
+ * server; the last reads supabase-apply's URLs the same way (its main, in-process). The one
+ * child-process run is in test/e2e/local-db.test.ts (signals through the entry).
  */
 import { chmodSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -17,13 +17,14 @@ import { listLocalMigrations } from '../../lib/db/migrations.ts';
 import { withClient, type PgClient } from '../../lib/db/pg.ts';
 import { parseDbUrl } from '../../lib/db/url.ts';
 import { script as localDb } from '../../scripts/local-db.ts';
+import { script as apply } from '../../scripts/supabase-apply.ts';
 import { script as reset } from '../../scripts/supabase-reset.ts';
 import { freePort } from '../helpers/free-port.ts';
 import { createTestDatabase, testServer, type TestDatabase } from '../helpers/postgres.ts';
 import { watchArgvFor } from '../helpers/processes.ts';
 import { recordingExec } from '../helpers/recording-exec.ts';
 import { runInProcess } from '../helpers/run-in-process.ts';
-import { baseEnv, runScript } from '../helpers/run-script.ts';
+import { baseEnv } from '../helpers/run-script.ts';
 
 const LOCAL = listLocalMigrations().migrations;
 const SEED_USER = '5eed0000-0000-4000-8000-000000000001';
@@ -437,10 +438,10 @@ describe('supabase-apply reads the URL the same way (its target, its production 
     await scratch3.drop();
   });
 
-  // Child processes: supabase-apply still reads process.env (it is not in the defineScript shape yet).
   it("'…/scratch3?dbname=prodlike' with SUPABASE_DB_URL_PRODUCTION naming prodlike: exit 2, prodlike not migrated", async () => {
-    const result = await runScript('supabase-apply', [`${scratch3.url}?dbname=${prodlike.name}`], {
-      env: { SUPABASE_DB_URL_PRODUCTION: prodlike.url, SUPABASE_CLI: '/bin/false' },
+    const result = await runInProcess(apply, [`${scratch3.url}?dbname=${prodlike.name}`], {
+      SUPABASE_DB_URL_PRODUCTION: prodlike.url,
+      SUPABASE_CLI: '/bin/false',
     });
     expect(result.code, result.all).toBe(2);
     expect(result.stderr).toContain('the database URL argument has the query parameter "dbname", which changes');
@@ -448,8 +449,9 @@ describe('supabase-apply reads the URL the same way (its target, its production 
   });
 
   it('a SUPABASE_DB_URL_PRODUCTION whose ?dbname= names the target makes the target production: no TTY, no --yes → exit 3', async () => {
-    const result = await runScript('supabase-apply', [prodlike.url], {
-      env: { SUPABASE_DB_URL_PRODUCTION: `${scratch3.url}?dbname=${prodlike.name}`, SUPABASE_CLI: '/bin/false' },
+    const result = await runInProcess(apply, [prodlike.url], {
+      SUPABASE_DB_URL_PRODUCTION: `${scratch3.url}?dbname=${prodlike.name}`,
+      SUPABASE_CLI: '/bin/false',
     });
     expect(result.code, result.all).toBe(3);
     expect(result.stderr).toContain('— production');
