@@ -195,6 +195,11 @@ export class Runner {
     return new Runner({ dryRun, output: this.out, env: this.baseEnv, exec: this.exec, signal: this.signal });
   }
 
+  /** The same runner listening to another signal (a cleanup that must still run after Ctrl-C). */
+  withSignal(signal: AbortSignal): Runner {
+    return new Runner({ dryRun: this.dryRun, output: this.out, env: this.baseEnv, exec: this.exec, signal });
+  }
+
   async run(command: Command, options: RunOptions = {}): Promise<RunResult> {
     const tool = command.argv[0];
     if (tool === undefined) throw new Error('runner: empty command');
