@@ -17,7 +17,10 @@ describe('withMigrationTimeouts', () => {
   });
 
   it("keeps the URL's own options first (ours win), and adds nothing when both are off", () => {
-    const own = parseDbUrl('postgresql://postgres@127.0.0.1:54332/postgres?options=-c%20idle_session_timeout%3D1h', 'test');
+    const own = parseDbUrl(
+      'postgresql://postgres@127.0.0.1:54332/postgres?options=-c%20idle_session_timeout%3D1h',
+      'test',
+    );
     expect(withMigrationTimeouts(own, { lockTimeoutMs: 1500, statementTimeoutMs: 0 }).params.get('options')).toBe(
       '-c idle_session_timeout=1h -c lock_timeout=1500ms',
     );
