@@ -1,0 +1,42 @@
+/**
+ * The two duration syntaxes (lib/core/duration.ts), each as its callers always accepted it:
+ * fly.toml's and flyctl's Go durations, and supabase-apply's PostgreSQL-style timeouts. The
+ * callers' own messages are proven in their tests (fly-toml, release options, migration-session).
+ */
+import { describe, expect, it } from 'vitest';
+import { parseGoDuration, parseSettingDuration } from '../../../lib/core/duration.ts';
+
+describe('parseGoDuration', () => {
+  it.each([
+    ['30s', 30_000],
+    ['10m', 600_000],
+    ['1m30s', 90_000],
+    ['500ms', 500],
+    ['1h', 3_600_000],
+    ['1.5s', 1500],
+    ['2h45m', 9_900_000],
+    ['1500us', 1.5],
+    ['1500µs', 1.5],
+    ['2000000ns', 2],
+  ])('%s = %d ms', (value, ms) => expect(parseGoDuration(value)).toBe(ms));
+
+  it.each(['', '5', '10 minutes', '10min', ' 5s', '5s ', '-1s', '.5s', '1.s', '1d', 's', '5sm'])(
+    'refuses "%s"',
+    (value) => expect(parseGoDuration(value)).toBeNull(),
+  );
+});
+
+describe('parseSettingDuration', () => {
+  it.each([
+    ['4s', 4000],
+    ['500ms', 500],
+    ['1.5s', 1500],
+    ['10m', 600_000],
+    ['10min', 600_000],
+    ['1h', 3_600_000],
+  ])('%s = %d ms', (value, ms) => expect(parseSettingDuration(value)).toBe(ms));
+
+  it.each(['', '4', '0', '4 s', 'soon', '-1s', '1m30s', '1us', '10mins'])('refuses "%s"', (value) =>
+    expect(parseSettingDuration(value)).toBeNull(),
+  );
+});
