@@ -2,7 +2,6 @@
  * check-config: validate fly.toml and fly.staging.toml against the schema and the
  * environment table, listing every problem at once. Exit 0 (warnings allowed) or 2.
  */
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { environmentList, type Environment } from '../lib/config/environments.ts';
 import { checkFlyConfigFile } from '../lib/config/fly-toml.ts';
@@ -31,12 +30,6 @@ export const script = defineScript({
       const report = checkFlyConfigFile(env, root);
       problems.push(...report.problems);
       warnings.push(...report.warnings);
-      const dockerfile = report.config?.build?.dockerfile;
-      if (dockerfile && !report.config?.build?.image && !existsSync(path.join(root, dockerfile))) {
-        warnings.push(
-          `${env.configFile}: build.dockerfile: ${dockerfile} is not here (it lives in the service's repository); deploys from this folder need --image <ref>`,
-        );
-      }
       if (report.problems.length === 0) out.success(`${env.configFile} is valid for ${env.name} (${env.app})`);
     }
 

@@ -1,8 +1,9 @@
 /**
  * deploy: ship the KotaDB API to staging or production and prove it works — the team's deploy
  * runbook as code. `run` reads as the steps, in order: validate, preflight, snapshot releases,
- * smoke checks against the release serving now, confirm, deploy, health, smoke, verify that
- * the release serving is ours, roll back (when deploy, health or smoke failed), report (+ tag).
+ * smoke checks against the release serving now, confirm, then under the environment's deploy
+ * lock: re-check the releases, deploy, health, smoke, verify that the release serving is ours,
+ * roll back (when deploy, health or smoke failed), tag; then report.
  * Each step returns what it learnt; the run ends in one outcome (lib/release/deploy-report.ts)
  * that the summary, --json, GitHub's step summary and Ctrl-C's state line all render.
  */
@@ -18,6 +19,8 @@ import { defineScript, isEntryPoint, runEntry, type ScriptIO } from '../lib/core
 import type { Output } from '../lib/core/output.ts';
 import { formatDuration, plural } from '../lib/core/text.ts';
 import { requireFlyAccess } from '../lib/fly/access.ts';
+import { LOCK_WAIT_OPTION, lockWaitSeconds } from '../lib/lock/deploy-lock.ts';
+import { RunLock } from '../lib/lock/run-lock.ts';
 import { FlyClient, runningRelease, sortReleases } from '../lib/fly/client.ts';
 import {
   defaultDeployTimeoutMs,
@@ -59,6 +62,7 @@ import {
   waitTimeoutMs,
   type HealthTarget,
 } from '../lib/release/options.ts';
+import { describeAppeared, recheckReleases } from '../lib/release/recheck.ts';
 import { healthPlan, rollBackTo } from '../lib/release/rollback.ts';
 import { whoServes, type ReleaseRef } from '../lib/release/serving.ts';
 import { failedChecks, regressions, runSmokeChecks, type SmokeCheck } from '../lib/release/smoke.ts';
@@ -95,6 +99,7 @@ const OPTIONS = {
     type: 'boolean',
     description: 'Production: after a healthy deploy, create and push the git tag deploy/production/v<release>',
   },
+  ...LOCK_WAIT_OPTION,
   json: { type: 'boolean', description: 'Print one JSON result object on stdout instead of the human summary' },
 } as const;
 
@@ -110,6 +115,8 @@ export const script = defineScript({
     'snapshot releases, smoke checks against the release serving now (a failure there is a wrong check or key: exit 3),',
     'confirm (production), flyctl deploy (stopped after --deploy-timeout), /health until healthy, smoke checks,',
     'verify that the new release serves, rollback on failure (with --skip-release-command), summary.',
+    "From the deploy to the tag the run holds the environment's deploy lock (taken after the confirmation; the releases",
+    'are read again under it). Another run holding it: wait up to --lock-wait, then exit 3 naming the holder.',
     'Healthy = HTTP 200 with JSON status "healthy" and, in SaaS mode, saas.supabase_status "ok"; redirects are not followed.',
     'Smoke: saas.job_queue.failed_recent = 0; /api/v1/repositories is 401 without a key and 200 with',
     'SAAS_STAGING_API_KEY / SAAS_PRODUCTION_API_KEY (skipped, with a warning, when that variable is not set).',
@@ -132,6 +139,13 @@ export const script = defineScript({
     for (const e of environmentList()) delete env[e.smokeApiKeyVar];
     const runner = new Runner({ dryRun, output: out, env, exec: io.exec, signal: io.signal });
     const ctx: Ctx = { plan, io, out, runner, fly: new FlyClient(runner), git: new GitClient(runner, io.cwd) };
+    const lock = new RunLock({
+      runner,
+      io,
+      env: plan.env,
+      command: `deploy ${plan.env.name}`,
+      waitSeconds: plan.lockWait,
+    });
     // What is known so far and where the run is: the only two values that change as it goes,
     // read by the Ctrl-C explanation and by the report of a run stopped by an error.
     let known: Omit<DeployFacts, 'steps' | 'durationMs'> = {
@@ -144,36 +158,24 @@ export const script = defineScript({
     };
     let at: Phase = { phase: 'preparing' };
     const facts = (): DeployFacts => ({ ...known, steps: out.timings, durationMs: io.clock.now() - started });
-    onInterrupt(() => interruptedError(at, facts()));
+    onInterrupt(() => lock.explain(interruptedError(at, facts())));
 
     let outcome: DeployOutcome;
     try {
       const access = await out.step('Preflight', () => preflight(ctx));
       known = { ...known, checkout: access.checkout };
-      const snapshot = await out.step('Snapshot releases', () => snapshotReleases(ctx, access.canAskFly));
+      let snapshot = await out.step('Snapshot releases', () => snapshotReleases(ctx, access.canAskFly));
       known = { ...known, snapshot };
-      const baseline = await out.step('Baseline smoke checks', () => baselineSmoke(ctx, snapshot));
+      let baseline = await out.step('Baseline smoke checks', () => baselineSmoke(ctx, snapshot));
       await out.step('Confirm', () => confirm(ctx));
 
-      // The deploy lock belongs here: taken after the confirmation (never held while a person
-      // types), released once the outcome below is known.
-      at = { phase: 'deploying' };
-      const enter = (phase: Phase) => (at = phase);
-      const deployed = await deployStep(ctx, snapshot);
-      if (deployed === 'planned') outcome = planned(ctx, snapshot);
-      else if (deployed instanceof DeployFailed) {
-        const failure: DeployFailure = { step: 'deploy', kind: deployed.kind, message: deployed.message };
-        outcome = await afterFailure(ctx, failure, null, snapshot, enter);
-      } else {
-        at = { phase: 'verifying', release: deployed };
-        outcome = await verifyRelease(ctx, deployed, baseline, (failure) =>
-          afterFailure(ctx, failure, deployed, snapshot, enter),
-        );
-      }
-      if (outcome.kind === 'live' && plan.tag) {
-        at = { phase: 'reporting', release: outcome.release };
-        outcome = await tagRelease(ctx, outcome, access.checkout);
-      }
+      // The deploy lock: taken after the confirmation (never held while a person types), held
+      // until the outcome is known — rollback, verify and tag included.
+      outcome = await lock.hold(async () => {
+        ({ snapshot, baseline } = await recheckUnderLock(ctx, snapshot, baseline));
+        known = { ...known, snapshot };
+        return deployAndVerify(ctx, snapshot, baseline, access.checkout, (phase) => (at = phase));
+      });
     } catch (error) {
       throw stopped(
         ctx,
@@ -203,6 +205,8 @@ interface Plan {
   readonly yes: boolean;
   readonly dryRun: boolean;
   readonly smokeApiKey: string | undefined;
+  /** --lock-wait, in seconds. */
+  readonly lockWait: number;
 }
 
 /** What every step works with (nothing in it changes during the run). */
@@ -231,6 +235,7 @@ function validate(options: Options, positionals: string[], io: ScriptIO, dryRun:
   const timeout = (builds: boolean) => deployTimeout ?? defaultDeployTimeoutMs(env, waitTimeoutMs(wait), builds);
   const smokeApiKey = io.env[env.smokeApiKeyVar] || undefined;
   secrets.add(smokeApiKey);
+  const lockWait = lockWaitSeconds(options['lock-wait'], io.env);
   return {
     env,
     settings: { env, waitTimeout: wait, timeoutMs: timeout(source?.kind !== 'image') },
@@ -244,6 +249,7 @@ function validate(options: Options, positionals: string[], io: ScriptIO, dryRun:
     yes: options.yes,
     dryRun,
     smokeApiKey,
+    lockWait,
   };
 }
 
@@ -303,14 +309,17 @@ function requireImageSource(ctx: Ctx): void {
 
 /** Remembers the release serving now: what a failed deploy rolls back to. */
 async function snapshotReleases(ctx: Ctx, canAskFly: boolean): Promise<Snapshot | null> {
-  const { out, plan } = ctx;
   if (!canAskFly) {
-    out.warn(
+    ctx.out.warn(
       'releases not read (Fly unavailable): a real run would remember the running release as the rollback target',
     );
     return null;
   }
-  const releases = sortReleases(await ctx.fly.releases(plan.env.app));
+  return snapshotOf(ctx, sortReleases(await ctx.fly.releases(ctx.plan.env.app)));
+}
+
+function snapshotOf(ctx: Ctx, releases: readonly FlyRelease[]): Snapshot {
+  const { out } = ctx;
   const running = runningRelease(releases) ?? null;
   const newest = releases[0] ?? null;
   if (running) out.dim(`running: v${running.version} (${running.imageRef}), the rollback target`);
@@ -319,6 +328,26 @@ async function snapshotReleases(ctx: Ctx, canAskFly: boolean): Promise<Snapshot 
     out.warn(`the newest release v${newest.version} is ${newest.status}: its image may still run on some machines`);
   }
   return { running, newest };
+}
+
+/**
+ * Under the lock, the releases again. When one appeared since the snapshot (this run waited for
+ * another deploy, or one ran while the prompt waited), the snapshot and the baseline smoke checks
+ * are taken again: the rollback target and the checks' reference must be what serves now.
+ */
+async function recheckUnderLock(
+  ctx: Ctx,
+  snapshot: Snapshot | null,
+  baseline: SmokeCheck[] | null,
+): Promise<{ snapshot: Snapshot | null; baseline: SmokeCheck[] | null }> {
+  const { plan, out } = ctx;
+  if (plan.dryRun || snapshot === null) return { snapshot, baseline };
+  const before = snapshot.newest?.version ?? null;
+  const { releases, appeared } = await recheckReleases(ctx.fly, plan.env.app, before);
+  if (appeared === null) return { snapshot, baseline };
+  out.warn(`${describeAppeared(appeared, before)}: taking the snapshot and the baseline smoke checks again`);
+  const again = await out.step('Snapshot releases', async () => snapshotOf(ctx, releases));
+  return { snapshot: again, baseline: await out.step('Baseline smoke checks', () => baselineSmoke(ctx, again)) };
 }
 
 // Baseline smoke checks ----------------------------------------------------------------------
@@ -398,6 +427,34 @@ async function confirm(ctx: Ctx): Promise<void> {
 }
 
 // Deploy -----------------------------------------------------------------------------------
+
+/** Deploy, then health, smoke and verify, or the rollback after a failure; then the tag. */
+async function deployAndVerify(
+  ctx: Ctx,
+  snapshot: Snapshot | null,
+  baseline: SmokeCheck[] | null,
+  checkout: ReleaseCheckout | null,
+  enter: (phase: Phase) => void,
+): Promise<DeployOutcome> {
+  enter({ phase: 'deploying' });
+  let outcome: DeployOutcome;
+  const deployed = await deployStep(ctx, snapshot);
+  if (deployed === 'planned') outcome = planned(ctx, snapshot);
+  else if (deployed instanceof DeployFailed) {
+    const failure: DeployFailure = { step: 'deploy', kind: deployed.kind, message: deployed.message };
+    outcome = await afterFailure(ctx, failure, null, snapshot, enter);
+  } else {
+    enter({ phase: 'verifying', release: deployed });
+    outcome = await verifyRelease(ctx, deployed, baseline, (failure) =>
+      afterFailure(ctx, failure, deployed, snapshot, enter),
+    );
+  }
+  if (outcome.kind === 'live' && ctx.plan.tag) {
+    enter({ phase: 'reporting', release: outcome.release });
+    outcome = await tagRelease(ctx, outcome, checkout);
+  }
+  return outcome;
+}
 
 /** flyctl deploy; the new release, 'planned' in a dry run, or why flyctl failed. */
 async function deployStep(ctx: Ctx, snapshot: Snapshot | null): Promise<DeployedRelease | 'planned' | DeployFailed> {

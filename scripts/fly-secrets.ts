@@ -4,7 +4,8 @@
  *
  * Every action reads top to bottom as: prepare (read the file and Fly, validate, confirm —
  * changes nothing) → change (the one mutating step: applyChange) → report. Read-only actions
- * and no-ops end after prepare. The deploy lock is to wrap applyChange alone.
+ * and no-ops end after prepare. The environment's deploy lock is held around applyChange alone,
+ * so a confirmation prompt never holds it and read-only actions never take it.
  */
 import * as flyctl from '../lib/commands/flyctl.ts';
 import { ENVIRONMENT_NAMES, parseEnvironment, type Environment } from '../lib/config/environments.ts';
@@ -17,6 +18,8 @@ import { CommandFailed, describeCommand, type Command, type Runner } from '../li
 import { defineScript, isEntryPoint, runEntry, type ScriptIO } from '../lib/core/script.ts';
 import { alignTable, plural } from '../lib/core/text.ts';
 import { FlyClient } from '../lib/fly/client.ts';
+import { LOCK_WAIT_OPTION, lockWaitSeconds } from '../lib/lock/deploy-lock.ts';
+import { RunLock } from '../lib/lock/run-lock.ts';
 import { checkRequiredSecrets, requireApp, requireLogin, requireSecrets } from '../lib/fly/preflight.ts';
 import { isValidSecretName, problemsError, readEnvFile, type EnvFile } from '../lib/secrets/env-file.ts';
 import { assertFileIsFor, envFileFor } from '../lib/secrets/environment-file.ts';
@@ -40,20 +43,21 @@ const OPTIONS = {
   only: { type: 'string', value: '<A,B>', description: 'set: send only these names from the file' },
   force: { type: 'boolean', description: 'unset: allow unsetting a secret the API requires' },
   json: { type: 'boolean', description: 'list: print one JSON document' },
+  ...LOCK_WAIT_OPTION,
 } as const;
 
 type Options = OptionValues<typeof OPTIONS>;
 
 /** Options beyond --help/--dry-run/--yes that each action accepts. */
 const ACTION_OPTIONS: Readonly<Record<Action, ReadonlyArray<keyof Options>>> = {
-  set: ['file', 'stage', 'only'],
+  set: ['file', 'stage', 'only', 'lock-wait'],
   list: ['json'],
-  unset: ['stage', 'force'],
+  unset: ['stage', 'force', 'lock-wait'],
   check: [],
   diff: ['file'],
-  deploy: [],
+  deploy: ['lock-wait'],
 };
-const ACTION_SPECIFIC: ReadonlyArray<keyof Options> = ['file', 'stage', 'only', 'force', 'json'];
+const ACTION_SPECIFIC: ReadonlyArray<keyof Options> = ['file', 'stage', 'only', 'force', 'json', 'lock-wait'];
 
 /** flyctl's secret calls restart every machine unless staged; give a rolling restart room. */
 const MUTATION_TIMEOUT_MS = 10 * 60_000;
@@ -76,7 +80,8 @@ export const script = defineScript({
     '  check   exit 0 when every required secret is set on Fly, else exit 3 naming the missing',
     '  diff    names only in the file, only on Fly, and in both (values cannot be compared)',
     '  deploy  apply staged secrets (`flyctl secrets deploy`; restarts the machines); nothing staged: no-op',
-    'list, check and diff change nothing. set, unset and deploy ask for confirmation in production.',
+    'list, check and diff change nothing. set, unset and deploy ask for confirmation in production, then hold the',
+    "environment's deploy lock while they send (another run holding it: wait up to --lock-wait, then exit 3).",
   ],
   examples: [
     'npx just secrets staging set',
@@ -90,13 +95,22 @@ export const script = defineScript({
     const env = parseEnvironment(envName);
     const action = parseAction(actionName, options, names);
     const only = options.only === undefined ? null : parseOnly(options.only);
+    const lock = new RunLock({
+      runner,
+      io,
+      env,
+      command: `secrets ${env.name} ${action}`,
+      waitSeconds: lockWaitSeconds(options['lock-wait'], io.env),
+    });
     out.json = options.json;
     const session: Session = { env, options, names, only, io, out, runner, dryRun, fly: new FlyClient(runner) };
-    onInterrupt(() => new Interrupted(`interrupted before anything was sent to ${env.app}: nothing was changed`));
+    // Every Ctrl-C explanation ends with the state of the deploy lock.
+    const explain: Explain = (fn) => onInterrupt(() => lock.explain(fn()));
+    explain(() => new Interrupted(`interrupted before anything was sent to ${env.app}: nothing was changed`));
     try {
       const prepared = await PREPARE[action](session);
       if (prepared.kind === 'done') return ExitCode.ok;
-      await applyChange(session, prepared.change, onInterrupt);
+      await lock.hold(() => applyChange(session, prepared.change, explain));
       reportChange(session, prepared.change);
       return ExitCode.ok;
     } catch (error) {
@@ -118,6 +132,9 @@ interface Session {
   readonly dryRun: boolean;
   readonly fly: FlyClient;
 }
+
+/** Registers what Ctrl-C says if it stops the run now. */
+type Explain = (explain: () => Interrupted) => void;
 
 /** What a mutating action will change, decided (and confirmed) before anything is sent. */
 type Change =
@@ -367,11 +384,7 @@ async function prepareDeploy(session: Session): Promise<Prepared> {
  * Sends the change. Everything before it only read and validated; everything after only
  * reports. Ctrl-C here says what may have been applied.
  */
-async function applyChange(
-  session: Session,
-  what: Change,
-  onInterrupt: (explain: () => Interrupted) => void,
-): Promise<void> {
+async function applyChange(session: Session, what: Change, onInterrupt: Explain): Promise<void> {
   const { env, out } = session;
   switch (what.kind) {
     case 'set':
@@ -410,11 +423,7 @@ function mayHaveApplied(session: Session, command: Command, what: string): Inter
  * `secrets import` (staged or not) applies everything. Without an import and without --stage,
  * `secrets deploy` applies the staged ones.
  */
-async function upload(
-  session: Session,
-  what: Extract<Change, { kind: 'set' }>,
-  onInterrupt: (explain: () => Interrupted) => void,
-): Promise<void> {
+async function upload(session: Session, what: Extract<Change, { kind: 'set' }>, onInterrupt: Explain): Promise<void> {
   const { env, runner } = session;
   const { plan, values, stage } = what;
   const stagedAlone: string[] = [];
@@ -496,7 +505,7 @@ function confirm(session: Session, action: string): Promise<void> {
  * ask why: not logged in, or the app missing, is a precondition (exit 3) with its fix.
  */
 async function explainFlyFailure(session: Session, error: unknown): Promise<unknown> {
-  if (!(error instanceof CommandFailed)) return error;
+  if (!(error instanceof CommandFailed) || error.result.argv[0] !== 'flyctl') return error;
   try {
     await requireLogin(session.fly);
     await requireApp(session.fly, session.env);

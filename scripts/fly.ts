@@ -5,17 +5,20 @@
  * Only scale-memory changes anything, and it asks first in production.
  */
 import { z } from 'zod';
-import { defineCommand, STANDARD_OPTIONS } from '../lib/core/cli.ts';
 import { parseEnvironment, type Environment } from '../lib/config/environments.ts';
+import { DRY_RUN_OPTION, HELP_OPTION, YES_OPTION } from '../lib/core/cli.ts';
 import { ExitCode, Interrupted, UsageError } from '../lib/core/errors.ts';
-import { parseMemoryMb, parseRecipe, recipeCommand, RECIPE_NAMES, RECIPES } from '../lib/fly/recipes.ts';
-import { isEntryPoint, runMain, withCli, type ScriptIO } from '../lib/core/main.ts';
-import { Output } from '../lib/core/output.ts';
 import { repoRoot } from '../lib/core/paths.ts';
 import { confirmDangerousAction } from '../lib/core/prompt.ts';
-import { Runner } from '../lib/core/runner.ts';
+import { defineScript, isEntryPoint, runEntry } from '../lib/core/script.ts';
+import { parseMemoryMb, parseRecipe, recipeCommand, RECIPE_NAMES, RECIPES } from '../lib/fly/recipes.ts';
 
-export const command = defineCommand({
+const LineCount = z
+  .string()
+  .regex(/^[1-9]\d*$/, { message: '--lines needs a positive whole number' })
+  .transform(Number);
+
+export const script = defineScript({
   usage: 'npx just <logs|machines|releases|ssh|scale-memory|certs|open> <staging|production> [<mb>]',
   summary:
     'Run an everyday flyctl command against an environment, with its --app and --config from the environment table.',
@@ -25,7 +28,10 @@ export const command = defineCommand({
     { name: 'mb', description: 'scale-memory only: memory per machine in MB (a multiple of 256)' },
   ],
   options: {
-    ...STANDARD_OPTIONS,
+    ...HELP_OPTION,
+    // ssh and scale-memory change things: a dry run prints them; scale-memory asks in production.
+    ...DRY_RUN_OPTION,
+    ...YES_OPTION,
     'no-tail': { type: 'boolean', description: 'logs: print the recent lines and exit instead of streaming' },
     lines: {
       type: 'string',
@@ -37,7 +43,7 @@ export const command = defineCommand({
     'Actions:',
     ...RECIPE_NAMES.map((name) => `  ${name.padEnd(14)}${RECIPES[name]}`),
     '',
-    '--dry-run runs the read-only actions and prints ssh and scale-memory instead of running them.',
+    '--dry-run runs the read-only actions and prints ssh and scale-memory instead of running them; --yes confirms scale-memory in production.',
     'scale-memory lasts until the next deploy, which applies [[vm]] memory_mb from the fly config again.',
   ],
   examples: [
@@ -46,68 +52,54 @@ export const command = defineCommand({
     'npx just scale-memory staging 512',
     'npm run machines -- production',
   ],
-});
+  async run({ options, positionals, out, runner, dryRun, io }) {
+    const action = parseRecipe(positionals[0]);
+    const env = parseEnvironment(positionals[1]);
+    const lines = options.lines === undefined ? undefined : parseLineCount(options.lines);
+    if (action !== 'logs' && (options['no-tail'] || lines !== undefined))
+      throw new UsageError('--no-tail and --lines only apply to logs');
+    const memoryMb =
+      action === 'scale-memory' ? parseMemoryMb(positionals[2], env) : refuseExtraArgument(positionals[2]);
+    const flyctl = recipeCommand(action, env, {
+      follow: !options['no-tail'] && lines === undefined,
+      ...(memoryMb === undefined ? {} : { memoryMb }),
+    });
 
-const LineCount = z
-  .string()
-  .regex(/^[1-9]\d*$/, { message: '--lines needs a positive whole number' })
-  .transform(Number);
-
-export async function main(argv: string[], io: ScriptIO = {}): Promise<number> {
-  const out = io.out ?? new Output();
-  return withCli(
-    command,
-    argv,
-    async ({ options, positionals }) => {
-      const action = parseRecipe(positionals[0]);
-      const env = parseEnvironment(positionals[1]);
-      const lines = options.lines === undefined ? undefined : parseLineCount(options.lines);
-      if (action !== 'logs' && (options['no-tail'] || lines !== undefined))
-        throw new UsageError('--no-tail and --lines only apply to logs');
-      const memoryMb =
-        action === 'scale-memory' ? parseMemoryMb(positionals[2], env) : refuseExtraArgument(positionals[2]);
-      const dryRun = options['dry-run'];
-      const flyctl = recipeCommand(action, env, {
-        follow: !options['no-tail'] && lines === undefined,
-        ...(memoryMb === undefined ? {} : { memoryMb }),
+    if (memoryMb !== undefined) {
+      await confirmDangerousAction({
+        env,
+        action: `restart every machine of ${env.app} with ${memoryMb} MB`,
+        yes: options.yes,
+        dryRun,
+        out,
+        input: io.stdin,
+        processEnv: io.env,
       });
-      const runner = new Runner({ dryRun, output: out, env: io.env ?? process.env });
-
-      if (memoryMb !== undefined) {
-        await confirmDangerousAction({
-          env,
-          action: `restart every machine of ${env.app} with ${memoryMb} MB`,
-          yes: options.yes,
-          dryRun,
-          out,
-          processEnv: io.env ?? process.env,
-        });
+    }
+    try {
+      // --config is relative to the toolkit root, whatever the caller's directory.
+      if (lines !== undefined) {
+        const result = await runner.run(flyctl, { cwd: repoRoot });
+        for (const line of tailLines(result.stdout, lines)) out.result(line);
+      } else {
+        await runner.run(flyctl, { output: 'inherit', cwd: repoRoot });
       }
-      try {
-        if (lines !== undefined) {
-          const result = await runner.run(flyctl, { cwd: repoRoot });
-          for (const line of tailLines(result.stdout, lines)) out.result(line);
-        } else {
-          await runner.run(flyctl, { output: 'inherit', cwd: repoRoot });
-        }
-      } catch (error) {
-        if (!(error instanceof Interrupted)) throw error;
-        if (action !== 'scale-memory') {
-          out.dim(`stopped (Ctrl-C); ${action} changes nothing`);
-          return ExitCode.interrupted;
-        }
-        throw interruptedScaling(env, memoryMb ?? 0);
+    } catch (error) {
+      if (!(error instanceof Interrupted)) throw error;
+      if (action !== 'scale-memory') {
+        out.dim(`stopped (Ctrl-C); ${action} changes nothing`);
+        return ExitCode.interrupted;
       }
-      if (memoryMb !== undefined && memoryMb !== env.vm.memoryMb) {
-        out.warn(
-          `the next deploy sets memory back to ${env.vm.memoryMb} MB ([[vm]] memory_mb in ${env.configFile}); to keep ${memoryMb} MB, change it there and in lib/config/environments.ts`,
-        );
-      }
-      return ExitCode.ok;
-    },
-    out,
-  );
-}
+      throw interruptedScaling(env, memoryMb ?? 0);
+    }
+    if (memoryMb !== undefined && memoryMb !== env.vm.memoryMb) {
+      out.warn(
+        `the next deploy sets memory back to ${env.vm.memoryMb} MB ([[vm]] memory_mb in ${env.configFile}); to keep ${memoryMb} MB, change it there and in lib/config/environments.ts`,
+      );
+    }
+    return ExitCode.ok;
+  },
+});
 
 function parseLineCount(value: string): number {
   const parsed = LineCount.safeParse(value);
@@ -136,4 +128,4 @@ function interruptedScaling(env: Environment, memoryMb: number): Interrupted {
   );
 }
 
-if (isEntryPoint(import.meta.url)) await runMain(main);
+if (isEntryPoint(import.meta.url)) await runEntry(script);

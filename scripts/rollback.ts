@@ -3,13 +3,14 @@
  * healthy. flyctl has no rollback command: a rollback is a deploy of the older image through
  * the same deploy path as deploy (without the release command), with the same health rule and
  * the same check that the release it created is the one serving. `run` reads as the steps:
- * validate, preflight, read releases (--list stops here), choose the target, confirm, roll back
- * (redeploy + health + verify), report.
+ * validate, preflight, read releases (--list stops here), choose the target, confirm, then under
+ * the environment's deploy lock: re-check the releases, roll back (redeploy + health + verify);
+ * then report.
  */
 import { loadFlyConfig, waitTimeoutOf } from '../lib/config/fly-toml.ts';
 import { parseEnvironment, type Environment } from '../lib/config/environments.ts';
 import { DRY_RUN_OPTION, HELP_OPTION, YES_OPTION, type OptionValues } from '../lib/core/cli.ts';
-import { ExitCode, Interrupted, ToolkitError, UsageError } from '../lib/core/errors.ts';
+import { ExitCode, Interrupted, PreconditionFailed, ToolkitError, UsageError } from '../lib/core/errors.ts';
 import type { Output } from '../lib/core/output.ts';
 import { confirmDangerousAction } from '../lib/core/prompt.ts';
 import { describeCommand, type Runner } from '../lib/core/runner.ts';
@@ -19,6 +20,8 @@ import { FlyClient, runningRelease, sortReleases } from '../lib/fly/client.ts';
 import { defaultDeployTimeoutMs, deployCommand, RELEASE_JSON_ENV, type DeploySettings } from '../lib/fly/deploy.ts';
 import type { FlyRelease } from '../lib/fly/json.ts';
 import { requireApp } from '../lib/fly/preflight.ts';
+import { LOCK_WAIT_OPTION, lockWaitSeconds } from '../lib/lock/deploy-lock.ts';
+import { RunLock } from '../lib/lock/run-lock.ts';
 import {
   DEPLOY_TIMEOUT_OPTION,
   DeployTimeout,
@@ -30,6 +33,7 @@ import {
   waitTimeoutMs,
   type HealthTarget,
 } from '../lib/release/options.ts';
+import { describeAppeared, recheckReleases } from '../lib/release/recheck.ts';
 import { formatReleaseTable, listReleases } from '../lib/release/release-table.ts';
 import {
   rollbackExitCode,
@@ -64,6 +68,7 @@ const OPTIONS = {
   },
   ...HEALTH_OPTIONS,
   ...DEPLOY_TIMEOUT_OPTION,
+  ...LOCK_WAIT_OPTION,
   json: { type: 'boolean', description: 'Print one JSON result object (or, with --list, the releases) on stdout' },
 } as const;
 
@@ -78,6 +83,8 @@ export const script = defineScript({
     "The image is redeployed with today's fly config and secrets, strategy and HA setting, without the release command",
     '(flyctl has no rollback command); an image the registry pruned is one error line saying how to rebuild it.',
     'Exit 0 only when the target is running, healthy and serving; 1 when the redeploy, the health check or that check failed.',
+    "The rollback holds the environment's deploy lock (--list never takes it): another run holding it means waiting up to",
+    '--lock-wait, then exit 3 naming the holder; a release created while this run waited is exit 3, nothing changed.',
   ],
   examples: [
     'npx just rollback staging --list',
@@ -88,9 +95,16 @@ export const script = defineScript({
   async run({ options, positionals, io, out, runner, dryRun, onInterrupt }) {
     out.json = options.json;
     const started = io.clock.now();
-    const plan = validate(options, positionals, dryRun);
+    const plan = validate(options, positionals, io.env, dryRun);
     const ctx: Ctx = { plan, io, out, runner, fly: new FlyClient(runner) };
     if (plan.list) return listOnly(ctx);
+    const lock = new RunLock({
+      runner,
+      io,
+      env: plan.env,
+      command: `rollback ${plan.env.name}`,
+      waitSeconds: plan.lockWait,
+    });
     // Set once the redeploy may start: from then on, Ctrl-C can leave either image running.
     let rollingBack: RollbackTarget | null = null;
     const facts = (): RollbackFacts => ({
@@ -100,7 +114,7 @@ export const script = defineScript({
       steps: out.timings,
       durationMs: io.clock.now() - started,
     });
-    onInterrupt(() => rollbackInterrupted(rollingBack, facts()));
+    onInterrupt(() => lock.explain(rollbackInterrupted(rollingBack, facts())));
 
     let outcome: RollbackOutcome;
     try {
@@ -108,26 +122,27 @@ export const script = defineScript({
       const releases = await out.step('Read releases', () => readReleases(ctx, canAskFly));
       const chosen = await out.step('Choose target', async () => chooseTarget(ctx, releases));
       await out.step('Confirm', () => confirm(ctx, chosen.label));
-      // The deploy lock belongs here: taken after the confirmation, released after the report.
-      if (chosen.target === null) {
-        planByName(ctx, chosen.label);
-        outcome = { kind: 'planned', label: chosen.label, target: null };
-      } else {
+      // The deploy lock: taken after the confirmation (never held while a person types).
+      outcome = await lock.hold(async (): Promise<RollbackOutcome> => {
         const target = chosen.target;
+        if (target === null) {
+          planByName(ctx, chosen.label);
+          return { kind: 'planned', label: chosen.label, target: null };
+        }
+        const newest = await recheckUnderLock(ctx, releases);
         rollingBack = target;
         const context = { ...ctx, clock: io.clock, signal: io.signal, health: plan.health, settings: plan.settings };
         const rolled = await judgedStep(
           out,
           `Roll back to ${chosen.label}`,
-          () => rollBackTo(context, target, releases?.[0]?.version ?? null),
+          () => rollBackTo(context, target, newest),
           (result) => result.kind === 'failed',
           { group: true },
         );
-        outcome =
-          rolled.value.kind === 'planned'
-            ? { kind: 'planned', label: chosen.label, target }
-            : { kind: 'done', result: rolled.value };
-      }
+        return rolled.value.kind === 'planned'
+          ? { kind: 'planned', label: chosen.label, target }
+          : { kind: 'done', result: rolled.value };
+      });
     } catch (error) {
       const stoppedAt: RollbackOutcome =
         error instanceof Interrupted
@@ -151,6 +166,8 @@ interface Plan {
   readonly health: HealthTarget;
   readonly yes: boolean;
   readonly dryRun: boolean;
+  /** --lock-wait, in seconds. */
+  readonly lockWait: number;
 }
 
 interface Ctx {
@@ -163,7 +180,7 @@ interface Ctx {
 
 // Validate ---------------------------------------------------------------------------------
 
-function validate(options: Options, positionals: string[], dryRun: boolean): Plan {
+function validate(options: Options, positionals: string[], processEnv: NodeJS.ProcessEnv, dryRun: boolean): Plan {
   const env = parseEnvironment(positionals[0]);
   const to = optionalFlag('to', ReleaseVersion, options.to);
   const image = optionalFlag('image', ImageRef, options.image);
@@ -172,6 +189,9 @@ function validate(options: Options, positionals: string[], dryRun: boolean): Pla
     throw new UsageError('--to and --image both pick the target: give one of them');
   if (options.list && (to !== undefined || image !== undefined))
     throw new UsageError('--list only lists: drop --to/--image, or drop --list to roll back');
+  if (options.list && options['lock-wait'] !== undefined)
+    throw new UsageError('--list never takes the deploy lock: drop --lock-wait');
+  const lockWait = lockWaitSeconds(options['lock-wait'], processEnv);
   const health = healthTarget(env, options);
   const waitTimeout = waitTimeoutOf(loadFlyConfig(env));
   return {
@@ -187,6 +207,7 @@ function validate(options: Options, positionals: string[], dryRun: boolean): Pla
     health,
     yes: options.yes,
     dryRun,
+    lockWait,
   };
 }
 
@@ -261,6 +282,23 @@ async function confirm(ctx: Ctx, label: string): Promise<void> {
     input: io.stdin,
     signal: io.signal,
     processEnv: io.env,
+  });
+}
+
+// Roll back --------------------------------------------------------------------------------
+
+/**
+ * Under the lock, the releases again: the target was chosen from releases read before it was
+ * taken. A release created meanwhile (this run waited for a deploy, or one ran while the prompt
+ * waited) changes what "back" means: refused, nothing changed. Returns the newest version.
+ */
+async function recheckUnderLock(ctx: Ctx, releases: FlyRelease[] | null): Promise<number | null> {
+  const before = releases?.[0]?.version ?? null;
+  if (ctx.plan.dryRun || releases === null) return before;
+  const { appeared } = await recheckReleases(ctx.fly, ctx.plan.env.app, before);
+  if (appeared === null) return before;
+  throw new PreconditionFailed(`${describeAppeared(appeared, before)}: nothing was changed`, {
+    hint: `see what runs now (npx just rollback ${ctx.plan.env.name} --list), then choose the rollback again`,
   });
 }
 

@@ -74,11 +74,11 @@ describe.concurrent('fake flyctl: command line', () => {
     expect(list).toMatchObject({
       code: 1,
       stdout: '',
-      stderr: 'Error: unknown command "list" for "flyctl releases"\n\n',
+      stderr: 'Error: unknown command "list" for "flyctl releases"\n',
     });
-    expect(appsList.stderr).toBe('Error: unknown command "list" for "flyctl apps releases"\n\n');
-    expect(flag).toMatchObject({ code: 1, stderr: 'Error: unknown flag: --bogus\n\n' });
-    expect(short).toMatchObject({ code: 1, stderr: "Error: unknown shorthand flag: 'x' in -x\n\n" });
+    expect(appsList.stderr).toBe('Error: unknown command "list" for "flyctl apps releases"\n');
+    expect(flag).toMatchObject({ code: 1, stderr: 'Error: unknown flag: --bogus\n' });
+    expect(short).toMatchObject({ code: 1, stderr: "Error: unknown shorthand flag: 'x' in -x\n" });
     // cobra: a group without a (known) subcommand prints its help and exits 0.
     expect(groupOnly.code).toBe(0);
     expect(groupOnly.stdout).toContain('flyctl secrets [command]');
@@ -98,10 +98,10 @@ describe.concurrent('fake flyctl: command line', () => {
     expect(b.stdout).toBe(a.stdout);
     expect(c.stdout).toBe(a.stdout);
     // `--ha false` makes "false" the WORKING_DIRECTORY argument, like real flyctl.
-    expect(ha).toMatchObject({ code: 1, stderr: 'Error: chdir false: no such file or directory\n\n' });
+    expect(ha).toMatchObject({ code: 1, stderr: 'Error: chdir false: no such file or directory\n' });
     const bad = await fly.runInProcess(['deploy', '--app', PROD, '--ha=maybe', '--wait-timeout', '600']);
     expect(bad.stderr).toBe(
-      'Error: invalid argument "maybe" for "--ha" flag: strconv.ParseBool: parsing "maybe": invalid syntax\n\n',
+      'Error: invalid argument "maybe" for "--ha" flag: strconv.ParseBool: parsing "maybe": invalid syntax\n',
     );
     expect(fly.mutatingCalls()).toHaveLength(2); // recorded, but nothing changed
     expect(fly.releases(PROD)).toHaveLength(3);
@@ -118,7 +118,7 @@ describe.concurrent('fake flyctl: command line', () => {
       fly.runInProcess(['auth', 'whoami', '--json'], { env: { FLY_API_TOKEN: 'fo1_secret-token-value' } }),
       fly.runInProcess(['auth', 'whoami'], { env: { FLY_ACCESS_TOKEN: 'fo1_other' } }),
     ]);
-    expect(whoami).toMatchObject({ code: 1, stdout: '', stderr: `Error: ${MISSING_TOKEN}\n\n` });
+    expect(whoami).toMatchObject({ code: 1, stdout: '', stderr: `Error: ${MISSING_TOKEN}\n` });
     expect(MISSING_TOKEN).toBe("no access token available. Please login with 'flyctl auth login'");
     expect(releases.code).toBe(1);
     expect(version.code).toBe(0);
@@ -139,12 +139,15 @@ describe.concurrent('fake flyctl: command line', () => {
       fly.runInProcess(['status', '--json']),
       fly.runInProcess(['releases', '--app', 'kotadb-api-staging-old', '--json']),
     ]);
-    expect(prefix).toMatchObject({ code: 1, stderr: 'Error: Could not find App "kotadb"\n\n' });
+    expect(prefix).toMatchObject({
+      code: 1,
+      stderr: 'Error: failed retrieving app releases kotadb: Could not find App "kotadb"\n',
+    });
     const images = (s: string) => (JSON.parse(s) as { ImageRef: string }[]).map((r) => r.ImageRef);
     expect(images(prod.stdout)).toEqual([3, 2, 1].map((v) => seedImage(PROD, v)));
     expect(images(staging.stdout)).toEqual([3, 2, 1].map((v) => seedImage(STAGING, v)));
     expect(envApp.stdout).toBe(staging.stdout);
-    expect(none).toMatchObject({ code: 1, stderr: `Error: ${ERR_REQUIRE_APP_NAME}\n\n` });
+    expect(none).toMatchObject({ code: 1, stderr: `Error: ${ERR_REQUIRE_APP_NAME}\n` });
     expect(images(old.stdout)).toEqual([seedImage('kotadb-api-staging-old', 1)]);
     expect(fly.calls().find((c) => c.env.FLY_APP === STAGING)?.argv).toEqual(['releases', '--json']);
   });
@@ -171,17 +174,23 @@ describe.concurrent('fake flyctl: JSON shapes', () => {
       Organization: { Slug: 'personal', Name: 'Dev' },
       CurrentRelease: { CreatedAt: expect.stringMatching(/^2026-\d\d-\d\dT\d\d:\d\d:\d\dZ$/), Status: 'complete' },
     });
+    // One volume per machine, each attached to its own.
     const volumes = JSON.parse(vols.stdout) as Record<string, unknown>[];
-    expect(volumes).toEqual([
-      expect.objectContaining({
-        id: expect.stringMatching(/^vol_/),
-        name: 'kotadb_data',
-        state: 'created',
-        size_gb: 10,
-        region: 'iad',
-        attached_machine_id: fly.app(PROD).machines[0]?.id,
-      }),
-    ]);
+    expect(volumes).toEqual(
+      fly.app(PROD).machines.map((m) =>
+        expect.objectContaining({
+          id: expect.stringMatching(/^vol_/),
+          name: 'kotadb_data',
+          state: 'created',
+          size_gb: 10,
+          region: 'iad',
+          attached_machine_id: m.id,
+        }),
+      ),
+    );
+    expect(fly.app(STAGING).volumes.map((v) => v.attachedMachineId)).toEqual(
+      fly.app(STAGING).machines.map((m) => m.id),
+    );
     const empty = fake({ world: 'empty' });
     expect((await empty.runInProcess(['apps', 'list', '--json'])).stdout).toBe('[]\n');
   });
@@ -260,7 +269,9 @@ describe.concurrent('fake flyctl: JSON shapes', () => {
       checks: [{ name: 'servicecheck-00-http-8080', status: 'passing' }],
     });
     expect(`${m.image_ref.registry}/${m.image_ref.repository}:${m.image_ref.tag}`).toBe(seedImage(PROD, 3));
-    expect(Object.keys(m.image_ref)).toEqual(['registry', 'repository', 'tag', 'digest', 'labels']);
+    // fly-go's MachineImageRef omits empty fields: a seeded image has no labels.
+    expect(Object.keys(m.image_ref)).toEqual(['registry', 'repository', 'tag', 'digest']);
+    expect(m.image_ref.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(typeof m.version).toBe('string');
     expect(fly.app(STAGING).machines).toHaveLength(1);
   });
@@ -315,9 +326,11 @@ describe.concurrent('fake flyctl: deploy', () => {
       { env: { FLY_EMIT_RELEASE_JSON: '1' }, cwd: await tomlDir(`app = "${PROD}"\nprimary_region = "iad"\n`) },
     );
     expect(res.code).toBe(0);
-    const line = JSON.parse(lastLine(res.stdout)) as Record<string, unknown>;
+    const line = releaseLine(res.stdout);
     expect(line).toEqual({ id: expect.stringMatching(/^rel_/), version: 4, image_ref: image });
     expect(res.stdout.split('\n').filter((l) => l.startsWith('{'))).toHaveLength(1);
+    // The release line comes before "Visit …" (FLY_EMIT_RELEASE_JSON).
+    expect(lastLine(res.stdout)).toBe('Visit your newly deployed app at https://kotadb-api.fly.dev/');
     expect(fly.releases(PROD)[0]).toMatchObject({ version: 4, status: 'complete', image, id: line.id });
     expect(fly.currentImage(PROD)).toBe(image);
     expect(fly.app(PROD).machines.every((m) => m.image === image && m.releaseVersion === 4)).toBe(true);
@@ -326,8 +339,10 @@ describe.concurrent('fake flyctl: deploy', () => {
       Version: number;
     };
     expect(status.Version).toBe(4);
-    // Without the env var: no JSON line; without --image: a generated deployment image.
-    const plain = await fly.runInProcess(['deploy', '--app', STAGING, '--strategy', 'immediate', '--ha=false']);
+    // Without the env var: no JSON line; without --image: a build of ./Dockerfile, tagged deployment-<ULID>.
+    const plain = await fly.runInProcess(['deploy', '--app', STAGING, '--strategy', 'immediate', '--ha=false'], {
+      cwd: await scratch({ Dockerfile: 'FROM scratch\n' }),
+    });
     expect(plain.code).toBe(0);
     expect(plain.stdout).not.toMatch(/^\{/m);
     expect(fly.currentImage(STAGING)).toMatch(/^registry\.fly\.io\/kotadb-api-staging:deployment-[0-9A-Z]{26}$/);
@@ -337,16 +352,39 @@ describe.concurrent('fake flyctl: deploy', () => {
   test('deploy errors: missing config, bad strategy, bluegreen with volumes', async ({ expect }) => {
     const fly = fake();
     const dir = await tomlDir('');
-    const [noConfig, strategy, bluegreen] = await Promise.all([
+    const image = ['--image', `registry.fly.io/${PROD}:deployment-01JNEWIMAGE000000000000001`];
+    const invalid = await scratch({
+      'fly.toml': `app = "${PROD}"\n[deploy]\n  strategy = "sideways"\n`,
+      'canary.toml': `app = "${PROD}"\n[deploy]\n  strategy = "canary"\n[[mounts]]\n  source = "kotadb_data"\n  destination = "/data"\n`,
+    });
+    const [noConfig, strategy, bluegreen, inConfig, canary] = await Promise.all([
       fly.runInProcess(['deploy', '--config', 'missing.toml', '--app', PROD], { cwd: dir }),
-      fly.runInProcess(['deploy', '--app', PROD, '--strategy', 'sideways']),
-      fly.runInProcess(['deploy', '--app', PROD, '--strategy', 'bluegreen']),
+      fly.runInProcess(['deploy', '--app', PROD, '--strategy', 'sideways', ...image]),
+      fly.runInProcess(['deploy', '--app', PROD, '--strategy', 'bluegreen', ...image]),
+      fly.runInProcess(['deploy', '--app', PROD, ...image], { cwd: invalid }),
+      fly.runInProcess(['deploy', '--config', 'canary.toml', ...image], { cwd: invalid }),
     ]);
     expect(noConfig.code).toBe(1);
     expect(noConfig.stderr).toBe(
-      `Error: failed loading app config from ${dir}/missing.toml: open ${dir}/missing.toml: no such file or directory\n\n`,
+      `Error: failed loading app config from ${dir}/missing.toml: open ${dir}/missing.toml: no such file or directory\n`,
     );
-    expect(strategy).toMatchObject({ code: 1, stderr: "Error: unsupported deployment strategy 'sideways'\n\n" });
+    // --strategy is validated after the image is found (NewMachineDeployment), reasons on stderr.
+    expect(strategy.code).toBe(1);
+    expect(strategy.stderr).toContain(
+      "Validating \nunsupported deployment strategy 'sideways'; Apps v2 supports the following strategies: canary, rolling, immediate, bluegreen\n   ✘invalid app configuration\nError: App configuration is not valid\n",
+    );
+    // A config's own strategy fails the first check: reasons on stdout, before anything is built.
+    expect(inConfig).toMatchObject({
+      code: 1,
+      stderr: '==> Verifying app config\nError: App configuration is not valid\n',
+    });
+    expect(inConfig.stdout).toBe(
+      `Validating ${invalid}/fly.toml\nunsupported deployment strategy 'sideways'; Apps v2 supports the following strategies: canary, rolling, immediate, bluegreen\n   ✘invalid app configuration\n`,
+    );
+    expect(canary.code).toBe(1);
+    expect(canary.stdout).toContain(
+      'error canary deployment strategy is not supported when using mounted volumes\n   ✘',
+    );
     expect(bluegreen.stderr).toContain('bluegreen deployment strategy is not supported for apps with volumes');
     expect(fly.releases(PROD)).toHaveLength(3);
   });
@@ -363,7 +401,8 @@ describe.concurrent('fake flyctl: deploy', () => {
     const machine = fly.app(PROD).machines[0]?.id;
     expect(res.code).toBe(1);
     expect(res.stderr).toContain(`timeout reached waiting for health checks to pass for machine ${machine}`);
-    expect(res.stderr).toContain('You can try increasing the timeout with the --wait-timeout flag');
+    // That suggestion belongs to machine-state timeouts, not to health checks.
+    expect(res.stderr).not.toContain('--wait-timeout');
     expect(res.stdout).not.toMatch(/^\{/m);
     expect(fly.releases(PROD)[0]).toMatchObject({ version: 4, status: 'failed', image: bad });
     expect(fly.currentImage(PROD)).toBe(bad);
@@ -383,6 +422,42 @@ describe.concurrent('fake flyctl: deploy', () => {
       [4, 'failed'],
     ]);
     expect(fly.currentImage(PROD)).toBe(seedImage(PROD, 3));
+  });
+
+  test('healthTimeout with immediate: flyctl does not wait, exits 0 with the release complete and the machines unhealthy', async ({
+    expect,
+  }) => {
+    const fly = fake();
+    fly.fault('deploy', { healthTimeout: true, times: 1 });
+    const bad = `registry.fly.io/${STAGING}:deployment-01JBADIMAGE000000000000002`;
+    const res = await fly.runInProcess(
+      ['deploy', '--app', STAGING, '--image', bad, '--strategy', 'immediate', '--ha=false', '--wait-timeout', '300'],
+      { env: { FLY_EMIT_RELEASE_JSON: '1' } },
+    );
+    expect(res.code).toBe(0);
+    expect(res.stderr).not.toContain('Error');
+    expect(JSON.parse(res.stdout.split('\n').find((l) => l.startsWith('{')) ?? '{}')).toMatchObject({ version: 4 });
+    expect(fly.releases(STAGING)[0]).toMatchObject({ version: 4, status: 'complete', image: bad });
+    expect(fly.app(STAGING).machines.map((m) => [m.image, m.checks[0]?.status])).toEqual([[bad, 'critical']]);
+    // With deploy retries on, a rolling failure is reported as unrecoverable.
+    fly.fault('deploy', { healthTimeout: true, times: 1 });
+    const retried = await fly.runInProcess(['deploy', '--app', STAGING, '--image', bad, '--deploy-retries', '2']);
+    expect(retried.code).toBe(1);
+    expect(retried.stderr).toContain(
+      `Error: failed to update machine ${fly.app(STAGING).machines[0]?.id}: Unrecoverable error: timeout reached waiting for health checks to pass`,
+    );
+    const badTimeout = await fly.runInProcess([
+      'deploy',
+      '--app',
+      STAGING,
+      '--image',
+      bad,
+      '--wait-timeout',
+      '5 minutes',
+    ]);
+    expect(badTimeout.stderr).toContain(
+      "Error: invalid duration value 5 minutes used for --wait-timeout flag: valid options are a number of seconds, number with time unit (i.e.: 5m, 180s) or 'none'",
+    );
   });
 
   test('healthTimeout with bluegreen keeps the old machines', async ({ expect }) => {
@@ -415,8 +490,8 @@ describe.concurrent('fake flyctl: deploy', () => {
     fly.fault('deploy', { hang: true, times: 1 });
     const child = fly.spawn(['deploy', '--app', STAGING, '--image', 'registry.fly.io/kotadb-api-staging:hang']);
     await fly.waitForCall((c) => c.command === 'deploy');
-    await until(() => fly.releases(STAGING)[0]?.status === 'running');
-    expect(fly.currentImage(STAGING)).toBe('registry.fly.io/kotadb-api-staging:hang');
+    await until(() => fly.currentImage(STAGING) === 'registry.fly.io/kotadb-api-staging:hang');
+    expect(fly.releases(STAGING)[0]?.status).toBe('running');
     child.kill('SIGTERM');
     const [code] = (await once(child, 'exit')) as [number | null];
     expect(code).toBe(127);
@@ -433,7 +508,11 @@ describe.concurrent('fake flyctl: deploy', () => {
     const created = await fly.runInProcess(['apps', 'create', 'new-app', '--org', 'personal']);
     expect(created).toMatchObject({ code: 0, stdout: 'New app created: new-app\n' });
     const again = await fly.runInProcess(['apps', 'create', 'new-app']);
-    expect(again).toMatchObject({ code: 1, stderr: 'Error: Validation failed: Name has already been taken\n\n' });
+    expect(again).toMatchObject({
+      code: 1,
+      stderr:
+        'automatically selected personal organization: Dev\nError: Validation failed: Name has already been taken\nApp names are unique across all of Fly.io, not just your organization, so this name may be held by an app you cannot see. Try a different name.\n\n',
+    });
     const early = await fly.runInProcess(['secrets', 'import', '--app', 'new-app'], { input: 'A=1\n' });
     expect(early).toMatchObject({ code: 0, stdout: 'Secrets are staged for the first deployment\n' });
     expect(fly.app('new-app').secrets.A?.status).toBe('Staged');
@@ -442,13 +521,22 @@ describe.concurrent('fake flyctl: deploy', () => {
       env: { FLY_EMIT_RELEASE_JSON: '1' },
     });
     expect(first.code).toBe(0);
-    expect(JSON.parse(lastLine(first.stdout))).toMatchObject({ version: 1, image_ref: 'registry.fly.io/new-app:v1' });
+    expect(releaseLine(first.stdout)).toMatchObject({ version: 1, image_ref: 'registry.fly.io/new-app:v1' });
     const app = fly.app('new-app');
+    // [[mounts]]: one machine whatever --ha says, and the first deploy creates its volume.
     expect(app.machines.map((m) => m.region)).toEqual(['ord']);
+    expect(first.stdout).toContain(
+      "Creating a 1 GB volume named 'data' for process group 'app'. Use 'fly vol extend' to increase its size\n",
+    );
+    expect(app.volumes.map((v) => [v.name, v.sizeGb, v.region, v.attachedMachineId])).toEqual([
+      ['data', 1, 'ord', app.machines[0]?.id],
+    ]);
     expect(app.releases[0]).toMatchObject({ version: 1, status: 'complete', strategy: 'immediate' });
     expect(app.secrets.A?.status).toBe('Deployed');
-    const canary = await fly.runInProcess(['deploy', '--strategy', 'canary'], { cwd });
-    expect(canary.stderr).toContain('canary deployment strategy is not supported for apps with volumes');
+    const canary = await fly.runInProcess(['deploy', '--strategy', 'canary', '--image', 'registry.fly.io/new-app:v1'], {
+      cwd,
+    });
+    expect(canary.stderr).toContain('error canary deployment strategy is not supported when using mounted volumes');
   });
 
   test('delayMs on deploy: the release is `running` meanwhile', async ({ expect }) => {
@@ -541,11 +629,14 @@ describe.concurrent('fake flyctl: secrets', () => {
     expect(garbage).toMatchObject({
       code: 1,
       stderr:
-        'Error: Failed to parse secrets from stdin: Secrets must be provided as NAME=VALUE pairs (garbage is invalid)\n\n',
+        'Error: Failed to parse secrets from stdin: Secrets must be provided as NAME=VALUE pairs (garbage is invalid)\n',
     });
-    expect(empty).toMatchObject({ code: 1, stderr: 'Error: requires at least one SECRET=VALUE pair\n\n' });
-    expect(panic.code).toBe(2);
-    expect(panic.stderr).toMatch(/^panic: runtime error: slice bounds out of range \[1:0\]/);
+    expect(empty).toMatchObject({ code: 1, stderr: 'Error: requires at least one SECRET=VALUE pair\n' });
+    // main.go recovers the panic: "Oops" on stdout, exit 3.
+    expect(panic.code).toBe(3);
+    expect(panic.stdout).toMatch(
+      /^Oops, something went wrong! Could you try that again\?\n\nruntime error: slice bounds out of range \[1:0\]/,
+    );
     expect(fly.releases(PROD)).toHaveLength(3);
   });
 
@@ -560,9 +651,9 @@ describe.concurrent('fake flyctl: secrets', () => {
     expect(fly.secretValues(STAGING).GITHUB_APP_PRIVATE_KEY).toBe('line1\nline2');
     expect(fly.secretValues(STAGING).OTHER).toBe(''); // stdin is already consumed
     const noPipe = await fly.run(['secrets', 'set', 'X=-', '--app', STAGING], { stdin: 'ignore' });
-    expect(noPipe).toMatchObject({ code: 1, stderr: 'Error: secret `X` expects standard input but none provided\n\n' });
+    expect(noPipe).toMatchObject({ code: 1, stderr: 'Error: secret `X` expects standard input but none provided\n' });
     const badArg = await fly.run(['secrets', 'set', 'NOEQUALS', '--app', STAGING]);
-    expect(badArg.stderr).toBe("Error: could not parse secrets: 'NOEQUALS': must be in the format NAME=VALUE\n\n");
+    expect(badArg.stderr).toBe("Error: could not parse secrets: 'NOEQUALS': must be in the format NAME=VALUE\n");
     const unset = await fly.run(['secrets', 'unset', 'SUPABASE_URL', '--app', STAGING, '--stage']);
     expect(unset.code).toBe(0);
     expect(fly.app(STAGING).secrets).not.toHaveProperty('SUPABASE_URL');
@@ -598,7 +689,8 @@ describe.concurrent('fake flyctl: secrets', () => {
     ]);
     expect(noYes).toMatchObject({
       code: 1,
-      stderr: 'Error: yes flag must be specified when not running interactively\n\n',
+      stderr:
+        'Warning! Every volume is pinned to a specific physical host. You should create two or more volumes per application to avoid downtime. Learn more at https://fly.io/docs/volumes/overview/\nError: yes flag must be specified when not running interactively\n',
     });
     expect(JSON.parse(ok.stdout)).toMatchObject({
       name: 'extra_data',
@@ -703,9 +795,9 @@ describe.concurrent('fake flyctl: everyday commands (scale memory, certs list, a
       fly.runInProcess(['scale', 'memory', '--app', PROD]),
       fly.runInProcess(['scale', '--app', PROD]),
     ]);
-    expect(bad).toMatchObject({ code: 1, stderr: 'Error: invalid memory size "1gb"\n\n' });
-    expect(empty).toMatchObject({ code: 1, stderr: 'Error: app kotadb-api-new has no machines to scale\n\n' });
-    expect(none).toMatchObject({ code: 1, stderr: 'Error: accepts 1 arg(s), received 0\n\n' });
+    expect(bad).toMatchObject({ code: 1, stderr: 'Error: invalid memory size "1gb"\n' });
+    expect(empty).toMatchObject({ code: 1, stderr: 'Error: app kotadb-api-new has no machines to scale\n' });
+    expect(none).toMatchObject({ code: 1, stderr: 'Error: accepts 1 arg(s), received 0\n' });
     expect(group.code).toBe(0);
     expect(group.stdout).toContain('flyctl scale [command]');
     expect(fly.app(PROD).machines.every((m) => m.memoryMb === undefined)).toBe(true);
@@ -725,9 +817,376 @@ describe.concurrent('fake flyctl: everyday commands (scale memory, certs list, a
     expect(certsJson).toMatchObject({ code: 0, stdout: '[]\n' });
     expect(open).toMatchObject({ code: 0, stdout: 'opening https://kotadb-api.fly.dev/ ...\n' });
     expect(openPath.stdout).toBe('opening https://kotadb-api.fly.dev/health ...\n');
-    expect(missing).toMatchObject({ code: 1, stderr: 'Error: Could not find App "kotadb"\n\n' });
-    expect(ssh).toMatchObject({ code: 1, stderr: 'Error: fake flyctl does not implement "flyctl ssh"\n\n' });
+    expect(missing).toMatchObject({ code: 1, stderr: 'Error: Could not find App "kotadb"\n' });
+    expect(ssh).toMatchObject({ code: 1, stderr: 'Error: fake flyctl does not implement "flyctl ssh"\n' });
     expect(fly.mutatingCalls()).toEqual([]);
+  });
+});
+
+describe.concurrent('fake flyctl: deploy tokens, images, errors (the corrections section)', () => {
+  test('an app-scoped deploy token: org-wide calls refused, its app works, other apps are not found', async ({
+    expect,
+  }) => {
+    const fly = fake({ deployToken: PROD });
+    expect(fly.env.FLY_API_TOKEN).toMatch(/^FlyV1 /);
+    const [list, create, status, secrets, other, whoami] = await Promise.all([
+      fly.runInProcess(['apps', 'list', '--json']),
+      fly.runInProcess(['apps', 'create', 'kotadb-api-new', '--org', 'personal']),
+      fly.runInProcess(['status', '--app', PROD, '--json']),
+      fly.runInProcess(['secrets', 'list', '--app', PROD, '--json']),
+      fly.runInProcess(['status', '--app', STAGING, '--json']),
+      fly.runInProcess(['auth', 'whoami', '--json']),
+    ]);
+    expect(list).toMatchObject({ code: 1, stdout: '', stderr: 'Error: Not authorized to access this organization\n' });
+    expect(create).toMatchObject({ code: 1, stderr: 'Error: Not authorized to access this organization\n' });
+    expect(status.code).toBe(0);
+    expect(JSON.parse(status.stdout)).toMatchObject({ Name: PROD, Version: 3 });
+    expect(secrets.code).toBe(0);
+    expect(other).toMatchObject({ code: 1, stderr: `Error: failed to get app: Could not find App "${STAGING}"\n` });
+    expect(whoami.code).toBe(0);
+    expect(fly.state().apps.map((a) => a.name)).toEqual([STAGING, PROD]);
+    // Without the token (a login), the same world answers org-wide calls.
+    expect((await fly.runInProcess(['apps', 'list', '--json'], { env: { FLY_API_TOKEN: undefined } })).code).toBe(0);
+  });
+
+  test('which Dockerfile: [build] dockerfile is relative to the config folder and wins over --dockerfile; else --dockerfile in the working directory; else ./Dockerfile', async ({
+    expect,
+  }) => {
+    const fly = fake();
+    const toolkit = await scratch({
+      'fly.toml': `app = "${STAGING}"\n[build]\n  dockerfile = "Dockerfile.production"\n`,
+      'Dockerfile.production': 'FROM scratch\n',
+      'plain.toml': `app = "${STAGING}"\n`,
+    });
+    const service = await scratch({ 'Dockerfile.production': 'FROM scratch\n', Dockerfile: 'FROM scratch\n' });
+    const deploy = (args: string[], cwd = toolkit) =>
+      fly.runInProcess(['deploy', ...args, '--app', STAGING, '--build-only', '--push'], { cwd });
+    const fromConfig = await deploy([service, '--config', `${toolkit}/fly.toml`, '--dockerfile', 'Dockerfile']);
+    const fromFlag = await deploy([
+      service,
+      '--config',
+      `${toolkit}/plain.toml`,
+      '--dockerfile',
+      'Dockerfile.production',
+    ]);
+    const fromContext = await deploy([service, '--config', `${toolkit}/plain.toml`]);
+    expect([fromConfig.code, fromFlag.code, fromContext.code]).toEqual([0, 0, 0]);
+    expect(fly.images().map((i) => [i.dockerfile, i.context])).toEqual([
+      [`${toolkit}/Dockerfile.production`, service],
+      [`${service}/Dockerfile.production`, service],
+      [`${service}/Dockerfile`, service],
+    ]);
+    // A named Dockerfile that is missing, or none at all, fails the build: nothing is released.
+    const empty = await scratch({ 'plain.toml': `app = "${STAGING}"\n` });
+    const missing = await deploy(['--config', 'plain.toml', '--dockerfile', 'Dockerfile.production'], empty);
+    expect(missing).toMatchObject({ code: 1 });
+    expect(missing.stderr).toContain(
+      `Error: failed to fetch an image or build from source: dockerfile '${empty}/Dockerfile.production' not found\n`,
+    );
+    const bare = await deploy([], await tomlDir(''));
+    expect(bare.stderr).toContain(
+      'Error: failed to fetch an image or build from source: app does not have a Dockerfile or buildpacks configured. See https://fly.io/docs/reference/configuration/#the-build-section\n',
+    );
+    const configMissing = await scratch({
+      'fly.toml': `app = "${STAGING}"\n[build]\n  dockerfile = "Dockerfile.production"\n`,
+    });
+    const named = await fly.runInProcess(['deploy', service, '--config', `${configMissing}/fly.toml`], {
+      cwd: configMissing,
+    });
+    expect(named.stderr).toContain(
+      `Error: failed to fetch an image or build from source: dockerfile '${configMissing}/Dockerfile.production' not found\n`,
+    );
+    expect(fly.releases(STAGING)).toHaveLength(3);
+  });
+
+  test('build once, deploy anywhere in the org: --build-only --push --image-label, labels and digests in status, refused across orgs', async ({
+    expect,
+  }) => {
+    const fly = fake();
+    fly.update((state) => {
+      state.orgs.push({ id: 'org_other', slug: 'other', name: 'Other', type: 'SHARED' });
+    });
+    fly.seedApp('other-org-app', { org: 'other', releases: 1 });
+    const service = await scratch({ Dockerfile: 'FROM scratch\n' });
+    const built = await fly.runInProcess(
+      ['deploy', '--app', STAGING, '--build-only', '--push', '--image-label', 'git-abc123', '--label', 'commit=abc123'],
+      { cwd: service, env: { GITHUB_ACTIONS: 'true', GITHUB_SHA: 'abc123', GITHUB_REPOSITORY: 'kotadb/api' } },
+    );
+    const ref = `registry.fly.io/${STAGING}:git-abc123`;
+    expect(built.code).toBe(0);
+    expect(built.stderr).toContain(`image: ${ref}\n`);
+    expect(built.stdout).not.toContain('Watch your deployment');
+    expect(fly.releases(STAGING)).toHaveLength(3); // built, not deployed
+    const [image] = fly.images();
+    expect(image).toMatchObject({
+      ref,
+      repository: STAGING,
+      tag: 'git-abc123',
+      pushed: true,
+      labels: { commit: 'abc123', GH_SHA: 'abc123', GH_REPO: 'kotadb/api' },
+    });
+
+    const promoted = await fly.runInProcess(['deploy', '--app', PROD, '--image', ref], {
+      env: { FLY_EMIT_RELEASE_JSON: 'yes' },
+    });
+    expect(promoted.code).toBe(0);
+    expect(releaseLine(promoted.stdout)).toMatchObject({ version: 4, image_ref: ref });
+    const status = JSON.parse((await fly.runInProcess(['status', '--app', PROD, '--json'])).stdout) as {
+      Machines: { image_ref: Record<string, unknown> }[];
+    };
+    expect(status.Machines[0]?.image_ref).toEqual({
+      registry: 'registry.fly.io',
+      repository: STAGING,
+      tag: 'git-abc123',
+      digest: image?.digest,
+      labels: image?.labels,
+    });
+    const releases = JSON.parse((await fly.runInProcess(['releases', '--app', PROD, '--json'])).stdout) as {
+      ImageRef: string;
+    }[];
+    expect(releases[0]?.ImageRef).toBe(ref);
+
+    const foreign = await fly.runInProcess(['deploy', '--app', 'other-org-app', '--image', ref]);
+    expect(foreign).toMatchObject({ code: 1 });
+    expect(foreign.stderr).toContain(
+      `Error: failed to fetch an image or build from source: could not find image "${ref}"\n`,
+    );
+    // Built without --push, the image never left the builder.
+    await fly.runInProcess(['deploy', '--app', STAGING, '--build-only', '--image-label', 'local'], { cwd: service });
+    const local = await fly.runInProcess(['deploy', '--app', PROD, '--image', `registry.fly.io/${STAGING}:local`]);
+    expect(local.stderr).toContain('could not find image');
+  });
+
+  test('rollback by deploy --image: the release command runs again unless --skip-release-command; a pruned image is not found', async ({
+    expect,
+  }) => {
+    const fly = fake();
+    const cwd = await tomlDir(`app = "${PROD}"\n[deploy]\n  release_command = "bin/migrate"\n`);
+    const old = seedImage(PROD, 2);
+    const again = await fly.runInProcess(['deploy', '--config', 'fly.toml', '--image', old], { cwd });
+    expect(again.code).toBe(0);
+    expect(again.stderr).toContain(`Running ${PROD} release_command: bin/migrate\n`);
+    const skipped = await fly.runInProcess(
+      ['deploy', '--config', 'fly.toml', '--image', old, '--skip-release-command'],
+      {
+        cwd,
+      },
+    );
+    expect(skipped.code).toBe(0);
+    expect(skipped.stderr).not.toContain('release_command');
+    expect(fly.app(PROD).releaseCommands).toEqual([
+      { command: 'bin/migrate', image: old, releaseVersion: 4, at: expect.any(String) },
+    ]);
+
+    fly.fault('deploy', { releaseCommandExit: 2, times: 1 });
+    const failing = await fly.runInProcess(['deploy', '--config', 'fly.toml', '--image', seedImage(PROD, 3)], { cwd });
+    expect(failing.code).toBe(1);
+    expect(failing.stderr).toMatch(
+      /Error: release command failed - aborting deployment\. machine [0-9a-f]{14} exited with non-zero status of 2\n$/,
+    );
+    expect(fly.releases(PROD)[0]).toMatchObject({ version: 6, status: 'failed' });
+    expect(fly.currentImage(PROD)).toBe(old); // the machines were not touched
+
+    fly.pruneImage(seedImage(PROD, 1));
+    const pruned = await fly.runInProcess(['deploy', '--app', PROD, '--image', seedImage(PROD, 1)]);
+    expect(pruned).toMatchObject({ code: 1 });
+    expect(pruned.stderr).toContain(
+      `Error: failed to fetch an image or build from source: could not find image "${seedImage(PROD, 1)}"\n`,
+    );
+    expect(fly.releases(PROD)).toHaveLength(6);
+  });
+
+  test('first deploy with [[mounts]]: one machine whatever --ha says, on an existing unattached volume; without mounts --ha gives two', async ({
+    expect,
+  }) => {
+    const fly = fake({ world: 'empty' });
+    fly.seedApp('with-volume', { releases: 0, volumes: [{ name: 'data', sizeGb: 10 }] });
+    fly.seedApp('no-volume', { releases: 0 });
+    const mounted = await tomlDir(
+      'app = "with-volume"\n[[mounts]]\n  source = "data"\n  destination = "/data"\n  initial_size = "10gb"\n',
+    );
+    const image = ['--image', 'registry.fly.io/with-volume:v1'];
+    expect((await fly.runInProcess(['deploy', '--ha=true', ...image], { cwd: mounted })).code).toBe(0);
+    const app = fly.app('with-volume');
+    expect(app.machines).toHaveLength(1);
+    expect(app.volumes.map((v) => [v.sizeGb, v.attachedMachineId])).toEqual([[10, app.machines[0]?.id]]);
+    const ha = await fly.runInProcess([
+      'deploy',
+      '--app',
+      'no-volume',
+      '--ha=true',
+      '--image',
+      'registry.fly.io/no-volume:v1',
+    ]);
+    expect(ha.stdout).toContain('Creating a second machine for high availability and zero downtime deployments.');
+    expect(fly.app('no-volume').machines).toHaveLength(2);
+  });
+
+  test('scale count N: the second machine and the volume it mounts; --yes when nobody can confirm', async ({
+    expect,
+  }) => {
+    const fly = fake();
+    // A production app as flyctl's first deploy leaves it: one machine, one volume.
+    fly.seedApp(PROD, { machines: 1, volumes: [{ name: 'kotadb_data', sizeGb: 10 }] });
+    const refused = await fly.runInProcess(['scale', 'count', '2', '--app', PROD]);
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toBe(
+      "App 'kotadb-api' is going to be scaled according to this plan:\n  +1 machines for group 'app' on region 'iad' of size 'shared-cpu-1x'\n  +1 volumes  for group 'app' in region 'iad'\n",
+    );
+    expect(refused.stderr).toBe('Error: --yes flag must be specified when not running interactively\n');
+    const scaled = await fly.runInProcess(['scale', 'count', '2', '--app', PROD, '--yes']);
+    expect(scaled.code).toBe(0);
+    expect(scaled.stdout).toMatch(
+      /Executing scale plan\n  Creating volume kotadb_data region:iad size:10GiB\n  Created [0-9a-f]{14} group:app/,
+    );
+    const app = fly.app(PROD);
+    expect(app.machines).toHaveLength(2);
+    expect(app.machines[1]?.image).toBe(app.machines[0]?.image);
+    expect(app.volumes.map((v) => [v.name, v.sizeGb, v.attachedMachineId])).toEqual(
+      app.machines.map((m) => ['kotadb_data', 10, m.id]),
+    );
+    expect((await fly.runInProcess(['scale', 'count', '2', '--app', PROD])).stdout).toBe(
+      'App already scaled to desired state. No need for changes\n',
+    );
+  });
+
+  test('secrets: all Staged when flyctl cannot tell (no machines, no release timestamps); secrets deploy needs machines and has no --stage', async ({
+    expect,
+  }) => {
+    const fly = fake();
+    fly.seedApp('no-machines', { releases: 2, machines: 0, secrets: { A: '1' } });
+    fly.update((state) => {
+      state.apps.find((a) => a.name === STAGING)!.releaseTimestampsUnavailable = true;
+    });
+    const statuses = async (app: string) =>
+      (
+        JSON.parse((await fly.runInProcess(['secrets', 'list', '--app', app, '--json'])).stdout) as { status: string }[]
+      ).map((s) => s.status);
+    expect(await statuses('no-machines')).toEqual(['Staged']);
+    expect(await statuses(STAGING)).toEqual(['Staged', 'Staged', 'Staged', 'Staged']);
+    expect(await statuses(PROD)).toEqual(['Deployed', 'Deployed', 'Deployed', 'Deployed']);
+    const [none, stage, nothingStaged] = await Promise.all([
+      fly.runInProcess(['secrets', 'deploy', '--app', 'no-machines']),
+      fly.runInProcess(['secrets', 'deploy', '--app', PROD, '--stage']),
+      fly.runInProcess(['secrets', 'deploy', '--app', PROD], { env: { FLY_EMIT_RELEASE_JSON: '1' } }),
+    ]);
+    expect(none).toMatchObject({
+      code: 1,
+      stderr:
+        "Error: no machines available to deploy\n'fly secrets deploy' will only work if the app has been deployed and there are machines available\n\nTry 'fly deploy' first\n\n",
+    });
+    expect(stage).toMatchObject({ code: 1, stderr: 'Error: unknown flag: --stage\n' });
+    // Nothing staged: flyctl restarts the machines anyway (a release).
+    expect(nothingStaged.code).toBe(0);
+    expect(releaseLine(nothingStaged.stdout)).toMatchObject({ version: 4 });
+    expect(fly.releases(PROD)[0]).toMatchObject({ version: 4, description: 'Deploy staged secrets' });
+  });
+
+  test('apps create: --org needed with several orgs, unknown org, a name held by an app this account cannot see', async ({
+    expect,
+  }) => {
+    const fly = fake({ world: 'empty' });
+    fly.update((state) => {
+      state.orgs.push({ id: 'org_kotadb', slug: 'kotadb', name: 'KotaDB', type: 'SHARED' });
+      state.takenAppNames = ['kotadb-api'];
+    });
+    const [noOrg, unknown, taken, ok] = await Promise.all([
+      fly.runInProcess(['apps', 'create', 'new-app']),
+      fly.runInProcess(['apps', 'create', 'new-app', '--org', 'nope']),
+      fly.runInProcess(['apps', 'create', 'kotadb-api', '--org', 'kotadb']),
+      fly.runInProcess(['apps', 'create', 'new-app', '--org', 'kotadb']),
+    ]);
+    expect(noOrg).toMatchObject({
+      code: 1,
+      stderr: 'Error: org slug must be specified when not running interactively\n',
+    });
+    expect(unknown).toMatchObject({ code: 1, stderr: 'Error: organization nope not found\n' });
+    expect(taken.stderr).toBe(
+      'Error: Validation failed: Name has already been taken\nApp names are unique across all of Fly.io, not just your organization, so this name may be held by an app you cannot see. Try a different name.\n\n',
+    );
+    expect(ok.code).toBe(0);
+    expect(fly.state().apps.map((a) => [a.name, a.org])).toEqual([['new-app', 'kotadb']]);
+  });
+
+  test('volumes create: --yes only when no volume of that name exists, region required and checked, --count N', async ({
+    expect,
+  }) => {
+    const fly = fake();
+    const create = (...args: string[]) => fly.runInProcess(['volumes', 'create', ...args, '--app', PROD]);
+    const [noRegion, badRegion, existingName, count] = await Promise.all([
+      create('kotadb_data', '--yes'),
+      create('kotadb_data', '--region', 'xyz', '--yes'),
+      create('kotadb_data', '--region', 'iad', '--size', '10'),
+      create('extra', '--region', 'iad', '--count', '2'),
+    ]);
+    expect(noRegion).toMatchObject({
+      code: 1,
+      stderr: 'Error: region code must be specified when not running interactively\n',
+    });
+    expect(badRegion).toMatchObject({ code: 1, stderr: 'Error: region xyz not found\n' });
+    expect(existingName.code).toBe(0);
+    expect(count.code).toBe(0);
+    expect(fly.app(PROD).volumes.map((v) => v.name)).toEqual([
+      'kotadb_data',
+      'kotadb_data',
+      'kotadb_data',
+      'extra',
+      'extra',
+    ]);
+    const fromEnv = await fly.runInProcess(['volumes', 'create', 'more', '--app', PROD, '--yes'], {
+      env: { FLY_REGION: 'ord' },
+    });
+    expect(fromEnv.code).toBe(0);
+    expect(fly.app(PROD).volumes.at(-1)).toMatchObject({ name: 'more', region: 'ord' });
+  });
+
+  test('errors as flyctl prints them: description and suggestion after the Error line; deadline 126; a recovered panic 3', async ({
+    expect,
+  }) => {
+    const fly = fake();
+    fly.fault('deploy', { stateTimeout: true, times: 1 });
+    fly.fault('status', { deadline: true, times: 1 });
+    fly.fault('releases', { panic: true, times: 1 });
+    const [state, deadline, panic] = await Promise.all([
+      fly.runInProcess(['deploy', '--app', PROD, '--image', seedImage(PROD, 2)]),
+      fly.runInProcess(['status', '--app', PROD, '--json']),
+      fly.runInProcess(['releases', '--app', PROD, '--json']),
+    ]);
+    expect(state.code).toBe(1);
+    expect(state.stderr).toMatch(
+      /Error: timeout reached waiting for machine's state to change\nYour machine was created, but never started .*\n[\s\S]*\n\nYou can try deploying to a different region,\nor you can try increasing the timeout with the --wait-timeout flag\n\n$/,
+    );
+    expect(fly.releases(PROD)[0]).toMatchObject({ version: 4, status: 'failed' });
+    expect(deadline).toMatchObject({ code: 126, stderr: 'Error: context deadline exceeded\n' });
+    expect(panic.code).toBe(3);
+    expect(panic.stdout).toMatch(/^Oops, something went wrong! Could you try that again\?\n/);
+  });
+
+  test('status --json: check fields are omitted when empty; releases --json InProgress is never fetched', async ({
+    expect,
+  }) => {
+    const fly = fake();
+    fly.fault('deploy', { hang: true, times: 1 });
+    fly.update((state) => {
+      const m = state.apps.find((a) => a.name === PROD)!.machines[0]!;
+      m.checks = [{ name: '', status: '', output: 'booting', updatedAt: '' }];
+    });
+    const status = JSON.parse((await fly.runInProcess(['status', '--app', PROD, '--json'])).stdout) as {
+      Machines: { checks: unknown[] }[];
+    };
+    expect(status.Machines[0]?.checks).toEqual([{ output: 'booting' }]);
+    const controller = new AbortController();
+    const deploying = fly.runInProcess(['deploy', '--app', STAGING, '--image', seedImage(STAGING, 2)], {
+      signal: controller.signal,
+    });
+    await until(() => fly.releases(STAGING)[0]?.status === 'running');
+    const releases = JSON.parse((await fly.runInProcess(['releases', '--app', STAGING, '--json'])).stdout) as {
+      Status: string;
+      InProgress: boolean;
+    }[];
+    expect(releases[0]).toMatchObject({ Status: 'running', InProgress: false });
+    controller.abort();
+    expect((await deploying).code).toBe(127);
   });
 });
 
@@ -919,13 +1378,26 @@ async function until(pred: () => boolean, timeoutMs = 5_000): Promise<void> {
 }
 
 async function tomlDir(toml: string): Promise<string> {
-  const { mkdtempSync, writeFileSync, realpathSync } = await import('node:fs');
+  return scratch(toml ? { 'fly.toml': toml } : {});
+}
+
+/** A temp folder holding these files (paths may have folders), removed after the file's tests. */
+async function scratch(files: Record<string, string>): Promise<string> {
+  const { mkdirSync, mkdtempSync, writeFileSync, realpathSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
-  const { join } = await import('node:path');
+  const { dirname, join } = await import('node:path');
   const dir = realpathSync(mkdtempSync(join(tmpdir(), 'fake-fly-toml-')));
   scratchDirs.push(dir);
-  if (toml) writeFileSync(join(dir, 'fly.toml'), toml);
+  for (const [file, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, file)), { recursive: true });
+    writeFileSync(join(dir, file), text);
+  }
   return dir;
+}
+
+/** The FLY_EMIT_RELEASE_JSON line of a deploy's stdout. */
+function releaseLine(stdout: string): Record<string, unknown> {
+  return JSON.parse(stdout.split('\n').find((l) => l.startsWith('{')) ?? 'null') as Record<string, unknown>;
 }
 
 /**
@@ -1124,7 +1596,7 @@ describe.concurrent('fake flyctl: in-process and process give the same answers',
         await outcome(
           runner.run(
             { argv: ['flyctl', 'volumes', 'list', '--app', PROD, '--json'], mutating: false },
-            { timeoutMs: 300, killSignal: 'SIGKILL' },
+            { timeoutMs: 2500, killSignal: 'SIGKILL' },
           ),
         ),
         await outcome(
@@ -1134,7 +1606,9 @@ describe.concurrent('fake flyctl: in-process and process give the same answers',
           ),
         ),
       ];
-      const deploying = outcome(runner.run({ argv: ['flyctl', 'deploy', '--app', STAGING], mutating: true }));
+      const deploying = outcome(
+        runner.run({ argv: ['flyctl', 'deploy', '--app', STAGING, '--image', `${STAGING}:v9`], mutating: true }),
+      );
       await until(() => fly.releases(STAGING)[0]?.status === 'running');
       expect(exec.running()).toBe(1);
       controller.abort();

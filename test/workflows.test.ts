@@ -28,6 +28,7 @@ interface Job {
 }
 interface Workflow {
   on: Record<string, unknown>;
+  permissions?: Record<string, string>;
   concurrency?: { group: string; 'cancel-in-progress': boolean };
   env?: Record<string, string>;
   jobs: Record<string, Job>;
@@ -39,18 +40,38 @@ const ci = load('ci.yml');
 
 type Event =
   | { kind: 'push'; branch: string }
-  | { kind: 'dispatch'; environment: string; action: string; version?: string; branch?: string };
+  | { kind: 'dispatch'; environment: string; action: string; version?: string; image?: string; branch?: string }
+  | { kind: 'repository_dispatch'; environment: string; image?: string };
 
-function contextFor(event: Event): Context {
+/** The repository variable naming the service repository (set in these scenarios unless said otherwise). */
+const SERVICE_REPOSITORY = 'kotadb/kotadb';
+
+function contextFor(
+  event: Event,
+  vars: Record<string, string> = { KOTADB_SERVICE_REPOSITORY: SERVICE_REPOSITORY },
+): Context {
   const github =
     event.kind === 'push'
-      ? { event_name: 'push', ref: `refs/heads/${event.branch}` }
-      : { event_name: 'workflow_dispatch', ref: `refs/heads/${event.branch ?? 'main'}` };
+      ? { event_name: 'push', ref: `refs/heads/${event.branch}`, ref_name: event.branch }
+      : event.kind === 'dispatch'
+        ? {
+            event_name: 'workflow_dispatch',
+            ref: `refs/heads/${event.branch ?? 'main'}`,
+            ref_name: event.branch ?? 'main',
+          }
+        : {
+            event_name: 'repository_dispatch',
+            ref: 'refs/heads/main',
+            ref_name: 'main',
+            event: {
+              client_payload: { environment: event.environment, ...(event.image ? { image: event.image } : {}) },
+            },
+          };
   const inputs =
     event.kind === 'dispatch'
-      ? { environment: event.environment, action: event.action, version: event.version ?? '' }
+      ? { environment: event.environment, action: event.action, version: event.version ?? '', image: event.image ?? '' }
       : {};
-  const base = { github, inputs, secrets: {} };
+  const base = { github, inputs, vars, secrets: {} };
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(deploy.env ?? {})) env[name] = interpolate(String(value), base);
   return { ...base, env };
@@ -61,11 +82,13 @@ interface JobRun {
   environment: string | null;
   url: string | null;
   commands: string[];
+  /** The `uses:` steps that run, with their `with:` inputs interpolated. */
+  actions: Array<{ uses: string; with: Record<string, string> }>;
   env: Record<string, string>;
 }
 
-function simulate(workflow: Workflow, event: Event): Record<string, JobRun> {
-  const context = contextFor(event);
+function simulate(workflow: Workflow, event: Event, vars?: Record<string, string>): Record<string, JobRun> {
+  const context = contextFor(event, vars);
   const result: Record<string, JobRun> = {};
   const visit = (name: string): JobRun => {
     const existing = result[name];
@@ -85,12 +108,15 @@ function simulate(workflow: Workflow, event: Event): Record<string, JobRun> {
           : null;
     const url =
       typeof job.environment === 'object' && job.environment.url ? interpolate(job.environment.url, context) : null;
-    const commands = runs
-      ? job.steps
-          .filter((s) => s.run && (s.if === undefined || truthy(evaluate(s.if, jobContext))))
-          .map((s) => s.run!.trim())
-      : [];
-    return (result[name] = { runs, environment, url, commands, env });
+    const stepRuns = (s: Step) => runs && (s.if === undefined || truthy(evaluate(s.if, jobContext)));
+    const commands = job.steps.filter((s) => s.run && stepRuns(s)).map((s) => s.run!.trim());
+    const actions = job.steps
+      .filter((s) => s.uses && stepRuns(s))
+      .map((s) => ({
+        uses: s.uses!,
+        with: Object.fromEntries(Object.entries(s.with ?? {}).map(([k, v]) => [k, interpolate(String(v), jobContext)])),
+      }));
+    return (result[name] = { runs, environment, url, commands, actions, env });
   };
   for (const name of Object.keys(workflow.jobs)) visit(name);
   return result;
@@ -118,7 +144,21 @@ const scenarios: Array<[string, Event, 'staging' | 'production', 'deploy' | 'rol
     'production',
     'rollback',
   ],
+  [
+    'dispatch deploy staging of a given image',
+    { kind: 'dispatch', environment: 'staging', action: 'deploy', image: 'registry.fly.io/kotadb-api-staging:git-abc' },
+    'staging',
+    'deploy',
+  ],
+  [
+    'repository_dispatch from the service: production, its image',
+    { kind: 'repository_dispatch', environment: 'production', image: 'registry.fly.io/kotadb-api-staging:git-abc' },
+    'production',
+    'deploy',
+  ],
 ];
+
+const imageOf = (event: Event) => (event.kind === 'push' ? '' : (event.image ?? ''));
 
 describe('saas-api-deploy.yml triggers and inputs', () => {
   it('deploys on pushes to develop and main, and on manual dispatch', () => {
@@ -131,6 +171,8 @@ describe('saas-api-deploy.yml triggers and inputs', () => {
     });
     expect(inputs.action).toMatchObject({ type: 'choice', options: ['deploy', 'rollback'], default: 'deploy' });
     expect(inputs.version).toMatchObject({ type: 'string', required: false });
+    expect(inputs.image).toMatchObject({ type: 'string', required: false });
+    expect(deploy.on.repository_dispatch).toEqual({ types: ['deploy'] });
   });
 
   it('never cancels a running deploy', () => {
@@ -165,8 +207,24 @@ describe.each(scenarios)('%s', (_name, event, environment, action) => {
       expect(jobs.deploy!.url).toBe(ENVIRONMENTS[environment].url);
       expect(jobs.deploy!.commands).toEqual([
         'npm ci',
-        environment === 'production' ? 'npm run deploy:production -- --yes --tag' : 'npm run deploy:staging -- --yes',
+        environment === 'production'
+          ? 'npm run deploy:production -- --yes --tag ${DEPLOY_IMAGE:+--image "$DEPLOY_IMAGE"}'
+          : 'npm run deploy:staging -- --yes ${DEPLOY_IMAGE:+--image "$DEPLOY_IMAGE"}',
       ]);
+      // The image comes from the input / payload, or from a build of the service's checkout.
+      const image = imageOf(event);
+      expect(jobs.deploy!.env.DEPLOY_IMAGE).toBe(image);
+      const service = jobs.deploy!.actions.find((a) => a.with.path === 'service');
+      if (image) {
+        expect(service).toBeUndefined();
+        expect(jobs.deploy!.env.KOTADB_SERVICE_DIR).toBe('');
+      } else {
+        expect(service).toMatchObject({
+          uses: 'actions/checkout@v4',
+          with: { repository: SERVICE_REPOSITORY, ref: event.kind === 'push' ? event.branch : 'main' },
+        });
+        expect(jobs.deploy!.env.KOTADB_SERVICE_DIR).toBe('service');
+      }
     } else {
       expect(jobs.rollback!.environment).toBe(environment);
       expect(jobs.rollback!.url).toBe(ENVIRONMENTS[environment].url);
@@ -186,12 +244,45 @@ describe('job graph', () => {
     expect(deploy.jobs.rollback!.needs).toBeUndefined();
   });
 
-  it('installs flyctl with the official action wherever flyctl is used', () => {
+  it('installs flyctl with the official action, pinned to a release tag and a flyctl version, wherever flyctl is used', () => {
     for (const name of ['deploy', 'rollback']) {
-      expect(deploy.jobs[name]!.steps.some((s) => s.uses?.startsWith('superfly/flyctl-actions/setup-flyctl'))).toBe(
-        true,
-      );
+      const setup = deploy.jobs[name]!.steps.find((s) => s.uses?.startsWith('superfly/flyctl-actions/setup-flyctl@'));
+      expect(setup?.uses).toMatch(/@\d+\.\d+$/); // a release tag, never @master
+      expect(interpolate(String(setup?.with?.version), { env: deploy.env ?? {} })).toMatch(/^\d+\.\d+\.\d+$/);
     }
+  });
+
+  it('runs the Node version the README states', () => {
+    const readme = readFileSync(fromRoot('README.md'), 'utf8');
+    const stated = /Node\.js [\d.]+ or newer \(([\d.]+) is what CI uses\)/.exec(readme)?.[1];
+    expect(stated).toBe('20.20');
+    for (const job of Object.values(deploy.jobs)) {
+      for (const step of job.steps.filter((s) => s.uses?.startsWith('actions/setup-node@'))) {
+        expect(step.with?.['node-version']).toBe(stated);
+      }
+    }
+  });
+
+  it('without an image and without the KOTADB_SERVICE_REPOSITORY variable nothing is checked out: deploy-fly refuses with its own fix', () => {
+    const jobs = simulate(deploy, { kind: 'push', branch: 'develop' }, {});
+    expect(jobs.deploy!.actions.some((a) => a.with.path === 'service')).toBe(false);
+    expect(jobs.deploy!.env.KOTADB_SERVICE_DIR).toBe('');
+  });
+});
+
+describe('permissions', () => {
+  // deploy, rollback and secrets set/unset/deploy push the deploy lock ref (refs/kotadb/locks/<env>)
+  const takesTheLock = (run: string) =>
+    /npm run (deploy|rollback)(:|\s|$)/.test(run) || /npm run secrets -- \S+ (set|unset|deploy)\b/.test(run);
+
+  it('the jobs that take the deploy lock may push (contents: write); every other job only reads', () => {
+    expect(deploy.permissions).toEqual({ contents: 'read' });
+    const locking = Object.entries(deploy.jobs)
+      .filter(([, job]) => job.steps.some((s) => s.run !== undefined && takesTheLock(s.run)))
+      .map(([name]) => name);
+    expect(locking.sort()).toEqual(['deploy', 'rollback']);
+    for (const [name, job] of Object.entries(deploy.jobs))
+      expect([name, job.permissions?.contents ?? 'read']).toEqual([name, locking.includes(name) ? 'write' : 'read']);
   });
 });
 
@@ -222,6 +313,7 @@ describe('secrets', () => {
     const used = [...new Set([...text.matchAll(/secrets\.([A-Z0-9_]+)/g)].map((m) => m[1]!))].sort();
     expect(used).toEqual([
       'FLY_API_TOKEN',
+      'KOTADB_SERVICE_TOKEN',
       'SAAS_PRODUCTION_API_KEY',
       'SAAS_STAGING_API_KEY',
       'SUPABASE_DB_URL_PRODUCTION',

@@ -70,8 +70,24 @@ export const secretsUnset = (app: string, names: readonly string[], stage: boole
 export const secretsDeploy = (app: string): Command => write('secrets', 'deploy', '--app', app);
 
 export const volumesList = (app: string): Command => read('volumes', 'list', '--app', app, '--json');
-export const volumesCreate = (app: string, name: string, sizeGb: number, region: string): Command =>
-  write('volumes', 'create', name, '--size', String(sizeGb), '--app', app, '--region', region, '--yes');
+/** `--count N` creates N volumes of that name at once (one per machine that mounts it). */
+export const volumesCreate = (app: string, name: string, sizeGb: number, region: string, count = 1): Command =>
+  write(
+    'volumes',
+    'create',
+    name,
+    '--size',
+    String(sizeGb),
+    '--app',
+    app,
+    '--region',
+    region,
+    ...(count > 1 ? ['--count', String(count)] : []),
+    '--yes',
+  );
+/** Adds (or removes) machines to reach `count`, creating the volumes new machines mount; --yes: nobody to ask in CI. */
+export const scaleCount = (app: string, count: number): Command =>
+  write('scale', 'count', String(count), '--app', app, '--yes');
 
 /** `-n` is `--no-tail` (print the buffered lines and exit), not a line count. */
 export const logs = (app: string, options: { follow: boolean; config?: string }): Command =>

@@ -21,6 +21,12 @@ export interface Environment {
   /** fly.toml path relative to the repo root. */
   readonly configFile: string;
   readonly ha: boolean;
+  /**
+   * Machines the app runs. Each mounts its own volume, and with [[mounts]] flyctl's first deploy
+   * creates one machine whatever --ha says: fly-setup creates one volume per machine, doctor
+   * checks both counts, and the second machine comes from `flyctl scale count`.
+   */
+  readonly machines: number;
   readonly strategy: DeployStrategy;
   readonly vm: { readonly memoryMb: number; readonly cpus: number; readonly cpuKind: 'shared' | 'performance' };
   readonly volume: { readonly name: string; readonly sizeGb: number; readonly destination: string };
@@ -42,6 +48,7 @@ export const ENVIRONMENTS: Readonly<Record<EnvironmentName, Environment>> = {
     region: 'iad',
     configFile: 'fly.staging.toml',
     ha: false,
+    machines: 1,
     strategy: 'immediate',
     vm: { memoryMb: 256, cpus: 1, cpuKind: 'shared' },
     volume: { name: 'kotadb_staging_data', sizeGb: 5, destination: '/data' },
@@ -57,6 +64,7 @@ export const ENVIRONMENTS: Readonly<Record<EnvironmentName, Environment>> = {
     region: 'iad',
     configFile: 'fly.toml',
     ha: true,
+    machines: 2,
     strategy: 'rolling',
     vm: { memoryMb: 512, cpus: 1, cpuKind: 'shared' },
     volume: { name: 'kotadb_data', sizeGb: 10, destination: '/data' },

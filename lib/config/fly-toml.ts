@@ -1,13 +1,16 @@
 /**
  * fly.toml loading and validation. flyctl silently ignores unknown keys, so a typo
- * (`stratgy = "rolling"`) would deploy with defaults; we reject unknown keys, bad durations
- * and strategies, and cross-check each file against the environment table.
+ * (`stratgy = "rolling"`) would deploy with defaults; we reject keys flyctl does not know
+ * (./flyctl-keys.ts), check the values the toolkit relies on (durations, strategy, the /health
+ * check), warn where flyctl would clamp a value, and cross-check each file against the
+ * environment table.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import TOML from '@iarna/toml';
 import { z } from 'zod';
 import type { Environment } from './environments.ts';
+import { unknownKeys } from './flyctl-keys.ts';
 import { parseGoDuration } from '../core/duration.ts';
 import { InvalidInput } from '../core/errors.ts';
 import { repoRoot } from '../core/paths.ts';
@@ -17,66 +20,96 @@ const Duration = z.string().refine(isDuration, { message: 'expected a duration s
 const Port = z.number().int().min(1).max(65535);
 export const STRATEGIES = ['rolling', 'immediate', 'canary', 'bluegreen'] as const;
 
-const HttpCheck = z.strictObject({
-  interval: Duration,
-  timeout: Duration,
+// The schemas check the values the toolkit relies on. They are loose: which keys exist at all
+// is checked against everything flyctl reads (./flyctl-keys.ts), so a key flyctl knows but the
+// toolkit does not check passes untouched.
+const HttpCheck = z.looseObject({
+  interval: Duration.optional(),
+  timeout: Duration.optional(),
   grace_period: Duration.optional(),
-  method: z.string(),
-  path: z.string(),
+  method: z.string().optional(),
+  path: z.string().optional(),
   protocol: z.enum(['http', 'https']).optional(),
   tls_skip_verify: z.boolean().optional(),
   headers: z.record(z.string(), z.string()).optional(),
 });
 
-const TcpCheck = z.strictObject({
-  interval: Duration,
-  timeout: Duration,
+const TcpCheck = z.looseObject({
+  interval: Duration.optional(),
+  timeout: Duration.optional(),
   grace_period: Duration.optional(),
 });
 
-const ServicePort = z.strictObject({
-  port: Port,
+const ServicePort = z.looseObject({
+  port: Port.optional(),
   handlers: z.array(z.enum(['http', 'tls', 'proxy_proto', 'pg_tls', 'edge_http'])).optional(),
   force_https: z.boolean().optional(),
 });
 
-const Service = z.strictObject({
+const AutoStop = z.union([z.boolean(), z.enum(['off', 'stop', 'suspend'])]);
+const Concurrency = z.looseObject({
+  type: z.enum(['connections', 'requests']),
+  hard_limit: z.number().int().positive().optional(),
+  soft_limit: z.number().int().positive().optional(),
+});
+
+const Service = z.looseObject({
   protocol: z.enum(['tcp', 'udp']),
   internal_port: Port,
   processes: z.array(z.string()).optional(),
-  auto_stop_machines: z.union([z.boolean(), z.enum(['off', 'stop', 'suspend'])]).optional(),
+  auto_stop_machines: AutoStop.optional(),
   auto_start_machines: z.boolean().optional(),
   min_machines_running: z.number().int().min(0).optional(),
-  ports: z.array(ServicePort).min(1),
-  concurrency: z
-    .strictObject({
-      type: z.enum(['connections', 'requests']),
-      hard_limit: z.number().int().positive().optional(),
-      soft_limit: z.number().int().positive().optional(),
-    })
-    .optional(),
+  ports: z.array(ServicePort).optional(),
+  concurrency: Concurrency.optional(),
   tcp_checks: z.array(TcpCheck).optional(),
   http_checks: z.array(HttpCheck).optional(),
 });
 
-const Vm = z.strictObject({
-  cpu_kind: z.enum(['shared', 'performance']),
-  cpus: z.number().int().positive(),
-  memory_mb: z.number().int().positive(),
+const HttpService = z.looseObject({
+  internal_port: Port,
+  force_https: z.boolean().optional(),
+  auto_stop_machines: AutoStop.optional(),
+  auto_start_machines: z.boolean().optional(),
+  min_machines_running: z.number().int().min(0).optional(),
+  processes: z.array(z.string()).optional(),
+  concurrency: Concurrency.optional(),
+  checks: z.array(HttpCheck).optional(),
+});
+
+const Vm = z.looseObject({
+  size: z.string().optional(),
+  memory: z.union([z.string(), z.number().int().positive()]).optional(),
+  cpu_kind: z.enum(['shared', 'performance']).optional(),
+  cpus: z.number().int().positive().optional(),
+  memory_mb: z.number().int().positive().optional(),
   processes: z.array(z.string()).optional(),
 });
 
-const Mount = z.strictObject({
+/** A size as flyctl's units.FromHumanSize reads it: "10gb", "10GB", "10g", 10 (GB). */
+const SIZE = /^\s*\d+(\.\d+)?\s*([kmgt]i?b?|b)?\s*$/i;
+const Mount = z.looseObject({
   source: z.string().regex(/^[a-z0-9_]+$/, { message: 'volume names use lowercase letters, digits and _' }),
   destination: z.string().startsWith('/'),
   initial_size: z
-    .string()
-    .regex(/^\d+\s*(gb|GB)$/, { message: 'expected a size such as "10gb" (at least 1gb)' })
+    .union([z.string().regex(SIZE, { message: 'expected a size such as "10gb" (at least 1gb)' }), z.number()])
     .optional(),
   processes: z.array(z.string()).optional(),
 });
 
-export const FlyConfigSchema = z.strictObject({
+const Metrics = z.looseObject({ port: Port, path: z.string().startsWith('/') });
+
+const TopLevelCheck = z.looseObject({
+  type: z.enum(['http', 'tcp']).optional(),
+  port: Port.optional(),
+  interval: Duration.optional(),
+  timeout: Duration.optional(),
+  grace_period: Duration.optional(),
+  method: z.string().optional(),
+  path: z.string().optional(),
+});
+
+export const FlyConfigSchema = z.looseObject({
   app: z.string().min(1),
   primary_region: z.string().min(1),
   kill_signal: z.enum(['SIGINT', 'SIGTERM', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGKILL', 'SIGSTOP']).optional(),
@@ -84,7 +117,7 @@ export const FlyConfigSchema = z.strictObject({
   swap_size_mb: z.number().int().positive().optional(),
   console_command: z.string().optional(),
   build: z
-    .strictObject({
+    .looseObject({
       dockerfile: z.string().optional(),
       image: z.string().optional(),
       'build-target': z.string().optional(),
@@ -92,11 +125,14 @@ export const FlyConfigSchema = z.strictObject({
     })
     .optional(),
   env: z.record(z.string(), z.string({ message: 'env values must be strings: quote them' })).optional(),
+  processes: z.record(z.string(), z.string()).optional(),
+  http_service: HttpService.optional(),
   services: z.array(Service).optional(),
+  checks: z.record(z.string(), TopLevelCheck).optional(),
   vm: z.array(Vm).optional(),
   mounts: z.union([z.array(Mount), Mount]).optional(),
   deploy: z
-    .strictObject({
+    .looseObject({
       strategy: z.enum(STRATEGIES).optional(),
       max_unavailable: z.number().positive().optional(),
       wait_timeout: Duration.optional(),
@@ -104,9 +140,9 @@ export const FlyConfigSchema = z.strictObject({
       release_command_timeout: Duration.optional(),
     })
     .optional(),
-  metrics: z.strictObject({ port: Port, path: z.string().startsWith('/') }).optional(),
+  metrics: z.union([z.array(Metrics), Metrics]).optional(),
   experimental: z
-    .strictObject({
+    .looseObject({
       auto_rollback: z.boolean().optional(),
       cmd: z.array(z.string()).optional(),
       entrypoint: z.array(z.string()).optional(),
@@ -126,6 +162,9 @@ export interface ConfigReport {
 /** flyctl's default when fly.toml has no [deploy] wait_timeout. */
 export const DEFAULT_WAIT_TIMEOUT = '5m0s';
 
+/** Deeper than any fly config (services[0].ports[0].http_options.response.headers is 6). */
+const MAX_DEPTH = 32;
+
 /** Parses TOML text and validates it, returning every problem (file, key, expected value). */
 export function checkFlyConfigText(text: string, file: string, env?: Environment): ConfigReport {
   let data: unknown;
@@ -137,9 +176,21 @@ export function checkFlyConfigText(text: string, file: string, env?: Environment
     const first = (e.message ?? String(error)).split('\n')[0];
     return { config: null, problems: [`${file}: ${where}: invalid TOML: ${first}`], warnings: [] };
   }
+  const depth = nestingDepth(data);
+  if (depth > MAX_DEPTH) {
+    return {
+      config: null,
+      problems: [`${file}: tables or arrays nested ${depth} levels deep: not a fly config (at most ${MAX_DEPTH})`],
+      warnings: [],
+    };
+  }
+  const problems = unknownKeys(data).map(
+    ({ path: key, suggestion }) =>
+      `${file}: ${key}: unknown key (flyctl would silently ignore it)${suggestion ? `; did you mean "${suggestion}"?` : ''}`,
+  );
   const parsed = FlyConfigSchema.safeParse(data);
   if (!parsed.success) {
-    const problems = parsed.error.issues.flatMap((issue) => describeIssue(file, issue, data));
+    problems.push(...parsed.error.issues.map((issue) => describeIssue(file, issue, data)));
     // Still report mismatches with the environment, so one run lists every problem.
     if (env)
       problems.push(
@@ -150,13 +201,27 @@ export function checkFlyConfigText(text: string, file: string, env?: Environment
     return { config: null, problems, warnings: [] };
   }
   const config = parsed.data;
-  const problems = semanticProblems(config, file);
-  const warnings: string[] = [];
+  problems.push(...semanticProblems(config, file));
+  const warnings = clampWarnings(config, file);
   if (config.experimental?.auto_rollback !== undefined) {
     warnings.push(`${file}: experimental.auto_rollback: flyctl parses and ignores it; deploy-fly rolls back itself`);
   }
   if (env) problems.push(...crossCheck(config, env, file));
   return { config, problems, warnings };
+}
+
+/** How deep tables and arrays nest (iteratively: a hostile file must not overflow the stack). */
+function nestingDepth(data: unknown): number {
+  let deepest = 0;
+  const stack: Array<[unknown, number]> = [[data, 0]];
+  while (stack.length > 0) {
+    const [value, depth] = stack.pop()!;
+    if (typeof value !== 'object' || value === null || value instanceof Date) continue;
+    deepest = Math.max(deepest, depth);
+    if (deepest > MAX_DEPTH) return deepest;
+    for (const child of Object.values(value)) stack.push([child, depth + 1]);
+  }
+  return deepest;
 }
 
 export function checkFlyConfigFile(env: Environment, root: string = repoRoot): ConfigReport {
@@ -188,7 +253,18 @@ export function loadFlyConfig(env: Environment, root: string = repoRoot): FlyCon
 
 export function mountsOf(config: FlyConfig): Array<{ source: string; destination: string }> {
   if (!config.mounts) return [];
-  return Array.isArray(config.mounts) ? config.mounts : [config.mounts];
+  const mounts = Array.isArray(config.mounts) ? config.mounts : [config.mounts];
+  return mounts.map(({ source, destination }) => ({ source, destination }));
+}
+
+/** Every service health check: [[services.http_checks]] and [[http_service.checks]], with where they are. */
+export function httpChecksOf(config: FlyConfig): Array<{ key: string; check: z.output<typeof HttpCheck> }> {
+  const checks: Array<{ key: string; check: z.output<typeof HttpCheck> }> = [];
+  config.services?.forEach((service, s) =>
+    service.http_checks?.forEach((check, c) => checks.push({ key: `services[${s}].http_checks[${c}]`, check })),
+  );
+  config.http_service?.checks?.forEach((check, c) => checks.push({ key: `http_service.checks[${c}]`, check }));
+  return checks;
 }
 
 export function waitTimeoutOf(config: FlyConfig): string {
@@ -208,28 +284,31 @@ export function durationToMs(value: string): number {
 
 function semanticProblems(config: FlyConfig, file: string): string[] {
   const problems: string[] = [];
-  config.services?.forEach((service, s) => {
-    service.http_checks?.forEach((check, c) => {
-      const key = `services[${s}].http_checks[${c}]`;
-      if (check.method.toUpperCase() !== 'GET')
-        problems.push(`${file}: ${key}.method: expected "GET", got "${check.method}"`);
-      if (check.path !== '/health') problems.push(`${file}: ${key}.path: expected "/health", got "${check.path}"`);
-      problems.push(...checkTiming(file, key, check));
-    });
-    service.tcp_checks?.forEach((check, c) =>
-      problems.push(...checkTiming(file, `services[${s}].tcp_checks[${c}]`, check)),
-    );
-  });
+  // flyctl's defaults: method GET, path "/".
+  for (const { key, check } of httpChecksOf(config)) {
+    const method = check.method ?? 'GET';
+    if (method.toUpperCase() !== 'GET') problems.push(`${file}: ${key}.method: expected "GET", got "${method}"`);
+    const checkPath = check.path ?? '/';
+    if (checkPath !== '/health') problems.push(`${file}: ${key}.path: expected "/health", got "${checkPath}"`);
+  }
+  // Top-level [checks] are rejected by flyctl outside 2s..60s (the service checks are clamped).
+  for (const [name, check] of Object.entries(config.checks ?? {})) {
+    if (check.interval !== undefined && durationToMs(check.interval) < 2000)
+      problems.push(`${file}: checks.${name}.interval: expected at least "2s", got "${check.interval}"`);
+    if (check.timeout !== undefined && durationToMs(check.timeout) > 60_000)
+      problems.push(`${file}: checks.${name}.timeout: expected at most "60s", got "${check.timeout}"`);
+  }
   const strategy = config.deploy?.strategy;
   if ((strategy === 'canary' || strategy === 'bluegreen') && mountsOf(config).length > 0) {
     problems.push(
       `${file}: deploy.strategy: "${strategy}" cannot be used with volumes ([[mounts]]); use "rolling" or "immediate"`,
     );
   }
-  mountsOf(config).forEach((mount, m) => {
-    const size = (mount as { initial_size?: string }).initial_size;
-    if (size !== undefined && Number.parseInt(size, 10) < 1)
-      problems.push(`${file}: mounts[${m}].initial_size: expected at least "1gb", got "${size}"`);
+  const mounts = config.mounts === undefined ? [] : Array.isArray(config.mounts) ? config.mounts : [config.mounts];
+  mounts.forEach((mount, m) => {
+    const size = mount.initial_size;
+    if (size !== undefined && sizeInGb(size) < 1)
+      problems.push(`${file}: mounts[${m}].initial_size: expected at least "1gb", got ${JSON.stringify(size)}`);
   });
   const maxUnavailable = config.deploy?.max_unavailable;
   if (maxUnavailable !== undefined && maxUnavailable > 1 && !Number.isInteger(maxUnavailable)) {
@@ -240,13 +319,34 @@ function semanticProblems(config: FlyConfig, file: string): string[] {
   return problems;
 }
 
-function checkTiming(file: string, key: string, check: { interval: string; timeout: string }): string[] {
-  const problems: string[] = [];
-  if (durationToMs(check.interval) < 2000)
-    problems.push(`${file}: ${key}.interval: expected at least "2s", got "${check.interval}"`);
-  if (durationToMs(check.timeout) > 60_000)
-    problems.push(`${file}: ${key}.timeout: expected at most "60s", got "${check.timeout}"`);
-  return problems;
+/** Service-check durations flyctl raises to 1 second or lowers to 1 minute, with a warning of its own. */
+function clampWarnings(config: FlyConfig, file: string): string[] {
+  const warnings: string[] = [];
+  const checks: Array<{ key: string; check: z.output<typeof TcpCheck> }> = [...httpChecksOf(config)];
+  config.services?.forEach((service, s) =>
+    service.tcp_checks?.forEach((check, c) => checks.push({ key: `services[${s}].tcp_checks[${c}]`, check })),
+  );
+  for (const { key, check } of checks) {
+    for (const field of ['interval', 'timeout', 'grace_period'] as const) {
+      const value = check[field];
+      if (value === undefined) continue;
+      const ms = durationToMs(value);
+      // A zero grace period means none; a zero interval or timeout is raised too.
+      if (ms < 1000 && !(field === 'grace_period' && ms === 0))
+        warnings.push(`${file}: ${key}.${field}: "${value}" is under 1s; flyctl raises it to 1s`);
+      else if (ms > 60_000) warnings.push(`${file}: ${key}.${field}: "${value}" is over 1m; flyctl lowers it to 1m`);
+    }
+  }
+  return warnings;
+}
+
+/** A size in GB, as flyctl's helpers.ParseSize(…, units.FromHumanSize, units.GB) reads it (a number is GB). */
+function sizeInGb(size: string | number): number {
+  if (typeof size === 'number' || /^\s*\d+\s*$/.test(size)) return Number(size);
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?\s*$/i.exec(size);
+  if (!match) return 0;
+  const factor: Record<string, number> = { '': 1e-9, k: 1e-6, m: 1e-3, g: 1, t: 1e3 };
+  return Number(match[1]) * (factor[(match[2] ?? '').toLowerCase()] ?? 0);
 }
 
 function bestEffortCrossCheck(data: unknown, env: Environment, file: string): string[] {
@@ -270,53 +370,45 @@ function crossCheck(config: FlyConfig, env: Environment, file: string): string[]
   expect('app', env.app, config.app);
   expect('primary_region', env.region, config.primary_region);
   expect('deploy.strategy', env.strategy, config.deploy?.strategy);
-  const vm = config.vm?.[0];
-  expect('vm[0].memory_mb', env.vm.memoryMb, vm?.memory_mb);
-  expect('vm[0].cpus', env.vm.cpus, vm?.cpus);
-  expect('vm[0].cpu_kind', env.vm.cpuKind, vm?.cpu_kind);
+  const vm = vmOf(config.vm?.[0]);
+  expect(vm.memoryKey, env.vm.memoryMb, vm.memoryMb);
+  expect(vm.cpusKey, env.vm.cpus, vm.cpus);
+  expect(vm.kindKey, env.vm.cpuKind, vm.cpuKind);
   const mount = mountsOf(config)[0];
   expect('mounts.source', env.volume.name, mount?.source);
   expect('mounts.destination', env.volume.destination, mount?.destination);
-  const hasHealthCheck =
-    Array.isArray(config.services) && config.services.some((s) => (s.http_checks?.length ?? 0) > 0);
-  if (!hasHealthCheck) problems.push(`${file}: services.http_checks: expected a GET /health check, got none`);
+  if (httpChecksOf(config).length === 0) {
+    problems.push(
+      `${file}: services.http_checks: expected a GET /health check ([[services.http_checks]] or [[http_service.checks]]), got none`,
+    );
+  }
   return problems;
 }
 
-const KNOWN_KEYS: Record<string, readonly string[]> = {};
-function knownKeysAt(schemaPath: readonly PropertyKey[]): readonly string[] {
-  const cacheKey = schemaPath.filter((p) => typeof p === 'string').join('.');
-  const cached = KNOWN_KEYS[cacheKey];
-  if (cached) return cached;
-  let schema: z.ZodType = FlyConfigSchema;
-  for (const segment of schemaPath) {
-    schema = unwrap(schema);
-    if (typeof segment === 'number') {
-      if (schema instanceof z.ZodArray) schema = schema.element as z.ZodType;
-      continue;
-    }
-    if (schema instanceof z.ZodObject) schema = (schema.shape as Record<string, z.ZodType>)[String(segment)] ?? schema;
-  }
-  schema = unwrap(schema);
-  if (schema instanceof z.ZodArray) schema = unwrap(schema.element as z.ZodType);
-  const keys = schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
-  KNOWN_KEYS[cacheKey] = keys;
-  return keys;
+/**
+ * The first [[vm]]'s size, written either way flyctl reads it: cpu_kind / cpus / memory_mb,
+ * or size = "shared-cpu-2x" / memory = "512mb" (the explicit keys win, as in flyctl).
+ */
+function vmOf(vm: z.output<typeof Vm> | undefined) {
+  const size = /^(shared|performance)-cpu-(\d+)x$/.exec(vm?.size ?? '');
+  const memory = vm?.memory === undefined ? undefined : memoryMb(vm.memory);
+  return {
+    memoryMb: vm?.memory_mb ?? memory,
+    memoryKey: vm?.memory_mb === undefined && memory !== undefined ? 'vm[0].memory' : 'vm[0].memory_mb',
+    cpus: vm?.cpus ?? (size ? Number(size[2]) : undefined),
+    cpusKey: vm?.cpus === undefined && size ? 'vm[0].size' : 'vm[0].cpus',
+    cpuKind: vm?.cpu_kind ?? size?.[1],
+    kindKey: vm?.cpu_kind === undefined && size ? 'vm[0].size' : 'vm[0].cpu_kind',
+  };
 }
 
-function unwrap(schema: z.ZodType): z.ZodType {
-  let current = schema;
-  for (;;) {
-    if (current instanceof z.ZodOptional || current instanceof z.ZodNullable) current = current.unwrap() as z.ZodType;
-    else if (current instanceof z.ZodUnion) {
-      const options = current.options as readonly z.ZodType[];
-      current =
-        options.find((o) => unwrap(o) instanceof z.ZodObject || o instanceof z.ZodArray) ?? options[0] ?? current;
-      if (current === schema) return current;
-      if (!(current instanceof z.ZodOptional || current instanceof z.ZodNullable || current instanceof z.ZodUnion))
-        return current;
-    } else return current;
-  }
+/** [[vm]] memory ("512mb", "1gb", 512 = MB) in MB, as flyctl's ParseSize(…, units.RAMInBytes, units.MiB) reads it. */
+function memoryMb(memory: string | number): number | undefined {
+  if (typeof memory === 'number' || /^\s*\d+\s*$/.test(memory)) return Number(memory);
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([kmgt])i?b?\s*$/i.exec(memory);
+  if (!match) return undefined;
+  const factor: Record<string, number> = { k: 1 / 1024, m: 1, g: 1024, t: 1024 * 1024 };
+  return Number(match[1]) * (factor[(match[2] ?? '').toLowerCase()] ?? 0);
 }
 
 function formatPath(issuePath: readonly PropertyKey[]): string {
@@ -327,25 +419,23 @@ function formatPath(issuePath: readonly PropertyKey[]): string {
   );
 }
 
-function describeIssue(file: string, issue: z.core.$ZodIssue, data: unknown): string[] {
+function describeIssue(file: string, issue: z.core.$ZodIssue, data: unknown): string {
   const where = formatPath(issue.path);
-  if (issue.code === 'unrecognized_keys') {
-    const known = knownKeysAt(issue.path);
-    return issue.keys.map((key) => {
-      const suggestion = closest(key, known);
-      const full = where ? `${where}.${key}` : key;
-      return `${file}: ${full}: unknown key (flyctl would silently ignore it)${suggestion ? `; did you mean "${suggestion}"?` : ''}`;
-    });
-  }
   const actual = valueAt(data, issue.path);
-  const got = actual === undefined ? 'nothing' : JSON.stringify(actual);
+  const got = actual === undefined ? 'nothing' : shown(actual);
   if (issue.code === 'invalid_value') {
-    return [`${file}: ${where}: expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, got ${got}`];
+    return `${file}: ${where}: expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, got ${got}`;
   }
   if (issue.code === 'invalid_type' && actual === undefined) {
-    return [`${file}: ${where}: missing (expected ${issue.expected})`];
+    return `${file}: ${where}: missing (expected ${issue.expected})`;
   }
-  return [`${file}: ${where || '(top level)'}: ${issue.message}, got ${got}`];
+  return `${file}: ${where || '(top level)'}: ${issue.message}, got ${got}`;
+}
+
+/** A value as it appears in a problem line: JSON, cut short. */
+function shown(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
 function valueAt(data: unknown, issuePath: readonly PropertyKey[]): unknown {
@@ -355,31 +445,4 @@ function valueAt(data: unknown, issuePath: readonly PropertyKey[]): unknown {
     current = (current as Record<PropertyKey, unknown>)[segment as string];
   }
   return current;
-}
-
-function closest(word: string, candidates: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const candidate of candidates) {
-    const d = editDistance(word, candidate);
-    if (d < bestDistance) {
-      bestDistance = d;
-      best = candidate;
-    }
-  }
-  return bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let previous = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const current = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
-      previous = current;
-    }
-  }
-  return row[b.length]!;
 }

@@ -6,14 +6,15 @@
 import { fail, pass, skip, type CheckOutcome } from './checklist.ts';
 import { isTransactionPooler, parseDbUrl, type DbUrl } from '../db/url.ts';
 import type { Environment } from '../config/environments.ts';
-import { findApp, runningRelease, sortReleases } from '../fly/client.ts';
+import { missingSecrets, runningRelease, sortReleases } from '../fly/client.ts';
 import type { ConfigReport, FlyConfig } from '../config/fly-toml.ts';
 import { mountsOf } from '../config/fly-toml.ts';
-import type { FlyApp, FlyRelease, FlySecret, FlyStatus, FlyVolume } from '../fly/json.ts';
+import { machineShortfall, volumeShortfall } from '../fly/capacity.ts';
+import type { FlyRelease, FlySecret, FlyStatus, FlyVolume } from '../fly/json.ts';
+import { stagedSecrets } from '../fly/secret-status.ts';
 import { joinUrl, type ProbeResult, type UnhealthyCause } from '../release/health.ts';
 import { dbLabel, describeDbError, readMigrationStatus, type MigrationStatus } from '../db/migration-status.ts';
 import { describeEdit } from '../db/migrations.ts';
-import { secretsState } from '../fly/setup-plan.ts';
 import { REQUIRED_SECRET_NAMES } from '../config/service-secrets.ts';
 
 /** Checks in the order the checklist prints them. */
@@ -51,18 +52,24 @@ export function judgeConfig(report: ConfigReport, env: Environment): CheckOutcom
   return pass(`${env.configFile} is valid and matches ${env.name}${warnings}`);
 }
 
-export function judgeApp(apps: readonly FlyApp[], env: Environment): CheckOutcome {
-  const app = findApp(apps, env.app);
-  if (app) return pass(`${app.name} in org ${app.org ?? '(unknown)'}${app.status ? `, ${app.status}` : ''}`);
-  const similar = apps.filter((a) => a.name.startsWith(env.app)).map((a) => a.name);
+/** The app as `flyctl status --app <app>` found it (null: no such app for this token). */
+export function judgeApp(status: FlyStatus | null, env: Environment): CheckOutcome {
+  if (status) {
+    return pass(`${status.name} in org ${status.org ?? '(unknown)'}${status.status ? `, ${status.status}` : ''}`);
+  }
   return fail(
-    `no app named exactly ${env.app} among the ${apps.length} this account sees${similar.length > 0 ? ` (similar: ${similar.join(', ')})` : ''}`,
-    `create it with \`npx just fly-setup ${env.name}\``,
+    `no app named ${env.app}, or this Fly token cannot see it (flyctl status --app ${env.app}: Could not find App)`,
+    `create it with \`npx just fly-setup ${env.name}\` (needs an org token); with a deploy token, check it was made for ${env.app}`,
   );
 }
 
-export function judgeSecrets(secrets: readonly FlySecret[], env: Environment): CheckOutcome {
-  const { missing, notLive } = secretsState(secrets);
+export function judgeSecrets(
+  secrets: readonly FlySecret[],
+  env: Environment,
+  app: { hasMachines: boolean },
+): CheckOutcome {
+  const missing = missingSecrets(secrets, REQUIRED_SECRET_NAMES);
+  const { staged: notLive, unknown: flyctlCannotTell } = stagedSecrets(secrets, app);
   const staged = notLive.length > 0 ? `staged, not deployed: ${notLive.join(', ')}` : '';
   if (missing.length > 0) {
     return fail(
@@ -75,7 +82,12 @@ export function judgeSecrets(secrets: readonly FlySecret[], env: Environment): C
       staged,
       `apply them with \`npx just secrets ${env.name} deploy\` (restarts the machines) or the next \`npx just deploy ${env.name}\``,
     );
-  const unknown = secrets.some((s) => s.status === null) ? '; this flyctl does not say whether they are deployed' : '';
+  // Not a failure on its own: flyctl lists every secret as Staged when it cannot tell.
+  const unknown = flyctlCannotTell
+    ? '; flyctl cannot tell whether they are deployed (it lists every one as Staged)'
+    : secrets.some((s) => s.status === null)
+      ? '; this flyctl does not say whether they are deployed'
+      : '';
   return pass(`all ${REQUIRED_SECRET_NAMES.length} required set (${secrets.length} in all)${unknown}`);
 }
 
@@ -126,7 +138,7 @@ export function judgeMachines(status: FlyStatus, env: Environment, autoStop: boo
       problems.push({ kind: 'other', text: `${machine.id} is ${machine.state}` });
     for (const check of machine.checks) {
       if (check.status === 'critical')
-        problems.push({ kind: 'critical', text: `${machine.id}: check ${check.name} is critical` });
+        problems.push({ kind: 'critical', text: `${machine.id}: check ${check.name ?? '(unnamed)'} is critical` });
       else if (check.status === 'warning') warnings += 1;
     }
   }
@@ -142,6 +154,8 @@ export function judgeMachines(status: FlyStatus, env: Environment, autoStop: boo
           : `see \`npx just machines ${env.name}\` and ${logs}`;
     return fail(problems.map((p) => p.text).join('; '), fix);
   }
+  const shortfall = machineShortfall(env, status);
+  if (shortfall) return fail(shortfall.detail, shortfall.fix);
   const started = machines.filter((m) => m.state === 'started').length;
   const idle = machines.length - started;
   const checks = machines.reduce((n, m) => n + m.checks.length, 0);
@@ -200,10 +214,12 @@ function healthFix(cause: UnhealthyCause, env: Environment, baseUrl: string): st
   }
 }
 
+/** The mounted volume: one per machine (`status`: the machines now; null when it could not be read). */
 export function judgeVolume(
   volumes: readonly FlyVolume[],
   mount: { source: string; destination: string },
   env: Environment,
+  status: FlyStatus | null,
 ): CheckOutcome {
   const named = volumes.filter((v) => v.name === mount.source);
   if (named.length === 0) {
@@ -212,6 +228,8 @@ export function judgeVolume(
       `create it with \`npx just fly-setup ${env.name}\``,
     );
   }
+  const shortfall = status ? volumeShortfall(env, status, volumes) : null;
+  if (shortfall) return fail(shortfall.detail, shortfall.fix);
   const attached = named.filter((v) => v.attachedMachineId !== null).length;
   const where = named.map((v) => `${v.sizeGb} GB in ${v.region}`).join(', ');
   return pass(

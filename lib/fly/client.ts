@@ -1,6 +1,8 @@
 /**
  * Read-only questions to Fly (through the runner) and the pure rules that interpret the
  * answers. Deploy preflight, rollback, fly-secrets, fly-setup and doctor all ask through here.
+ * Whether an app exists is asked with an app-scoped call (`status --app X`): the deploy tokens
+ * CI uses (`fly tokens create deploy`) are refused org-wide calls such as `apps list`.
  */
 import * as fly from '../commands/flyctl.ts';
 import { CommandFailed, type Runner } from '../core/runner.ts';
@@ -68,9 +70,29 @@ export class FlyClient {
     return parseStatus(await this.query(fly.status(app)));
   }
 
+  /** The app's status, or null when flyctl says there is no such app (for this token). */
+  async appStatus(app: string): Promise<FlyStatus | null> {
+    try {
+      return await this.status(app);
+    } catch (error) {
+      if (isAppNotFound(error)) return null;
+      throw error;
+    }
+  }
+
   async volumes(app: string): Promise<FlyVolume[]> {
     return parseVolumes(await this.query(fly.volumesList(app)));
   }
+}
+
+/** flyctl's answer when an app does not exist, or this token may not see it. */
+export function isAppNotFound(error: unknown): boolean {
+  return error instanceof CommandFailed && /Could not find App\b/i.test(error.result.stderr);
+}
+
+/** An org-wide call refused, as it is with an app-scoped deploy token (fly-setup needs an org token). */
+export function isNotAuthorized(error: unknown): boolean {
+  return error instanceof CommandFailed && /\bnot authorized\b/i.test(error.result.stderr);
 }
 
 /** Exact name match: `kotadb-api` must not match `kotadb-api-staging`. */

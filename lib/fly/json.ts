@@ -71,7 +71,12 @@ const SecretSchema = z.union([SecretNew, SecretOld]).transform((s) => {
 });
 export type FlySecret = { name: string; digest: string | null; status: SecretStatus | null; updatedAt: string | null };
 
-const CheckSchema = z.object({ name: z.string(), status: z.string(), output: z.string().optional().nullable() });
+// fly-go's MachineCheckStatus: every field is omitempty, so name and status may be absent.
+const CheckSchema = z.object({
+  name: z.string().optional().nullable(),
+  status: z.string().optional().nullable(),
+  output: z.string().optional().nullable(),
+});
 const MachineSchema = z
   .object({
     id: z.string(),
@@ -84,6 +89,7 @@ const MachineSchema = z
         repository: z.string().optional(),
         tag: z.string().optional(),
         digest: z.string().optional(),
+        labels: z.record(z.string(), z.string()).optional().nullable(),
       })
       .optional()
       .nullable(),
@@ -96,7 +102,9 @@ const MachineSchema = z
     state: m.state,
     region: m.region ?? null,
     image: m.image_ref ? imageName(m.image_ref) : null,
-    checks: (m.checks ?? []).map((c) => ({ name: c.name, status: c.status, output: c.output ?? '' })),
+    digest: m.image_ref?.digest || null,
+    labels: m.image_ref?.labels ?? {},
+    checks: (m.checks ?? []).map((c) => ({ name: c.name || null, status: c.status || null, output: c.output ?? '' })),
   }));
 export type FlyMachine = z.output<typeof MachineSchema>;
 
@@ -106,6 +114,8 @@ const StatusSchema = z
     Status: z.string().optional().nullable(),
     Version: z.number().optional().nullable(),
     Hostname: z.string().optional().nullable(),
+    Deployed: z.boolean().optional().nullable(),
+    Organization: z.object({ Slug: z.string().optional().nullable() }).optional().nullable(),
     Machines: z.array(MachineSchema).optional().nullable(),
   })
   .transform((s) => ({
@@ -113,6 +123,8 @@ const StatusSchema = z
     status: s.Status ?? null,
     version: s.Version ?? null,
     hostname: s.Hostname ?? null,
+    deployed: s.Deployed ?? null,
+    org: s.Organization?.Slug ?? null,
     machines: s.Machines ?? [],
   }));
 export type FlyStatus = z.output<typeof StatusSchema>;

@@ -4,8 +4,9 @@
  */
 import type { Environment } from '../config/environments.ts';
 import { PreconditionFailed } from '../core/errors.ts';
+import { scaleCountCommand } from './capacity.ts';
 import { findApp, missingSecrets, type FlyClient } from './client.ts';
-import type { FlyApp, FlySecret } from './json.ts';
+import type { FlyApp, FlySecret, FlyStatus } from './json.ts';
 import { REQUIRED_SECRET_NAMES } from '../config/service-secrets.ts';
 
 /** flyctl is installed (the runner maps a missing binary to PreconditionFailed); returns its version line. */
@@ -27,6 +28,15 @@ export async function requireApp(fly: FlyClient, env: Environment): Promise<FlyA
     });
   }
   return app;
+}
+
+/**
+ * A rolling deploy replaces one machine at a time; when the app has a single machine, that is
+ * the whole app down until the new one passes its health checks. Null when it does not apply.
+ */
+export function singleMachineRollingWarning(env: Environment, status: FlyStatus): string | null {
+  if (env.strategy !== 'rolling' || status.machines.length !== 1) return null;
+  return `${env.app} runs one machine, so this rolling deploy takes the only machine down until the new one is healthy; ${env.name} should run ${env.machines}: \`${scaleCountCommand(env)}\``;
 }
 
 export interface SecretsCheck {

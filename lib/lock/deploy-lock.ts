@@ -16,7 +16,7 @@ import { deployLockRef } from '../commands/git.ts';
 import type { OptionSpec } from '../core/cli.ts';
 import { abortableSleep } from '../core/clock.ts';
 import { Interrupted, PreconditionFailed, UsageError } from '../core/errors.ts';
-import { Runner } from '../core/runner.ts';
+import type { Runner } from '../core/runner.ts';
 import type { ScriptIO } from '../core/script.ts';
 import { formatDuration } from '../core/text.ts';
 import {
@@ -68,7 +68,16 @@ export interface DeployLockOptions {
   readonly identity?: Identity;
   /** Heartbeat period, in real time whatever io.clock is: other machines judge staleness by wall time. */
   readonly heartbeatMs?: number;
+  /** Told where the lock is as the run goes (what a Ctrl-C explanation needs: lib/lock/run-lock.ts). */
+  readonly onState?: (state: LockState) => void;
 }
+
+/**
+ * Where a run's lock is: being taken, held (the body runs), being released, then released,
+ * lost (someone broke or took it meanwhile: not ours to release) or kept (the release failed:
+ * it stays held by this run). A dry run holds nothing and reports nothing.
+ */
+export type LockState = 'taking' | 'held' | 'releasing' | 'released' | 'lost' | 'kept';
 
 /** What the body sees of the lock it runs under. */
 export interface HeldLock {
@@ -118,6 +127,7 @@ export async function withDeployLock<T>(options: DeployLockOptions, body: (lock:
   const now = options.now ?? (() => new Date());
   const identity = options.identity ?? identityFrom(io.env, hostname(), process.pid);
   if (runner.dryRun) return dryRunUnderLock(options, identity, now, body);
+  options.onState?.('taking');
   const store = await openLockStore(runner, io.env, io.cwd).catch((error: unknown) => {
     if (!(error instanceof Interrupted)) throw error;
     throw new Interrupted(`interrupted before taking the ${environment} deploy lock: nothing was changed`);
@@ -125,17 +135,20 @@ export async function withDeployLock<T>(options: DeployLockOptions, body: (lock:
   const taken = await acquire(store, options, identity, now);
   io.out.success(`took the ${environment} deploy lock (${store.ref(environment)} on ${store.remote.shown})`);
 
-  const state: LockState = { sha: taken.sha, holder: taken.holder, lost: null };
+  const state: Held = { sha: taken.sha, holder: taken.holder, lost: null };
   const heartbeat = startHeartbeat(store, state, options, now);
+  options.onState?.('held');
   try {
     return await body(heldLock(store, environment, state));
   } finally {
+    options.onState?.('releasing');
     await heartbeat.end();
-    await release(store.withRunner(detachedRunner(runner, io)), state, options, now);
+    const released = await release(store.withRunner(detachedRunner(runner)), state, options, now);
+    options.onState?.(released);
   }
 }
 
-function heldLock(store: GitLockStore, environment: string, state: LockState): HeldLock {
+function heldLock(store: GitLockStore, environment: string, state: Held): HeldLock {
   return {
     environment,
     ref: store.ref(environment),
@@ -163,7 +176,7 @@ async function dryRunUnderLock<T>(
 ): Promise<T> {
   const { io } = options;
   const environment = options.env.name;
-  const state: LockState = { sha: '', holder: newHolder(identity, environment, options.command, now()), lost: null };
+  const state: Held = { sha: '', holder: newHolder(identity, environment, options.command, now()), lost: null };
   let store: GitLockStore | null = null;
   try {
     store = await openLockStore(options.runner, io.env, io.cwd);
@@ -189,7 +202,7 @@ async function dryRunUnderLock<T>(
   }
 }
 
-function unchecked(environment: string, state: LockState): HeldLock {
+function unchecked(environment: string, state: Held): HeldLock {
   return {
     environment,
     ref: deployLockRef(environment),
@@ -200,7 +213,7 @@ function unchecked(environment: string, state: LockState): HeldLock {
   };
 }
 
-interface LockState {
+interface Held {
   sha: string;
   holder: Holder;
   /** Who holds it now, when that is no longer this run (null: still ours). */
@@ -261,7 +274,7 @@ async function acquire(
  */
 async function abandon(store: GitLockStore, holder: Holder, options: DeployLockOptions): Promise<Interrupted> {
   const environment = options.env.name;
-  const detached = store.withRunner(detachedRunner(options.runner, options.io));
+  const detached = store.withRunner(detachedRunner(options.runner));
   try {
     const current = await detached.read(environment);
     if (current?.holder?.id === holder.id) {
@@ -276,7 +289,7 @@ async function abandon(store: GitLockStore, holder: Holder, options: DeployLockO
   }
 }
 
-function startHeartbeat(store: GitLockStore, state: LockState, options: DeployLockOptions, now: () => Date) {
+function startHeartbeat(store: GitLockStore, state: Held, options: DeployLockOptions, now: () => Date) {
   const { io } = options;
   const environment = options.env.name;
   const intervalMs = options.heartbeatMs ?? HEARTBEAT_MS;
@@ -320,12 +333,17 @@ function lostHow(lost: LockEntry | 'released', now: Date): string {
   return lost === 'released' ? 'released by someone else' : `taken over by ${describeEntry(lost, now)}`;
 }
 
-async function release(store: GitLockStore, state: LockState, options: DeployLockOptions, now: () => Date) {
+async function release(
+  store: GitLockStore,
+  state: Held,
+  options: DeployLockOptions,
+  now: () => Date,
+): Promise<'released' | 'lost' | 'kept'> {
   const { out } = options.io;
   const environment = options.env.name;
   if (state.lost !== null) {
     out.warn(`the ${environment} deploy lock was not released: it was ${lostHow(state.lost, now())}`);
-    return;
+    return 'lost';
   }
   try {
     let result = await store.remove(environment, state.sha);
@@ -334,26 +352,25 @@ async function release(store: GitLockStore, state: LockState, options: DeployLoc
       result = await store.remove(environment, result.current.sha);
     if (result.ok) {
       if (!store.dryRun) out.success(`released the ${environment} deploy lock`);
-      return;
+      return 'released';
     }
     out.warn(
       `the ${environment} deploy lock was not released: it was ${lostHow(result.current ?? 'released', now())} while this run held it`,
     );
+    return 'lost';
   } catch (error) {
     out.error(
       `could not release the ${environment} deploy lock: ${(error as Error).message.replace(/\.$/, '')}. It stays held by this run`,
       `once the remote is reachable: npx just lock ${environment} release (from this machine), or npx just lock ${environment} release --force`,
     );
+    return 'kept';
   }
 }
 
-/** A runner for the release: Ctrl-C has stopped the run's runner, but the lock must still be given back. */
-function detachedRunner(runner: Runner, io: LockIO): Runner {
-  return new Runner({
-    dryRun: runner.dryRun,
-    output: io.out,
-    env: io.env,
-    exec: io.exec,
-    signal: new AbortController().signal,
-  });
+/**
+ * A runner for the release: Ctrl-C has stopped the run's runner, but the lock must still be
+ * given back — with the run's environment (a script may keep variables from its children).
+ */
+function detachedRunner(runner: Runner): Runner {
+  return runner.withSignal(new AbortController().signal);
 }

@@ -1,7 +1,8 @@
 /**
  * deploy and rollback as child processes, only for what needs one: the real exit code through
  * the entry (one run per script, against the fake flyctl as a process and a real HTTP server),
- * SIGINT once and twice (the second kills flyctl at once), and the production prompt on a real
+ * SIGINT once and twice (the second kills flyctl at once and leaves the deploy lock held, saying
+ * how to free it — which then works), and the production prompt on a real
  * pseudo-terminal (`script`): Ctrl-C typed there, SIGTERM sent meanwhile, keys typed before it
  * appeared. Everything else is tested in-process (test/scripts/deploy.test.ts, rollback.test.ts).
  */
@@ -10,21 +11,35 @@ import { chmodSync, existsSync, readFileSync, readdirSync, writeFileSync } from 
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { repoRoot } from '../../lib/core/paths.ts';
+import { script as lockScript } from '../../scripts/lock.ts';
 import { worldsForFile, type DeployWorld } from '../helpers/deploy-world.ts';
 import { FAKE_FLYCTL_BIN } from '../helpers/fake-fly.ts';
+import { createLockRemote } from '../helpers/lock-remote.ts';
+import { runInProcess } from '../helpers/run-in-process.ts';
 import { baseEnv, runScript } from '../helpers/run-script.ts';
 
 const { world, track } = worldsForFile();
+/** A checkout whose origin is a bare remote on disk: where the child's deploy lock lives. */
+const lockCheckout = () => {
+  const remote = track(createLockRemote());
+  return { remote, cwd: remote.checkout('laptop') };
+};
 const IMAGE = 'registry.fly.io/kotadb-api-staging:deployment-01JE2E00000000000000000000';
 const errorLines = (text: string) => text.split(/\r?\n/).filter((line) => line.startsWith('error: '));
 
 describe.concurrent('deploy and rollback through the entry (real exit codes)', () => {
   test('deploy staging against the fake flyctl: exit 0, the release is live', async () => {
     const w = await world();
-    const r = await runScript('deploy-fly', ['staging', '--image', IMAGE, '--url', w.app.url], { env: w.fly.env });
+    const { remote, cwd } = lockCheckout();
+    const r = await runScript('deploy-fly', ['staging', '--image', IMAGE, '--url', w.app.url], {
+      env: w.fly.env,
+      cwd,
+    });
     expect(r.code, r.all).toBe(0);
     expect(r.stdout).toContain('✓ Deploy to staging: v4 is live and healthy');
     expect(w.fly.currentImage('kotadb-api-staging')).toBe(IMAGE);
+    expect(r.stderr).toContain('✓ released the staging deploy lock');
+    expect(remote.refSha('staging')).toBeNull();
   });
 
   test('rollback to a release that does not exist: exit 2, nothing deployed', async () => {
@@ -41,10 +56,12 @@ describe.concurrent('deploy and rollback through the entry (real exit codes)', (
 describe.concurrent('deploy: Ctrl-C', () => {
   test('once, while flyctl deploy runs: flyctl gets SIGINT and marks its release interrupted; exit 130 with the state', async () => {
     const w = await world();
+    const { remote, cwd } = lockCheckout();
     w.fly.fault('deploy', { hang: true, times: 1 });
     let child: ChildProcess | undefined;
     const running = runScript('deploy-fly', ['staging', '--image', IMAGE, '--skip-smoke', '--url', w.app.url], {
       env: w.fly.env,
+      cwd,
       onSpawn: (c) => (child = c),
     });
     await w.fly.waitForCall((c) => c.argv[0] === 'deploy', 30_000);
@@ -52,10 +69,11 @@ describe.concurrent('deploy: Ctrl-C', () => {
     const r = await running;
     expect(r.code, r.all).toBe(130);
     expect(errorLines(r.stderr)).toEqual([
-      'error: interrupted during flyctl deploy: v4 of kotadb-api-staging may be half-deployed (some machines may run its image)',
+      'error: interrupted during flyctl deploy: v4 of kotadb-api-staging may be half-deployed (some machines may run its image); the staging deploy lock was released',
     ]);
     expect(r.stderr).toContain('  roll back with: npx just rollback staging --to 3');
     expect(w.fly.releases('kotadb-api-staging')[0]).toMatchObject({ version: 4, status: 'interrupted' });
+    expect(remote.refSha('staging')).toBeNull();
   });
 
   test('twice, while a flyctl that ignores SIGINT hangs: it is killed at once and the same state is printed', async () => {
@@ -67,9 +85,11 @@ describe.concurrent('deploy: Ctrl-C', () => {
       `#!/bin/sh\nif [ "$1" = deploy ]; then\n  trap '' INT TERM\n  echo $$ > "${pidFile}"\n  exec sleep 600\nfi\nexec "${FAKE_FLYCTL_BIN}" "$@"\n`,
     );
     chmodSync(stubborn, 0o755);
+    const { remote, cwd } = lockCheckout();
     let child: ChildProcess | undefined;
     const running = runScript('deploy-fly', ['staging', '--image', IMAGE, '--skip-smoke', '--url', w.app.url], {
       env: { ...w.fly.env, FLYCTL: stubborn },
+      cwd,
       onSpawn: (c) => (child = c),
     });
     await until(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim() !== '');
@@ -81,10 +101,18 @@ describe.concurrent('deploy: Ctrl-C', () => {
     const r = await running;
     expect(r.code, r.all).toBe(130);
     expect(errorLines(r.stderr)).toEqual([
-      'error: interrupted again: every child process was killed. interrupted during flyctl deploy: v4 of kotadb-api-staging may be half-deployed (some machines may run its image)',
+      'error: interrupted again: every child process was killed. interrupted during flyctl deploy: v4 of kotadb-api-staging may be half-deployed (some machines may run its image); the staging deploy lock stays held by this run',
     ]);
-    expect(r.stderr).toContain('  roll back with: npx just rollback staging --to 3');
+    // the lock first: the rollback would wait for it
+    expect(r.stderr).toContain(
+      '  free the lock first: npx just lock staging release; then roll back with: npx just rollback staging --to 3',
+    );
     await until(() => !alive(flyctl), 3000);
+    expect(remote.record('staging')).toMatchObject({ command: 'deploy staging', pid: child!.pid });
+    // ...and the command it names frees it: same user and machine, and that process has ended
+    const released = await runInProcess(lockScript, ['staging', 'release'], {}, { cwd });
+    expect(released.code, released.all).toBe(0);
+    expect(remote.refSha('staging')).toBeNull();
   });
 });
 

@@ -17,10 +17,14 @@ import {
   STAGING,
   tempFolder,
 } from '../helpers/fly-secrets.ts';
+import { createLockRemote, type LockRemote } from '../helpers/lock-remote.ts';
 import { runScript } from '../helpers/run-script.ts';
 
 let fake: FakeFly;
 let folder: ReturnType<typeof tempFolder>;
+/** The deploy lock's remote (a bare repository on disk) and the checkout the child runs in. */
+let lock: LockRemote;
+let checkout: string;
 const values = [
   ...Object.values(RICH_VALUES),
   ...Object.values(KOTADB_SECRETS[STAGING]),
@@ -30,21 +34,28 @@ const values = [
 beforeEach(() => {
   fake = createFakeFly();
   folder = tempFolder();
+  lock = createLockRemote();
+  checkout = lock.checkout('laptop');
 });
 afterEach(() => {
   expectNamesAndFlagsOnly(fake, values);
   fake.cleanup();
   folder.cleanup();
+  lock.cleanup();
 });
+
+const secretsIn = (args: readonly string[]) => runScript('fly-secrets', args, { env: fake.env, cwd: checkout });
 
 describe('fly-secrets through its entry', () => {
   it('set: the values reach the real flyctl child on stdin, byte for byte; exit 0', async () => {
     const file = folder.write('.env.rich', RICH_ENV_FILE);
-    const result = await runSecrets(fake, ['staging', 'set', '--file', file]);
+    const result = await secretsIn(['staging', 'set', '--file', file]);
     expect(result.code, result.stderr).toBe(0);
     expect(flyArgv(fake)).toEqual([['secrets', 'import', '--app', STAGING]]);
     expect(fake.secretValues(STAGING)).toEqual(RICH_VALUES);
     expectNoValueIn(result.all, values);
+    expect(result.stderr).toContain('✓ released the staging deploy lock');
+    expect(lock.refSha('staging')).toBeNull();
   });
 
   it('exit codes: 2 for a usage error (one line), 3 for production with no TTY and no --yes', async () => {
@@ -63,6 +74,7 @@ describe('fly-secrets through its entry', () => {
     fake.fault('secrets import', { hang: true });
     const result = await runScript('fly-secrets', ['staging', 'set', '--file', file], {
       env: fake.env,
+      cwd: checkout,
       onSpawn: (child) => {
         void fake.waitForCall((call) => call.command === 'secrets import', 20_000).then(() => child.kill('SIGINT'));
       },
@@ -70,8 +82,9 @@ describe('fly-secrets through its entry', () => {
     expect(result.code).toBe(130);
     expect(flyArgv(fake)).toEqual([['secrets', 'import', '--app', STAGING]]);
     expect(result.stderr).toContain(
-      `error: interrupted while running: flyctl secrets import --app ${STAGING}; the import of 10 secrets may or may not have been applied: check with \`npx just secrets staging list\``,
+      `error: interrupted while running: flyctl secrets import --app ${STAGING}; the import of 10 secrets may or may not have been applied: check with \`npx just secrets staging list\`; the staging deploy lock was released\n`,
     );
     expectNoValueIn(result.all, values);
+    expect(lock.refSha('staging')).toBeNull();
   });
 });

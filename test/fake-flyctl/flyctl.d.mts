@@ -34,12 +34,13 @@ export interface MakeAppOptions {
   user?: FakeUser;
 }
 
+/** fly-go's MachineImageRef as `status --json` prints it (empty fields omitted). */
 export interface ImageRef {
   registry: string;
   repository: string;
-  tag: string;
+  tag?: string;
   digest: string;
-  labels: Record<string, string>;
+  labels?: Record<string, string>;
 }
 
 export declare function isoSeconds(d?: Date): string;
@@ -47,7 +48,10 @@ export declare function secretDigest(value: string): string;
 export declare function seedImage(app: string, version: number): string;
 export declare function generatedImage(app: string): string;
 export declare function goJson(value: unknown): string;
-export declare function imageRef(image: string): ImageRef;
+export declare function imageRef(
+  image: string,
+  pushed?: { digest: string; labels: Record<string, string> } | null,
+): ImageRef;
 export declare function emptyState(): FakeFlyState;
 export declare function makeMachine(o: {
   appName: string;

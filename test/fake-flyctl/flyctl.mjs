@@ -19,13 +19,12 @@
  * values, for assertions) and in calls.jsonl (`stdin`, `argv`).
  *
  * Texts that no reference gives (kept stable; tests may rely on them):
- *   - app not found:      Error: Could not find App "<name>"
- *   - app exists:         Error: Validation failed: Name has already been taken
+ *   - app not found:      Error: Could not find App "<name>" (status: "failed to get app: …",
+ *                         releases: "failed retrieving app releases <name>: …", as flyctl wraps them)
+ *   - an org-wide call (apps list, apps create) with an app-scoped deploy token:
+ *                         Error: Not authorized to access this organization
  *   - missing --config:   Error: failed loading app config from <abs path>: open <abs path>: no such file or directory
- *   - bad strategy:       Error: unsupported deployment strategy '<s>'
- *   - bluegreen/canary with volumes: Error: the <s> deployment strategy is not supported for apps with volumes
- *   - volumes create without --yes:  Error: yes flag must be specified when not running interactively
- *   - volumes create without region: Error: region is required when not running interactively; pass --region
+ *   - bluegreen with volumes: Error: the bluegreen deployment strategy is not supported for apps with volumes
  *   - real flyctl commands this fake does not implement: Error: fake flyctl does not implement "flyctl <cmd>"
  *   - scale memory with a size that is not a whole number of MB: Error: invalid memory size "<arg>"
  *   - scale memory on an app without machines: Error: app <name> has no machines to scale
@@ -33,14 +32,67 @@
  *     then "Scaled VM Type to" and the size (machines keep `memoryMb`, shown as config.guest in status)
  *   - certs list: the table header `HOST NAME  ADDED  STATUS` (the world has no certificates; --json: [])
  *   - apps open: "opening https://<hostname>/<relative uri> ..." (no browser is started)
+ * Read in flyctl v0.4.87's source (and fly-go's): config validation (appconfig/validation.go:
+ * "Validating <file>", the reasons, "✘invalid app configuration", then `Error: App configuration
+ * is not valid`), image resolution and the Dockerfile rule (deploy_build.go, imgsrc), the
+ * first-deploy machine count and volumes (deploy_first.go, machines_deploymachinesapp.go),
+ * apps create's org rule (prompt.Org), volumes create (create.go: --yes is asked only when no
+ * volume of that name exists and --count is 1; the reference says the opposite), secrets deploy,
+ * exit codes 126 (deadline) and 3 (recovered panic, "Oops" on stdout), and printError:
+ * `Error: <msg>` then the description and the suggestion, each followed by a blank line.
  * Everything else (unknown command/flag, flag value errors, arg-count errors, group commands
- * without a subcommand printing help with exit 0, `Error: <msg>` followed by a blank line,
- * exit 127 on SIGINT/SIGTERM) follows cobra/pflag and flyctl's cli.go.
+ * without a subcommand printing help with exit 0, exit 127 on SIGINT/SIGTERM) follows
+ * cobra/pflag and flyctl's cli.go.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import TOML from '@iarna/toml';
 import { parseSecretsImport, goTrimSpace, GoPanic, SecretsParseError } from './parse-secrets-import.mjs';
+import { CliError, durationError, parseCommandLine } from './command-line.mjs';
+import {
+  DEFAULT_ORG,
+  DEFAULT_USER,
+  checkOutput,
+  goJson,
+  hex,
+  imageRef,
+  isoSeconds,
+  loadState,
+  makeApp,
+  makeMachine,
+  mutateState,
+  nextSeq,
+  randomBytes,
+  secretDigest,
+  sha256hex,
+  ulid,
+} from './world.mjs';
+
+// The harness (test/helpers/fake-fly.ts) seeds and reads worlds through this module.
+export {
+  DEFAULT_ORG,
+  DEFAULT_USER,
+  emptyState,
+  generatedImage,
+  goJson,
+  imageRef,
+  isoSeconds,
+  loadState,
+  makeApp,
+  makeMachine,
+  mutateState,
+  saveState,
+  secretDigest,
+  seedImage,
+  statePath,
+  withLock,
+} from './world.mjs';
+export { parseCommandLine } from './command-line.mjs';
+
+/** @typedef {import('./command-line.mjs').CommandSpec} CommandSpec */
+/** @typedef {import('./command-line.mjs').Parsed} Parsed */
+/** @typedef {import('./types.js').FakeImage} FakeImage */
 
 /** @typedef {import('./types.js').FakeFlyState} FakeFlyState */
 /** @typedef {import('./types.js').FakeApp} FakeApp */
@@ -63,10 +115,20 @@ export const ERR_REQUIRE_APP_NAME =
 export const STAGED_MESSAGE =
   'Secrets have been staged, but not set on VMs. Deploy or update machines in this app for the secrets to take effect.';
 export const EXIT_INTERRUPTED = 127;
+/** context.DeadlineExceeded ended the command (internal/cli/cli.go). */
+export const EXIT_DEADLINE = 126;
+/** A recovered panic (main.go). */
+export const EXIT_PANIC = 3;
 export const RELEASES_LIMIT = 25;
 export const STRATEGIES = /** @type {const} */ (['rolling', 'immediate', 'canary', 'bluegreen']);
-export const DEFAULT_USER = Object.freeze({ id: 'u1', name: 'Dev', email: 'dev@example.com' });
-export const DEFAULT_ORG = Object.freeze({ id: 'org_personal', slug: 'personal', name: 'Dev' });
+/** appconfig.MachinesDeployStrategies, in flyctl's order (its validation message lists them). */
+const CONFIG_STRATEGIES = ['canary', 'rolling', 'immediate', 'bluegreen'];
+/** What an org-wide query answers an app-scoped deploy token (no reference gives the text). */
+export const ERR_ORG_NOT_AUTHORIZED = 'Not authorized to access this organization';
+export const NAME_TAKEN_SUGGESTION =
+  'App names are unique across all of Fly.io, not just your organization, so this name may be held by an app you cannot see. Try a different name.';
+const NO_DOCKERFILE =
+  'app does not have a Dockerfile or buildpacks configured. See https://fly.io/docs/reference/configuration/#the-build-section';
 /** Command paths that change the world (the harness's mutatingCalls()). */
 export const MUTATING_COMMANDS = Object.freeze([
   'apps create',
@@ -77,1000 +139,8 @@ export const MUTATING_COMMANDS = Object.freeze([
   'secrets deploy',
   'volumes create',
   'scale memory',
+  'scale count',
 ]);
-
-// ---------------------------------------------------------------------------------------------
-// Small helpers
-
-/** @param {Date} [d] */
-export function isoSeconds(d = new Date()) {
-  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
-
-// node:crypto costs ~10 ms of start-up per spawn; the fake only needs stable, well-mixed bits.
-
-/**
- * n pseudo-random bytes (not cryptographic).
- * @param {number} n
- */
-function randomBytes(n) {
-  const out = new Uint8Array(n);
-  for (let i = 0; i < n; i++) out[i] = Math.floor(Math.random() * 256);
-  return out;
-}
-
-/**
- * n bytes of a deterministic, well-mixed (not cryptographic) hash of s: FNV-1a per 4-byte
- * lane with a lane-specific seed, finished with murmur3's fmix32.
- * @param {string} s
- * @param {number} n
- */
-function hashBytes(s, n) {
-  const out = new Uint8Array(n);
-  for (let k = 0; k < n; k += 4) {
-    let h = (0x811c9dc5 ^ Math.imul(k + 1, 0x9e3779b1)) >>> 0;
-    for (let i = 0; i < s.length; i++) {
-      h ^= s.charCodeAt(i);
-      h = Math.imul(h, 0x01000193);
-    }
-    h ^= h >>> 16;
-    h = Math.imul(h, 0x85ebca6b);
-    h ^= h >>> 13;
-    h = Math.imul(h, 0xc2b2ae35);
-    h ^= h >>> 16;
-    for (let b = 0; b < 4 && k + b < n; b++) out[k + b] = (h >>> (24 - 8 * b)) & 0xff;
-  }
-  return out;
-}
-
-/** @param {Uint8Array} bytes */
-function hex(bytes) {
-  let out = '';
-  for (const b of bytes) out += b.toString(16).padStart(2, '0');
-  return out;
-}
-
-/** 64 hex chars of hashBytes (stands in for sha256 in ids and digests). @param {string} s */
-function sha256hex(s) {
-  return hex(hashBytes(s, 32));
-}
-
-const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
-
-/**
- * n Crockford base32 characters from bytes.
- * @param {Uint8Array} bytes
- * @param {number} n
- */
-function base32(bytes, n) {
-  let out = '';
-  for (let i = 0; out.length < n; i++) out += CROCKFORD[(bytes[i % bytes.length] ?? 0) % 32];
-  return out;
-}
-
-/** A ULID-like 26-character id (time-ordered). */
-function ulid() {
-  let t = Date.now();
-  let time = '';
-  for (let i = 0; i < 10; i++) {
-    time = CROCKFORD[t % 32] + time;
-    t = Math.floor(t / 32);
-  }
-  return time + base32(randomBytes(16), 16);
-}
-
-/**
- * Deterministic 26-character id from a seed.
- * @param {string} seed
- */
-function seededUlid(seed) {
-  return '01J' + base32(hashBytes(seed, 23), 23);
-}
-
-/**
- * The digest Fly shows for a secret: derived from the value only, with a key the toolkit does
- * not know (the reference: "it cannot be recomputed locally").
- * @param {string} value
- */
-export function secretDigest(value) {
-  return sha256hex(`fake-fly-secret-digest-v1\0${value}`).slice(0, 16);
-}
-
-/**
- * The image a seeded release v<version> of <app> runs.
- * @param {string} app
- * @param {number} version
- */
-export function seedImage(app, version) {
-  return `registry.fly.io/${app}:deployment-${seededUlid(`image:${app}:${version}`)}`;
-}
-
-/** @param {string} app */
-export function generatedImage(app) {
-  return `registry.fly.io/${app}:deployment-${ulid()}`;
-}
-
-const ADJECTIVES = ['fragrant', 'quiet', 'bold', 'misty', 'autumn', 'purple', 'silent', 'young', 'ancient', 'crimson'];
-const NOUNS = ['sun', 'river', 'field', 'leaf', 'moon', 'pond', 'wave', 'meadow', 'forest', 'glade'];
-
-/**
- * @param {string} seed
- */
-function machineIdentity(seed) {
-  const h = sha256hex(seed);
-  const a = parseInt(h.slice(14, 16), 16) % ADJECTIVES.length;
-  const b = parseInt(h.slice(16, 18), 16) % NOUNS.length;
-  const n = 1000 + (parseInt(h.slice(18, 22), 16) % 9000);
-  return {
-    id: h.slice(0, 14),
-    name: `${ADJECTIVES[a]}-${NOUNS[b]}-${n}`,
-    privateIp: `fdaa:0:${h.slice(22, 26)}:a7b:${h.slice(26, 29)}:${h.slice(29, 33)}:${h.slice(33, 37)}:2`,
-  };
-}
-
-/**
- * Go's encoding/json Encoder with SetIndent("", "    ") (flyctl's render.JSON): HTML-escaped.
- * @param {unknown} value
- */
-export function goJson(value) {
-  return (
-    JSON.stringify(value, null, 4)
-      .replace(/</g, '\\u003c')
-      .replace(/>/g, '\\u003e')
-      .replace(/&/g, '\\u0026')
-      .replace(/\u2028/g, '\\u2028')
-      .replace(/\u2029/g, '\\u2029') + '\n'
-  );
-}
-
-/**
- * Parses an image reference into flyctl's image_ref object.
- * @param {string} image
- */
-export function imageRef(image) {
-  let rest = image;
-  let digest = '';
-  const at = rest.indexOf('@');
-  if (at !== -1) {
-    digest = rest.slice(at + 1);
-    rest = rest.slice(0, at);
-  }
-  let registry = 'docker-hub-mirror.fly.io';
-  const slash = rest.indexOf('/');
-  const first = slash === -1 ? '' : rest.slice(0, slash);
-  if (first && (first.includes('.') || first.includes(':') || first === 'localhost')) {
-    registry = first;
-    rest = rest.slice(slash + 1);
-  } else if (slash === -1) {
-    rest = `library/${rest}`;
-  }
-  let tag = '';
-  const colon = rest.lastIndexOf(':');
-  if (colon !== -1) {
-    tag = rest.slice(colon + 1);
-    rest = rest.slice(0, colon);
-  }
-  return {
-    registry,
-    repository: rest,
-    tag,
-    digest: digest || `sha256:${sha256hex(`image-digest:${image}`)}`,
-    labels: {},
-  };
-}
-
-// ---------------------------------------------------------------------------------------------
-// World model (also used by test/helpers/fake-fly.ts to seed states)
-
-/** @returns {FakeFlyState} */
-export function emptyState() {
-  return {
-    version: 1,
-    user: null,
-    tokenUser: null,
-    secretsJsonShape: 'new',
-    orgs: [{ ...DEFAULT_ORG }],
-    apps: [],
-    faults: {},
-    seq: 0,
-  };
-}
-
-/**
- * @param {{ appName: string, index: number, image: string, region: string, releaseVersion: number,
- *   releaseId: string, at: string, seed?: string, checks?: CheckStatus }} o
- * @returns {FakeMachine}
- */
-export function makeMachine(o) {
-  const ident = machineIdentity(o.seed ?? `machine:${o.appName}:${o.index}:${hex(randomBytes(8))}`);
-  const status = o.checks ?? 'passing';
-  return {
-    id: ident.id,
-    name: ident.name,
-    state: 'started',
-    region: o.region,
-    image: o.image,
-    instanceId: o.seed ? seededUlid(`instance:${o.seed}:${o.image}`) : ulid(),
-    version: o.seed ? seededUlid(`version:${o.seed}:${o.image}`) : ulid(),
-    releaseVersion: o.releaseVersion,
-    releaseId: o.releaseId,
-    privateIp: ident.privateIp,
-    createdAt: o.at,
-    updatedAt: o.at,
-    checks: [{ name: 'servicecheck-00-http-8080', status, output: checkOutput(status), updatedAt: o.at }],
-  };
-}
-
-/** @param {CheckStatus} status */
-function checkOutput(status) {
-  return status === 'passing'
-    ? 'Success'
-    : status === 'warning'
-      ? 'waiting for status to be passing'
-      : 'Get "http://172.19.0.2:8080/health": context deadline exceeded (Client.Timeout exceeded while awaiting headers)';
-}
-
-/**
- * @typedef {object} MakeAppOptions
- * @property {string} [org] org slug (default "personal")
- * @property {string} [region] default "iad"
- * @property {number} [releases] number of complete releases v1..vN (default 3; 0 = never deployed)
- * @property {string[]} [images] images of v1..vN (default seedImage(name, v))
- * @property {number} [machines] machine count when deployed (default 1)
- * @property {CheckStatus} [checks] check status of the machines (default "passing")
- * @property {{ name: string, sizeGb: number, region?: string }[] | null} [volumes]
- * @property {Record<string, string>} [secrets] name -> value
- * @property {SecretStatus} [secretStatus] default "Deployed"
- * @property {FakeUser} [user] author of the seeded releases
- */
-
-/**
- * A seeded app: releases v1..vN complete (newest first), machines on vN.
- * @param {string} name
- * @param {MakeAppOptions} [opts]
- * @returns {FakeApp}
- */
-export function makeApp(name, opts = {}) {
-  const region = opts.region ?? 'iad';
-  const count = opts.releases ?? 3;
-  const user = opts.user ?? { ...DEFAULT_USER };
-  const base = Date.parse('2026-01-01T12:00:00Z');
-  const at = (/** @type {number} */ i) => isoSeconds(new Date(base + i * 6 * 3600 * 1000));
-  /** @type {FakeRelease[]} */
-  const releases = [];
-  for (let v = 1; v <= count; v++) {
-    releases.unshift({
-      id: `rel_${seededUlid(`release:${name}:${v}`)}`,
-      version: v,
-      status: 'complete',
-      description: 'Deploy image',
-      reason: '',
-      strategy: 'rolling',
-      image: opts.images?.[v - 1] ?? seedImage(name, v),
-      createdAt: at(v),
-      user: { ...user },
-    });
-  }
-  const current = releases[0] ?? null;
-  /** @type {FakeMachine[]} */
-  const machines = [];
-  if (current) {
-    for (let i = 0; i < (opts.machines ?? 1); i++) {
-      machines.push(
-        makeMachine({
-          appName: name,
-          index: i,
-          image: current.image,
-          region,
-          releaseVersion: current.version,
-          releaseId: current.id,
-          at: current.createdAt,
-          seed: `machine:${name}:${i}`,
-          checks: opts.checks,
-        }),
-      );
-    }
-  }
-  const volumes = (opts.volumes ?? []).map((v, i) => {
-    const h = sha256hex(`volume:${name}:${v.name}:${i}`);
-    return {
-      id: `vol_${BigInt('0x' + h.slice(0, 20))
-        .toString(36)
-        .padStart(16, '0')
-        .slice(0, 16)}`,
-      name: v.name,
-      state: 'created',
-      sizeGb: v.sizeGb,
-      region: v.region ?? region,
-      zone: h.slice(20, 24),
-      encrypted: true,
-      attachedMachineId: machines[i]?.id ?? null,
-      createdAt: at(0),
-    };
-  });
-  /** @type {Record<string, FakeSecret>} */
-  const secrets = {};
-  for (const [key, value] of Object.entries(opts.secrets ?? {})) {
-    secrets[key] = {
-      value,
-      digest: secretDigest(value),
-      status: opts.secretStatus ?? 'Deployed',
-      createdAt: at(0),
-      updatedAt: at(0),
-    };
-  }
-  /** @type {FakeLogEntry[]} */
-  const logs = [];
-  let seq = 0;
-  for (const m of machines) {
-    for (const [level, message] of /** @type {[string, string][]} */ ([
-      ['info', `Pulling container image ${m.image}`],
-      ['info', 'Starting init (commit: 6f2e4a1)...'],
-      ['info', 'kotadb-api-server 0.6.0 listening on 0.0.0.0:8080'],
-      ['info', 'GET /health 200 2ms'],
-    ])) {
-      logs.push({
-        seq: ++seq,
-        timestamp: current ? current.createdAt : at(0),
-        message,
-        level,
-        instance: m.id,
-        region: m.region,
-      });
-    }
-  }
-  return {
-    name,
-    org: opts.org ?? DEFAULT_ORG.slug,
-    hostname: `${name}.fly.dev`,
-    createdAt: at(0),
-    currentVersion: current ? current.version : null,
-    image: current ? current.image : null,
-    releases,
-    secrets,
-    pendingUnsets: [],
-    volumes,
-    machines,
-    logs,
-  };
-}
-
-// ---------------------------------------------------------------------------------------------
-// State directory
-
-/** @param {string} dir */
-export function statePath(dir) {
-  return path.join(dir, 'state.json');
-}
-
-/** @param {number} ms */
-function sleepSync(ms) {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
-
-/**
- * @param {string} dir
- * @returns {FakeFlyState}
- */
-export function loadState(dir) {
-  let text;
-  try {
-    text = fs.readFileSync(statePath(dir), 'utf8');
-  } catch (e) {
-    if (/** @type {NodeJS.ErrnoException} */ (e).code === 'ENOENT') return emptyState();
-    throw e;
-  }
-  const state = /** @type {FakeFlyState} */ ({ ...emptyState(), ...JSON.parse(text) });
-  if (!state.faults || typeof state.faults !== 'object') state.faults = {};
-  return state;
-}
-
-/**
- * @param {string} dir
- * @param {FakeFlyState} state
- */
-export function saveState(dir, state) {
-  const tmp = path.join(dir, `.state.${hex(randomBytes(8))}.tmp`);
-  fs.writeFileSync(tmp, JSON.stringify(state, null, 2) + '\n');
-  fs.renameSync(tmp, statePath(dir));
-}
-
-/**
- * Runs fn while holding the state lock (a directory; stale after 10 s).
- * @template T
- * @param {string} dir
- * @param {() => T} fn
- * @returns {T}
- */
-export function withLock(dir, fn) {
-  const lock = path.join(dir, '.lock');
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    try {
-      fs.mkdirSync(lock);
-      break;
-    } catch (e) {
-      if (/** @type {NodeJS.ErrnoException} */ (e).code !== 'EEXIST') throw e;
-      try {
-        if (Date.now() - fs.statSync(lock).mtimeMs > 10_000) fs.rmdirSync(lock);
-      } catch {
-        // gone meanwhile
-      }
-      if (Date.now() > deadline) throw new Error(`fake flyctl: could not take the state lock ${lock}`);
-      sleepSync(3);
-    }
-  }
-  try {
-    return fn();
-  } finally {
-    try {
-      fs.rmdirSync(lock);
-    } catch {
-      // already removed
-    }
-  }
-}
-
-/**
- * Read-modify-write of state.json under the lock.
- * @template T
- * @param {string} dir
- * @param {(state: FakeFlyState) => T} fn
- * @returns {T}
- */
-export function mutateState(dir, fn) {
-  return withLock(dir, () => {
-    const state = loadState(dir);
-    const result = fn(state);
-    saveState(dir, state);
-    return result;
-  });
-}
-
-/**
- * @param {FakeFlyState} state
- */
-function nextSeq(state) {
-  state.seq = (state.seq ?? 0) + 1;
-  return state.seq;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Command line (cobra + pflag semantics)
-
-class CliError extends Error {
-  /**
-   * @param {string} message printed as "Error: <message>" + blank line
-   * @param {{ code?: number, usageHint?: boolean }} [opts]
-   */
-  constructor(message, opts = {}) {
-    super(message);
-    this.code = opts.code ?? 1;
-    this.usageHint = opts.usageHint ?? false;
-    /** @type {string | null} command path, when known */
-    this.command = null;
-  }
-}
-
-/**
- * @typedef {{ name: string, short?: string, type: 'bool' | 'string' | 'int' | 'duration' | 'stringArray' }} FlagDef
- * @typedef {{ kind: 'none' } | { kind: 'max', n: number } | { kind: 'min', n: number } | { kind: 'exact', n: number }} ArgsSpec
- * @typedef {{ path: string, flags: FlagDef[], args: ArgsSpec, auth: boolean, reads?: string }} CommandSpec
- */
-
-const F = /** @satisfies {Record<string, FlagDef>} */ ({
-  app: { name: 'app', short: 'a', type: 'string' },
-  config: { name: 'config', short: 'c', type: 'string' },
-  json: { name: 'json', short: 'j', type: 'bool' },
-  yes: { name: 'yes', short: 'y', type: 'bool' },
-  org: { name: 'org', short: 'o', type: 'string' },
-  stage: { name: 'stage', type: 'bool' },
-  detach: { name: 'detach', type: 'bool' },
-  dnsChecks: { name: 'dns-checks', type: 'bool' },
-});
-
-/** @type {FlagDef[]} */
-const GLOBAL_FLAGS = [
-  { name: 'access-token', short: 't', type: 'string' },
-  { name: 'verbose', type: 'bool' },
-  { name: 'debug', type: 'bool' },
-  { name: 'help', short: 'h', type: 'bool' },
-];
-
-const SECRETS_FLAGS = [F.app, F.config, F.stage, F.detach, F.dnsChecks];
-
-/** @type {Record<string, CommandSpec>} */
-const COMMANDS = {
-  version: { path: 'version', flags: [F.json], args: { kind: 'none' }, auth: false },
-  'auth whoami': { path: 'auth whoami', flags: [F.json], args: { kind: 'none' }, auth: true },
-  'apps list': {
-    path: 'apps list',
-    flags: [F.json, F.org, { name: 'quiet', short: 'q', type: 'bool' }],
-    args: { kind: 'none' },
-    auth: true,
-  },
-  'apps create': {
-    path: 'apps create',
-    flags: [
-      F.json,
-      F.org,
-      F.yes,
-      { name: 'name', type: 'string' },
-      { name: 'generate-name', type: 'bool' },
-      { name: 'network', type: 'string' },
-    ],
-    args: { kind: 'max', n: 1 },
-    auth: true,
-  },
-  releases: {
-    path: 'releases',
-    flags: [F.app, F.config, F.json, { name: 'image', type: 'bool' }],
-    args: { kind: 'none' },
-    auth: true,
-  },
-  deploy: {
-    path: 'deploy',
-    flags: [
-      F.app,
-      F.config,
-      F.yes,
-      F.detach,
-      { name: 'image', short: 'i', type: 'string' },
-      { name: 'strategy', type: 'string' },
-      { name: 'ha', type: 'bool' },
-      { name: 'wait-timeout', type: 'duration' },
-      { name: 'remote-only', type: 'bool' },
-      { name: 'local-only', type: 'bool' },
-      { name: 'now', type: 'bool' },
-      { name: 'build-only', type: 'bool' },
-      { name: 'dockerfile', type: 'string' },
-      { name: 'primary-region', type: 'string' },
-      { name: 'env', short: 'e', type: 'stringArray' },
-      { name: 'build-arg', type: 'stringArray' },
-    ],
-    args: { kind: 'max', n: 1 },
-    auth: true,
-  },
-  status: {
-    path: 'status',
-    flags: [F.app, F.config, F.json, { name: 'all', type: 'bool' }],
-    args: { kind: 'none' },
-    auth: true,
-  },
-  'secrets list': { path: 'secrets list', flags: [F.app, F.config, F.json], args: { kind: 'none' }, auth: true },
-  'secrets set': { path: 'secrets set', flags: SECRETS_FLAGS, args: { kind: 'min', n: 1 }, auth: true },
-  'secrets unset': { path: 'secrets unset', flags: SECRETS_FLAGS, args: { kind: 'min', n: 1 }, auth: true },
-  'secrets import': { path: 'secrets import', flags: SECRETS_FLAGS, args: { kind: 'none' }, auth: true },
-  'secrets deploy': { path: 'secrets deploy', flags: SECRETS_FLAGS, args: { kind: 'none' }, auth: true },
-  'volumes list': {
-    path: 'volumes list',
-    flags: [F.app, F.config, F.json, { name: 'all', type: 'bool' }],
-    args: { kind: 'none' },
-    auth: true,
-  },
-  'volumes create': {
-    path: 'volumes create',
-    flags: [
-      F.app,
-      F.config,
-      F.json,
-      F.yes,
-      { name: 'size', short: 's', type: 'int' },
-      { name: 'region', short: 'r', type: 'string' },
-      { name: 'require-unique-zone', type: 'bool' },
-      { name: 'snapshot-id', type: 'string' },
-    ],
-    args: { kind: 'exact', n: 1 },
-    auth: true,
-  },
-  'scale memory': {
-    path: 'scale memory',
-    flags: [F.app, F.config, { name: 'process-group', short: 'g', type: 'string' }],
-    args: { kind: 'exact', n: 1 },
-    auth: true,
-  },
-  'certs list': { path: 'certs list', flags: [F.app, F.config, F.json], args: { kind: 'none' }, auth: true },
-  'apps open': { path: 'apps open', flags: [F.app, F.config], args: { kind: 'max', n: 1 }, auth: true },
-  logs: {
-    path: 'logs',
-    flags: [
-      F.app,
-      F.config,
-      F.json,
-      { name: 'region', short: 'r', type: 'string' },
-      { name: 'instance', short: 'i', type: 'string' },
-      { name: 'no-tail', short: 'n', type: 'bool' },
-    ],
-    args: { kind: 'none' },
-    auth: true,
-  },
-};
-
-/**
- * Command tree: top-level names (and aliases) -> leaf path or group.
- * `missing` lists real flyctl subcommands this fake does not implement.
- * @type {Record<string, { name: string, leaf?: string, sub?: Record<string, { name: string, leaf: string }>, missing?: string[] }>}
- */
-const TREE = {};
-/**
- * @param {string[]} names canonical name first, then aliases
- * @param {{ leaf?: string, sub?: Record<string, { name: string, leaf: string }>, missing?: string[] }} node
- */
-function addTop(names, node) {
-  for (const n of names) TREE[n] = { name: names[0] ?? n, ...node };
-}
-/** @param {[string[], string][]} entries */
-function subs(entries) {
-  /** @type {Record<string, { name: string, leaf: string }>} */
-  const out = {};
-  for (const [names, leaf] of entries) for (const n of names) out[n] = { name: names[0] ?? n, leaf };
-  return out;
-}
-addTop(['version'], { leaf: 'version' });
-addTop(['auth'], {
-  sub: subs([[['whoami'], 'auth whoami']]),
-  missing: ['login', 'logout', 'token', 'docker', 'signup'],
-});
-addTop(['apps', 'app'], {
-  sub: subs([
-    [['list', 'ls'], 'apps list'],
-    [['create'], 'apps create'],
-    [['releases'], 'releases'],
-    [['open'], 'apps open'],
-  ]),
-  missing: ['destroy', 'errors', 'move', 'restart', 'resume', 'suspend'],
-});
-addTop(['releases'], { leaf: 'releases' });
-addTop(['deploy'], { leaf: 'deploy' });
-addTop(['status'], { leaf: 'status' });
-addTop(['secrets'], {
-  sub: subs([
-    [['list', 'ls'], 'secrets list'],
-    [['set'], 'secrets set'],
-    [['unset'], 'secrets unset'],
-    [['import'], 'secrets import'],
-    [['deploy'], 'secrets deploy'],
-  ]),
-  missing: ['keys', 'sync'],
-});
-addTop(['volumes', 'volume', 'vol'], {
-  sub: subs([
-    [['list', 'ls'], 'volumes list'],
-    [['create'], 'volumes create'],
-  ]),
-  missing: ['destroy', 'extend', 'fork', 'show', 'snapshots', 'update'],
-});
-addTop(['logs'], { leaf: 'logs' });
-addTop(['certs'], {
-  sub: subs([[['list'], 'certs list']]),
-  missing: ['add', 'check', 'import', 'remove', 'setup', 'show'],
-});
-addTop(['scale'], { sub: subs([[['memory'], 'scale memory']]), missing: ['count', 'show', 'vm'] });
-
-/** Real top-level flyctl commands that this fake does not implement. */
-const MISSING_TOP = [
-  'agent',
-  'checks',
-  'config',
-  'console',
-  'consul',
-  'dashboard',
-  'destroy',
-  'dig',
-  'docs',
-  'doctor',
-  'extensions',
-  'history',
-  'image',
-  'ips',
-  'jobs',
-  'launch',
-  'machine',
-  'machines',
-  'mcp',
-  'move',
-  'mpg',
-  'open',
-  'orgs',
-  'platform',
-  'postgres',
-  'proxy',
-  'redis',
-  'regions',
-  'restart',
-  'resume',
-  'settings',
-  'sftp',
-  'ssh',
-  'storage',
-  'suspend',
-  'tokens',
-  'wireguard',
-];
-
-/** Flags taking a value in any command (used to find the command words among the args). */
-const VALUE_FLAGS_LONG = new Set();
-const VALUE_FLAGS_SHORT = new Set();
-for (const def of [...GLOBAL_FLAGS, ...Object.values(COMMANDS).flatMap((c) => c.flags)]) {
-  if (def.type !== 'bool') {
-    VALUE_FLAGS_LONG.add(def.name);
-    if (def.short) VALUE_FLAGS_SHORT.add(def.short);
-  }
-}
-
-/**
- * Positional words, skipping flags and their values (cobra's stripFlags).
- * @param {string[]} argv
- */
-function positionalWords(argv) {
-  /** @type {string[]} */
-  const words = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i] ?? '';
-    if (a === '--') {
-      words.push(...argv.slice(i + 1));
-      break;
-    }
-    if (a.startsWith('--') && a.length > 2) {
-      if (!a.includes('=') && VALUE_FLAGS_LONG.has(a.slice(2))) i++;
-    } else if (a.startsWith('-') && a.length > 1) {
-      if (a.length === 2 && VALUE_FLAGS_SHORT.has(a.slice(1))) i++;
-    } else {
-      words.push(a);
-    }
-  }
-  return words;
-}
-
-/**
- * @param {string} a
- * @param {string} b
- */
-function levenshtein(a, b) {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min(
-        (prev[j] ?? 0) + 1,
-        (cur[j - 1] ?? 0) + 1,
-        (prev[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1),
-      );
-    }
-    prev = cur;
-  }
-  return prev[b.length] ?? 0;
-}
-
-/**
- * cobra's "Did you mean this?" suffix.
- * @param {string} typed
- */
-function suggestions(typed) {
-  const t = typed.toLowerCase();
-  const names = [...new Set([...Object.values(TREE).map((n) => n.name), ...MISSING_TOP])].sort();
-  const found = names.filter((n) => levenshtein(t, n) <= 2 || n.startsWith(t));
-  return found.length ? `\n\nDid you mean this?\n${found.map((s) => `\t${s}\n`).join('')}` : '';
-}
-
-/**
- * @typedef {{ kind: 'run', spec: CommandSpec, display: string, flags: Map<string, any>, args: string[] }
- *   | { kind: 'help', text: string }
- *   | { kind: 'version-flag' }} Parsed
- */
-
-/**
- * Resolves the command and parses its flags like cobra + pflag.
- * @param {string[]} argv
- * @returns {Parsed}
- */
-export function parseCommandLine(argv) {
-  const words = positionalWords(argv);
-  if (words.length === 0) {
-    // Root: only global flags (plus --version/-v).
-    const { flags } = parseFlags(argv, [...GLOBAL_FLAGS, { name: 'version', short: 'v', type: 'bool' }]);
-    if (flags.get('version')) return { kind: 'version-flag' };
-    return { kind: 'help', text: rootHelp() };
-  }
-  const top = words[0] ?? '';
-  if (top === 'help') return { kind: 'help', text: rootHelp() };
-  const node = TREE[top];
-  if (!node) {
-    if (MISSING_TOP.includes(top)) throw new CliError(`fake flyctl does not implement "flyctl ${top}"`);
-    throw new CliError(`unknown command "${top}" for "flyctl"${suggestions(top)}`, { usageHint: true });
-  }
-  /** @type {string} */
-  let leaf;
-  let display = `flyctl ${node.name}`;
-  let used = 1;
-  if (node.leaf) {
-    leaf = node.leaf;
-  } else {
-    const subName = words[1];
-    const sub = subName === undefined ? undefined : node.sub?.[subName];
-    if (!sub) {
-      if (subName !== undefined && node.missing?.includes(subName)) {
-        throw new CliError(`fake flyctl does not implement "flyctl ${node.name} ${subName}"`);
-      }
-      // cobra: a group command has no Run, so it prints its help and exits 0.
-      parseFlags(argv, GLOBAL_FLAGS, true);
-      return { kind: 'help', text: groupHelp(node.name, node.sub ?? {}) };
-    }
-    leaf = sub.leaf;
-    display = `flyctl ${node.name} ${sub.name}`;
-    used = 2;
-  }
-  const spec = COMMANDS[leaf];
-  if (!spec) throw new Error(`fake flyctl: no spec for ${leaf}`);
-  try {
-    const { flags, positionals } = parseFlags(argv, [...spec.flags, ...GLOBAL_FLAGS]);
-    const args = positionals.slice(used);
-    if (flags.get('help')) return { kind: 'help', text: `Usage:\n  ${display} [flags]\n\n` };
-    checkArgs(spec.args, args, display);
-    return { kind: 'run', spec, display, flags, args };
-  } catch (e) {
-    // The command is known even though its flags/args are not: calls.jsonl records it.
-    if (e instanceof CliError) e.command = spec.path;
-    throw e;
-  }
-}
-
-/**
- * @param {ArgsSpec} spec
- * @param {string[]} args
- * @param {string} display
- */
-function checkArgs(spec, args, display) {
-  switch (spec.kind) {
-    case 'none':
-      if (args.length > 0) throw new CliError(`unknown command "${args[0]}" for "${display}"`);
-      break;
-    case 'max':
-      if (args.length > spec.n) throw new CliError(`accepts at most ${spec.n} arg(s), received ${args.length}`);
-      break;
-    case 'min':
-      if (args.length < spec.n) throw new CliError(`requires at least ${spec.n} arg(s), only received ${args.length}`);
-      break;
-    case 'exact':
-      if (args.length !== spec.n) throw new CliError(`accepts ${spec.n} arg(s), received ${args.length}`);
-      break;
-  }
-}
-
-const GO_BOOL = new Map([
-  ['1', true],
-  ['t', true],
-  ['T', true],
-  ['TRUE', true],
-  ['true', true],
-  ['True', true],
-  ['0', false],
-  ['f', false],
-  ['F', false],
-  ['FALSE', false],
-  ['false', false],
-  ['False', false],
-]);
-
-/**
- * Go's time.ParseDuration, as far as its errors go.
- * @param {string} s
- */
-function durationError(s) {
-  if (s === '0' || /^[-+]?((\d+(\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h))+$/.test(s)) return null;
-  if (/^[-+]?(\d+(\.\d*)?|\.\d+)$/.test(s)) return `time: missing unit in duration "${s}"`;
-  const unit = /^[-+]?(?:(?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))*(?:\d+(?:\.\d*)?|\.\d+)([^\d.]+)/.exec(s);
-  if (unit) return `time: unknown unit "${(unit[1] ?? '').replace(/[\d.].*$/, '')}" in duration "${s}"`;
-  return `time: invalid duration "${s}"`;
-}
-
-/**
- * pflag parsing (interspersed flags, --f=v, --f v, -f v, -fv, -abc bool clusters, --).
- * @param {string[]} argv
- * @param {FlagDef[]} defs
- * @param {boolean} [ignoreUnknown]
- * @returns {{ flags: Map<string, any>, positionals: string[] }}
- */
-function parseFlags(argv, defs, ignoreUnknown = false) {
-  const byLong = new Map(defs.map((d) => [d.name, d]));
-  const byShort = new Map(defs.filter((d) => d.short).map((d) => [/** @type {string} */ (d.short), d]));
-  /** @type {Map<string, any>} */
-  const flags = new Map();
-  /** @type {string[]} */
-  const positionals = [];
-  /**
-   * @param {FlagDef} def
-   * @param {string} value
-   */
-  const set = (def, value) => {
-    const display = def.short ? `-${def.short}, --${def.name}` : `--${def.name}`;
-    const bad = (/** @type {string} */ why) =>
-      new CliError(`invalid argument "${value}" for "${display}" flag: ${why}`);
-    switch (def.type) {
-      case 'bool': {
-        const b = GO_BOOL.get(value);
-        if (b === undefined) throw bad(`strconv.ParseBool: parsing "${value}": invalid syntax`);
-        flags.set(def.name, b);
-        break;
-      }
-      case 'int':
-        if (!/^[-+]?\d+$/.test(value)) throw bad(`strconv.ParseInt: parsing "${value}": invalid syntax`);
-        flags.set(def.name, parseInt(value, 10));
-        break;
-      case 'duration': {
-        const why = durationError(value);
-        if (why) throw bad(why);
-        flags.set(def.name, value);
-        break;
-      }
-      case 'stringArray':
-        flags.set(def.name, [...(flags.get(def.name) ?? []), value]);
-        break;
-      default:
-        flags.set(def.name, value);
-    }
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i] ?? '';
-    if (a === '--') {
-      positionals.push(...argv.slice(i + 1));
-      break;
-    }
-    if (a.startsWith('--') && a.length > 2) {
-      const eq = a.indexOf('=');
-      const name = eq === -1 ? a.slice(2) : a.slice(2, eq);
-      const def = byLong.get(name);
-      if (!def) {
-        if (ignoreUnknown) continue;
-        throw new CliError(`unknown flag: --${name}`);
-      }
-      if (eq !== -1) set(def, a.slice(eq + 1));
-      else if (def.type === 'bool') set(def, 'true');
-      else if (i + 1 < argv.length) set(def, argv[++i] ?? '');
-      else throw new CliError(`flag needs an argument: --${name}`);
-    } else if (a.startsWith('-') && a.length > 1) {
-      for (let j = 1; j < a.length; j++) {
-        const c = a.charAt(j);
-        const def = byShort.get(c);
-        if (!def) {
-          if (ignoreUnknown) break;
-          throw new CliError(`unknown shorthand flag: '${c}' in ${a}`);
-        }
-        if (def.type === 'bool') {
-          if (a[j + 1] === '=') {
-            set(def, a.slice(j + 2));
-            break;
-          }
-          set(def, 'true');
-          continue;
-        }
-        let value = a.slice(j + 1);
-        if (value.startsWith('=')) value = value.slice(1);
-        if (value !== '' || a[j + 1] === '=') set(def, value);
-        else if (i + 1 < argv.length) set(def, argv[++i] ?? '');
-        else throw new CliError(`flag needs an argument: '${c}' in ${a}`);
-        break;
-      }
-    } else {
-      positionals.push(a);
-    }
-  }
-  return { flags, positionals };
-}
-
-function rootHelp() {
-  const names = [...new Set(Object.values(TREE).map((n) => n.name))].sort();
-  return `This is flyctl, the Fly.io command line interface.\n\nUsage:\n  flyctl [command]\n\nCommands:\n${names.map((n) => `  ${n}`).join('\n')}\n\nUse "flyctl [command] --help" for more information about a command.\n`;
-}
-
-/**
- * @param {string} group
- * @param {Record<string, { name: string }>} sub
- */
-function groupHelp(group, sub) {
-  const names = [...new Set(Object.values(sub).map((s) => s.name))].sort();
-  return `Usage:\n  flyctl ${group} [command]\n\nAvailable Commands:\n${names.map((n) => `  ${n}`).join('\n')}\n\nUse "flyctl ${group} [command] --help" for more information about a command.\n`;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Runtime context
@@ -1203,41 +273,96 @@ function hasToken(env, flags) {
 }
 
 /**
+ * The token flyctl uses: an env var or --access-token wins over the login.
  * @param {Ctx} ctx
  * @param {FakeFlyState} state
  * @returns {FakeUser}
  */
 function requireSession(ctx, state) {
+  if (hasToken(ctx.env, ctx.flags)) return state.tokenUser ?? state.user ?? { ...DEFAULT_USER };
   if (state.user) return state.user;
-  if (hasToken(ctx.env, ctx.flags)) return state.tokenUser ?? { ...DEFAULT_USER };
   throw new CliError(MISSING_TOKEN);
 }
 
 /**
- * Minimal fly.toml reading: app, primary_region, [deploy] strategy, [[mounts]].
+ * The apps an app-scoped deploy token may manage; null for an org or user token.
+ * @param {Ctx} ctx
+ * @param {FakeFlyState} state
+ */
+function tokenApps(ctx, state) {
+  return hasToken(ctx.env, ctx.flags) && state.tokenScope ? state.tokenScope.apps : null;
+}
+
+/**
+ * Org-wide queries (apps list, apps create) are refused with an app-scoped deploy token.
+ * @param {Ctx} ctx
+ * @param {FakeFlyState} state
+ */
+function refuseAppScopedToken(ctx, state) {
+  if (tokenApps(ctx, state)) throw new CliError(ERR_ORG_NOT_AUTHORIZED);
+}
+
+/**
+ * @typedef {object} FlyConfig
+ * @property {string} path absolute path of the config file
+ * @property {string} dir its folder ([build] dockerfile is resolved against it)
+ * @property {string} [app]
+ * @property {string} [primaryRegion]
+ * @property {string} [strategy]
+ * @property {{ source: string, destination: string, initialSizeGb: number }[]} mounts
+ * @property {string} [dockerfile] [build] dockerfile, as written
+ * @property {string} [image] [build] image
+ * @property {boolean} buildpacks [build] builder or buildpacks (no Dockerfile needed)
+ * @property {string} [releaseCommand]
+ */
+
+/**
+ * The fly.toml keys the fake acts on (flyctl itself ignores keys it does not know).
  * @param {string} file
+ * @returns {FlyConfig}
  */
 function readFlyToml(file) {
-  const text = fs.readFileSync(file, 'utf8');
-  /** @type {{ app?: string, primaryRegion?: string, strategy?: string, mounts: boolean, path: string }} */
-  const cfg = { mounts: false, path: file };
-  let section = '';
-  for (const raw of text.split(/\r?\n/)) {
-    const line = raw.replace(/^\s+/, '');
-    const header = /^\[\[?\s*([A-Za-z0-9_.-]+)\s*\]\]?/.exec(line);
-    if (header) {
-      section = header[1] ?? '';
-      if (section === 'mounts') cfg.mounts = true;
-      continue;
-    }
-    const kv = /^([A-Za-z0-9_-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/.exec(line);
-    if (!kv) continue;
-    const value = kv[2] ?? kv[3];
-    if (section === '' && kv[1] === 'app') cfg.app = value;
-    if (section === '' && kv[1] === 'primary_region') cfg.primaryRegion = value;
-    if (section === 'deploy' && kv[1] === 'strategy') cfg.strategy = value;
+  /** @type {Record<string, any>} */
+  let doc;
+  try {
+    doc = TOML.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new CliError(`failed loading app config from ${file}: ${e instanceof Error ? e.message.split('\n')[0] : e}`);
   }
+  const str = (/** @type {unknown} */ v) => (typeof v === 'string' && v !== '' ? v : undefined);
+  const rawMounts = Array.isArray(doc.mounts) ? doc.mounts : doc.mounts ? [doc.mounts] : [];
+  /** @type {FlyConfig} */
+  const cfg = {
+    path: file,
+    dir: path.dirname(file),
+    mounts: rawMounts.map((/** @type {Record<string, unknown>} */ m) => ({
+      source: String(m.source ?? ''),
+      destination: String(m.destination ?? ''),
+      initialSizeGb: sizeGb(m.initial_size),
+    })),
+    buildpacks: Boolean(doc.build?.builder || doc.build?.buildpacks),
+  };
+  const set = (/** @type {keyof FlyConfig} */ key, /** @type {unknown} */ value) => {
+    const v = str(value);
+    if (v !== undefined) Object.assign(cfg, { [key]: v });
+  };
+  set('app', doc.app);
+  set('primaryRegion', doc.primary_region);
+  set('strategy', doc.deploy?.strategy);
+  set('releaseCommand', doc.deploy?.release_command);
+  set('dockerfile', doc.build?.dockerfile);
+  set('image', doc.build?.image);
   return cfg;
+}
+
+/**
+ * A mount's initial_size in GB ("10gb", "10GB", 10; default 1 = DefaultVolumeInitialSizeGB).
+ * @param {unknown} value
+ */
+function sizeGb(value) {
+  if (typeof value === 'number') return value;
+  const m = typeof value === 'string' ? /^(\d+)\s*(gb|g)?$/i.exec(value.trim()) : null;
+  return m ? Number(m[1]) : 1;
 }
 
 /**
@@ -1281,16 +406,34 @@ function findApp(state, name) {
 }
 
 /**
- * The standard preamble of app commands: session, config, app name, app exists.
+ * The app as this call's token sees it: an app-scoped token does not see other apps.
  * @param {Ctx} ctx
+ * @param {FakeFlyState} state
+ * @param {string} name
  */
-function appCommand(ctx) {
+function visibleApp(ctx, state, name) {
+  const scope = tokenApps(ctx, state);
+  if (scope && !scope.includes(name)) throw new CliError(`Could not find App "${name}"`);
+  return findApp(state, name);
+}
+
+/**
+ * The standard preamble of app commands: session, config, app name, app exists (for this
+ * token). `wrap` is the command's own prefix for a failed app lookup (flyctl wraps it).
+ * @param {Ctx} ctx
+ * @param {(message: string, appName: string) => string} [wrap]
+ */
+function appCommand(ctx, wrap) {
   const state = loadState(ctx.dir);
   const user = requireSession(ctx, state);
   const cfg = loadConfig(ctx);
   const appName = appNameOf(ctx, cfg);
-  const app = findApp(state, appName);
-  return { state, user, cfg, appName, app };
+  try {
+    return { state, user, cfg, appName, app: visibleApp(ctx, state, appName) };
+  } catch (e) {
+    if (wrap && e instanceof CliError) throw new CliError(wrap(e.message, appName));
+    throw e;
+  }
 }
 
 /** @param {FakeApp} app */
@@ -1318,7 +461,7 @@ function releaseJson(r) {
     ID: r.id,
     Version: r.version,
     Stable: r.status === 'complete',
-    InProgress: r.status === 'running' || r.status === 'pending',
+    InProgress: false, // flyctl does not fetch it
     Reason: r.reason,
     Description: r.description,
     Status: r.status,
@@ -1350,14 +493,17 @@ function appListJson(state, app) {
   };
 }
 
-/** @param {FakeMachine} m */
-function machineJson(m) {
+/**
+ * @param {FakeFlyState} state
+ * @param {FakeMachine} m
+ */
+function machineJson(state, m) {
   return {
     id: m.id,
     name: m.name,
     state: m.state,
     region: m.region,
-    image_ref: imageRef(m.image),
+    image_ref: imageRef(m.image, pushedImage(state, m.image)),
     instance_id: m.instanceId,
     version: m.version,
     private_ip: m.privateIp,
@@ -1373,8 +519,23 @@ function machineJson(m) {
         fly_release_version: String(m.releaseVersion),
       },
     },
-    checks: m.checks.map((c) => ({ name: c.name, status: c.status, output: c.output, updated_at: c.updatedAt })),
+    // fly-go's MachineCheckStatus: every field omitempty.
+    checks: m.checks.map((c) => ({
+      ...(c.name ? { name: c.name } : {}),
+      ...(c.status ? { status: c.status } : {}),
+      ...(c.output ? { output: c.output } : {}),
+      ...(c.updatedAt ? { updated_at: c.updatedAt } : {}),
+    })),
   };
+}
+
+/**
+ * The registry entry of an image this fake pushed, if any.
+ * @param {FakeFlyState} state
+ * @param {string} ref
+ */
+function pushedImage(state, ref) {
+  return (state.images ?? []).find((i) => i.ref === ref && i.pushed) ?? null;
 }
 
 /** @param {FakeVolume} v */
@@ -1532,10 +693,13 @@ function cmdWhoami(ctx) {
 function cmdAppsList(ctx) {
   const state = loadState(ctx.dir);
   requireSession(ctx, state);
+  refuseAppScopedToken(ctx, state);
   const org = ctx.flags.get('org');
   const apps = state.apps.filter((a) => !org || a.org === org);
   if (ctx.flags.get('json')) {
     ctx.out(goJson(apps.map((a) => appListJson(state, a))));
+  } else if (apps.length === 0) {
+    if (!ctx.flags.get('quiet')) ctx.out('No apps found\n');
   } else if (ctx.flags.get('quiet')) {
     ctx.out(apps.map((a) => `${a.name}\n`).join(''));
   } else {
@@ -1549,22 +713,45 @@ function cmdAppsList(ctx) {
   return 0;
 }
 
-/** @param {Ctx} ctx */
+/**
+ * apps create (internal/command/apps/create.go + prompt.Org): the org must be given unless the
+ * account has exactly one, personal, org; app names are global.
+ * @param {Ctx} ctx
+ */
 function cmdAppsCreate(ctx) {
   const pre = loadState(ctx.dir);
   requireSession(ctx, pre);
-  let name = ctx.args[0] ?? ctx.flags.get('name') ?? '';
+  refuseAppScopedToken(ctx, pre);
+  const arg = ctx.args[0] ?? '';
+  const flagName = ctx.flags.get('name') ?? '';
+  if (arg && flagName && arg !== flagName) {
+    throw new CliError(`two app names specified ${arg} and ${flagName}, only one may be specified`);
+  }
+  let name = arg || flagName;
   if (!name && ctx.flags.get('generate-name')) name = `app-${hex(randomBytes(4))}`;
   if (!name) throw new CliError('app name is required when not running interactively; pass NAME or --generate-name');
+  const slug = ctx.flags.get('org') || '';
+  const only = pre.orgs.length === 1 ? pre.orgs[0] : undefined;
+  /** @type {string} */
+  let orgSlug;
+  if (slug) {
+    if (!pre.orgs.some((o) => o.slug === slug)) throw new CliError(`organization ${slug} not found`);
+    orgSlug = slug;
+  } else if (only && only.type === 'PERSONAL') {
+    ctx.err(`automatically selected personal organization: ${only.name}\n`);
+    orgSlug = only.slug;
+  } else {
+    throw new CliError('org slug must be specified when not running interactively');
+  }
   if (!/^[a-z0-9][a-z0-9-]*$/.test(name) || name.length > 63) {
     throw new CliError('Validation failed: Name may only contain lowercase letters, numbers and dashes');
   }
-  const slug = ctx.flags.get('org') || pre.orgs[0]?.slug || DEFAULT_ORG.slug;
   const app = mutateState(ctx.dir, (state) => {
-    if (!state.orgs.some((o) => o.slug === slug)) throw new CliError(`Could not find Organization "${slug}"`);
-    if (state.apps.some((a) => a.name === name)) throw new CliError('Validation failed: Name has already been taken');
+    if (state.apps.some((a) => a.name === name) || (state.takenAppNames ?? []).includes(name)) {
+      throw new CliError('Validation failed: Name has already been taken', { suggestion: NAME_TAKEN_SUGGESTION });
+    }
     nextSeq(state);
-    const created = makeApp(name, { org: slug, releases: 0 });
+    const created = makeApp(name, { org: orgSlug, releases: 0 });
     created.createdAt = isoSeconds();
     state.apps.push(created);
     return { json: appListJson(state, created) };
@@ -1575,7 +762,7 @@ function cmdAppsCreate(ctx) {
 
 /** @param {Ctx} ctx */
 function cmdReleases(ctx) {
-  const { app } = appCommand(ctx);
+  const { app } = appCommand(ctx, (m, name) => `failed retrieving app releases ${name}: ${m}`);
   const releases = app.releases.slice(0, RELEASES_LIMIT);
   if (ctx.flags.get('json')) {
     ctx.out(goJson(releases.map(releaseJson)));
@@ -1598,14 +785,14 @@ function cmdReleases(ctx) {
 
 /** @param {Ctx} ctx */
 function cmdStatus(ctx) {
-  const { state, app } = appCommand(ctx);
+  const { state, app } = appCommand(ctx, (m) => `failed to get app: ${m}`);
   const org = orgOf(state, app.org);
   const json = {
     AppURL: `https://${app.hostname}`,
     Deployed: isDeployed(app),
     Hostname: app.hostname,
     ID: app.name,
-    Machines: app.machines.map(machineJson),
+    Machines: app.machines.map((m) => machineJson(state, m)),
     Name: app.name,
     Organization: { ID: org.id, Slug: org.slug, Name: org.name },
     PlatformVersion: 'machines',
@@ -1642,18 +829,22 @@ function cmdSecretsList(ctx) {
   const { state, app } = appCommand(ctx);
   const entries = Object.entries(app.secrets).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const shape = state.secretsJsonShape ?? 'new';
+  // Without release timestamps (or machines) flyctl cannot tell what is deployed: all Staged.
+  const unknown = app.machines.length === 0 || app.releaseTimestampsUnavailable === true;
+  /** @param {import('./types.js').FakeSecret} secret */
+  const statusOf = (secret) => (unknown ? 'Staged' : secret.status);
   if (ctx.flags.get('json')) {
     const rows = entries.map(([name, s]) => {
       if (shape === 'old') return { Name: name, Digest: s.digest, CreatedAt: s.createdAt };
       if (shape === 'mid') return { name, digest: s.digest, created_at: s.createdAt, updated_at: s.updatedAt };
-      return { name, digest: s.digest, status: s.status };
+      return { name, digest: s.digest, status: statusOf(s) };
     });
     ctx.out(goJson(rows));
   } else if (shape === 'new') {
     ctx.out(
       table(
         ['Name', 'Digest', 'Status'],
-        entries.map(([n, s]) => [n, s.digest, s.status]),
+        entries.map(([n, s]) => [n, s.digest, statusOf(s)]),
       ),
     );
   } else {
@@ -1711,12 +902,26 @@ function applySecrets(ctx, appName, user, set, unset) {
     if (stage) return { kind: 'staged' };
     if (!deployed) return { kind: 'first' };
     const rel = restartRelease(state, app, user, 'Update secrets');
-    return { kind: 'release', version: rel.version, lines: machineUpdateLines(app, 'rolling') };
+    return { kind: 'release', release: rel, lines: machineUpdateLines(app, 'rolling') };
   });
   if (result.kind === 'staged') ctx.out(STAGED_MESSAGE + '\n');
   else if (result.kind === 'first') ctx.out('Secrets are staged for the first deployment\n');
-  else ctx.out(`Release v${result.version} created\n${result.lines}`);
+  else if (result.release) {
+    ctx.out(`Release v${result.release.version} created\n${result.lines}`);
+    emitReleaseJson(ctx, result.release);
+  }
   return 0;
+}
+
+/**
+ * FLY_EMIT_RELEASE_JSON (any non-empty value): the compact release line on stdout.
+ * @param {Ctx} ctx
+ * @param {{ id: string, version: number, image: string }} release
+ */
+function emitReleaseJson(ctx, release) {
+  if (ctx.env.FLY_EMIT_RELEASE_JSON) {
+    ctx.out(JSON.stringify({ id: release.id, version: release.version, image_ref: release.image }) + '\n');
+  }
 }
 
 /** @param {Ctx} ctx */
@@ -1730,10 +935,11 @@ async function cmdSecretsImport(ctx) {
   } catch (e) {
     if (e instanceof SecretsParseError) throw new CliError(`Failed to parse secrets from stdin: ${e.message}`);
     if (e instanceof GoPanic) {
-      ctx.err(
-        `panic: ${e.message}\n\ngoroutine 1 [running]:\ngithub.com/superfly/flyctl/internal/command/secrets.parseSecrets({0x0, 0x0})\n\t/home/runner/work/flyctl/flyctl/internal/command/secrets/parser.go:56\n`,
+      // main.go recovers the panic: sentry prints on stdout, flyctl exits 3.
+      ctx.out(
+        `Oops, something went wrong! Could you try that again?\n\n${e.message}\ngoroutine 1 [running]:\ngithub.com/superfly/flyctl/internal/command/secrets.parseSecrets({0x0, 0x0})\n\t/home/runner/work/flyctl/flyctl/internal/command/secrets/parser.go:56\n\n`,
       );
-      return 2;
+      return EXIT_PANIC;
     }
     throw e;
   }
@@ -1774,21 +980,20 @@ function cmdSecretsUnset(ctx) {
 /** @param {Ctx} ctx */
 function cmdSecretsDeploy(ctx) {
   const { user, appName, app } = appCommand(ctx);
-  if (!isDeployed(app)) {
-    throw new CliError(
-      "before using 'fly secrets deploy', you must first deploy your app at least once using 'fly deploy'",
-    );
+  if (!isDeployed(app) || app.machines.length === 0) {
+    throw new CliError('no machines available to deploy', {
+      description: "'fly secrets deploy' will only work if the app has been deployed and there are machines available",
+      suggestion: "Try 'fly deploy' first",
+    });
   }
-  if (ctx.flags.get('stage')) {
-    ctx.out(STAGED_MESSAGE + '\n');
-    return 0;
-  }
+  // Nothing staged or not, flyctl restarts every machine (a restart-only deploy).
   const result = mutateState(ctx.dir, (state) => {
     const a = appIn(state, appName);
     const rel = restartRelease(state, a, user, 'Deploy staged secrets');
-    return { version: rel.version, lines: machineUpdateLines(a, 'rolling') };
+    return { release: rel, lines: machineUpdateLines(a, 'rolling') };
   });
-  ctx.out(`Release v${result.version} created\n${result.lines}`);
+  ctx.out(`Release v${result.release.version} created\n${result.lines}`);
+  emitReleaseJson(ctx, result.release);
   return 0;
 }
 
@@ -1856,51 +1061,81 @@ const REGIONS = new Set([
   'yyz',
 ]);
 
-/** @param {Ctx} ctx */
+/**
+ * volumes create (internal/command/volumes/create.go): the confirmation first (asked only when
+ * no volume of that name exists yet and --count is 1: --yes answers it), then the region
+ * (--region or FLY_REGION; flyctl asks for one otherwise), then --count volumes.
+ * @param {Ctx} ctx
+ */
 function cmdVolumesCreate(ctx) {
-  const { cfg, appName } = appCommand(ctx);
+  const { app: app0, appName } = appCommand(ctx);
   const name = ctx.args[0] ?? '';
   if (!/^[a-z0-9_]+$/.test(name) || name.length > 30) {
     throw new CliError(
       'volume name can only contain lowercase letters, numbers and underscores, and be at most 30 characters long',
     );
   }
-  const region = ctx.flags.get('region') || cfg?.primaryRegion || '';
-  if (!region) throw new CliError('region is required when not running interactively; pass --region');
-  if (!REGIONS.has(region)) throw new CliError(`Invalid region "${region}"`);
-  const size = ctx.flags.has('size') ? ctx.flags.get('size') : 1;
-  if (size < 1) throw new CliError('size must be at least 1GB');
-  if (!ctx.flags.get('yes')) throw new CliError('yes flag must be specified when not running interactively');
-  const vol = mutateState(ctx.dir, (state) => {
-    const app = appIn(state, appName);
-    nextSeq(state);
-    const h = sha256hex(`volume:${appName}:${name}:${ulid()}`);
-    /** @type {FakeVolume} */
-    const v = {
-      id: `vol_${BigInt('0x' + h.slice(0, 20))
-        .toString(36)
-        .padStart(16, '0')
-        .slice(0, 16)}`,
-      name,
-      state: 'created',
-      sizeGb: size,
-      region,
-      zone: h.slice(20, 24),
-      encrypted: true,
-      attachedMachineId: null,
-      createdAt: isoSeconds(),
-    };
-    app.volumes.push(v);
-    return v;
-  });
-  if (ctx.flags.get('json')) {
-    ctx.out(goJson(volumeJson(vol)));
-  } else {
-    ctx.out(
-      `                  ID: ${vol.id}\n                Name: ${vol.name}\n                 App: ${appName}\n              Region: ${vol.region}\n                Zone: ${vol.zone}\n             Size GB: ${vol.sizeGb}\n           Encrypted: true\n          Created at: ${vol.createdAt}\n`,
+  const count = ctx.flags.has('count') ? ctx.flags.get('count') : 1;
+  const sameName = app0.volumes.filter((v) => v.name === name).length;
+  if (!ctx.flags.get('yes') && count <= 1 && sameName === 0) {
+    ctx.err(
+      'Warning! Every volume is pinned to a specific physical host. You should create two or more volumes per application to avoid downtime. Learn more at https://fly.io/docs/volumes/overview/\n',
     );
+    throw new CliError('yes flag must be specified when not running interactively');
+  }
+  const region = ctx.flags.get('region') || ctx.env.FLY_REGION || '';
+  if (!region) throw new CliError('region code must be specified when not running interactively');
+  if (!REGIONS.has(region)) throw new CliError(`region ${region} not found`);
+  const size = ctx.flags.has('size') ? ctx.flags.get('size') : 1;
+  if (size < 1) throw new CliError('failed to create volume: size must be at least 1GB');
+  const volumes = mutateState(ctx.dir, (state) => {
+    const app = appIn(state, appName);
+    /** @type {FakeVolume[]} */
+    const made = [];
+    for (let n = 0; n < count; n++) made.push(addVolume(state, app, name, size, region));
+    return made;
+  });
+  for (const vol of volumes) {
+    if (ctx.flags.get('json')) {
+      ctx.out(goJson(volumeJson(vol)));
+    } else {
+      ctx.out(
+        `                  ID: ${vol.id}\n                Name: ${vol.name}\n                 App: ${appName}\n              Region: ${vol.region}\n                Zone: ${vol.zone}\n             Size GB: ${vol.sizeGb}\n           Encrypted: true\n          Created at: ${vol.createdAt}\n`,
+      );
+    }
   }
   return 0;
+}
+
+/**
+ * A new, unattached volume of the app.
+ * @param {FakeFlyState} state
+ * @param {FakeApp} app
+ * @param {string} name
+ * @param {number} sizeGb
+ * @param {string} region
+ * @returns {FakeVolume}
+ */
+function addVolume(state, app, name, sizeGb, region) {
+  nextSeq(state);
+  const h = sha256hex(`volume:${app.name}:${name}:${ulid()}`);
+  /** @type {FakeVolume} */
+  const volume = {
+    id: `vol_${BigInt('0x' + h.slice(0, 20))
+      .toString(36)
+      .padStart(16, '0')
+      .slice(0, 16)}`,
+    name,
+    state: 'created',
+    sizeGb,
+    region,
+    zone: h.slice(20, 24),
+    encrypted: true,
+    attachedMachineId: null,
+    createdAt: isoSeconds(),
+  };
+  app.volumes.push(volume);
+  return volume;
 }
 
 /** @param {Ctx} ctx */
@@ -1923,6 +1158,76 @@ function cmdScaleMemory(ctx) {
   });
   for (const id of updated) ctx.out(`Updating machine ${id}\nMachine ${id} updated successfully!\n`);
   ctx.out(`Scaled VM Type to\n shared-cpu-1x\n      CPU Cores: 1\n         Memory: ${memoryMb} MB\n`);
+  return 0;
+}
+
+/**
+ * scale count N (scale/count_machines.go): a plan, --yes when nobody can confirm, then new
+ * machines like the first one, each mounting an unattached volume of the app's mount (created
+ * when there is none), or the newest machines destroyed.
+ * @param {Ctx} ctx
+ */
+function cmdScaleCount(ctx) {
+  const { app: app0, appName } = appCommand(ctx);
+  const raw = ctx.args[0] ?? '';
+  if (!/^\d+$/.test(raw)) throw new CliError(`invalid count: ${raw}`);
+  const count = Number(raw);
+  if (!app0.releases.some((r) => r.status === 'complete')) {
+    throw new CliError('this app has no complete releases. Run `fly deploy` to create one and rerun this command');
+  }
+  const current = app0.machines.length;
+  if (count === current) {
+    ctx.out('App already scaled to desired state. No need for changes\n');
+    return 0;
+  }
+  const region = ctx.flags.get('region') || app0.machines[0]?.region || 'iad';
+  const mount = app0.mounts?.[0];
+  const free = mount ? app0.volumes.filter((v) => v.name === mount.source && !v.attachedMachineId).length : 0;
+  const toCreate = mount ? Math.max(0, count - current - free) : 0;
+  // Go's %+4d: the sign always, right-aligned in 4.
+  const signed = (/** @type {number} */ n) => `${n > 0 ? '+' : ''}${n}`.padStart(4);
+  ctx.out(`App '${appName}' is going to be scaled according to this plan:\n`);
+  ctx.out(`${signed(count - current)} machines for group 'app' on region '${region}' of size 'shared-cpu-1x'\n`);
+  if (mount && count > current) ctx.out(`${signed(toCreate)} volumes  for group 'app' in region '${region}'\n`);
+  if (!ctx.flags.get('yes')) throw new CliError('--yes flag must be specified when not running interactively');
+  ctx.out('Executing scale plan\n');
+  const lines = mutateState(ctx.dir, (state) => {
+    const app = appIn(state, appName);
+    const template = app.machines[0];
+    /** @type {string[]} */
+    const out = [];
+    const at = isoSeconds();
+    while (app.machines.length < count && template) {
+      const machine = makeMachine({
+        appName,
+        index: app.machines.length,
+        image: template.image,
+        region,
+        releaseVersion: template.releaseVersion,
+        releaseId: template.releaseId,
+        at,
+      });
+      let volume = mount ? app.volumes.find((v) => v.name === mount.source && !v.attachedMachineId) : undefined;
+      if (mount && !volume) {
+        const size = app.volumes.find((v) => v.name === mount.source)?.sizeGb ?? 1;
+        out.push(`  Creating volume ${mount.source} region:${region} size:${size}GiB\n`);
+        volume = addVolume(state, app, mount.source, size, region);
+      }
+      if (volume) volume.attachedMachineId = machine.id;
+      app.machines.push(machine);
+      out.push(
+        `  Created ${machine.id} group:app region:${region} size:shared-cpu-1x${volume ? ` volume:${volume.id}` : ''}\n`,
+      );
+    }
+    while (app.machines.length > count) {
+      const machine = app.machines.pop();
+      if (!machine) break;
+      for (const v of app.volumes) if (v.attachedMachineId === machine.id) v.attachedMachineId = null;
+      out.push(`  Destroyed ${machine.id} group:app region:${machine.region} size:shared-cpu-1x\n`);
+    }
+    return out;
+  });
+  ctx.out(lines.join(''));
   return 0;
 }
 
@@ -1963,7 +1268,7 @@ function formatLog(e, json) {
 /** @param {Ctx} ctx */
 async function cmdLogs(ctx) {
   const { appName } = appCommand(ctx);
-  const instance = ctx.flags.get('instance');
+  const instance = ctx.flags.get('machine') || ctx.flags.get('instance');
   const region = ctx.flags.get('region');
   const json = Boolean(ctx.flags.get('json'));
   let lastSeq = 0;
@@ -1994,56 +1299,49 @@ async function cmdLogs(ctx) {
   }
 }
 
-/** @param {Ctx} ctx */
+/**
+ * flyctl deploy, in flyctl's order: verify the config (stdout), get the image (--image is
+ * searched in the registry; otherwise build the Dockerfile flyctl resolves and push it),
+ * stop there with --build-only, validate the strategy again, record a release, run the
+ * release command, create or update the machines, wait for health checks (not with
+ * immediate or --detach).
+ * @param {Ctx} ctx
+ */
 async function cmdDeploy(ctx) {
   const state0 = loadState(ctx.dir);
   const user = requireSession(ctx, state0);
-  let wd = ctx.cwd;
-  if (ctx.args[0] !== undefined) {
-    const target = path.resolve(ctx.cwd, ctx.args[0]);
-    if (!fs.existsSync(target) || !fs.statSync(target).isDirectory()) {
-      throw new CliError(`chdir ${ctx.args[0]}: no such file or directory`);
-    }
-    wd = target;
-  }
+  const wd = workingDirectory(ctx);
   const cfg = loadConfig(ctx, wd);
   const appName = appNameOf(ctx, cfg);
-  const app0 = findApp(state0, appName);
+  const app0 = visibleApp(ctx, state0, appName);
+  const mounts = cfg ? cfg.mounts : (app0.mounts ?? []);
+  const fault = ctx.fault;
 
-  const strategy = /** @type {DeployStrategy} */ (ctx.flags.get('strategy') ?? cfg?.strategy ?? 'rolling');
-  if (!STRATEGIES.includes(strategy)) throw new CliError(`unsupported deployment strategy '${strategy}'`);
-  if (
-    (strategy === 'bluegreen' || strategy === 'canary') &&
-    (cfg?.mounts || app0.volumes.some((v) => v.attachedMachineId))
-  ) {
+  ctx.err(`==> Verifying app config\n`);
+  if (cfg) validateConfig(ctx.out, cfg.path, cfg.strategy, mounts, true);
+  ctx.err(`--> Verified app config\n`);
+
+  const image = resolveImage(ctx, app0, cfg, wd);
+  if (ctx.flags.get('build-only')) return 0;
+  checkDurationFlag(ctx, 'wait-timeout');
+  ctx.out(`\nWatch your deployment at https://fly.io/apps/${appName}/monitoring\n\n`);
+
+  /** @type {string | undefined} */
+  const strategyFlag = ctx.flags.get('strategy');
+  // NewMachineDeployment validates again with --strategy applied; only failures are printed.
+  if (strategyFlag) validateConfig(ctx.err, cfg?.path ?? '', strategyFlag, mounts, false);
+  const strategy = /** @type {DeployStrategy} */ (strategyFlag ?? cfg?.strategy ?? 'rolling');
+  if (strategy === 'bluegreen' && (mounts.length > 0 || app0.volumes.some((v) => v.attachedMachineId))) {
     throw new CliError(`the ${strategy} deployment strategy is not supported for apps with volumes`);
   }
   const ha = ctx.flags.has('ha') ? Boolean(ctx.flags.get('ha')) : true;
   const detach = Boolean(ctx.flags.get('detach'));
-  const givenImage = ctx.flags.get('image');
-  const image = givenImage || generatedImage(appName);
-  const fault = ctx.fault;
+  const releaseCommand = ctx.flags.get('skip-release-command') ? undefined : cfg?.releaseCommand;
 
-  ctx.err(`==> Verifying app config\n`);
-  if (cfg) ctx.err(`Validating ${cfg.path}\n✓ Configuration is valid\n`);
-  ctx.err(`--> Verified app config\n`);
-  if (givenImage) {
-    ctx.err(
-      `Searching for image '${givenImage}' remotely...\nimage found: img_${sha256hex(givenImage).slice(0, 16)}\n`,
-    );
-  } else {
-    ctx.err(
-      `==> Building image\nRemote builder fly-builder-${sha256hex(appName).slice(0, 8)} ready\n--> Building image done\n==> Pushing image to fly\n--> Pushing image done\n`,
-    );
-  }
-  ctx.err(`image: ${image}\nimage size: 87 MB\n\n`);
-  ctx.out(`Watch your deployment at https://fly.io/apps/${appName}/monitoring\n\n`);
-
-  // 1. The release is recorded as running and (except bluegreen) the machines take the new image.
-  const started = mutateState(ctx.dir, (state) => {
+  // 1. The release is recorded as running.
+  const release = mutateState(ctx.dir, (state) => {
     const app = appIn(state, appName);
     nextSeq(state);
-    const at = isoSeconds();
     /** @type {FakeRelease} */
     const rel = {
       id: `rel_${ulid()}`,
@@ -2053,20 +1351,83 @@ async function cmdDeploy(ctx) {
       reason: '',
       strategy,
       image,
-      createdAt: at,
+      createdAt: isoSeconds(),
       user: { ...user },
     };
     app.releases.unshift(rel);
+    return { id: rel.id, version: rel.version };
+  });
+  /** @param {'interrupted' | 'failed'} status */
+  const finish = (status) =>
+    mutateState(ctx.dir, (state) => {
+      const rel = appIn(state, appName).releases.find((r) => r.id === release.id);
+      if (rel && rel.status === 'running') rel.status = status;
+    });
+  ctx.onInterrupt(() => finish('interrupted'));
+
+  // 2. The release command runs in the new image, before any machine changes.
+  if (releaseCommand) {
+    const runner = machineIdentityFor(`release-command:${release.id}`);
+    ctx.err(`Running ${appName} release_command: ${releaseCommand}\n`);
+    mutateState(ctx.dir, (state) => {
+      const app = appIn(state, appName);
+      (app.releaseCommands ??= []).push({
+        command: releaseCommand,
+        image,
+        releaseVersion: release.version,
+        at: isoSeconds(),
+      });
+    });
+    if (fault?.releaseCommandExit) {
+      finish('failed');
+      ctx.onInterrupt(null);
+      ctx.err(
+        `Error release_command failed running on machine ${runner} with exit code ${fault.releaseCommandExit}.\n`,
+      );
+      throw new CliError(
+        `release command failed - aborting deployment. machine ${runner} exited with non-zero status of ${fault.releaseCommandExit}`,
+      );
+    }
+    ctx.err(` ✔ release_command ${runner} completed successfully\n`);
+  }
+
+  // 3. The machines take the new image (bluegreen: green machines come later).
+  const started = mutateState(ctx.dir, (state) => {
+    const app = appIn(state, appName);
+    const rel = app.releases.find((r) => r.id === release.id);
+    if (!rel) throw new CliError(`release ${release.id} vanished`);
+    const at = isoSeconds();
     const region = ctx.flags.get('primary-region') || cfg?.primaryRegion || app.machines[0]?.region || 'iad';
     const created = app.machines.length === 0;
+    /** @type {string[]} */
+    const notes = [];
     if (created) {
-      for (let i = 0; i < (ha ? 2 : 1); i++) {
+      // "Create only 1 machine if the group has mounts", whatever --ha says.
+      const count = mounts.length > 0 ? 1 : ha ? 2 : 1;
+      for (let i = 0; i < count; i++) {
         app.machines.push(
           makeMachine({ appName, index: i, image, region, releaseVersion: rel.version, releaseId: rel.id, at }),
         );
       }
-      const free = app.volumes.find((v) => !v.attachedMachineId);
-      if (free) free.attachedMachineId = app.machines[0]?.id ?? null;
+      if (count === 2) {
+        notes.push(
+          'Creating a second machine for high availability and zero downtime deployments.\nTo disable this, set "min_machines_running = 0" in your fly.toml.\n',
+        );
+      }
+      // provisionVolumesOnFirstDeploy: each machine mounts an unattached volume of the mount's name.
+      for (const mount of mounts) {
+        for (const machine of app.machines) {
+          let volume = app.volumes.find((v) => v.name === mount.source && !v.attachedMachineId);
+          if (!volume) {
+            const size = cfg?.mounts.find((m) => m.source === mount.source)?.initialSizeGb ?? 1;
+            notes.push(
+              `Creating a ${size} GB volume named '${mount.source}' for process group 'app'. Use 'fly vol extend' to increase its size\n`,
+            );
+            volume = addVolume(state, app, mount.source, size, region);
+          }
+          volume.attachedMachineId = machine.id;
+        }
+      }
     } else if (strategy !== 'bluegreen') {
       for (const m of app.machines) {
         m.image = image;
@@ -2082,16 +1443,10 @@ async function cmdDeploy(ctx) {
       app.image = image;
       app.currentVersion = rel.version;
     }
-    return { version: rel.version, id: rel.id, created, machines: app.machines.map((m) => m.id) };
+    app.mounts = mounts.map((m) => ({ source: m.source, destination: m.destination }));
+    return { created, notes, machines: app.machines.map((m) => m.id) };
   });
-
-  /** @param {'interrupted'} status */
-  const finishInterrupted = (status) =>
-    mutateState(ctx.dir, (state) => {
-      const rel = appIn(state, appName).releases.find((r) => r.id === started.id);
-      if (rel && rel.status === 'running') rel.status = status;
-    });
-  ctx.onInterrupt(() => finishInterrupted('interrupted'));
+  ctx.out(started.notes.join(''));
 
   if (fault?.delayMs) await ctx.sleep(fault.delayMs);
   if (fault?.hang) {
@@ -2102,11 +1457,28 @@ async function cmdDeploy(ctx) {
   }
 
   const n = started.machines.length;
-  if (fault?.healthTimeout) {
-    const failing = started.machines[0] ?? 'unknown';
+  const failing = started.machines[0] ?? 'unknown';
+  if (fault?.stateTimeout) {
+    finish('failed');
+    ctx.onInterrupt(null);
+    ctx.out(
+      `Updating existing machines in '${appName}' with ${strategy} strategy\n\n-------\n ✖ [1/${n}] Machine ${failing} [app] update failed: timeout reached waiting for machine's state to change\n-------\n`,
+    );
+    throw new CliError(deployRetried(ctx, failing, "timeout reached waiting for machine's state to change"), {
+      description:
+        "Your machine was created, but never started or exited immediately. This could mean that your app is taking a long time to start,\nbut it could be indicative of a region issue.\n\nAlternatively, your app may have exited immediately due to a startup failure. Check your Dockerfile\nto ensure it specifies a valid start command (e.g., check that your 'CMD' or 'ENTRYPOINT' is correct).\nYou can also try running 'fly logs' to see what happened when the machine tried to start.",
+      suggestion:
+        'You can try deploying to a different region,\nor you can try increasing the timeout with the --wait-timeout flag',
+    });
+  }
+
+  // flyctl waits for the health checks except with --detach and with the immediate strategy,
+  // which replaces the machines and exits 0 with the release complete, healthy or not.
+  const unhealthy = Boolean(fault?.healthTimeout);
+  if (unhealthy && strategy !== 'immediate') {
     mutateState(ctx.dir, (state) => {
       const app = appIn(state, appName);
-      const rel = app.releases.find((r) => r.id === started.id);
+      const rel = app.releases.find((r) => r.id === release.id);
       const at = isoSeconds();
       if (rel && !detach) rel.status = 'failed';
       if (strategy !== 'bluegreen' || started.created) {
@@ -2126,9 +1498,10 @@ async function cmdDeploy(ctx) {
         }
       }
     });
+    ctx.onInterrupt(null);
     if (detach) {
       ctx.out(
-        `${started.created ? 'Creating' : 'Updating existing'} machines in '${appName}' with ${strategy} strategy\n\n-------\n-------\nRelease v${started.version} created\n`,
+        `${started.created ? 'Creating' : 'Updating existing'} machines in '${appName}' with ${strategy} strategy\n\n-------\n-------\nRelease v${release.version} created\n`,
       );
       return 0;
     }
@@ -2141,19 +1514,20 @@ async function cmdDeploy(ctx) {
         `Updating existing machines in '${appName}' with ${strategy} strategy\n\n-------\n ✖ [1/${n}] Machine ${failing} [app] update failed: timeout reached waiting for health checks to pass\n-------\n`,
       );
     }
-    ctx.err(
-      `Error: timeout reached waiting for health checks to pass for machine ${failing}: context deadline exceeded\n\n` +
-        `You can try increasing the timeout with the --wait-timeout flag\n`,
+    throw new CliError(
+      deployRetried(
+        ctx,
+        failing,
+        `timeout reached waiting for health checks to pass for machine ${failing}: context deadline exceeded`,
+      ),
     );
-    ctx.onInterrupt(null);
-    return 1;
   }
 
-  // 2. Success.
+  // 4. Success.
   const done = mutateState(ctx.dir, (state) => {
     const app = appIn(state, appName);
-    const rel = app.releases.find((r) => r.id === started.id);
-    if (!rel) throw new CliError(`release ${started.id} vanished`);
+    const rel = app.releases.find((r) => r.id === release.id);
+    if (!rel) throw new CliError(`release ${release.id} vanished`);
     const at = isoSeconds();
     rel.status = 'complete';
     if (strategy === 'bluegreen' && !started.created) {
@@ -2164,9 +1538,17 @@ async function cmdDeploy(ctx) {
       app.image = image;
       app.currentVersion = rel.version;
     }
+    const checks = unhealthy ? 'critical' : 'passing';
     for (const m of app.machines) {
-      m.checks = m.checks.map((c) => ({ ...c, status: 'passing', output: checkOutput('passing'), updatedAt: at }));
+      m.checks = m.checks.map((c) => ({ ...c, status: checks, output: checkOutput(checks), updatedAt: at }));
       appendLog(app, 'Machine started in 512ms', { instance: m.id, region: m.region });
+      if (unhealthy) {
+        appendLog(app, 'Health check on port 8080 has failed. Your app is not responding properly.', {
+          level: 'error',
+          instance: m.id,
+          region: m.region,
+        });
+      }
     }
     applyStagedSecrets(app);
     return {
@@ -2187,14 +1569,194 @@ async function cmdDeploy(ctx) {
   } else {
     ctx.out(done.lines);
   }
-  if (!detach)
-    ctx.out(
-      `Checking DNS configuration for ${done.hostname}\n\nVisit your newly deployed app at https://${done.hostname}/\n`,
-    );
-  if (ctx.env.FLY_EMIT_RELEASE_JSON === '1') {
-    ctx.out(JSON.stringify({ id: started.id, version: started.version, image_ref: image }) + '\n');
-  }
+  if (!detach) ctx.out(`Checking DNS configuration for ${done.hostname}\n`);
+  // The release line comes before "Visit …".
+  emitReleaseJson(ctx, { id: release.id, version: release.version, image });
+  if (!detach) ctx.out(`\nVisit your newly deployed app at https://${done.hostname}/\n`);
   return 0;
+}
+
+/**
+ * `flyctl deploy [WORKING_DIRECTORY]` changes into it first: it is the build context, and
+ * relative --config / --dockerfile paths start there.
+ * @param {Ctx} ctx
+ */
+function workingDirectory(ctx) {
+  if (ctx.args[0] === undefined) return ctx.cwd;
+  const target = path.resolve(ctx.cwd, ctx.args[0]);
+  if (!fs.existsSync(target) || !fs.statSync(target).isDirectory()) {
+    throw new CliError(`chdir ${ctx.args[0]}: no such file or directory`);
+  }
+  return target;
+}
+
+/**
+ * appconfig.Validate as far as deploys go: "Validating <file>", the reasons, then
+ * "✘invalid app configuration" and `Error: App configuration is not valid` (only the reasons
+ * on the written stream say why). `always`: print the success lines too (the first check).
+ * @param {(s: string) => void} write
+ * @param {string} file
+ * @param {string | undefined} strategy
+ * @param {{ source: string }[]} mounts
+ * @param {boolean} always
+ */
+function validateConfig(write, file, strategy, mounts, always) {
+  let info = '';
+  if (strategy) {
+    if (!CONFIG_STRATEGIES.includes(strategy)) {
+      info += `unsupported deployment strategy '${strategy}'; Apps v2 supports the following strategies: ${CONFIG_STRATEGIES.join(', ')}`;
+    }
+    if (strategy === 'canary' && mounts.length > 0) {
+      info += 'error canary deployment strategy is not supported when using mounted volumes';
+    }
+  }
+  if (info) {
+    write(`Validating ${file}\n${info}\n   ✘invalid app configuration\n`);
+    throw new CliError('App configuration is not valid');
+  }
+  if (always) write(`Validating ${file}\n✓ Configuration is valid\n`);
+}
+
+/**
+ * The image to deploy: --image (or [build] image) searched in Fly's registry, else a build of
+ * the resolved Dockerfile tagged registry.fly.io/<app>:<--image-label or deployment-ULID>,
+ * pushed unless --build-only without --push.
+ * @param {Ctx} ctx
+ * @param {FakeApp} app
+ * @param {FlyConfig | null} cfg
+ * @param {string} wd
+ * @returns {string}
+ */
+function resolveImage(ctx, app, cfg, wd) {
+  const given = ctx.flags.get('image') || cfg?.image;
+  const fetchFailed = (/** @type {string} */ why) =>
+    new CliError(`failed to fetch an image or build from source: ${why}`);
+  if (given) {
+    ctx.err(`Searching for image '${given}' remotely...\n`);
+    if (!imageVisibleTo(loadState(ctx.dir), app, given))
+      throw fetchFailed(`could not find image ${JSON.stringify(given)}`);
+    ctx.err(`image found: img_${sha256hex(given).slice(0, 16)}\nimage: ${given}\nimage size: 87 MB\n\n`);
+    return given;
+  }
+  ctx.err(`==> Building image\n`);
+  const dockerfile = resolveDockerfile(ctx, cfg, wd, fetchFailed);
+  const label = ctx.flags.get('image-label') || `deployment-${ulid()}`;
+  const ref = `registry.fly.io/${app.name}:${label}`;
+  const pushed = Boolean(ctx.flags.get('push')) || !ctx.flags.get('build-only');
+  ctx.err(
+    `Remote builder fly-builder-${sha256hex(app.name).slice(0, 8)} ready\n==> Building image with Docker\n--> Building image done\n`,
+  );
+  if (pushed) ctx.err(`==> Pushing image to fly\n--> Pushing image done\n`);
+  mutateState(ctx.dir, (state) => {
+    const images = (state.images ??= []).filter((i) => i.ref !== ref);
+    images.push({
+      ref,
+      repository: app.name,
+      tag: label,
+      digest: `sha256:${sha256hex(`build:${ref}:${ulid()}`)}`,
+      labels: imageLabels(ctx),
+      pushed,
+      dockerfile,
+      context: wd,
+      createdAt: isoSeconds(),
+    });
+    state.images = images;
+    state.prunedImages = (state.prunedImages ?? []).filter((r) => r !== ref);
+  });
+  ctx.err(`image: ${ref}\nimage size: 87 MB\n\n`);
+  return ref;
+}
+
+/**
+ * resolveDockerfilePath: `[build] dockerfile` relative to the config file's folder (then
+ * --dockerfile is ignored); else --dockerfile (relative to the working directory); else a
+ * Dockerfile in the working directory. A named file that is missing fails the build.
+ * @param {Ctx} ctx
+ * @param {FlyConfig | null} cfg
+ * @param {string} wd
+ * @param {(why: string) => CliError} fetchFailed
+ */
+function resolveDockerfile(ctx, cfg, wd, fetchFailed) {
+  const flag = ctx.flags.get('dockerfile');
+  const named = cfg?.dockerfile ? path.resolve(cfg.dir, cfg.dockerfile) : flag ? path.resolve(wd, flag) : null;
+  if (named) {
+    if (!fs.existsSync(named) || !fs.statSync(named).isFile()) throw fetchFailed(`dockerfile '${named}' not found`);
+    return named;
+  }
+  const found = ['Dockerfile', 'dockerfile'].map((f) => path.join(wd, f)).find((f) => fs.existsSync(f));
+  if (found) return found;
+  if (cfg?.buildpacks) return '';
+  throw fetchFailed(NO_DOCKERFILE);
+}
+
+/**
+ * Labels flyctl puts on a build: `--label k=v`, and GH_* inside GitHub Actions.
+ * @param {Ctx} ctx
+ * @returns {Record<string, string>}
+ */
+function imageLabels(ctx) {
+  /** @type {Record<string, string>} */
+  const labels = {};
+  for (const kv of ctx.flags.get('label') ?? []) {
+    const eq = kv.indexOf('=');
+    if (eq > 0) labels[kv.slice(0, eq)] = kv.slice(eq + 1);
+  }
+  if (/^(1|t|true)$/i.test(ctx.env.GITHUB_ACTIONS ?? '')) {
+    labels.GH_SHA = ctx.env.GITHUB_SHA ?? '';
+    labels.GH_ACTION_NAME = ctx.env.GITHUB_ACTION ?? '';
+    labels.GH_REPO = ctx.env.GITHUB_REPOSITORY ?? '';
+    labels.GH_EVENT_NAME = ctx.env.GITHUB_EVENT_NAME ?? '';
+  }
+  return labels;
+}
+
+/**
+ * Whether the registry gives `ref` to `app`: not pruned, pushed (a --build-only image without
+ * --push never left the builder), and from an app of the same organization.
+ * @param {FakeFlyState} state
+ * @param {FakeApp} app
+ * @param {string} ref
+ */
+function imageVisibleTo(state, app, ref) {
+  if ((state.prunedImages ?? []).includes(ref)) return false;
+  const known = (state.images ?? []).find((i) => i.ref === ref);
+  if (known && !known.pushed) return false;
+  const m = /^registry\.fly\.io\/([^:@/]+)[:@]/.exec(ref);
+  const owner = m ? state.apps.find((a) => a.name === m[1]) : undefined;
+  return !owner || owner.org === app.org;
+}
+
+/**
+ * A machine id for a one-off machine (the release command's).
+ * @param {string} seed
+ */
+function machineIdentityFor(seed) {
+  return sha256hex(seed).slice(0, 14);
+}
+
+/**
+ * deploy's parseDurationFlag: a Go duration, bare seconds, or "none".
+ * @param {Ctx} ctx
+ * @param {string} name
+ */
+function checkDurationFlag(ctx, name) {
+  const value = ctx.flags.get(name);
+  if (value === undefined || value === 'none' || durationError(value) === null || /^[-+]?\d+$/.test(value)) return;
+  throw new CliError(
+    `invalid duration value ${value} used for --${name} flag: valid options are a number of seconds, number with time unit (i.e.: 5m, 180s) or 'none'`,
+  );
+}
+
+/**
+ * With deploy retries on (`--deploy-retries N`, N > 0), a machine update that fails for good is
+ * reported as unrecoverable (deploy/plan.go).
+ * @param {Ctx} ctx
+ * @param {string} machine
+ * @param {string} message
+ */
+function deployRetried(ctx, machine, message) {
+  const retries = ctx.flags.get('deploy-retries');
+  return retries && retries !== '0' ? `failed to update machine ${machine}: Unrecoverable error: ${message}` : message;
 }
 
 /** @type {Record<string, (ctx: Ctx) => number | Promise<number>>} */
@@ -2215,6 +1777,7 @@ const HANDLERS = {
   'volumes create': cmdVolumesCreate,
   logs: cmdLogs,
   'scale memory': cmdScaleMemory,
+  'scale count': cmdScaleCount,
   'certs list': cmdCertsList,
   'apps open': cmdAppsOpen,
 };
@@ -2272,7 +1835,7 @@ export async function runFlyctl(argv, io) {
     return rt.stopped() ? EXIT_INTERRUPTED : code;
   } catch (e) {
     if (e instanceof Stopped || rt.stopped()) return EXIT_INTERRUPTED;
-    rt.err(`Error: fake flyctl crashed: ${e instanceof Error ? e.stack : String(e)}\n\n`);
+    rt.err(`Error: fake flyctl crashed: ${e instanceof Error ? e.stack : String(e)}\n`);
     return 1;
   } finally {
     rt.dispose();
@@ -2290,12 +1853,12 @@ async function runCall(argv, io, rt) {
   const dir = io.env.FAKE_FLYCTL_STATE;
   if (!dir) {
     err(
-      'Error: FAKE_FLYCTL_STATE is not set: the fake flyctl needs a state directory (use createFakeFly() from test/helpers/fake-fly.ts)\n\n',
+      'Error: FAKE_FLYCTL_STATE is not set: the fake flyctl needs a state directory (use createFakeFly() from test/helpers/fake-fly.ts)\n',
     );
     return 1;
   }
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
-    err(`Error: FAKE_FLYCTL_STATE=${dir} is not a directory\n\n`);
+    err(`Error: FAKE_FLYCTL_STATE=${dir} is not a directory\n`);
     return 1;
   }
 
@@ -2362,14 +1925,26 @@ async function runCall(argv, io, rt) {
       fault,
     };
     if (fault) {
-      const deploySpecial = parsed.spec.path === 'deploy' && (fault.healthTimeout || fault.hang);
+      const deploySpecial =
+        parsed.spec.path === 'deploy' &&
+        (fault.healthTimeout || fault.hang || fault.stateTimeout || fault.releaseCommandExit !== undefined);
       if (fault.delayMs && parsed.spec.path !== 'deploy') await rt.sleep(fault.delayMs);
       if (!deploySpecial) {
         if (fault.hang) return await rt.hang();
+        if (fault.deadline) {
+          err('Error: context deadline exceeded\n');
+          return EXIT_DEADLINE;
+        }
+        if (fault.panic) {
+          out(
+            `Oops, something went wrong! Could you try that again?\n\nruntime error: invalid memory address or nil pointer dereference (fake flyctl)\ngoroutine 1 [running]:\n\n`,
+          );
+          return EXIT_PANIC;
+        }
         if (fault.exit !== undefined || fault.stderr !== undefined || fault.stdout !== undefined) {
           if (fault.stdout) out(fault.stdout);
           if (fault.stderr !== undefined) err(fault.stderr);
-          else if ((fault.exit ?? 0) !== 0) err(`Error: injected fault for "${parsed.display}" (fake flyctl)\n\n`);
+          else if ((fault.exit ?? 0) !== 0) err(`Error: injected fault for "${parsed.display}" (fake flyctl)\n`);
           return fault.exit ?? (fault.stderr !== undefined ? 1 : 0);
         }
       }
@@ -2381,11 +1956,13 @@ async function runCall(argv, io, rt) {
   } catch (e) {
     if (e instanceof Stopped) throw e;
     if (e instanceof CliError) {
-      err(`Error: ${e.message}\n\n`);
+      err(`Error: ${e.message}\n`);
+      if (e.description) err(`${e.description}\n\n`);
+      if (e.suggestion) err(`${e.suggestion}\n\n`);
       if (e.usageHint) out(`Run 'flyctl --help' for usage.\n\n`);
       return e.code;
     }
-    err(`Error: fake flyctl internal error: ${e instanceof Error ? e.stack : String(e)}\n\n`);
+    err(`Error: fake flyctl internal error: ${e instanceof Error ? e.stack : String(e)}\n`);
     return 1;
   }
 }
@@ -2477,7 +2054,7 @@ if (invokedDirectly) {
       process.exitCode = code;
     },
     (e) => {
-      writeQuietly(process.stderr, `Error: fake flyctl crashed: ${e instanceof Error ? e.stack : String(e)}\n\n`);
+      writeQuietly(process.stderr, `Error: fake flyctl crashed: ${e instanceof Error ? e.stack : String(e)}\n`);
       process.exitCode = 1;
     },
   );

@@ -19,6 +19,8 @@ export interface FakeOrg {
   id: string;
   slug: string;
   name: string;
+  /** "PERSONAL" (apps create picks it alone when it is the only org) or "SHARED" (default). */
+  type?: 'PERSONAL' | 'SHARED';
 }
 
 export interface FakeRelease {
@@ -48,8 +50,10 @@ export interface FakeSecret {
 }
 
 export interface FakeCheck {
+  /** Omitted from `status --json` when empty (Go omitempty). */
   name: string;
-  status: CheckStatus;
+  /** Omitted from `status --json` when empty (Go omitempty). */
+  status: CheckStatus | '';
   output: string;
   updatedAt: string;
 }
@@ -116,6 +120,40 @@ export interface FakeApp {
   volumes: FakeVolume[];
   machines: FakeMachine[];
   logs: FakeLogEntry[];
+  /** The [[mounts]] of the config last deployed (flyctl's remote config when no fly.toml is given). */
+  mounts?: { source: string; destination: string }[];
+  /** Every `[deploy] release_command` the fake ran for this app, oldest first. */
+  releaseCommands?: FakeReleaseCommandRun[];
+  /** `secrets list` cannot fetch release timestamps: every secret shows Staged. */
+  releaseTimestampsUnavailable?: boolean;
+}
+
+export interface FakeReleaseCommandRun {
+  command: string;
+  /** The image the release command ran in. */
+  image: string;
+  /** The release it ran for. */
+  releaseVersion: number;
+  at: string;
+}
+
+/** An image in Fly's registry (registry.fly.io/<repository>:<tag>), built and pushed by `flyctl deploy`. */
+export interface FakeImage {
+  /** registry.fly.io/<repository>:<tag> */
+  ref: string;
+  /** The app whose registry holds it. */
+  repository: string;
+  tag: string;
+  digest: string;
+  /** OCI labels (`--label k=v`, GH_* in GitHub Actions); shown in status' image_ref.labels. */
+  labels: Record<string, string>;
+  /** false: built with --build-only and no --push (it never left the builder). */
+  pushed: boolean;
+  /** Absolute path of the Dockerfile flyctl built (the resolution rule is under test). */
+  dockerfile: string;
+  /** The build context (deploy's WORKING_DIRECTORY). */
+  context: string;
+  createdAt: string;
 }
 
 /**
@@ -123,7 +161,7 @@ export interface FakeApp {
  * used up and whose `app` matches applies, and one use of `times` is consumed).
  * Command paths: "version", "auth whoami", "apps list", "apps create", "releases" (also for
  * `apps releases`), "deploy", "status", "secrets list", "secrets set", "secrets unset",
- * "secrets import", "secrets deploy", "volumes list", "volumes create", "logs", "scale memory",
+ * "secrets import", "secrets deploy", "volumes list", "volumes create", "logs", "scale memory", "scale count",
  * "certs list", "apps open".
  */
 export interface FaultSpec {
@@ -141,9 +179,18 @@ export interface FaultSpec {
   times?: number;
   /** Only when the call targets this app. */
   app?: string;
-  /** deploy only: health checks time out — release `failed`, machines keep the new image
-   *  (except with --strategy bluegreen), exit 1 with flyctl's timeout messages. */
+  /** deploy only: health checks time out — with rolling/canary/bluegreen the release is
+   *  `failed`, machines keep the new image (except bluegreen), exit 1 with flyctl's timeout
+   *  message; with immediate (which does not wait) exit 0, release `complete`, checks critical. */
   healthTimeout?: boolean;
+  /** deploy only: the first machine never reaches `started` (machine-state timeout, with flyctl's description and --wait-timeout suggestion). */
+  stateTimeout?: boolean;
+  /** deploy only: the release command exits with this code (the deploy aborts, machines untouched). */
+  releaseCommandExit?: number;
+  /** The command ends by its deadline: `Error: context deadline exceeded`, exit 126. */
+  deadline?: boolean;
+  /** flyctl panics: "Oops, something went wrong!" on stdout, exit 3. */
+  panic?: boolean;
 }
 
 export interface FakeFlyState {
@@ -152,6 +199,18 @@ export interface FakeFlyState {
   user: FakeUser | null;
   /** Identity used when `user` is null but FLY_ACCESS_TOKEN / FLY_API_TOKEN / --access-token is set. */
   tokenUser?: FakeUser | null;
+  /**
+   * The token in FLY_API_TOKEN / FLY_ACCESS_TOKEN / --access-token is an app-scoped deploy token
+   * (`fly tokens create deploy`) for these apps: org-wide calls (`apps list`, `apps create`) are
+   * refused, other apps are not found, the token's apps work as usual. null: an org/user token.
+   */
+  tokenScope?: { apps: string[] } | null;
+  /** Images pushed to Fly's registry by this fake (seeded releases' images exist without an entry). */
+  images?: FakeImage[];
+  /** Image refs the registry no longer has (deploying them fails with `could not find image`). */
+  prunedImages?: string[];
+  /** App names held by apps this account cannot see (`apps create` says the name is taken). */
+  takenAppNames?: string[];
   secretsJsonShape: SecretsJsonShape;
   orgs: FakeOrg[];
   /** In `apps list` order. */

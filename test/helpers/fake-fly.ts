@@ -15,10 +15,12 @@
  * The default world ("kotadb"): logged in as dev@example.com; apps `kotadb-api-staging` then
  * `kotadb-api` (in that `apps list` order, so "first app whose name starts with kotadb-api" is
  * the WRONG one), each with releases v1..v3 complete (distinct images
- * registry.fly.io/<app>:deployment-01J…), the four required secrets (Deployed), one volume
- * (kotadb_staging_data 5 GB / kotadb_data 10 GB, iad) attached to the first machine, and
- * started machines (staging 1, production 2) with passing checks. `decoys: true` puts
- * `kotadb-api-old` and `kotadb-api-staging-old` in front of them.
+ * registry.fly.io/<app>:deployment-01J…), the four required secrets (Deployed), started
+ * machines (staging 1, production 2) with passing checks, and one volume per machine, each
+ * attached to its machine (kotadb_staging_data 5 GB / 2 × kotadb_data 10 GB, iad), as
+ * flyctl needs for machines with [[mounts]]. `decoys: true` puts `kotadb-api-old` and
+ * `kotadb-api-staging-old` in front of them. `deployToken: 'kotadb-api'` makes the token in
+ * fly.env an app-scoped deploy token for that app (org-wide calls are refused).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -41,6 +43,7 @@ import type {
   FakeApp,
   FakeFlyCallRecord,
   FakeFlyState,
+  FakeImage,
   FakeRelease,
   FaultSpec,
   SecretsJsonShape,
@@ -50,6 +53,7 @@ export type {
   FakeApp,
   FakeFlyCallRecord,
   FakeFlyState,
+  FakeImage,
   FakeLogEntry,
   FakeMachine,
   FakeRelease,
@@ -113,6 +117,7 @@ export type FaultCommand =
   | 'volumes create'
   | 'logs'
   | 'scale memory'
+  | 'scale count'
   | 'certs list'
   | 'apps open';
 
@@ -129,6 +134,11 @@ export interface CreateFakeFlyOptions {
   state?: FakeFlyState;
   /** Parent of the temp dir (default os.tmpdir()). */
   tmpRoot?: string;
+  /**
+   * fly.env carries FLY_API_TOKEN, an app-scoped deploy token for this app (`fly tokens create
+   * deploy --app <app>`): `apps list` / `apps create` are refused, other apps are not found.
+   */
+  deployToken?: string;
 }
 
 export interface SeedAppOptions extends MakeAppOptions {
@@ -166,8 +176,8 @@ export interface FakeFly {
   dir: string;
   /** Absolute path of the fake flyctl (FLYCTL). */
   bin: string;
-  /** Merge into a child's env. */
-  env: { FLYCTL: string; FAKE_FLYCTL_STATE: string };
+  /** Merge into a child's env (FLY_API_TOKEN only with `deployToken`). */
+  env: { FLYCTL: string; FAKE_FLYCTL_STATE: string; FLY_API_TOKEN?: string };
   /** Every call so far, oldest first (hanging calls included). */
   calls(): FakeFlyCall[];
   /** Calls of commands that change the world (deploy, apps create, secrets set/unset/import/deploy, volumes create, scale memory). */
@@ -189,6 +199,10 @@ export interface FakeFly {
   releases(name: string): FakeRelease[];
   /** Secret values as flyctl received them (name -> value). */
   secretValues(name: string): Record<string, string>;
+  /** The registry no longer has this image (`deploy --image` fails with `could not find image`). */
+  pruneImage(ref: string): void;
+  /** Images built and pushed through the fake (`deploy`, `deploy --build-only --push`). */
+  images(): FakeImage[];
   /** Appends a log line to an app (streaming `flyctl logs` picks it up). */
   log(name: string, message: string, opts?: { level?: string; instance?: string; region?: string }): void;
   /** Runs the fake like the toolkit does (spawned by path, not through a shell). */
@@ -243,7 +257,10 @@ export function kotadbWorld(
     makeApp('kotadb-api', {
       releases: 3,
       machines: 2,
-      volumes: [{ name: 'kotadb_data', sizeGb: 10, region: 'iad' }],
+      volumes: [
+        { name: 'kotadb_data', sizeGb: 10, region: 'iad' },
+        { name: 'kotadb_data', sizeGb: 10, region: 'iad' },
+      ],
       secrets: KOTADB_SECRETS['kotadb-api'],
     }),
   );
@@ -305,10 +322,15 @@ export function createFakeFly(opts: CreateFakeFlyOptions = {}): FakeFly {
     initial.user = opts.loggedIn === false ? null : { ...DEFAULT_USER };
     initial.secretsJsonShape = opts.secretsJsonShape ?? 'new';
   }
+  if (opts.deployToken) initial.tokenScope = { apps: [opts.deployToken] };
   saveState(dir, initial);
   fs.writeFileSync(path.join(dir, 'calls.jsonl'), '');
 
-  const env = { FLYCTL: FAKE_FLYCTL_BIN, FAKE_FLYCTL_STATE: dir };
+  const env: FakeFly['env'] = {
+    FLYCTL: FAKE_FLYCTL_BIN,
+    FAKE_FLYCTL_STATE: dir,
+    ...(opts.deployToken ? { FLY_API_TOKEN: `FlyV1 fm2_fake-deploy-token-for-${opts.deployToken}` } : {}),
+  };
   const children = new Set<ChildProcess>();
 
   const findApp = (state: FakeFlyState, name: string): FakeApp => {
@@ -386,6 +408,12 @@ export function createFakeFly(opts: CreateFakeFlyOptions = {}): FakeFly {
     releases: (name) => findApp(loadState(dir), name).releases,
     secretValues: (name) =>
       Object.fromEntries(Object.entries(findApp(loadState(dir), name).secrets).map(([k, s]) => [k, s.value])),
+    pruneImage: (ref) => {
+      update((state) => {
+        state.prunedImages = [...(state.prunedImages ?? []), ref];
+      });
+    },
+    images: () => loadState(dir).images ?? [],
     log: (name, message, o = {}) => {
       update((state) => {
         const app = findApp(state, name);

@@ -25,11 +25,15 @@ export interface ScriptOptions {
   onSpawn?: (child: import('node:child_process').ChildProcess) => void;
 }
 
-/** A clean, non-interactive environment: no CI colours, no inherited Fly/Supabase settings. */
+/**
+ * A clean, non-interactive environment: no CI colours, no inherited Fly/Supabase settings, and
+ * no KOTADB_LOCK_REMOTE of the developer's shell (a test's deploy lock lives on a remote on disk).
+ */
 export function baseEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (/^(FLY_|FLYCTL|SUPABASE_|SAAS_|GITHUB_|CI$|DEBUG$|NO_COLOR$|FORCE_COLOR$|PG)/.test(key)) continue;
+    if (/^(FLY_|FLYCTL|SUPABASE_|SAAS_|GITHUB_|CI$|DEBUG$|NO_COLOR$|FORCE_COLOR$|PG|KOTADB_LOCK_REMOTE$)/.test(key))
+      continue;
     env[key] = value;
   }
   env.NO_COLOR = '1';

@@ -26,12 +26,21 @@ function configsWith(edit: (production: string) => string): string {
 }
 
 describe('check-config (npx just check), in-process', () => {
-  it('passes on the real configs, warning that the Dockerfile lives elsewhere', async () => {
+  it('passes on the real configs without a warning (the image comes from --source or --image, not [build])', async () => {
     const result = await check([]);
     expect(result.code).toBe(0);
     expect(result.stderr).toContain('✓ fly.toml is valid for production (kotadb-api)');
     expect(result.stderr).toContain('✓ fly.staging.toml is valid for staging (kotadb-api-staging)');
-    expect(result.stderr).toMatch(/warning: fly\.toml: build\.dockerfile: Dockerfile\.production is not here/);
+    expect(result.stderr).not.toContain('warning');
+  });
+
+  it('exits 2 with one line for a config nested thousands of tables deep', async () => {
+    const deep = `[${Array.from({ length: 5000 }, () => 'a').join('.')}]\nx = 1\n`;
+    const result = await check(['--root', configsWith((t) => `${t}\n${deep}`)]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(
+      '1 problem found:\n  ✗ fly.toml: tables or arrays nested 33 levels deep: not a fly config (at most 32)\n',
+    );
   });
 
   it.each([

@@ -15,6 +15,7 @@ import { startAppServer } from '../helpers/app-server.ts';
 import { worldsForFile, type DeployWorld } from '../helpers/deploy-world.ts';
 import { fakeFlyExec } from '../helpers/fake-fly.ts';
 import { manualClock } from '../helpers/manual-clock.ts';
+import { recordingExec } from '../helpers/recording-exec.ts';
 import { runInProcess, type InProcessOptions } from '../helpers/run-in-process.ts';
 import {
   DEPLOY_ARGV,
@@ -24,10 +25,18 @@ import {
   verifyArgv,
   type GitState,
   type ScriptedWorld,
+  type ScriptedWorldOptions,
 } from '../helpers/scripted-fly.ts';
+import { checkLockArgv, freeLock, releaseLockArgv, takeLockArgv } from '../helpers/scripted-lock.ts';
 
 const SMOKE_KEY = 'kdb_smoke_Zq8vX3mPp1Lr6Tn0';
-const world = scriptedWorlds({ apiKey: SMOKE_KEY });
+const scripted = scriptedWorlds({ apiKey: SMOKE_KEY });
+/** A scripted world whose deploy lock is free (the lock itself: test/integration/deploy-lock-scripts.test.ts). */
+async function world(options: ScriptedWorldOptions = {}): Promise<ScriptedWorld> {
+  const w = await scripted(options);
+  freeLock(w.exec);
+  return w;
+}
 
 const scratchDirs: string[] = [];
 afterAll(() => {
@@ -55,7 +64,7 @@ interface Run extends InProcessOptions {
 
 function deploy(w: ScriptedWorld, args: string[], run: Run = {}) {
   const { env, noImage, git, ...io } = run;
-  if (git) gitAnswers(w.exec, git);
+  if (git) freeLock(gitAnswers(w.exec, git));
   const image = noImage || args.includes('--image') ? [] : ['--image', w.image];
   return runInProcess(
     script,
@@ -65,6 +74,8 @@ function deploy(w: ScriptedWorld, args: string[], run: Run = {}) {
   );
 }
 
+/** Under the deploy lock, the releases are read again before anything changes. */
+const recheckArgv = (app: string) => [['releases', '--app', app, '--json']];
 const errorLine = (r: { stderr: string }) => r.stderr.split('\n').find((line) => line.startsWith('error: ')) ?? '';
 const withImage = (env: 'staging' | 'production', image: string) => [...DEPLOY_ARGV[env], '--image', image];
 const rollbackArgv = (w: ScriptedWorld, env: 'staging' | 'production' = 'staging') => [
@@ -80,9 +91,24 @@ describe.concurrent('deploy: success paths', () => {
     expect(r.code, r.all).toBe(0);
     expect(w.flyArgv()).toEqual([
       ...preflightArgv('kotadb-api-staging'),
+      ...recheckArgv('kotadb-api-staging'),
       withImage('staging', w.image),
       ...verifyArgv('kotadb-api-staging'),
     ]);
+    // the lock is taken after the snapshot and the confirmation, and released after the verification
+    expect(w.exec.argv()).toEqual([
+      ...preflightArgv('kotadb-api-staging').map((a) => ['flyctl', ...a]),
+      ...takeLockArgv('staging'),
+      ...[...recheckArgv('kotadb-api-staging'), withImage('staging', w.image), ...verifyArgv('kotadb-api-staging')].map(
+        (a) => ['flyctl', ...a],
+      ),
+      ...releaseLockArgv('staging'),
+    ]);
+    expect(w.exec.calls.filter((c) => c.argv[0] === 'git').every((c) => !('SAAS_STAGING_API_KEY' in c.env))).toBe(true);
+    expect(r.stderr).toContain(
+      '✓ took the staging deploy lock (refs/kotadb/locks/staging on origin (https://github.com/kotadb/kotadb-ops.git))',
+    );
+    expect(r.stderr).toContain('✓ released the staging deploy lock');
     expect(w.exec.calls.find((c) => c.argv[1] === 'deploy')).toMatchObject({
       env: { FLY_EMIT_RELEASE_JSON: '1' },
       cwd: fromRoot(),
@@ -132,10 +158,13 @@ describe.concurrent('deploy: success paths', () => {
       ['git', 'rev-parse', '--abbrev-ref', 'HEAD'],
       ['git', 'status', '--porcelain=v1', '-z', '--untracked-files=all', '--ignore-submodules=none'],
       ['git', 'rev-parse', 'HEAD'],
+      ...takeLockArgv('production'),
+      ...releaseLockArgv('production'),
     ]);
     expect(w.exec.calls.filter((c) => c.argv[0] === 'git').every((c) => c.cwd === '/checkout')).toBe(true);
     expect(w.flyArgv()).toEqual([
       ...preflightArgv('kotadb-api'),
+      ...recheckArgv('kotadb-api'),
       withImage('production', w.image),
       ...verifyArgv('kotadb-api'),
     ]);
@@ -206,10 +235,12 @@ describe.concurrent('deploy: success paths', () => {
       w.exec
         .argv()
         .filter((a) => a[0] === 'git')
-        .slice(-2),
+        .slice(-3),
     ).toEqual([
       ['git', 'tag', 'deploy/production/v4', '0123456789abcdef0123456789abcdef01234567'],
       ['git', 'push', 'origin', 'refs/tags/deploy/production/v4'],
+      // the tag is pushed under the lock
+      ...releaseLockArgv('production'),
     ]);
     expect(JSON.parse(r.stdout)).toMatchObject({
       ok: true,
@@ -358,12 +389,15 @@ describe.concurrent('deploy: refusals before anything changes (exit 3)', () => {
     expect(w.deploys()).toEqual([]);
   });
 
-  test('--force skips the git guard (no git call), with a warning', async () => {
+  test("--force skips the git guard (no git call but the lock's), with a warning", async () => {
     const w = await world({ env: 'production' });
     const r = await deploy(w, ['production', '--yes', '--force'], { git: { status: ' M README.md\0' } });
     expect(r.code, r.all).toBe(0);
     expect(r.stderr).toContain('warning: --force: the git guard is skipped');
-    expect(w.exec.argv().filter((a) => a[0] === 'git')).toEqual([]);
+    expect(w.exec.argv().filter((a) => a[0] === 'git')).toEqual([
+      ...takeLockArgv('production'),
+      ...releaseLockArgv('production'),
+    ]);
   });
 
   test('no image source: refused in preflight with the fix, nothing deployed', async () => {
@@ -442,7 +476,14 @@ describe.concurrent('deploy: dry runs', () => {
       '# then: git tag deploy/production/v4 <deployed commit> && git push origin refs/tags/deploy/production/v4',
     );
     expect(r.stdout).toContain(`# smoke-check the release serving now at ${w.app.url} (with SAAS_PRODUCTION_API_KEY)`);
-    expect(w.exec.argv().filter((a) => a[0] === 'git' && a[1] !== 'rev-parse' && a[1] !== 'status')).toEqual([]);
+    // the lock is only checked (read-only calls); its pushes are printed
+    expect(w.exec.argv().filter((a) => a[0] === 'git' && a[1] !== 'rev-parse' && a[1] !== 'status')).toEqual(
+      checkLockArgv('production'),
+    );
+    expect(r.stderr).toContain('dry run: the production deploy lock is free; a real run takes it here');
+    expect(r.stdout).toContain(
+      '$ GIT_TERMINAL_PROMPT=0 git push --quiet --no-verify --force-with-lease=refs/kotadb/locks/production: origin c0ffee0000000000000000000000000000000001:refs/kotadb/locks/production\n',
+    );
     expect(w.app.requests()).toEqual([]);
   });
 
@@ -538,10 +579,17 @@ describe.concurrent('deploy: a new release that fails is rolled back (without it
       );
       expect(w.flyArgv()).toEqual([
         ...preflightArgv('kotadb-api-staging'),
+        ...recheckArgv('kotadb-api-staging'),
         withImage('staging', w.image),
         ['releases', '--app', 'kotadb-api-staging', '--json'],
         rollbackArgv(w),
         ...verifyArgv('kotadb-api-staging'),
+      ]);
+      // the rollback runs under the deploy's lock, released once it is verified
+      expect(w.exec.argv().slice(-1)).toEqual(releaseLockArgv('staging'));
+      expect(w.exec.argv().filter((a) => a[0] === 'git')).toEqual([
+        ...takeLockArgv('staging'),
+        ...releaseLockArgv('staging'),
       ]);
       expect(w.releases().map((rel) => [rel.version, rel.status, rel.image === w.seeded[0]!.image])).toEqual([
         [5, 'complete', true],
@@ -827,11 +875,13 @@ describe.concurrent('deploy: Ctrl-C', () => {
     const r = await running;
     expect(r.code, r.all).toBe(130);
     expect(errorLine(r)).toBe(
-      'error: interrupted during flyctl deploy: v4 of kotadb-api-staging may be half-deployed (some machines may run its image)',
+      'error: interrupted during flyctl deploy: v4 of kotadb-api-staging may be half-deployed (some machines may run its image); the staging deploy lock was released',
     );
     expect(r.stderr).toContain('  roll back with: npx just rollback staging --to 3');
     expect(JSON.parse(r.stdout)).toMatchObject({ ok: false, exitCode: 130, kind: 'interrupted' });
     expect(w.deploys()).toEqual([withImage('staging', w.image)]);
+    // released after Ctrl-C, by a runner Ctrl-C has not stopped
+    expect(w.exec.argv().slice(-1)).toEqual(releaseLockArgv('staging'));
     expect(w.releases()[0]).toMatchObject({ version: 4, status: 'interrupted' });
   });
 
@@ -846,7 +896,7 @@ describe.concurrent('deploy: Ctrl-C', () => {
     expect(r.code, r.all).toBe(130);
     expect(performance.now() - signalled).toBeLessThan(1000);
     expect(errorLine(r)).toBe(
-      'error: interrupted before v4 of kotadb-api-staging was verified: it is deployed but not known to be healthy',
+      'error: interrupted before v4 of kotadb-api-staging was verified: it is deployed but not known to be healthy; the staging deploy lock was released',
     );
     expect(r.stderr).toContain('  roll back with: npx just rollback staging --to 3');
     expect(w.deploys()).toEqual([withImage('staging', w.image)]);
@@ -861,7 +911,7 @@ describe.concurrent('deploy: Ctrl-C', () => {
     const r = await running;
     expect(r.code, r.all).toBe(130);
     expect(errorLine(r)).toBe(
-      'error: interrupted before v4 of kotadb-api-staging was verified: it is deployed but not known to be healthy',
+      'error: interrupted before v4 of kotadb-api-staging was verified: it is deployed but not known to be healthy; the staging deploy lock was released',
     );
     expect(r.all).not.toContain('live and healthy');
     expect(w.deploys()).toHaveLength(1);
@@ -878,7 +928,7 @@ describe.concurrent('deploy: Ctrl-C', () => {
     const r = await running;
     expect(r.code, r.all).toBe(130);
     expect(errorLine(r)).toBe(
-      'error: interrupted while rolling back kotadb-api-staging to v3: machines may run either image',
+      'error: interrupted while rolling back kotadb-api-staging to v3: machines may run either image; the staging deploy lock was released',
     );
     expect(r.stderr).toContain('  finish with: npx just rollback staging --to 3');
   });
@@ -1007,7 +1057,8 @@ describe.concurrent('deploy against the fake flyctl, in-process (the faithful mo
       script,
       [...args, '--url', w.app.url],
       { ...w.fly.env, SAAS_STAGING_API_KEY: SMOKE_KEY, SAAS_PRODUCTION_API_KEY: SMOKE_KEY, ...env },
-      { exec: fakeFlyExec(w.fly), clock: manualClock().clock, ...io },
+      // git (the deploy lock) answered as a free lock; the lock itself: deploy-lock-scripts.test.ts
+      { exec: fakeFlyExec(w.fly, { fallback: freeLock(recordingExec()) }), clock: manualClock().clock, ...io },
     );
 
   test('staging: exact calls, the fake records v4 complete and its machines run the image', async () => {
@@ -1016,6 +1067,7 @@ describe.concurrent('deploy against the fake flyctl, in-process (the faithful mo
     expect(r.code, r.all).toBe(0);
     expect(w.argv()).toEqual([
       ...preflightArgv('kotadb-api-staging'),
+      ...recheckArgv('kotadb-api-staging'),
       withImage('staging', IMAGE),
       ...verifyArgv('kotadb-api-staging'),
     ]);
@@ -1060,7 +1112,7 @@ describe.concurrent('deploy against the fake flyctl, in-process (the faithful mo
     const r = await running;
     expect(r.code, r.all).toBe(130);
     expect(errorLine(r)).toBe(
-      'error: interrupted during flyctl deploy: v4 of kotadb-api-staging may be half-deployed (some machines may run its image)',
+      'error: interrupted during flyctl deploy: v4 of kotadb-api-staging may be half-deployed (some machines may run its image); the staging deploy lock was released',
     );
     expect(w.fly.releases('kotadb-api-staging')[0]).toMatchObject({ version: 4, status: 'interrupted' });
   });

@@ -27,7 +27,9 @@ import {
   STAGING,
   tempFolder,
 } from '../helpers/fly-secrets.ts';
+import { recordingExec } from '../helpers/recording-exec.ts';
 import { runInProcess } from '../helpers/run-in-process.ts';
+import { freeLock } from '../helpers/scripted-lock.ts';
 
 let fake: FakeFly;
 let folder: ReturnType<typeof tempFolder>;
@@ -59,8 +61,13 @@ afterEach(() => {
   folder.cleanup();
 });
 
+/** git (the deploy lock) is answered as a free lock; the lock itself: deploy-lock-scripts.test.ts. */
 const run = (args: readonly string[], signal?: AbortSignal) =>
-  runInProcess(script, args, fake.env, { exec: fakeFlyExec(fake), cwd: folder.dir, ...(signal ? { signal } : {}) });
+  runInProcess(script, args, fake.env, {
+    exec: fakeFlyExec(fake, { fallback: freeLock(recordingExec()) }),
+    cwd: folder.dir,
+    ...(signal ? { signal } : {}),
+  });
 
 const LIST_STAGING = ['secrets', 'list', '--app', STAGING, '--json'];
 const IMPORT_STAGING = ['secrets', 'import', '--app', STAGING];
@@ -164,7 +171,7 @@ describe('fly-secrets set', () => {
     expect(result.code).toBe(130);
     expect(flyArgv(fake)).toEqual([IMPORT_STAGING]);
     expect(result.stderr).toContain(
-      `error: interrupted while running: flyctl secrets import --app ${STAGING}; the import of 10 secrets may or may not have been applied: check with \`npx just secrets staging list\``,
+      `error: interrupted while running: flyctl secrets import --app ${STAGING}; the import of 10 secrets may or may not have been applied: check with \`npx just secrets staging list\`; the staging deploy lock was released\n`,
     );
     expectNoValueIn(result.all, values);
   });

@@ -10,6 +10,7 @@ import { expectNoValueIn, PEM, tempFolder } from '../helpers/fly-secrets.ts';
 import { recordingExec, type RecordingExec } from '../helpers/recording-exec.ts';
 import { runInProcess, type InProcessOptions } from '../helpers/run-in-process.ts';
 import { answeredAtPrompt } from '../helpers/prompt-input.ts';
+import { checkLockArgv, freeLock, releaseLockArgv, takeLockArgv } from '../helpers/scripted-lock.ts';
 
 const STAGING = 'kotadb-api-staging';
 const PRODUCTION = 'kotadb-api';
@@ -56,9 +57,19 @@ const deployed = (...extra: string[]) =>
 
 const APPS_JSON = JSON.stringify([{ Name: STAGING }, { Name: PRODUCTION }]);
 
-/** flyctl as a logged-in user of both apps, every secret Deployed; tests override what they need. */
+/** The calls of a mutating action: the lock taken, the change sent, the lock released. */
+const locked = (environment: string, ...calls: string[][]) => [
+  ...takeLockArgv(environment),
+  ...calls,
+  ...releaseLockArgv(environment),
+];
+
+/**
+ * flyctl as a logged-in user of both apps, every secret Deployed, and a free deploy lock (the
+ * lock itself: test/integration/deploy-lock-scripts.test.ts); tests override what they need.
+ */
 function fly(): RecordingExec {
-  return recordingExec()
+  return freeLock(recordingExec())
     .on(['flyctl', 'secrets', 'list'], { stdout: secretsJson(deployed()) })
     .on(['flyctl', 'secrets', 'import'], { stdout: 'Secrets are deployed\n' })
     .on(['flyctl', 'secrets', 'set'], {})
@@ -76,7 +87,10 @@ beforeEach(() => {
 });
 afterEach(() => {
   // Never a value on flyctl's argv: subcommands, flags, names and NAME=- only.
-  for (const argv of exec.argv()) for (const arg of argv) expect(arg).toMatch(/^(--[a-z-]+|[A-Za-z0-9_-]+(=-)?)$/);
+  for (const argv of exec.argvOf('flyctl'))
+    for (const arg of argv) expect(arg).toMatch(/^(--[a-z-]+|[A-Za-z0-9_-]+(=-)?)$/);
+  // ...nor on git's (the lock), nor in any child's environment.
+  expectNoValueIn(JSON.stringify(exec.calls.filter((c) => c.argv[0] === 'git')), allValues);
   folder.cleanup();
 });
 
@@ -85,6 +99,8 @@ const secrets = (args: string[], io: InProcessOptions = {}, env: Record<string, 
 const envFile = (lines: readonly string[], name = '.env.test', mode?: number) =>
   folder.write(name, [...lines, ''].join('\n'), mode);
 const allValues = [...Object.values(VALUES), 'orch-secret'];
+/** What flyctl got on stdin, call by call. */
+const flyInputs = () => exec.calls.filter((c) => c.argv[0] === 'flyctl').map((c) => c.input);
 
 describe('fly-secrets usage (one line, exit 2, nothing called)', () => {
   it.each([
@@ -104,6 +120,11 @@ describe('fly-secrets usage (one line, exit 2, nothing called)', () => {
     [['staging', 'unset', 'A=b'], 'error: "A=b" is not a secret name. Run with --help for usage.'],
     [['staging', 'set', '--only', 'A,B-C'], 'error: --only: "B-C" is not a secret name. Run with --help for usage.'],
     [['staging', 'set', '--only', ' , '], 'error: --only needs at least one name. Run with --help for usage.'],
+    [['staging', 'list', '--lock-wait', '5'], 'error: --lock-wait does not apply to list. Run with --help for usage.'],
+    [
+      ['staging', 'set', '--lock-wait', 'soon'],
+      'error: --lock-wait expects whole seconds (e.g. 300), got "soon". Run with --help for usage.',
+    ],
   ])('%j exits 2 with one line', async (args, line) => {
     const result = await secrets(args);
     expect(result.code).toBe(2);
@@ -118,7 +139,16 @@ describe('fly-secrets usage (one line, exit 2, nothing called)', () => {
     expect(result.stdout).toMatch(
       /^Usage: npx just secrets <staging\|production> <set\|list\|unset\|check\|diff\|deploy>/,
     );
-    for (const flag of ['--file <path>', '--stage', '--only <A,B>', '--force', '--json', '--dry-run', '--yes'])
+    for (const flag of [
+      '--file <path>',
+      '--stage',
+      '--only <A,B>',
+      '--force',
+      '--json',
+      '--dry-run',
+      '--yes',
+      '--lock-wait <seconds>',
+    ])
       expect(result.stdout).toContain(flag);
   });
 });
@@ -128,8 +158,8 @@ describe('set', () => {
     const file = envFile([...FILE_LINES, 'SENTRY_DSN=', 'REDIS_URL=', 'JWT_SECRET=<your-jwt-secret>']);
     const result = await secrets(['staging', 'set', '--file', file]);
     expect(result.code, result.stderr).toBe(0);
-    expect(exec.argv()).toEqual([importCall(STAGING)]);
-    expect(exec.calls[0]?.input).toBe(IMPORT_STDIN);
+    expect(exec.argv()).toEqual(locked('staging', importCall(STAGING)));
+    expect(flyInputs()).toEqual([IMPORT_STDIN]);
     expect(result.stdout).toBe(`${REQUIRED.join('\n')}\n`);
     // Empty optional names copied from .env.example: one line, not a warning each.
     expect(result.stderr).toContain(`not set (empty in ${file}): SENTRY_DSN, REDIS_URL\n`);
@@ -143,8 +173,8 @@ describe('set', () => {
     const file = envFile([...FILE_LINES, 'JWT_SECRET="jwt#1=="', 'REDIS_URL=redis://cache:6379']);
     const result = await secrets(['staging', 'set', '--file', file, '--stage', '--only', 'JWT_SECRET, REDIS_URL']);
     expect(result.code, result.stderr).toBe(0);
-    expect(exec.argv()).toEqual([importCall(STAGING, '--stage')]);
-    expect(exec.calls[0]?.input).toBe('JWT_SECRET="jwt#1=="\nREDIS_URL=redis://cache:6379\n');
+    expect(exec.argv()).toEqual(locked('staging', importCall(STAGING, '--stage')));
+    expect(flyInputs()).toEqual(['JWT_SECRET="jwt#1=="\nREDIS_URL=redis://cache:6379\n']);
     expect(result.stderr).toContain(`✓ staged on ${STAGING}: 2 secrets`);
     expect(result.stderr).toContain('apply with `npx just secrets staging deploy`');
   });
@@ -154,12 +184,14 @@ describe('set', () => {
     const file = envFile([...FILE_LINES, `GITHUB_APP_PRIVATE_KEY="${crlfPem.replace(/\r\n/g, '\\r\\n')}"`]);
     const result = await secrets(['staging', 'set', '--file', file]);
     expect(result.code, result.stderr).toBe(0);
-    expect(exec.argv()).toEqual([
-      ['flyctl', 'secrets', 'set', 'GITHUB_APP_PRIVATE_KEY=-', '--app', STAGING, '--stage'],
-      importCall(STAGING),
-    ]);
-    expect(exec.calls[0]?.input).toBe(crlfPem);
-    expect(exec.calls[1]?.input).toBe(IMPORT_STDIN);
+    expect(exec.argv()).toEqual(
+      locked(
+        'staging',
+        ['flyctl', 'secrets', 'set', 'GITHUB_APP_PRIVATE_KEY=-', '--app', STAGING, '--stage'],
+        importCall(STAGING),
+      ),
+    );
+    expect(flyInputs()).toEqual([crlfPem, IMPORT_STDIN]);
     expectNoValueIn(result.all, [...allValues, crlfPem]);
   });
 
@@ -168,10 +200,13 @@ describe('set', () => {
     const file = envFile([`GITHUB_APP_PRIVATE_KEY="${crlfPem.replace(/\r\n/g, '\\r\\n')}"`]);
     const result = await secrets(['staging', 'set', '--file', file, '--only', 'GITHUB_APP_PRIVATE_KEY']);
     expect(result.code, result.stderr).toBe(0);
-    expect(exec.argv()).toEqual([
-      ['flyctl', 'secrets', 'set', 'GITHUB_APP_PRIVATE_KEY=-', '--app', STAGING, '--stage'],
-      ['flyctl', 'secrets', 'deploy', '--app', STAGING],
-    ]);
+    expect(exec.argv()).toEqual(
+      locked(
+        'staging',
+        ['flyctl', 'secrets', 'set', 'GITHUB_APP_PRIVATE_KEY=-', '--app', STAGING, '--stage'],
+        ['flyctl', 'secrets', 'deploy', '--app', STAGING],
+      ),
+    );
   });
 
   it('the import fails after a value was staged: says which one waits, and what flyctl said (exit 1)', async () => {
@@ -180,9 +215,13 @@ describe('set', () => {
     exec.once(['flyctl', 'secrets', 'import'], { exitCode: 1, stderr: 'Error: upstream unavailable\n' });
     const result = await secrets(['staging', 'set', '--file', file]);
     expect(result.code).toBe(1);
+    // the lock is released before flyctl is asked why it failed
     expect(exec.argv()).toEqual([
-      ['flyctl', 'secrets', 'set', 'GITHUB_APP_PRIVATE_KEY=-', '--app', STAGING, '--stage'],
-      importCall(STAGING),
+      ...locked(
+        'staging',
+        ['flyctl', 'secrets', 'set', 'GITHUB_APP_PRIVATE_KEY=-', '--app', STAGING, '--stage'],
+        importCall(STAGING),
+      ),
       WHOAMI,
       APPS,
     ]);
@@ -195,13 +234,13 @@ describe('set', () => {
     [
       'not logged in',
       (e: RecordingExec) => e.on(WHOAMI, { exitCode: 1, stderr: 'Error: no access token available\n' }),
-      [importCall(STAGING), WHOAMI],
+      [...locked('staging', importCall(STAGING)), WHOAMI],
       'error: not logged in to Fly.io (',
     ],
     [
       'the app is missing',
       (e: RecordingExec) => e.on(APPS, { stdout: JSON.stringify([{ Name: PRODUCTION }]) }),
-      [importCall(STAGING), WHOAMI, APPS],
+      [...locked('staging', importCall(STAGING)), WHOAMI, APPS],
       `error: Fly app ${STAGING} (staging) does not exist`,
     ],
   ])(
@@ -236,9 +275,9 @@ describe('set', () => {
     });
     const result = await secrets(['staging', 'set', '--file', envFile(FILE_LINES)], { signal: controller.signal });
     expect(result.code).toBe(130);
-    expect(exec.argv()).toEqual([importCall(STAGING)]);
+    expect(exec.argv()).toEqual(locked('staging', importCall(STAGING)));
     expect(result.stderr).toContain(
-      `error: interrupted while running: flyctl secrets import --app ${STAGING}; the import of 4 secrets may or may not have been applied: check with \`npx just secrets staging list\``,
+      `error: interrupted while running: flyctl secrets import --app ${STAGING}; the import of 4 secrets may or may not have been applied: check with \`npx just secrets staging list\`; the staging deploy lock was released`,
     );
   });
 
@@ -333,7 +372,7 @@ describe('set', () => {
     expect(exec.calls).toEqual([]);
     const done = await secrets(['production', 'set', '--file', file, '--yes']);
     expect(done.code, done.stderr).toBe(0);
-    expect(exec.argv()).toEqual([importCall(PRODUCTION)]);
+    expect(exec.argv()).toEqual(locked('production', importCall(PRODUCTION)));
   });
 
   it('production at a terminal: asks for the app name and sends only when it matches', async () => {
@@ -347,14 +386,16 @@ describe('set', () => {
     expect(exec.calls).toEqual([]);
     const right = await secrets(['production', 'set', '--file', file], { stdin: answeredAtPrompt('kotadb-api\n') });
     expect(right.code, right.stderr).toBe(0);
-    expect(exec.argv()).toEqual([importCall(PRODUCTION)]);
+    expect(exec.argv()).toEqual(locked('production', importCall(PRODUCTION)));
   });
 
   it('--dry-run validates and plans (stdin hidden), sends nothing; warns about a file others can read', async () => {
     const file = envFile(FILE_LINES, '.env.open', 0o644);
     const result = await secrets(['production', 'set', '--file', file, '--dry-run']);
     expect(result.code, result.stderr).toBe(0);
-    expect(exec.calls).toEqual([]);
+    // no flyctl call; the lock is only checked, its pushes printed
+    expect(exec.argv()).toEqual(checkLockArgv('production'));
+    expect(result.stderr).toContain('dry run: the production deploy lock is free; a real run takes it here');
     expect(result.stderr).toContain(`warning: ${file} is accessible to other users (mode 644): run chmod 600 ${file}`);
     expect(result.stdout).toContain(`$ flyctl secrets import --app ${PRODUCTION}  # + stdin (4 lines, values hidden)`);
     expect(result.stderr).toContain(
@@ -543,7 +584,7 @@ describe('unset', () => {
     expect(result.code, result.stderr).toBe(0);
     expect(exec.argv()).toEqual([
       list(STAGING),
-      ['flyctl', 'secrets', 'unset', 'DATABASE_URL', '--app', STAGING, '--stage'],
+      ...locked('staging', ['flyctl', 'secrets', 'unset', 'DATABASE_URL', '--app', STAGING, '--stage']),
     ]);
     expect(result.stderr).toContain(`warning: not set on ${STAGING}, nothing to remove: NOT_THERE`);
     expect(result.stdout).toBe('DATABASE_URL\n');
@@ -570,7 +611,7 @@ describe('unset', () => {
     expect(result.code).toBe(1);
     expect(exec.argv()).toEqual([
       list(STAGING),
-      ['flyctl', 'secrets', 'unset', 'REDIS_URL', '--app', STAGING],
+      ...locked('staging', ['flyctl', 'secrets', 'unset', 'REDIS_URL', '--app', STAGING]),
       WHOAMI,
       APPS,
     ]);
@@ -592,7 +633,10 @@ describe('deploy', () => {
     });
     const result = await secrets(['staging', 'deploy']);
     expect(result.code, result.stderr).toBe(0);
-    expect(exec.argv()).toEqual([list(STAGING), ['flyctl', 'secrets', 'deploy', '--app', STAGING]]);
+    expect(exec.argv()).toEqual([
+      list(STAGING),
+      ...locked('staging', ['flyctl', 'secrets', 'deploy', '--app', STAGING]),
+    ]);
     expect(result.stderr).toContain(`staged on ${STAGING}: JWT_SECRET, REDIS_URL`);
     expect(result.stderr).toContain(`✓ staged secrets applied on ${STAGING}: 2 secrets`);
   });
@@ -603,7 +647,10 @@ describe('deploy', () => {
     });
     const result = await secrets(['staging', 'deploy']);
     expect(result.code, result.stderr).toBe(0);
-    expect(exec.argv()).toEqual([list(STAGING), ['flyctl', 'secrets', 'deploy', '--app', STAGING]]);
+    expect(exec.argv()).toEqual([
+      list(STAGING),
+      ...locked('staging', ['flyctl', 'secrets', 'deploy', '--app', STAGING]),
+    ]);
     expect(result.stderr).toContain('which secrets are staged is unknown (flyctl shows every secret as Staged');
   });
 
@@ -614,14 +661,17 @@ describe('deploy', () => {
     expect(exec.argv()).toEqual([list(PRODUCTION)]);
     const done = await secrets(['production', 'deploy', '--yes']);
     expect(done.code, done.stderr).toBe(0);
-    expect(exec.argv().slice(1)).toEqual([list(PRODUCTION), ['flyctl', 'secrets', 'deploy', '--app', PRODUCTION]]);
+    expect(exec.argv().slice(1)).toEqual([
+      list(PRODUCTION),
+      ...locked('production', ['flyctl', 'secrets', 'deploy', '--app', PRODUCTION]),
+    ]);
   });
 
   it('--dry-run: reads, prints the deploy it would run', async () => {
     exec.on(['flyctl', 'secrets', 'list'], { stdout: secretsJson({ ...deployed(), JWT_SECRET: 'Staged' }) });
     const result = await secrets(['staging', 'deploy', '--dry-run']);
     expect(result.code, result.stderr).toBe(0);
-    expect(exec.argv()).toEqual([list(STAGING)]);
+    expect(exec.argv()).toEqual([list(STAGING), ...checkLockArgv('staging')]);
     expect(result.stdout).toContain(`$ flyctl secrets deploy --app ${STAGING}`);
   });
 
@@ -633,7 +683,12 @@ describe('deploy', () => {
     });
     const result = await secrets(['staging', 'deploy']);
     expect(result.code).toBe(1);
-    expect(exec.argv()).toEqual([list(STAGING), ['flyctl', 'secrets', 'deploy', '--app', STAGING], WHOAMI, APPS]);
+    expect(exec.argv()).toEqual([
+      list(STAGING),
+      ...locked('staging', ['flyctl', 'secrets', 'deploy', '--app', STAGING]),
+      WHOAMI,
+      APPS,
+    ]);
     expect(result.stderr).toContain('no machines available to deploy');
   });
 });

@@ -9,9 +9,22 @@ import { script } from '../../scripts/rollback.ts';
 import { script as deployScript } from '../../scripts/deploy-fly.ts';
 import { manualClock } from '../helpers/manual-clock.ts';
 import { runInProcess, type InProcessOptions } from '../helpers/run-in-process.ts';
-import { DEPLOY_ARGV, scriptedWorlds, verifyArgv, type ScriptedWorld } from '../helpers/scripted-fly.ts';
+import {
+  DEPLOY_ARGV,
+  scriptedWorlds,
+  verifyArgv,
+  type ScriptedWorld,
+  type ScriptedWorldOptions,
+} from '../helpers/scripted-fly.ts';
+import { checkLockArgv, freeLock, releaseLockArgv, takeLockArgv } from '../helpers/scripted-lock.ts';
 
-const world = scriptedWorlds();
+const scripted = scriptedWorlds();
+/** A scripted world whose deploy lock is free (the lock itself: test/integration/deploy-lock-scripts.test.ts). */
+async function world(options: ScriptedWorldOptions = {}): Promise<ScriptedWorld> {
+  const w = await scripted(options);
+  freeLock(w.exec);
+  return w;
+}
 
 function rollback(w: ScriptedWorld, args: string[], io: InProcessOptions = {}) {
   return runInProcess(script, [...args, '--url', w.app.url], {}, { exec: w.exec, clock: manualClock().clock, ...io });
@@ -23,6 +36,8 @@ const preflight = (app: string) => [
   ['apps', 'list', '--json'],
   ['releases', '--app', app, '--json'],
 ];
+/** Under the deploy lock, the releases are read again before anything changes. */
+const recheck = (app: string) => [['releases', '--app', app, '--json']];
 const redeploy = (env: 'staging' | 'production', image: string) => [
   ...DEPLOY_ARGV[env],
   '--image',
@@ -56,6 +71,8 @@ describe.concurrent('rollback', () => {
       ],
     });
     expect(w.deploys()).toEqual([]);
+    // --list never takes the lock
+    expect(w.exec.argv().filter((a) => a[0] === 'git')).toEqual([]);
   });
 
   test('default: redeploys the release before the running one (no release command), checks health and what serves', async () => {
@@ -64,9 +81,22 @@ describe.concurrent('rollback', () => {
     expect(r.code, r.all).toBe(0);
     expect(w.flyArgv()).toEqual([
       ...preflight('kotadb-api-staging'),
+      ...recheck('kotadb-api-staging'),
       redeploy('staging', w.seeded[1]!.image),
       ...verifyArgv('kotadb-api-staging'),
     ]);
+    // the lock is taken after the confirmation and released after the verification
+    expect(w.exec.argv()).toEqual([
+      ...preflight('kotadb-api-staging').map((a) => ['flyctl', ...a]),
+      ...takeLockArgv('staging'),
+      ...[
+        ...recheck('kotadb-api-staging'),
+        redeploy('staging', w.seeded[1]!.image),
+        ...verifyArgv('kotadb-api-staging'),
+      ].map((a) => ['flyctl', ...a]),
+      ...releaseLockArgv('staging'),
+    ]);
+    expect(r.stderr).toContain('✓ released the staging deploy lock');
     expect(w.exec.calls.find((c) => c.argv[1] === 'deploy')?.timeoutMs).toBe(10 * 60_000);
     expect(w.currentImage()).toBe(w.seeded[1]!.image);
     expect(r.stdout).toContain('✓ Rollback of staging: rolled back to v2 (healthy), now release v4');
@@ -83,6 +113,7 @@ describe.concurrent('rollback', () => {
     expect(r.code, r.all).toBe(0);
     expect(w.flyArgv()).toEqual([
       ...preflight('kotadb-api'),
+      ...recheck('kotadb-api'),
       redeploy('production', w.seeded[2]!.image),
       ...verifyArgv('kotadb-api'),
     ]);
@@ -176,6 +207,8 @@ describe.concurrent('rollback', () => {
     );
     expect(r.stdout).toContain('· Rollback of production: dry run: nothing was changed');
     expect(w.deploys()).toEqual([]);
+    expect(w.exec.argv().filter((a) => a[0] === 'git')).toEqual(checkLockArgv('production'));
+    expect(r.stderr).toContain('dry run: the production deploy lock is free; a real run takes it here');
   });
 
   test('--dry-run without flyctl names the target it would look up', async () => {
@@ -247,7 +280,7 @@ describe.concurrent('rollback', () => {
     const r = await running;
     expect(r.code, r.all).toBe(130);
     expect(errorLine(r)).toBe(
-      'error: interrupted while rolling back kotadb-api-staging to v2: machines may run either image',
+      'error: interrupted while rolling back kotadb-api-staging to v2: machines may run either image; the staging deploy lock was released',
     );
     expect(r.stderr).toContain('  finish with: npx just rollback staging --to 2');
     expect(JSON.parse(r.stdout)).toMatchObject({ exitCode: 130, kind: 'interrupted', target: { version: 2 } });
@@ -264,6 +297,15 @@ describe.concurrent('rollback', () => {
     expect(r.code).toBe(2);
     expect(errorLine(r)).toBe(
       'error: --to and --image both pick the target: give one of them. Run with --help for usage.',
+    );
+    const listWaiting = await rollback(w, ['staging', '--list', '--lock-wait', '5']);
+    expect(listWaiting.code).toBe(2);
+    expect(errorLine(listWaiting)).toBe(
+      'error: --list never takes the deploy lock: drop --lock-wait. Run with --help for usage.',
+    );
+    const notSeconds = await rollback(w, ['staging', '--lock-wait', '1.5']);
+    expect(errorLine(notSeconds)).toBe(
+      'error: --lock-wait expects whole seconds (e.g. 300), got "1.5". Run with --help for usage.',
     );
     const timeout = await rollback(w, ['staging', '--deploy-timeout', '0s']);
     expect(timeout.code).toBe(2);

@@ -1,6 +1,6 @@
 /**
  * FLY_API_TOKEN / FLY_ACCESS_TOKEN are registered with the redactor by the framework
- * (lib/core/script.ts; lib/core/main.ts for scripts not converted yet) for every script:
+ * (lib/core/script.ts) for every script:
  * whatever flyctl echoes, a token prints as ***.
  * fly-secrets: its main in-process with a flyctl that echoes both tokens on stdout and stderr,
  * on each action's success path and on a failure. fly-setup, doctor and the recipes: against
@@ -17,6 +17,7 @@ import { expectNoValueIn, tempFolder } from '../helpers/fly-secrets.ts';
 import { recordingExec } from '../helpers/recording-exec.ts';
 import { runInProcess } from '../helpers/run-in-process.ts';
 import { runScript } from '../helpers/run-script.ts';
+import { freeLock } from '../helpers/scripted-lock.ts';
 
 const API_TOKEN = 'FlyV1 fm2_lJPECAAAAAAAAtoken-api-0123456789abcdef';
 const ACCESS_TOKEN = 'fo1_access-token-value-9876543210';
@@ -30,9 +31,12 @@ const SECRETS_JSON = JSON.stringify(
   })),
 );
 
-/** Every flyctl call answers its JSON (or nothing) and echoes both tokens; `fail` makes `failing` exit 1. */
+/**
+ * Every flyctl call answers its JSON (or nothing) and echoes both tokens; `fail` makes `failing`
+ * exit 1. The deploy lock (git) is free.
+ */
 function echoingFlyctl(failing?: string) {
-  return recordingExec().on(['flyctl'], (call) => {
+  return freeLock(recordingExec()).on(['flyctl'], (call) => {
     const fails = failing !== undefined && call.argv.slice(1, 3).join(' ') === failing;
     const json = call.argv.includes('list') && call.argv.includes('secrets') ? SECRETS_JSON : '';
     return fails ? { exitCode: 1, stderr: `Error: ${echo}` } : { stdout: json || echo, stderr: echo, exitCode: 0 };

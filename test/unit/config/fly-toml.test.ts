@@ -86,14 +86,29 @@ describe('problems are named by file, key and expected value', () => {
       'fly.toml: mounts.source: expected "kotadb_data" for production, got "kotadb_staging_data"',
     ],
     [
-      'a too-short check interval',
-      production.replace('interval = "30s"', 'interval = "1s"'),
-      'fly.toml: services[0].http_checks[0].interval: expected at least "2s", got "1s"',
+      'a top-level check interval under 2s (flyctl rejects it)',
+      `${production}\n[checks.alive]\n  type = "http"\n  port = 8080\n  path = "/health"\n  interval = "1s"\n  timeout = "90s"\n`,
+      'fly.toml: checks.alive.interval: expected at least "2s", got "1s"',
     ],
     [
-      'a too-long check timeout',
-      production.replace('timeout = "10s"', 'timeout = "90s"'),
-      'fly.toml: services[0].http_checks[0].timeout: expected at most "60s", got "90s"',
+      'a top-level check timeout over 60s (flyctl rejects it)',
+      `${production}\n[checks.alive]\n  type = "http"\n  port = 8080\n  path = "/health"\n  timeout = "90s"\n`,
+      'fly.toml: checks.alive.timeout: expected at most "60s", got "90s"',
+    ],
+    [
+      'a typo in a check',
+      production.replace('grace_period = "5s"\n  method', 'grace_priod = "5s"\n  method'),
+      'fly.toml: services[0].http_checks[0].grace_priod: unknown key (flyctl would silently ignore it); did you mean "grace_period"?',
+    ],
+    [
+      'a typo at the top',
+      production.replace('kill_timeout = "30s"', 'kill_timout = "30s"'),
+      'fly.toml: kill_timout: unknown key (flyctl would silently ignore it); did you mean "kill_timeout"?',
+    ],
+    [
+      'a mount smaller than 1GB',
+      production.replace('destination = "/data"', 'destination = "/data"\ninitial_size = "500mb"'),
+      'fly.toml: mounts[0].initial_size: expected at least "1gb", got "500mb"',
     ],
     [
       'bluegreen with a volume',
@@ -118,6 +133,27 @@ describe('problems are named by file, key and expected value', () => {
     expect(problems.some((p) => p.includes('deploy.stratgy: unknown key'))).toBe(true);
   });
 
+  it('a service check under 1s or over 1m is a warning (flyctl clamps it), not a problem', () => {
+    const text = production
+      .replace('interval = "30s"', 'interval = "500ms"')
+      .replace('timeout = "10s"', 'timeout = "90s"');
+    const report = checkFlyConfigText(text, 'fly.toml', ENVIRONMENTS.production);
+    expect(report.problems).toEqual([]);
+    expect(report.warnings).toEqual([
+      'fly.toml: services[0].http_checks[0].interval: "500ms" is under 1s; flyctl raises it to 1s',
+      'fly.toml: services[0].http_checks[0].timeout: "90s" is over 1m; flyctl lowers it to 1m',
+    ]);
+  });
+
+  it('a table nested thousands deep is one problem, not a crash', () => {
+    const deep = `${production}\n[env.${Array.from({ length: 3000 }, () => 'x').join('.')}]\ny = 1\n`;
+    expect(problemsOf(deep)).toEqual([
+      'fly.toml: tables or arrays nested 33 levels deep: not a fly config (at most 32)',
+    ]);
+    const array = `${production.replace('app = "kotadb-api"', `app = ${'['.repeat(5000)}${']'.repeat(5000)}`)}`;
+    expect(problemsOf(array)).toHaveLength(1);
+  });
+
   it('reports invalid TOML with its line', () => {
     expect(problemsOf('app = "x"\nprimary_region = [')[0]).toMatch(/^fly\.toml: line 2: invalid TOML/);
   });
@@ -135,4 +171,89 @@ describe('durationToMs', () => {
     ['500ms', 500],
     ['1h', 3_600_000],
   ])('%s = %d ms', (value, ms) => expect(durationToMs(value)).toBe(ms));
+});
+
+describe('every key flyctl reads is accepted, checked or not', () => {
+  const withHttpService = production
+    .replace(/\[\[services\.http_checks\]\][\s\S]*?protocol = "http"\n/, '')
+    .concat(
+      [
+        '',
+        '[http_service]',
+        '  internal_port = 8080',
+        '  force_https = true',
+        '  auto_stop_machines = "off"',
+        '  min_machines_running = 2',
+        '  [http_service.http_options]',
+        '    h2_backend = true',
+        '  [[http_service.checks]]',
+        '    interval = "30s"',
+        '    timeout = "5s"',
+        '    grace_period = "10s"',
+        '    method = "GET"',
+        '    path = "/health"',
+        '',
+        '[processes]',
+        '  app = "kotadb serve"',
+        '',
+        '[[restart]]',
+        '  policy = "on-failure"',
+        '  retries = 3',
+        '',
+        '[[machine_checks]]',
+        '  command = ["curl", "-f", "http://localhost:8080/health"]',
+        '',
+        '[[statics]]',
+        '  guest_path = "/app/public"',
+        '  url_prefix = "/static/"',
+        '',
+        '[[files]]',
+        '  guest_path = "/etc/kotadb.toml"',
+        '  secret_name = "KOTADB_CONFIG"',
+        '',
+        '[checks.alive]',
+        '  type = "tcp"',
+        '  port = 8080',
+        '  interval = "15s"',
+        '  timeout = "2s"',
+        '',
+      ].join('\n'),
+    )
+    .replace(
+      '[metrics]\nport = 9091\npath = "/metrics"',
+      '[[metrics]]\nport = 9091\npath = "/metrics"\n\n[[metrics]]\nport = 9092\npath = "/admin/metrics"\nhttps = false',
+    )
+    .replace(
+      'destination = "/data"',
+      'destination = "/data"\ninitial_size = "10gb"\nsnapshot_retention = 5\nauto_extend_size_threshold = 80',
+    )
+    .replace('[deploy]\n', '[deploy]\nrelease_command_timeout = "5m"\nseed_command = "kotadb seed"\n')
+    .replace('kill_timeout = "30s"', 'kill_timeout = "30s"\nswap_size_mb = 512\nconsole_command = "/bin/sh"');
+
+  it('http_service with [[http_service.checks]], processes, restart, machine_checks, statics, files, checks, [[metrics]], initial_size', () => {
+    const report = checkFlyConfigText(withHttpService, 'fly.toml', ENVIRONMENTS.production);
+    expect(report.problems).toEqual([]);
+    expect(report.warnings).toEqual([]);
+    expect(report.config?.http_service?.checks?.[0]?.path).toBe('/health');
+  });
+
+  it('a [[http_service.checks]] GET /health is the health check; one that is not /health is named', () => {
+    const noCheck = withHttpService.replace(/  \[\[http_service\.checks\]\][\s\S]*?path = "\/health"\n/, '');
+    expect(problemsOf(noCheck)).toContain(
+      'fly.toml: services.http_checks: expected a GET /health check ([[services.http_checks]] or [[http_service.checks]]), got none',
+    );
+    expect(problemsOf(withHttpService.replace('    path = "/health"', '    path = "/"'))).toContain(
+      'fly.toml: http_service.checks[0].path: expected "/health", got "/"',
+    );
+  });
+
+  it('a [[vm]] given as size and memory matches the table like cpu_kind, cpus and memory_mb', () => {
+    const sized = production
+      .replace('cpu_kind = "shared"\ncpus = 1\n', 'size = "shared-cpu-1x"\n')
+      .replace('memory_mb = 512', 'memory = "512mb"');
+    expect(problemsOf(sized)).toEqual([]);
+    expect(problemsOf(sized.replace('memory = "512mb"', 'memory = "1gb"'))).toEqual([
+      'fly.toml: vm[0].memory: expected 512 for production, got 1024',
+    ]);
+  });
 });

@@ -51,6 +51,18 @@ describe('Runner', () => {
     expect(JSON.parse(result.stdout)).toEqual(['yes', null]);
   });
 
+  it('withSignal: the same environment, executor and dry-run setting, listening to another signal', async () => {
+    const stopped = new AbortController();
+    stopped.abort();
+    const { out } = captureOutput();
+    const runner = new Runner({ output: out, env: { ...process.env, ONLY_THIS: 'kept' }, signal: stopped.signal });
+    await expect(runner.run(js('0'))).rejects.toThrow('interrupted before');
+    const detached = runner.withSignal(new AbortController().signal);
+    const result = await detached.run(js('process.stdout.write(process.env.ONLY_THIS ?? "missing")'));
+    expect(result.stdout).toBe('kept');
+    expect(new Runner({ dryRun: true, output: out }).withSignal(new AbortController().signal).dryRun).toBe(true);
+  });
+
   it('throws CommandFailed (exit code 1) for a non-zero exit, with the tail of stderr', async () => {
     const error = await new Runner({ output: captureOutput().out })
       .run(js('console.error("first"); console.error("Error: boom"); process.exit(4)'))

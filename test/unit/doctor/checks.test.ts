@@ -18,7 +18,7 @@ import {
 } from '../../../lib/doctor/checks.ts';
 import { ENVIRONMENTS } from '../../../lib/config/environments.ts';
 import { checkFlyConfigFile, loadFlyConfig } from '../../../lib/config/fly-toml.ts';
-import type { FlyApp, FlyMachine, FlyRelease, FlySecret, FlyStatus } from '../../../lib/fly/json.ts';
+import type { FlyMachine, FlyRelease, FlySecret, FlyStatus, FlyVolume } from '../../../lib/fly/json.ts';
 import { evaluateHealth, type ProbeResult } from '../../../lib/release/health.ts';
 import { compareMigrations, type LocalMigration } from '../../../lib/db/migrations.ts';
 import { splitStatements } from '../../../lib/db/statements.ts';
@@ -26,6 +26,7 @@ import type { MigrationStatus } from '../../../lib/db/migration-status.ts';
 import { closedPort } from '../../helpers/per-test.ts';
 
 const { staging, production } = ENVIRONMENTS;
+const running = { hasMachines: true };
 const REQUIRED = ['DATABASE_URL', 'SUPABASE_URL', 'SUPABASE_ANON_KEY', 'SUPABASE_SERVICE_KEY'];
 const secret = (name: string, status: FlySecret['status'] = 'Deployed'): FlySecret => ({
   name,
@@ -33,7 +34,6 @@ const secret = (name: string, status: FlySecret['status'] = 'Deployed'): FlySecr
   status,
   updatedAt: null,
 });
-const app = (name: string): FlyApp => ({ name, status: 'deployed', deployed: true, hostname: null, org: 'personal' });
 const release = (version: number, status: string): FlyRelease => ({
   id: `rel_${version}`,
   version,
@@ -49,6 +49,8 @@ const machine = (id: string, state = 'started', check = 'passing'): FlyMachine =
   state,
   region: 'iad',
   image: null,
+  digest: null,
+  labels: {},
   checks: [{ name: 'servicecheck-00-http-8080', status: check, output: '' }],
 });
 const status = (machines: FlyMachine[]): FlyStatus => ({
@@ -56,6 +58,8 @@ const status = (machines: FlyMachine[]): FlyStatus => ({
   status: 'deployed',
   version: 3,
   hostname: null,
+  deployed: true,
+  org: 'personal',
   machines,
 });
 const probe = (body: unknown, httpStatus = 200, latencyMs = 42): ProbeResult => ({
@@ -100,13 +104,16 @@ describe('fly checks', () => {
     });
   });
 
-  it('app: exact name only, naming the apps that merely start with it', () => {
-    expect(judgeApp([app('kotadb-api-staging'), app('kotadb-api')], production).status).toBe('pass');
-    expect(judgeApp([app('kotadb-api-old'), app('kotadb-api-staging'), app('other')], production)).toEqual({
+  it('app: what `flyctl status --app` found (an app-scoped question a deploy token may ask)', () => {
+    expect(judgeApp(status([machine('m1')]), production)).toEqual({
+      status: 'pass',
+      detail: 'kotadb-api in org personal, deployed',
+    });
+    expect(judgeApp(null, production)).toEqual({
       status: 'fail',
       detail:
-        'no app named exactly kotadb-api among the 3 this account sees (similar: kotadb-api-old, kotadb-api-staging)',
-      fix: 'create it with `npx just fly-setup production`',
+        'no app named kotadb-api, or this Fly token cannot see it (flyctl status --app kotadb-api: Could not find App)',
+      fix: 'create it with `npx just fly-setup production` (needs an org token); with a deploy token, check it was made for kotadb-api',
     });
   });
 
@@ -115,6 +122,7 @@ describe('fly checks', () => {
       judgeSecrets(
         REQUIRED.slice(1).map((n) => secret(n)),
         production,
+        running,
       ),
     ).toEqual({
       status: 'fail',
@@ -122,7 +130,7 @@ describe('fly checks', () => {
       fix: 'set them with `npx just secrets production set` (reads .env.production; applies them to a deployed app)',
     });
     expect(
-      judgeSecrets([...REQUIRED.slice(1).map((n) => secret(n)), secret('DATABASE_URL', 'Staged')], staging),
+      judgeSecrets([...REQUIRED.slice(1).map((n) => secret(n)), secret('DATABASE_URL', 'Staged')], staging, running),
     ).toEqual({
       status: 'fail',
       detail: 'staged, not deployed: DATABASE_URL',
@@ -132,14 +140,29 @@ describe('fly checks', () => {
       judgeSecrets(
         REQUIRED.map((n) => secret(n, null)),
         staging,
+        running,
       ),
     ).toEqual({
       status: 'pass',
       detail: 'all 4 required set (4 in all); this flyctl does not say whether they are deployed',
     });
-    expect(judgeSecrets([...REQUIRED.map((n) => secret(n)), secret('REDIS_URL')], staging).detail).toBe(
+    expect(judgeSecrets([...REQUIRED.map((n) => secret(n)), secret('REDIS_URL')], staging, running).detail).toBe(
       'all 4 required set (5 in all)',
     );
+  });
+
+  it('secrets: every one Staged on an app with machines means flyctl cannot tell, not staged (no failure)', () => {
+    const allStaged = REQUIRED.map((n) => secret(n, 'Staged'));
+    expect(judgeSecrets(allStaged, production, running)).toEqual({
+      status: 'pass',
+      detail:
+        'all 4 required set (4 in all); flyctl cannot tell whether they are deployed (it lists every one as Staged)',
+    });
+    // Without machines nothing runs them: staged is what they are.
+    expect(judgeSecrets(allStaged, production, { hasMachines: false })).toMatchObject({
+      status: 'fail',
+      detail: 'staged, not deployed: DATABASE_URL, SUPABASE_URL, SUPABASE_ANON_KEY, SUPABASE_SERVICE_KEY',
+    });
   });
 
   it('latest release: a failed one is flagged with its version and the last good one', () => {
@@ -203,6 +226,15 @@ describe('fly checks', () => {
     });
   });
 
+  it('machines: fewer than the environment table says fails with the scale command', () => {
+    expect(judgeMachines(status([machine('m1')]), production, false)).toEqual({
+      status: 'fail',
+      detail: '1 machine, production runs 2',
+      fix: '`flyctl scale count 2 --app kotadb-api --yes` (creates the machines and the volumes they mount)',
+    });
+    expect(judgeMachines(status([machine('m1')]), staging, true).status).toBe('pass');
+  });
+
   it('the real configs: production keeps its machines running, staging auto-stops them', () => {
     expect(autoStopsMachines(loadFlyConfig(production))).toBe(false);
     expect(autoStopsMachines(loadFlyConfig(staging))).toBe(true);
@@ -212,7 +244,7 @@ describe('fly checks', () => {
 
   it('volume: by name, when the config mounts one', () => {
     const mount = { source: 'kotadb_data', destination: '/data' };
-    const volume = {
+    const volume: FlyVolume = {
       id: 'vol_1',
       name: 'kotadb_data',
       state: 'created',
@@ -220,11 +252,18 @@ describe('fly checks', () => {
       region: 'iad',
       attachedMachineId: 'm1',
     };
-    expect(judgeVolume([volume], mount, production)).toEqual({
+    const two = status([machine('m1'), machine('m2')]);
+    expect(judgeVolume([volume, { ...volume, id: 'vol_2', attachedMachineId: 'm2' }], mount, production, two)).toEqual({
       status: 'pass',
-      detail: 'kotadb_data: 1 volume (10 GB in iad), 1 attached',
+      detail: 'kotadb_data: 2 volumes (10 GB in iad, 10 GB in iad), 2 attached',
     });
-    expect(judgeVolume([{ ...volume, name: 'kotadb_staging_data' }], mount, production)).toEqual({
+    expect(judgeVolume([volume], mount, production, two)).toEqual({
+      status: 'fail',
+      detail: '1 kotadb_data volume for 2 machines: every machine needs its own',
+      fix: '`flyctl volumes create kotadb_data --size 10 --app kotadb-api --region iad --yes`, or `npx just fly-setup production`',
+    });
+    expect(judgeVolume([volume], mount, production, null).status).toBe('pass');
+    expect(judgeVolume([{ ...volume, name: 'kotadb_staging_data' }], mount, production, two)).toEqual({
       status: 'fail',
       detail: 'no volume named kotadb_data (fly.toml mounts it at /data)',
       fix: 'create it with `npx just fly-setup production`',

@@ -122,7 +122,41 @@ describe('flyctl JSON parsing', () => {
       state: 'started',
       region: 'iad',
       image: 'registry.fly.io/kotadb-api:deployment-01',
+      digest: 'sha256:x',
+      labels: {},
       checks: [{ name: 'servicecheck-00-http-8080', status: 'critical', output: 'HTTP 500' }],
+    });
+  });
+
+  it('reads checks without name or status (fly-go omits empty fields), image labels, and the organization', () => {
+    const status = parseStatus(
+      JSON.stringify({
+        Name: 'kotadb-api',
+        Organization: { Slug: 'personal' },
+        Machines: [
+          {
+            id: 'm1',
+            state: 'started',
+            image_ref: {
+              registry: 'registry.fly.io',
+              repository: 'kotadb-api-staging',
+              tag: 'git-abc',
+              labels: { GH_SHA: 'abc' },
+            },
+            checks: [{ output: 'booting' }, { name: 'servicecheck-00-http-8080' }],
+          },
+        ],
+      }),
+    );
+    expect(status.org).toBe('personal');
+    expect(status.machines[0]).toMatchObject({
+      image: 'registry.fly.io/kotadb-api-staging:git-abc',
+      digest: null,
+      labels: { GH_SHA: 'abc' },
+      checks: [
+        { name: null, status: null, output: 'booting' },
+        { name: 'servicecheck-00-http-8080', status: null, output: '' },
+      ],
     });
   });
 

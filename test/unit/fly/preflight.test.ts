@@ -8,19 +8,30 @@ import {
   requireFlyctl,
   requireLogin,
   requireSecrets,
+  singleMachineRollingWarning,
 } from '../../../lib/fly/preflight.ts';
 import { Runner } from '../../../lib/core/runner.ts';
 import { captureOutput } from '../../helpers/capture-output.ts';
-import { createFakeFly, type FakeFly } from '../../helpers/fake-fly.ts';
+import { createFakeFly, fakeFlyExec, type CreateFakeFlyOptions, type FakeFly } from '../../helpers/fake-fly.ts';
+import { recordingExec } from '../../helpers/recording-exec.ts';
 
 let fake: FakeFly;
+/** The fake flyctl in-process (a missing FLYCTL is the recording executor's `missing` answer). */
 const client = (extraEnv: Record<string, string> = {}) =>
-  new FlyClient(new Runner({ output: captureOutput().out, env: { ...process.env, ...fake.env, ...extraEnv } }));
+  new FlyClient(
+    new Runner({
+      output: captureOutput().out,
+      env: { ...process.env, ...fake.env, ...extraEnv },
+      exec: fakeFlyExec(fake),
+      signal: new AbortController().signal,
+    }),
+  );
+const world = (options?: CreateFakeFlyOptions) => (fake = createFakeFly(options));
 afterEach(() => fake.cleanup());
 
 describe('preflight against the fake flyctl', () => {
   it('passes in the kotadb world', async () => {
-    fake = createFakeFly({ decoys: true });
+    world({ decoys: true });
     const fly = client();
     expect(await requireFlyctl(fly)).toMatch(/^flyctl v/);
     expect(await requireLogin(fly)).toBe('dev@example.com');
@@ -34,19 +45,35 @@ describe('preflight against the fake flyctl', () => {
   });
 
   it('refuses (exit 3) when flyctl is missing', async () => {
-    fake = createFakeFly();
-    await expect(requireFlyctl(client({ FLYCTL: '/nonexistent/flyctl' }))).rejects.toBeInstanceOf(PreconditionFailed);
+    const exec = recordingExec().on(['flyctl'], { missing: true });
+    const fly = new FlyClient(
+      new Runner({ output: captureOutput().out, env: {}, exec, signal: new AbortController().signal }),
+    );
+    await expect(requireFlyctl(fly)).rejects.toBeInstanceOf(PreconditionFailed);
+    world();
+  });
+
+  it('a rolling deploy against a single machine is called out; two machines, or immediate, are not', async () => {
+    world();
+    const prod = await client().status('kotadb-api');
+    expect(singleMachineRollingWarning(ENVIRONMENTS.production, prod)).toBeNull();
+    const one = { ...prod, machines: prod.machines.slice(0, 1) };
+    expect(singleMachineRollingWarning(ENVIRONMENTS.production, one)).toBe(
+      'kotadb-api runs one machine, so this rolling deploy takes the only machine down until the new one is healthy; production should run 2: `flyctl scale count 2 --app kotadb-api --yes`',
+    );
+    expect(singleMachineRollingWarning(ENVIRONMENTS.staging, one)).toBeNull();
+    expect(singleMachineRollingWarning(ENVIRONMENTS.production, { ...prod, machines: [] })).toBeNull();
   });
 
   it('refuses (exit 3) when not logged in', async () => {
-    fake = createFakeFly({ loggedIn: false });
+    world({ loggedIn: false });
     const error = await requireLogin(client()).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PreconditionFailed);
     expect((error as PreconditionFailed).hint).toContain('flyctl auth login');
   });
 
   it('does not take kotadb-api-staging for kotadb-api', async () => {
-    fake = createFakeFly();
+    world();
     fake.update((state) => {
       state.apps = state.apps.filter((a) => a.name !== 'kotadb-api');
     });
@@ -58,7 +85,7 @@ describe('preflight against the fake flyctl', () => {
   });
 
   it.each(['old', 'mid', 'new'] as const)('names the missing required secrets (%s JSON shape)', async (shape) => {
-    fake = createFakeFly({ secretsJsonShape: shape });
+    world({ secretsJsonShape: shape });
     fake.update((state) => {
       const app = state.apps.find((a) => a.name === 'kotadb-api')!;
       delete app.secrets.SUPABASE_SERVICE_KEY;
