@@ -9,5 +9,9 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // Test files wait on child processes and PostgreSQL more than on the CPU: use both cores
+    // (vitest's default on 2 cores is 1 worker). Files share nothing (ports, folders, databases
+    // and fake-flyctl state are per test), so they may run side by side.
+    maxWorkers: 2,
   },
 });

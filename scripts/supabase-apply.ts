@@ -1,8 +1,9 @@
 /**
  * supabase-apply: apply pending migrations to a database (staging, production, or any URL)
- * with `supabase db push`, safely. Steps: target → compare → confirm → lock → re-compare →
- * push → verify. Production is confirmed before the lock is taken (nobody waits on a person),
- * and what is pending is compared again under the lock.
+ * with `supabase db push`, safely. Steps: target → compare → lint → confirm → lock → re-compare →
+ * push → verify. A refused file never reaches the prompt or the lock; production is confirmed
+ * before the lock is taken (nobody waits on a person), and what is pending is compared again
+ * under the lock.
  */
 import path from 'node:path';
 import { DRY_RUN_OPTION, HELP_OPTION, YES_OPTION } from '../lib/core/cli.ts';
@@ -17,6 +18,7 @@ import {
 } from '../lib/db/targets.ts';
 import { ExitCode, Interrupted, OperationFailed, PreconditionFailed, UsageError } from '../lib/core/errors.ts';
 import { defineScript, isEntryPoint, runEntry, type ScriptIO } from '../lib/core/script.ts';
+import type { Runner } from '../lib/core/runner.ts';
 import type { Output } from '../lib/core/output.ts';
 import { formatDuration, plural } from '../lib/core/text.ts';
 import {
@@ -40,6 +42,9 @@ import { pendingKey, readApplyPlan, type ApplyPlan } from '../lib/db/apply-plan.
 import { push } from '../lib/db/push.ts';
 import type { MigrationSql } from '../lib/db/migration-file.ts';
 import { applyBootstrap } from '../lib/db/plain-postgres.ts';
+import { lintGate, type GateDecision } from '../lib/db/lint/gate.ts';
+import { lintMigrations, type FileReport } from '../lib/db/lint/lint.ts';
+import { findingLines } from '../lib/db/lint/report.ts';
 import { describeSession, oldTransactions } from '../lib/db/sessions.ts';
 
 const DEFAULTS = { migrationLockWaitS: 60, lockTimeoutDdl: '4s', statementTimeout: '10m', lockRetries: 3 };
@@ -49,7 +54,7 @@ const OLD_TRANSACTION_MS = 60_000;
 export const script = defineScript({
   usage: 'npx just supabase-apply [<postgres_url>] [--env staging|production] [options]',
   summary:
-    'Apply pending Supabase migrations to a database with `supabase db push`, under a lock and with lock/statement timeouts, refusing drift, edited files and explicit transaction control. Never drops anything, never runs the seed.',
+    'Apply pending Supabase migrations to a database with `supabase db push`, under a lock and with lock/statement timeouts, refusing drift, edited files, explicit transaction control and what the migration lint finds. Never drops anything, never runs the seed.',
   positionals: [
     {
       name: 'postgres_url',
@@ -100,6 +105,16 @@ export const script = defineScript({
       value: '<n>',
       description: `Push again after a lock_timeout, this many times, with backoff (default ${DEFAULTS.lockRetries})`,
     },
+    'allow-unsafe': {
+      type: 'boolean',
+      description:
+        'Apply pending files with unacknowledged lint findings (each printed as a warning and in the summary); never transaction control',
+    },
+    'allow-contract': {
+      type: 'boolean',
+      description:
+        'Apply a contract migration that does not declare itself `-- kotadb: contract` (the release still running may use what it removes)',
+    },
     bootstrap: {
       type: 'boolean',
       description:
@@ -109,10 +124,15 @@ export const script = defineScript({
   },
   notes: [
     'The password never reaches argv or output: the CLI gets the URL without it, plus PGPASSWORD.',
+    'Before the prompt and the lock, the pending files are linted (supabase-lint: squawk + the project rules, baselined',
+    'files skipped): a finding not acknowledged in the file refuses unless --allow-unsafe, an undeclared contract',
+    'migration unless --allow-contract; --dry-run refuses the same way (exit 3), so it tells what a real run would do.',
     'Exit 3: transaction pooler URL, drift (the database records versions with no local file: `supabase migration repair`),',
     'an applied file edited since it ran, older pending files without --include-all, a pending file with BEGIN/COMMIT/',
-    'ROLLBACK/SAVEPOINT (file:line), a plain PostgreSQL target without --bootstrap, production without confirmation, or',
-    'what is pending changed while you confirmed. Exit 1: a migration failed (named, with what the database kept),',
+    'ROLLBACK/SAVEPOINT (file:line; no flag overrides it), an unacknowledged lint finding (file:line: rule, and the fix)',
+    'without --allow-unsafe, an undeclared contract migration without --allow-contract, a plain PostgreSQL target without',
+    '--bootstrap, production without confirmation, or what is pending changed while you confirmed (or since it was',
+    'linted). Exit 1: a migration failed (named, with what the database kept),',
     'a lock_timeout after the last retry (the blocking session named), the lock or a CLI session stayed busy past',
     '--migration-lock-wait, the database is unreachable. Exit 130: Ctrl-C (the CLI is stopped, its statement cancelled',
     'on the server, and what is recorded is reported).',
@@ -159,6 +179,14 @@ export const script = defineScript({
       if (plan.pending.length === 0) return upToDate(out, db, plan);
       refuseUnbootstrapped(plan, options.bootstrap);
       listPending(out, project, db, plan);
+
+      // lint, before anyone is asked anything and before the lock: a refused file stops here
+      const allowed = await out.step('lint the pending migrations', () =>
+        lintPending(out, project, runner, plan, {
+          allowUnsafe: options['allow-unsafe'],
+          allowContract: options['allow-contract'],
+        }),
+      );
       if (dryRun) {
         if (plan.missingSupabase.length) out.plan(`# bootstrap: ${project.bootstrapFile}`);
         await runner.run(supabase.dbPush(project.root, cliUrl(cliDb), { includeAll: settings.includeAll }), {
@@ -197,6 +225,7 @@ export const script = defineScript({
             { hint: 'another run applied migrations meanwhile: run supabase-apply again to review what is left' },
           );
         if (locked.pending.length === 0) return upToDate(out, db, locked);
+        refuseUnlinted(plan, locked);
         out.info(`another run applied migrations meanwhile: ${plural(locked.pending.length, 'file')} left to apply`);
       }
       await warnOldTransactions(client, out);
@@ -248,6 +277,8 @@ export const script = defineScript({
       );
       const width = Math.max(...run.applied.map((t) => t.file.length));
       for (const t of run.applied) out.result(`applied  ${t.file.padEnd(width)}  ${formatDuration(t.durationMs)}`);
+      const appliedFiles = run.applied.map((t) => t.file);
+      for (const line of overrideLines(allowed, appliedFiles)) out.result(line);
       return ExitCode.ok;
     } catch (error) {
       // What the run found out about the state (settled after Ctrl-C) is what gets said.
@@ -322,6 +353,65 @@ async function takeLock(client: PgClient, out: Output, io: ScriptIO, waitMs: num
         `waiting for a Supabase CLI session still running on the database (an earlier apply that was killed, or someone's supabase db push): ${sessions.map(describeSession).join('; ')}`,
       ),
   });
+}
+
+/**
+ * The migration lint on the pending files, and its gate: the refusal (exit 3) is thrown after
+ * every finding is printed with its fix; what --allow-unsafe / --allow-contract let through is
+ * said loudly (a warning, a `::warning::` annotation in GitHub Actions) and returned for the summary.
+ */
+async function lintPending(
+  out: Output,
+  project: SupabaseProject,
+  runner: Runner,
+  plan: ApplyPlan,
+  allow: { allowUnsafe: boolean; allowContract: boolean },
+): Promise<GateDecision> {
+  const report = await lintMigrations(
+    plan.pending.map((m) => m.path),
+    { project, runner },
+  );
+  const decision = lintGate(report, allow);
+  if (decision.refusal) {
+    for (const finding of report.findings) for (const line of findingLines(finding)) out.info(line);
+    throw new PreconditionFailed(`${decision.refusal.message}; nothing was applied`, {
+      hint: decision.refusal.hint,
+    });
+  }
+  for (const f of decision.unsafeAllowed)
+    out.warn(`--allow-unsafe: applying ${f.file}:${f.line}: ${f.rule}: ${f.message}${f.fix ? ` (fix: ${f.fix})` : ''}`);
+  for (const file of decision.contractAllowed)
+    out.warn(
+      `--allow-contract: applying ${file.file}, a contract migration not declared \`-- kotadb: contract\` (${describeSignals(file)}): the release still running may use what it removes`,
+    );
+  return decision;
+}
+
+const describeSignals = (file: FileReport) =>
+  file.classification.signals.map((s) => `${s.what}, line ${s.line}`).join('; ') || 'contract';
+
+/** The summary's record of what the overrides let through, in the files this run applied. */
+function overrideLines(decision: GateDecision, applied: readonly string[]): string[] {
+  const ours = (file: string) => applied.includes(path.basename(file));
+  return [
+    ...decision.unsafeAllowed
+      .filter((f) => ours(f.file))
+      .map((f) => `allowed  ${f.file}:${f.line}  ${f.rule}  (--allow-unsafe)`),
+    ...decision.contractAllowed
+      .filter((f) => ours(f.file))
+      .map((f) => `allowed  ${f.file}  contract: ${describeSignals(f)}  (--allow-contract)`),
+  ];
+}
+
+/** Under the lock, a file pending now that was not before (its record removed meanwhile) was never linted. */
+function refuseUnlinted(linted: ApplyPlan, locked: ApplyPlan): void {
+  const known = new Set(linted.pending.map((m) => m.version));
+  const unlinted = locked.pending.filter((m) => !known.has(m.version));
+  if (unlinted.length === 0) return;
+  throw new PreconditionFailed(
+    `what is pending changed since it was linted (now also ${unlinted.map((m) => m.file).join(', ')}); nothing was applied`,
+    { hint: 'the database lost records meanwhile (`supabase migration repair`?): run supabase-apply again' },
+  );
 }
 
 function upToDate(out: Output, db: DbUrl, plan: ApplyPlan): number {

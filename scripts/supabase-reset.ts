@@ -1,36 +1,38 @@
 /**
  * supabase-reset: (re)create the local database with no Docker. Start (or reuse) the local
- * PostgreSQL, apply the plain-PostgreSQL bootstrap, run `supabase db reset --db-url … --yes`
- * (every migration, then the seed), check every local migration is recorded, print the
- * DATABASE_URL. Local targets only: anything else is refused before it is touched.
+ * PostgreSQL, take the database's lock (one reset at a time), apply the plain-PostgreSQL
+ * bootstrap, run `supabase db reset --db-url … --yes` (every migration, then the seed), check
+ * every local migration is recorded, print the DATABASE_URL. Local targets only: anything else
+ * is refused before it is touched.
  */
 import path from 'node:path';
-import { defineCommand, STANDARD_OPTIONS } from '../lib/core/cli.ts';
 import * as supabase from '../lib/commands/supabase.ts';
-import { connectionEnv, displayDbUrl, parseDbUrl, type DbUrl, cliUrl } from '../lib/db/url.ts';
-import { assertResettable } from '../lib/db/targets.ts';
-import { assertDockerAnswers, ENGINES, parseEngine } from '../lib/db/engine.ts';
+import { DRY_RUN_OPTION, HELP_OPTION } from '../lib/core/cli.ts';
 import { Interrupted, OperationFailed } from '../lib/core/errors.ts';
-import { interrupted } from '../lib/core/interrupt.ts';
-import { LocalPostgres, localPostgresConfig } from '../lib/db/local-postgres.ts';
-import { isEntryPoint, runMain, withCli } from '../lib/core/main.ts';
-import { readMigrationState } from '../lib/db/migration-status.ts';
-import { listLocalMigrations } from '../lib/db/migrations.ts';
-import { Output, formatDuration } from '../lib/core/output.ts';
+import type { Output } from '../lib/core/output.ts';
 import { repoRoot } from '../lib/core/paths.ts';
-import { withClient } from '../lib/db/pg.ts';
-import { applyBootstrap, extensionsUsed, missingExtensions } from '../lib/db/plain-postgres.ts';
 import { Runner } from '../lib/core/runner.ts';
-import { readProjectConfig } from '../lib/db/project-config.ts';
+import { defineScript, isEntryPoint, runEntry, type ScriptIO } from '../lib/core/script.ts';
+import { formatDuration, plural } from '../lib/core/text.ts';
+import { assertDockerAnswers, ENGINES, parseEngine } from '../lib/db/engine.ts';
+import { LOCAL_DB_ENV, LocalPostgres, localPostgresConfig } from '../lib/db/local-postgres.ts';
+import { readMigrationState } from '../lib/db/migration-status.ts';
+import { listLocalMigrations, type LocalMigration } from '../lib/db/migrations.ts';
+import { connect, loadDriver, type PgClient } from '../lib/db/pg.ts';
+import { applyBootstrap, extensionsUsed, missingExtensions } from '../lib/db/plain-postgres.ts';
 import { projectRelative, supabaseProject, type SupabaseProject } from '../lib/db/project.ts';
-import { runMigrationCommand, type MigrationRun } from '../lib/db/run-migrations.ts';
+import { acquireResetLock, describeResetHolder, resetApplicationName } from '../lib/db/reset-lock.ts';
+import { runMigrationCommand } from '../lib/db/run-migrations.ts';
+import { assertResettable } from '../lib/db/targets.ts';
+import { cliUrl, connectionEnv, displayDbUrl, parseDbUrl, type DbUrl } from '../lib/db/url.ts';
 
-export const command = defineCommand({
-  usage: 'npx just supabase-reset [--engine embedded|docker] [--db-url <local url>] [--no-seed] [--yes]',
+export const script = defineScript({
+  usage: 'npx just supabase-reset [--engine embedded|docker] [--db-url <local url>] [--no-seed] [--dry-run]',
   summary:
     'Recreate the local database: start (or reuse) the local PostgreSQL, apply the plain-PostgreSQL bootstrap, every migration and the seed, then print the DATABASE_URL. No Docker. Refuses any database that is not local.',
   options: {
-    ...STANDARD_OPTIONS,
+    ...HELP_OPTION,
+    ...DRY_RUN_OPTION,
     engine: {
       type: 'string',
       value: `<${ENGINES.join('|')}>`,
@@ -45,148 +47,174 @@ export const command = defineCommand({
     root: { type: 'string', value: '<dir>', description: 'Folder holding supabase/ (default: the toolkit root)' },
   },
   notes: [
-    'Refused with exit 3, before anything is touched: a host other than localhost/127.0.0.1/::1/a Unix socket,',
-    "a database that SUPABASE_DB_URL or any SUPABASE_DB_URL_* names, and supabase/config.toml's [db] port on localhost.",
+    'Refused with exit 3, before anything is touched: a host other than localhost/127.0.0.1/::1, a database that',
+    "SUPABASE_DB_URL or any SUPABASE_DB_URL_* names, and supabase/config.toml's [db] port on localhost. Exit 2: a",
+    '--db-url query parameter outside sslmode, application_name, connect_timeout, options (e.g. ?dbname=).',
+    'One reset per database at a time: a second one waits (up to 60s) and says for which run.',
     'Exit 1 when a migration needs an extension this PostgreSQL lacks (names the extension and the file) or fails.',
-    '--yes changes nothing here: the target is always local, so there is nothing to confirm.',
   ],
   examples: [
     'npm ci && npx just supabase-reset',
     'npx just supabase-reset --no-seed',
     'npx just supabase-reset --db-url postgresql://postgres@127.0.0.1:5432/kotadb_dev',
   ],
-});
+  async run({ options, io, out, env, dryRun, onInterrupt }) {
+    const engine = parseEngine(options.engine);
+    const project = supabaseProject(path.resolve(options.root ?? repoRoot));
+    // The CLI's usage telemetry is a network call per start that no reset needs.
+    const runner = new Runner({
+      dryRun,
+      output: out,
+      env: { ...env, SUPABASE_TELEMETRY_DISABLED: '1' },
+      exec: io.exec,
+      signal: io.signal,
+    });
+    const seed = !options['no-seed'];
+    // The driver loads while the rest starts up (pg.ts); the TOML parser only past --help.
+    void loadDriver().catch(() => undefined);
+    const { readProjectConfig } = await import('../lib/db/project-config.ts');
+    const { dbPort, majorVersion } = readProjectConfig(project);
+    let state = 'nothing was reset';
+    onInterrupt(() => new Interrupted(`interrupted: ${state}`));
 
-export async function main(argv: string[]): Promise<number> {
-  const out = new Output();
-  return withCli(
-    command,
-    argv,
-    async ({ options }) => {
-      const engine = parseEngine(options.engine);
-      const project = supabaseProject(path.resolve(options.root ?? repoRoot));
-      const runner = new Runner({ dryRun: options['dry-run'], output: out });
-      const seed = !options['no-seed'];
-      const { dbPort, majorVersion } = readProjectConfig(project);
+    if (engine === 'docker') return resetDockerStack(runner, out, project, seed, options['db-url'] !== undefined);
 
-      if (engine === 'docker') return resetDockerStack(runner, out, project, seed, options['db-url'] !== undefined);
-
-      // The target: checked before anything starts or changes.
-      const given = options['db-url'];
-      let db: DbUrl | null = null;
-      let local: LocalPostgres | null = null;
-      if (given !== undefined) {
-        db = parseDbUrl(given, '--db-url');
-        assertResettable(db, { env: process.env, raw: given, dockerDbPort: dbPort });
-      } else {
-        local = new LocalPostgres(localPostgresConfig(), runner);
-        assertResettable(local.dbUrl(), { env: process.env, dockerDbPort: dbPort });
-        if (local.config.major !== majorVersion) {
-          out.warn(
-            `supabase/config.toml says major_version = ${majorVersion}, the embedded engine is PostgreSQL ${local.config.major}: check the migrations on ${majorVersion} too`,
-          );
-        }
-      }
-      const { migrations, skipped } = listLocalMigrations(project.migrationsDir);
-      for (const file of skipped)
-        out.warn(`supabase/migrations/${file}: not named <version>_<name>.sql, the CLI skips it`);
-
-      if (local) {
-        const { status, action } = await out.step('start the local PostgreSQL', () => local.start());
-        if (!runner.dryRun)
-          out.dim(
-            `local PostgreSQL ${local.config.major} ${action === 'reused' ? 'already running' : 'started'} on 127.0.0.1:${status.port}`,
-          );
-        db = local.dbUrl('postgres', status.port);
-        assertResettable(db, { env: process.env, dockerDbPort: dbPort });
-        if (runner.dryRun && action !== 'reused') {
-          await planRest(out, runner, project, db, seed);
-          return 0;
-        }
-      }
-      const target = db!;
-
-      await withClient(target, async (client) => {
-        await out.step('check the extensions the migrations need', async () => {
-          const missing = await missingExtensions(client, extensionsUsed(migrations));
-          const first = missing[0];
-          if (first) {
-            throw new OperationFailed(
-              `extension "${first.extension}" is not available on this PostgreSQL: ${projectRelative(project, first.migration.path)} creates it`,
-              {
-                hint: `nothing was reset. The embedded engine has the contrib extensions only (pgcrypto, uuid-ossp, pg_trgm, citext, …)${
-                  missing.length > 1
-                    ? `; also missing: ${missing
-                        .slice(1)
-                        .map((m) => m.extension)
-                        .join(', ')}`
-                    : ''
-                }`,
-              },
-            );
-          }
-        });
-        if (runner.dryRun) {
-          await planRest(out, runner, project, target, seed);
-          return;
-        }
-        await out.step(`apply ${projectRelative(project, project.bootstrapFile)}`, () =>
-          applyBootstrap(client, project.bootstrapFile),
+    // 1. The target, checked before anything starts or changes.
+    const given = options['db-url'];
+    let db: DbUrl;
+    let local: LocalPostgres | null = null;
+    if (given !== undefined) {
+      db = parseDbUrl(given, '--db-url');
+      assertResettable(db, { env, raw: given, dockerDbPort: dbPort });
+    } else {
+      local = new LocalPostgres(localPostgresConfig({ env }), runner);
+      db = local.dbUrl();
+      assertResettable(db, { env, dockerDbPort: dbPort });
+      if (local.config.major !== majorVersion) {
+        out.warn(
+          `supabase/config.toml says major_version = ${majorVersion}, the embedded engine is PostgreSQL ${local.config.major}: check the migrations on ${majorVersion} too`,
         );
-      });
-      if (runner.dryRun) return 0;
-
-      if (interrupted())
-        throw new Interrupted('interrupted before the reset: the bootstrap may be applied, nothing was reset');
-      let run: MigrationRun;
-      try {
-        run = await out.step(
-          'supabase db reset',
-          () =>
-            runMigrationCommand(runner, supabase.dbReset(project.root, cliUrl(target), { seed }), target, {
-              cwd: project.root,
-              stream: true,
-            }),
-          { group: true },
-        );
-      } catch (error) {
-        if (error instanceof Interrupted) {
-          throw new Interrupted(
-            `interrupted during supabase db reset: ${displayDbUrl(target)} is partly reset; run supabase-reset again`,
-          );
-        }
-        throw error;
       }
+    }
+    const { migrations, skipped } = listLocalMigrations(project.migrationsDir);
+    for (const file of skipped)
+      out.warn(`supabase/migrations/${file}: not named <version>_<name>.sql, the CLI skips it`);
 
-      await out.step('check every migration is recorded', () => verifyRecorded(target, project));
+    // 2. The local server.
+    if (local) {
+      const server = local;
+      state =
+        'nothing was reset; the local PostgreSQL may be starting (`npx just db-status` shows it; a cluster interrupted while being created is removed by the next run)';
+      const { status, action } = await out.step('start the local PostgreSQL', () => server.start());
+      if (!dryRun)
+        out.dim(
+          `local PostgreSQL ${server.config.major} ${action === 'reused' ? 'already running' : 'started'} on 127.0.0.1:${status.port}`,
+        );
+      db = server.dbUrl('postgres', status.port);
+      assertResettable(db, { env, dockerDbPort: dbPort });
+      if (dryRun && action !== 'reused') {
+        planRest(out, project, db);
+        await runner.run(supabase.dbReset(project.root, cliUrl(db), { seed }), { env: connectionEnv(db) });
+        return 0;
+      }
+    }
+    const target = db;
+    state = 'nothing was reset';
+
+    // 3. One connection for the whole run: it holds the lock while the CLI resets.
+    const client = await out.step('connect', () => connectTo(target, local));
+    try {
+      if (!dryRun) await lock(client, io, out, target);
+      await out.step('check the extensions the migrations need', () => checkExtensions(client, project, migrations));
+      if (dryRun) {
+        planRest(out, project, target);
+        await runner.run(supabase.dbReset(project.root, cliUrl(target), { seed }), { env: connectionEnv(target) });
+        return 0;
+      }
+      state = 'the bootstrap may be applied, nothing was reset';
+      await out.step(`apply ${projectRelative(project, project.bootstrapFile)}`, () =>
+        applyBootstrap(client, project.bootstrapFile),
+      );
+
+      state = `${displayDbUrl(target)} is partly reset; run supabase-reset again`;
+      const run = await out.step(
+        'supabase db reset',
+        () =>
+          runMigrationCommand(runner, supabase.dbReset(project.root, cliUrl(target), { seed }), target, {
+            cwd: project.root,
+            stream: true,
+          }),
+        { group: true },
+      );
+      await out.step('check every migration is recorded', () => verifyRecorded(client, project));
       const seedNote = run.seedFile ? `, seed ${run.seedFile}` : seed ? ' (no seed file found)' : ', no seed';
       out.success(
-        `local database reset: ${run.applied.length} migration${run.applied.length === 1 ? '' : 's'}${seedNote} (${formatDuration(run.durationMs)})`,
+        `local database reset: ${plural(run.applied.length, 'migration')}${seedNote} (${formatDuration(run.durationMs)})`,
       );
       out.result(`DATABASE_URL=${displayDbUrl(target)}`);
       return 0;
-    },
-    out,
+    } finally {
+      // Ending the session releases the lock.
+      await client.end().catch(() => undefined);
+    }
+  },
+});
+
+/** The lock's connection; a wrong password for the embedded server says which variable holds it. */
+async function connectTo(db: DbUrl, local: LocalPostgres | null): Promise<PgClient> {
+  try {
+    return await connect(db, { applicationName: resetApplicationName() });
+  } catch (error) {
+    const code = (error as { cause?: { code?: unknown } }).cause?.code;
+    if (local && code === '28P01' && error instanceof OperationFailed) {
+      throw new OperationFailed(error.message, {
+        hint: `${LOCAL_DB_ENV.password} is not the password the local cluster in ${local.config.baseDir} was created with: set it to that one (or delete the folder to start over; its data is lost)`,
+        cause: error,
+      });
+    }
+    throw error;
+  }
+}
+
+/** Waits for another reset (or apply) of this database, saying whose. */
+async function lock(client: PgClient, io: ScriptIO, out: Output, db: DbUrl): Promise<void> {
+  await out.step('take the reset lock', () =>
+    acquireResetLock(client, {
+      clock: io.clock,
+      signal: io.signal,
+      onWait: (holder) => out.info(`${describeResetHolder(holder)} on ${displayDbUrl(db)}: waiting`),
+    }),
   );
 }
 
-/** Dry run: what a real run would do next. */
-async function planRest(
-  out: Output,
-  runner: Runner,
+async function checkExtensions(
+  client: PgClient,
   project: SupabaseProject,
-  db: DbUrl,
-  seed: boolean,
+  migrations: readonly LocalMigration[],
 ): Promise<void> {
+  const missing = await missingExtensions(client, extensionsUsed(migrations));
+  const first = missing[0];
+  if (!first) return;
+  const others = missing.slice(1).map((m) => m.extension);
+  throw new OperationFailed(
+    `extension "${first.extension}" is not available on this PostgreSQL: ${projectRelative(project, first.migration.path)} creates it`,
+    {
+      hint: `nothing was reset. The embedded engine has the contrib extensions only (pgcrypto, uuid-ossp, pg_trgm, citext, …)${
+        others.length ? `; also missing: ${others.join(', ')}` : ''
+      }`,
+    },
+  );
+}
+
+/** Dry run: what a real run would do next (the runner prints the reset itself, password-free). */
+function planRest(out: Output, project: SupabaseProject, db: DbUrl): void {
   out.plan(
     `# apply ${projectRelative(project, project.bootstrapFile)} to ${displayDbUrl(db)} (pg client, one transaction)`,
   );
-  // The runner prints the command (password-free argv, PGPASSWORD masked) and runs nothing.
-  await runner.run(supabase.dbReset(project.root, cliUrl(db), { seed }), { env: connectionEnv(db) });
 }
 
-async function verifyRecorded(db: DbUrl, project: SupabaseProject): Promise<void> {
-  const state = await withClient(db, (client) => readMigrationState(client, project.migrationsDir));
+async function verifyRecorded(client: PgClient, project: SupabaseProject): Promise<void> {
+  const state = await readMigrationState(client, project.migrationsDir);
   if (state.pending.length || state.remoteOnly.length) {
     const parts = [
       state.pending.length ? `not recorded: ${state.pending.map((m) => m.file).join(', ')}` : '',
@@ -217,17 +245,22 @@ async function resetDockerStack(
     }),
   );
   if (runner.dryRun) return 0;
-  const { dbPort } = readProjectConfig(project);
+  const { dbPort } = (await import('../lib/db/project-config.ts')).readProjectConfig(project);
   // The stack's well-known password is not a secret: kept out of the redactor, which would
   // otherwise mask the word "postgres" everywhere.
   const db: DbUrl = {
     ...parseDbUrl(`postgresql://postgres@127.0.0.1:${dbPort}/postgres`, 'the Docker stack URL'),
     password: 'postgres',
   };
-  await out.step('check every migration is recorded', () => verifyRecorded(db, project));
+  const client = await connect(db);
+  try {
+    await out.step('check every migration is recorded', () => verifyRecorded(client, project));
+  } finally {
+    await client.end().catch(() => undefined);
+  }
   out.success('local Supabase stack reset');
   out.result(`DATABASE_URL=${displayDbUrl(db)}  (password: the stack's default, postgres)`);
   return 0;
 }
 
-if (isEntryPoint(import.meta.url)) await runMain(main);
+if (isEntryPoint(import.meta.url)) await runEntry(script);

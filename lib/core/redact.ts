@@ -17,8 +17,11 @@ export const MASK = '***';
 /** Values at least this long are masked anywhere; shorter ones only as whole words. */
 export const MIN_SUBSTRING_LENGTH = 8;
 
-/** `scheme://user:password@host` -> `scheme://user:***@host`. */
-const URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@]+:)([^\s@/]+)(@)/gi;
+/**
+ * `scheme://user:password@host` -> `scheme://user:***@host`, also when the password holds an
+ * unencoded `/` (up to the first `@`); `host:8080/path@x` (a port, then a path) is left alone.
+ */
+const URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@]+:)(?!\d+\/)([^\s@]+?)(@)/gi;
 
 /** Letters, digits and `_` next to a short value make it part of a longer word. */
 const WORD_CHAR = '[\\p{L}\\p{N}_]';

@@ -29,6 +29,11 @@ export interface RunOptions {
   input?: string;
   /** Extra environment for the child (values of sensitive names are never printed). */
   env?: Record<string, string | undefined>;
+  /**
+   * false: the child gets `env` only, nothing of the run's environment (a long-lived server
+   * must not keep the caller's tokens where any local user can read them). Default true.
+   */
+  inheritEnv?: boolean;
   /** Stop the child (killSignal, then SIGKILL after killGraceMs) after this long and fail. */
   timeoutMs?: number;
   /** Default SIGTERM; flyctl deploy gets SIGINT so it can stop cleanly. */
@@ -203,7 +208,9 @@ export class Runner {
     if (this.dryRun && command.mutating) {
       const stdinNote =
         options.input === undefined ? '' : `  # + stdin (${countLines(options.input)} lines, values hidden)`;
-      this.out.plan(`$ ${describeCommand(command.argv, options.env)}${stdinNote}`);
+      // A child without the run's environment gets a whole one (PATH …): not worth a plan line.
+      const shownEnv = options.inheritEnv === false ? {} : options.env;
+      this.out.plan(`$ ${describeCommand(command.argv, shownEnv)}${stdinNote}`);
       return { argv: command.argv, exitCode: 0, stdout: '', stderr: '', durationMs: 0, dryRun: true };
     }
 
@@ -213,7 +220,7 @@ export class Runner {
   private async spawnAndWait(argv: readonly string[], tool: string, options: RunOptions): Promise<RunResult> {
     const mode = options.output ?? 'capture';
     const binary = resolveBinary(tool, this.baseEnv);
-    const env: NodeJS.ProcessEnv = { ...this.baseEnv };
+    const env: NodeJS.ProcessEnv = options.inheritEnv === false ? {} : { ...this.baseEnv };
     for (const [name, value] of Object.entries(options.env ?? {})) {
       if (value === undefined) delete env[name];
       else env[name] = value;

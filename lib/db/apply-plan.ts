@@ -44,22 +44,19 @@ export interface Refusal {
 }
 
 /**
- * A check every pending file passes before anything is applied. The migration lint (squawk
- * findings refuse unless --allow-unsafe, issue 14) joins PENDING_CHECKS when lib/db/lint/ lands.
+ * Transaction control and savepoints (migration-file.ts): the CLI would run the file without its
+ * one transaction, or fail it. Checked on every pending file, baselined or not, and no flag
+ * overrides it. The migration lint (lib/db/lint/) runs after the plan, in supabase-apply.
  */
-export type PendingCheck = (pending: readonly PendingMigration[]) => Refusal[];
-
-/** Transaction control and savepoints: the CLI would run the file without its one transaction. */
-export const transactionControlCheck: PendingCheck = (pending) =>
-  pending.flatMap((migration) =>
+export function transactionRefusals(pending: readonly PendingMigration[]): Refusal[] {
+  return pending.flatMap((migration) =>
     migration.sql.refused.map((found) => ({
       migration,
       line: found.statement.line,
       message: `${found.keyword}: ${found.reason}`,
     })),
   );
-
-export const PENDING_CHECKS: readonly PendingCheck[] = [transactionControlCheck];
+}
 
 /** Reads the database and the files; throws PreconditionFailed for every reason to refuse. */
 export async function readApplyPlan(
@@ -106,7 +103,7 @@ export async function readApplyPlan(
     return sql;
   };
   const pending = state.pending.map((m) => ({ ...m, sql: read(m.path) }));
-  const refusals = PENDING_CHECKS.flatMap((check) => check(pending));
+  const refusals = transactionRefusals(pending);
   if (refusals.length) {
     const lines = refusals.map((r) => `${projectRelative(project, r.migration.path)}:${r.line}: ${r.message}`);
     throw new PreconditionFailed(

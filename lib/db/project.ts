@@ -2,7 +2,7 @@
  * The Supabase project folder the scripts work on (`<root>/supabase`): where its files are.
  * (The config.toml settings the toolkit respects are read by lib/db/project-config.ts.)
  */
-import { existsSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import { InvalidInput } from '../core/errors.ts';
 
@@ -16,12 +16,20 @@ export interface SupabaseProject {
   readonly bootstrapFile: string;
 }
 
-/** The project at `root`; exit 2 when it has no supabase/migrations folder (a wrong --root). */
+/** The project at `root`; exit 2 when supabase/migrations is no folder or config.toml no file (a wrong --root). */
 export function supabaseProject(root: string): SupabaseProject {
   const supabaseDir = path.join(root, 'supabase');
-  if (!existsSync(path.join(supabaseDir, 'migrations'))) {
-    throw new InvalidInput(`${root} is not a Supabase project folder: there is no supabase/migrations in it`, {
-      hint: '--root names the folder that holds supabase/',
+  const migrations = statSync(path.join(supabaseDir, 'migrations'), { throwIfNoEntry: false });
+  if (!migrations?.isDirectory()) {
+    throw new InvalidInput(
+      `${root} is not a Supabase project folder: ${migrations ? 'supabase/migrations is not a folder' : 'there is no supabase/migrations in it'}`,
+      { hint: '--root names the folder that holds supabase/' },
+    );
+  }
+  const config = statSync(path.join(supabaseDir, 'config.toml'), { throwIfNoEntry: false });
+  if (config && !config.isFile()) {
+    throw new InvalidInput(`${path.join(supabaseDir, 'config.toml')} is not a file`, {
+      hint: '--root names the folder that holds supabase/ (with supabase/config.toml a file, or absent)',
     });
   }
   return {

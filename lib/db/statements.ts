@@ -6,7 +6,10 @@
  * whitespace, and empty ones are dropped. The result is what the CLI executes and records in
  * `supabase_migrations.schema_migrations.statements`, so a file can be compared with its row,
  * and the CLI's "At statement: N" mapped back to a line of the file. Shared by supabase-apply
- * and the migration lint. Quirks (nested parentheses close at the first `)`) are kept on purpose.
+ * and the migration lint (the one splitter: the lint must see the statements the CLI will run).
+ * Quirks (nested parentheses close at the first `)`, `E'\''` strings) are kept on purpose.
+ * The same pass notes where the CLI's comments are (`--` to the end of the line, nested block
+ * comments), for the lint's patterns and acknowledgements.
  */
 
 export interface SqlStatement {
@@ -22,6 +25,24 @@ export interface SqlStatement {
   readonly firstLine: string;
   /** The statement without its leading comments (the CLI classifies statements on this). */
   readonly code: string;
+  /** 1-based line of its last character that is not whitespace (the `;`, when there is one). */
+  readonly endLine: number;
+  /** The statement with every comment blanked out (newlines kept), trimmed; '' for a comment alone. */
+  readonly withoutComments: string;
+}
+
+export interface SqlComment {
+  /** What follows `--`, or what is between `/*` and `*\/`, trimmed. */
+  readonly body: string;
+  /** 1-based line where it starts. */
+  readonly line: number;
+}
+
+export interface ScannedSql {
+  /** Every statement as the CLI splits it (a comment after the last `;` is a statement of its own). */
+  readonly statements: SqlStatement[];
+  /** Every comment of the file, in order. */
+  readonly comments: SqlComment[];
 }
 
 interface State {
@@ -29,13 +50,29 @@ interface State {
   next(char: string, text: Scanned): State | null;
 }
 
+interface Span {
+  readonly start: number;
+  readonly end: number;
+}
+
 /** The statement read so far: source[start, end). Slices are cut from the source on demand. */
 class Scanned {
+  /** Comments met so far in the whole source, in order. */
+  readonly comments: Span[] = [];
+  private commentStart: number | null = null;
   constructor(
     readonly source: string,
     public start: number,
     public end: number,
   ) {}
+  openComment(at: number): void {
+    this.commentStart = at;
+  }
+  closeComment(at: number): void {
+    if (this.commentStart === null) return;
+    this.comments.push({ start: this.commentStart, end: at });
+    this.commentStart = null;
+  }
   get length(): number {
     return this.end - this.start;
   }
@@ -80,7 +117,9 @@ class Ready implements State {
 
 class LineCommentStart implements State {
   next(char: string, text: Scanned): State | null {
-    return char === '-' ? new Delimited('\n') : new Ready().next(char, text);
+    if (char !== '-') return new Ready().next(char, text);
+    text.openComment(text.end - 2);
+    return new Delimited('\n', true);
   }
 }
 
@@ -90,12 +129,16 @@ class Block implements State {
     const window = text.tail(2);
     if (window === '/*') {
       this.depth += 1;
+      if (this.depth === 1) text.openComment(text.end - 2);
       return this;
     }
     if (this.depth === 0) return new Ready().next(char, text);
     if (window === '*/') {
       this.depth -= 1;
-      if (this.depth === 0) return new Ready();
+      if (this.depth === 0) {
+        text.closeComment(text.end);
+        return new Ready();
+      }
     }
     return this;
   }
@@ -119,9 +162,14 @@ class Quote implements State {
 
 /** Inside a dollar quote (or a `--` comment, delimited by the newline): nothing is special. */
 class Delimited implements State {
-  constructor(private readonly delimiter: string) {}
+  constructor(
+    private readonly delimiter: string,
+    private readonly comment = false,
+  ) {}
   next(_char: string, text: Scanned): State | null {
-    return text.tail(this.delimiter.length) === this.delimiter ? new Ready() : this;
+    if (text.tail(this.delimiter.length) !== this.delimiter) return this;
+    if (this.comment) text.closeComment(text.end - this.delimiter.length);
+    return new Ready();
   }
 }
 
@@ -166,13 +214,9 @@ function endsWithBeginAtomic(text: Scanned): boolean {
   return i - 5 === text.start || !IDENTIFIER.test(source[i - 6]!);
 }
 
-interface Token {
-  readonly start: number;
-  readonly end: number;
-}
-
-function tokens(sql: string): Token[] {
-  const found: Token[] = [];
+/** The statements' spans, and the comments' (a comment open at the end closes there). */
+function tokens(sql: string): { statements: Span[]; comments: Span[] } {
+  const found: Span[] = [];
   const text = new Scanned(sql, 0, 0);
   let state: State = new Ready();
   for (const char of sql) {
@@ -187,40 +231,60 @@ function tokens(sql: string): Token[] {
     }
   }
   if (text.length > 0) found.push({ start: text.start, end: text.end });
-  return found;
+  text.closeComment(sql.length);
+  return { statements: found, comments: text.comments };
 }
 
 /** The CLI's trim of one statement. */
 const trimStatement = (raw: string) => raw.replace(/;+$/u, '').trim();
 
-/** Every statement of `sql`, as the CLI splits it. */
-export function splitStatements(sql: string): SqlStatement[] {
+/** Every statement of `sql`, as the CLI splits it, and every comment. */
+export function scanSql(sql: string): ScannedSql {
   const statements: SqlStatement[] = [];
   const lineStarts = lineStartOffsets(sql);
-  for (const token of tokens(sql)) {
-    const text = trimStatement(sql.slice(token.start, token.end));
-    if (text.length === 0) continue;
+  const spans = tokens(sql);
+  let next = 0; // the first comment not before the current statement
+  for (const token of spans.statements) {
     const raw = sql.slice(token.start, token.end);
-    const codeAt = token.start + leadingNonCode(raw);
+    const text = trimStatement(raw);
+    while (next < spans.comments.length && spans.comments[next]!.end <= token.start) next += 1;
+    const inside: Span[] = [];
+    for (let c = next; c < spans.comments.length && spans.comments[c]!.start < token.end; c++)
+      inside.push(spans.comments[c]!);
+    if (text.length === 0) continue;
+    const codeAt = firstCode(sql, token, inside);
     const line = lineOf(lineStarts, codeAt);
-    const textAt = token.start + (raw.length - raw.trimStart().length);
     const lineEnd = sql.indexOf('\n', codeAt);
     statements.push({
       text,
       index: statements.length,
       line,
-      startLine: lineOf(lineStarts, textAt),
+      startLine: lineOf(lineStarts, token.start + (raw.length - raw.trimStart().length)),
       firstLine: trimStatement(sql.slice(codeAt, lineEnd === -1 ? token.end : Math.min(lineEnd, token.end))),
       code: withoutLeadingComments(text),
+      endLine: Math.max(line, lineOf(lineStarts, token.start + raw.trimEnd().length - 1)),
+      withoutComments: inside.length ? trimStatement(blankComments(sql, token, inside)) : text,
     });
   }
-  return statements;
+  const comments = spans.comments.map((span): SqlComment => {
+    const comment = sql.slice(span.start, span.end);
+    const body = comment.startsWith('--')
+      ? comment.slice(2)
+      : comment.slice(2, comment.endsWith('*/') ? -2 : undefined);
+    return { body: body.trim(), line: lineOf(lineStarts, span.start) };
+  });
+  return { statements, comments };
+}
+
+/** Every statement of `sql`, as the CLI splits it. */
+export function splitStatements(sql: string): SqlStatement[] {
+  return scanSql(sql).statements;
 }
 
 /** The statement texts only (what the CLI records). */
 export function statementTexts(sql: string): string[] {
   return tokens(sql)
-    .map((t) => trimStatement(sql.slice(t.start, t.end)))
+    .statements.map((t) => trimStatement(sql.slice(t.start, t.end)))
     .filter((s) => s.length > 0);
 }
 
@@ -248,23 +312,31 @@ export function withoutLeadingComments(statement: string): string {
   }
 }
 
-/** How many characters of `raw` come before its first code character (whitespace, BOMs, comments). */
-function leadingNonCode(raw: string): number {
-  let i = 0;
-  for (;;) {
-    while (i < raw.length && (/\s/u.test(raw[i]!) || raw.charCodeAt(i) === BOM)) i += 1;
-    if (raw.startsWith('--', i)) {
-      const newline = raw.indexOf('\n', i);
-      if (newline < 0) return raw.length;
-      i = newline + 1;
-    } else if (raw.startsWith('/*', i)) {
-      const close = raw.indexOf('*/', i + 2);
-      if (close < 0) return i;
-      i = close + 2;
-    } else {
-      return i;
-    }
+/** Offset of the statement's first character that is not whitespace, a byte-order mark or a comment (its end if none). */
+function firstCode(sql: string, token: Span, comments: readonly Span[]): number {
+  let i = token.start;
+  let c = 0;
+  while (i < token.end) {
+    if (c < comments.length && comments[c]!.start === i) {
+      i = comments[c]!.end;
+      c += 1;
+    } else if (/\s/u.test(sql[i]!) || sql.charCodeAt(i) === BOM) i += 1;
+    else return i;
   }
+  return token.end;
+}
+
+/** The statement's source with its comments replaced by spaces (newlines kept, so lines stay). */
+function blankComments(sql: string, token: Span, comments: readonly Span[]): string {
+  let out = '';
+  let at = token.start;
+  for (const comment of comments) {
+    const start = Math.max(comment.start, token.start);
+    const end = Math.min(comment.end, token.end);
+    out += sql.slice(at, start) + sql.slice(start, end).replace(/[^\n]/gu, ' ');
+    at = end;
+  }
+  return out + sql.slice(at, token.end);
 }
 
 /**

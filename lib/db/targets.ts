@@ -3,36 +3,86 @@
  * local server that no SUPABASE_DB_URL* variable names; supabase-apply takes its URL from the
  * argument, SUPABASE_DB_URL or the environment's variable, and refuses the transaction pooler.
  */
+import os from 'node:os';
 import {
   displayDbUrl,
   isLocalDb,
   isTransactionPooler,
   parseDbUrl,
+  readDbUrl,
   TRANSACTION_POOLER_PORT,
   type DbUrl,
 } from './url.ts';
 import type { Environment } from '../config/environments.ts';
 import { InvalidInput, PreconditionFailed, UsageError } from '../core/errors.ts';
+import { isLoopbackHost } from '../core/net.ts';
 
-const LOOPBACK = new Set(['localhost', '127.0.0.1', '::1', '[::1]']);
 /** SUPABASE_DB_URL and SUPABASE_DB_URL_<ANYTHING>, in any case: databases that matter to someone. */
 const PROTECTED_VAR = /^SUPABASE_DB_URL(_[A-Z0-9_]+)?$/i;
+const SUPABASE_DIRECT_HOST = /^db\.([a-z0-9]+)\.supabase\.co$/;
+const SUPABASE_POOLER_HOST = /\.pooler\.supabase\.com$/;
 
-/** Same server and database (passwords, users and parameters aside; loopback names are one host). */
-export function sameDatabase(a: DbUrl, b: DbUrl): boolean {
-  const host = (db: DbUrl) =>
-    (LOOPBACK.has(db.host) ? 'loopback' : db.host.toLowerCase()) || `socket:${db.params.get('host') ?? ''}`;
-  return host(a) === host(b) && a.port === b.port && a.database === b.database;
+/**
+ * What one database is called, whatever the spelling of its URL: passwords and parameters
+ * aside, every name of this machine is one host, and on Supabase the project decides. Its
+ * direct host `db.<ref>.supabase.co` and its pooler (`*.pooler.supabase.com`, session 5432 or
+ * transaction 6543), where staging and production share host, port and database and only
+ * the user `<role>.<ref>` says which project it is, are the same database. Elsewhere the user
+ * does not change the database, so it is left out: a protected database stays protected
+ * whoever logs in to it.
+ */
+export function databaseIdentity(db: DbUrl): string {
+  const host = normaliseHost(db.host);
+  const direct = SUPABASE_DIRECT_HOST.exec(host);
+  if (direct) return `supabase project ${direct[1]} / ${db.database}`;
+  if (SUPABASE_POOLER_HOST.test(host)) {
+    const dot = db.user.indexOf('.');
+    return dot > 0
+      ? `supabase project ${db.user.slice(dot + 1).toLowerCase()} / ${db.database}`
+      : `supabase pooler ${host} user ${db.user} / ${db.database}`;
+  }
+  return `${isThisMachine(host) ? 'this machine' : host}:${db.port} / ${db.database}`;
 }
 
-/** The SUPABASE_DB_URL* variables set in env, parsed (values that do not parse are compared as text). */
-export function protectedDatabases(env: NodeJS.ProcessEnv): Array<{ name: string; value: string; db: DbUrl | null }> {
-  const found: Array<{ name: string; value: string; db: DbUrl | null }> = [];
+/** The same database (see databaseIdentity). */
+export function sameDatabase(a: DbUrl, b: DbUrl): boolean {
+  return databaseIdentity(a) === databaseIdentity(b);
+}
+
+/** Lower case, no trailing dot, IPv4 shorthands (`127.1`) and IPv6 spellings in their canonical form. */
+function normaliseHost(host: string): string {
+  const bare = host.toLowerCase().replace(/\.$/, '');
+  try {
+    return new URL(`http://${bare.includes(':') ? `[${bare}]` : bare}/`).hostname.replace(/^\[(.*)\]$/, '$1');
+  } catch {
+    return bare;
+  }
+}
+
+/** Loopback names, this machine's host name and the addresses of its interfaces. */
+function isThisMachine(host: string): boolean {
+  if (isLoopbackHost(host)) return true;
+  if (host === os.hostname().toLowerCase()) return true;
+  return Object.values(os.networkInterfaces()).some((addresses) =>
+    (addresses ?? []).some((a) => normaliseHost(a.address) === host),
+  );
+}
+
+export interface ProtectedDatabase {
+  readonly name: string;
+  readonly value: string;
+  /** Where the value really points (query parameters folded in), or null when it is no URL. */
+  readonly db: DbUrl | null;
+}
+
+/** The SUPABASE_DB_URL* variables set in env, read as the CLI would (values that are no URL are compared as text). */
+export function protectedDatabases(env: NodeJS.ProcessEnv): ProtectedDatabase[] {
+  const found: ProtectedDatabase[] = [];
   for (const [name, value] of Object.entries(env)) {
     if (!PROTECTED_VAR.test(name) || !value) continue;
     let db: DbUrl | null = null;
     try {
-      db = parseDbUrl(value, name);
+      db = readDbUrl(value, name).db;
     } catch {
       db = null;
     }
@@ -53,7 +103,7 @@ export interface ResetTargetRules {
 export function assertResettable(db: DbUrl, rules: ResetTargetRules): void {
   if (!isLocalDb(db)) {
     throw new PreconditionFailed(
-      `refusing to reset ${displayDbUrl(db)}: supabase-reset only resets a local database (localhost, 127.0.0.1, ::1 or a Unix socket); nothing was touched`,
+      `refusing to reset ${displayDbUrl(db)}: supabase-reset only resets a local database (localhost, 127.0.0.1 or ::1); nothing was touched`,
       {
         hint: 'to bring a remote database up to date, use supabase-apply (it never drops anything)',
       },
@@ -69,7 +119,7 @@ export function assertResettable(db: DbUrl, rules: ResetTargetRules): void {
       );
     }
   }
-  if (rules.dockerDbPort !== undefined && db.host && LOOPBACK.has(db.host) && db.port === rules.dockerDbPort) {
+  if (rules.dockerDbPort !== undefined && isLoopbackHost(db.host) && db.port === rules.dockerDbPort) {
     throw new PreconditionFailed(
       `port ${db.port} is supabase/config.toml's [db] port: the Supabase CLI takes it for its Docker stack`,
       {
@@ -100,7 +150,7 @@ export function resolveApplyTarget(
   if (general !== undefined) {
     const db = parseDbUrl(general, 'SUPABASE_DB_URL');
     if (environment && specific !== undefined) {
-      const other = parseDbUrl(specific, environment.migrationsUrlVar);
+      const other = readDbUrl(specific, environment.migrationsUrlVar).db;
       if (!sameDatabase(db, other)) {
         throw new InvalidInput(
           `SUPABASE_DB_URL and ${environment.migrationsUrlVar} name different databases; which one is ${environment.name}?`,

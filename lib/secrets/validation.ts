@@ -5,7 +5,7 @@
  * same error, so one run names everything to fix.
  */
 import { z } from 'zod';
-import { isTransactionPooler, parseDbUrl, TRANSACTION_POOLER_PORT } from '../db/url.ts';
+import { isTransactionPooler, readDbUrl, TRANSACTION_POOLER_PORT } from '../db/url.ts';
 import { problemsError, type EnvEntry, type EnvFile, type EnvProblem } from './env-file.ts';
 import { InvalidInput } from '../core/errors.ts';
 import { caseVariantOf, isKnownSecret, REQUIRED_SECRET_NAMES } from '../config/service-secrets.ts';
@@ -38,8 +38,10 @@ const postgresUrl = (label: string) =>
       ctx.addIssue({ code: 'custom', message: `${label} must be a postgres:// or postgresql:// URL` });
       return;
     }
+    // The API's own driver reads this URL, not the toolkit's CLI: query parameters it needs
+    // (sslmode, pgbouncer, statement_cache_capacity, …) are its business, so read leniently.
     try {
-      parseDbUrl(value, label);
+      readDbUrl(value, label);
     } catch (error) {
       if (!(error instanceof InvalidInput)) throw error;
       ctx.addIssue({ code: 'custom', message: error.hint ? `${error.message}: ${error.hint}` : error.message });
@@ -115,7 +117,7 @@ export function selectSecrets(file: EnvFile, only: readonly string[] | null): Se
       continue;
     }
     if (entry.name === 'DATABASE_URL') {
-      const db = parseDbUrl(entry.value, entry.name);
+      const { db } = readDbUrl(entry.value, entry.name);
       if (!isTransactionPooler(db)) {
         warnings.push(
           `${file.label}:${entry.line}: DATABASE_URL uses port ${db.port}, not the transaction pooler port ${TRANSACTION_POOLER_PORT} the API expects`,

@@ -39,7 +39,7 @@ function slowProject(seconds: number): string {
   mkdirSync(migrations, { recursive: true });
   cpSync(fromRoot('supabase', 'config.toml'), path.join(root, 'supabase', 'config.toml'));
   const files = {
-    '20990101000000_first.sql': 'create table public.first (id int);\n',
+    '20990101000000_first.sql': 'create table public.first (id bigint);\n',
     '20990102000000_slow.sql': `create table public.slow_done (at timestamptz);\nselect pg_sleep(${seconds});\ninsert into public.slow_done values (clock_timestamp());\n`,
     '20990103000000_after.sql': 'create table public.after_slow as select clock_timestamp() as at;\n',
   };

@@ -59,3 +59,28 @@ export function recordedCalls(file: string): RecordedCall[] {
     .filter(Boolean)
     .map((line) => JSON.parse(line) as RecordedCall);
 }
+
+/** The processes running now whose command line (NULs as spaces) contains `text`. */
+export function processesMatching(text: string): Array<{ pid: number; cmdline: string }> {
+  const found: Array<{ pid: number; cmdline: string }> = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    let cmdline: string;
+    try {
+      cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' ');
+    } catch {
+      continue; // the process exited meanwhile
+    }
+    if (cmdline.includes(text)) found.push({ pid: Number(entry), cmdline });
+  }
+  return found;
+}
+
+/** Polls until `predicate` holds (every 5 ms), or throws after `timeoutMs`. */
+export async function waitUntil(predicate: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!predicate()) {
+    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}

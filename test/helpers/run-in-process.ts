@@ -17,15 +17,13 @@ export interface InProcessResult {
   all: string;
 }
 
-type LegacyMain = (argv: string[], io: { out?: ScriptIO['out']; env?: NodeJS.ProcessEnv }) => Promise<number>;
-
 export interface InProcessOptions extends Partial<Omit<ScriptIO, 'out' | 'env'>> {
   /** Output as on a terminal (progress lines, colours off). */
   tty?: boolean;
 }
 
 export async function runInProcess<O extends Record<string, OptionSpec>>(
-  script: Script<O> | LegacyMain,
+  script: Script<O>,
   args: readonly string[],
   env: Record<string, string | undefined> = {},
   io: InProcessOptions = {},
@@ -33,10 +31,7 @@ export async function runInProcess<O extends Record<string, OptionSpec>>(
   const { tty, ...rest } = io;
   const captured = captureOutput({}, tty ?? false);
   const fullEnv = baseEnv(env);
-  const code =
-    typeof script === 'function'
-      ? await script([...args], { out: captured.out, env: fullEnv })
-      : await script.main([...args], { stdin: emptyStdin(), ...rest, out: captured.out, env: fullEnv });
+  const code = await script.main([...args], { stdin: emptyStdin(), ...rest, out: captured.out, env: fullEnv });
   return { code, stdout: captured.stdout(), stderr: captured.stderr(), all: captured.all() };
 }
 

@@ -16,31 +16,16 @@ const scripts = readdirSync(fromRoot('scripts'))
   .filter((f) => f.endsWith('.ts'))
   .map((f) => f.replace(/\.ts$/, ''));
 
-type LegacyMain = (argv: string[], io: object) => Promise<number>;
-interface ScriptModule {
-  script?: Script<CommandSpec['options']>;
-  command?: CommandSpec;
-  main?: LegacyMain;
-}
-
-async function load(name: string): Promise<{ spec: CommandSpec; run: Script<CommandSpec['options']> | LegacyMain }> {
-  const module = (await import(fromRoot('scripts', `${name}.ts`))) as ScriptModule;
-  if (module.script) return { spec: module.script.spec, run: module.script };
-  if (module.command && module.main) return { spec: module.command, run: module.main };
-  throw new Error(`scripts/${name}.ts exports neither script nor command + main`);
-}
-
-/** Scripts not yet in the defineScript shape ignore injected output: run those as a child (until converted). */
-async function invoke(name: string, run: Script<CommandSpec['options']> | LegacyMain, args: string[]) {
-  if (typeof run !== 'function') return runInProcess(run, args);
-  const child = await runScript(name, args);
-  return { ...child, code: child.code ?? -1 };
+async function load(name: string): Promise<{ spec: CommandSpec; run: Script<CommandSpec['options']> }> {
+  const module = (await import(fromRoot('scripts', `${name}.ts`))) as { script?: Script<CommandSpec['options']> };
+  if (!module.script) throw new Error(`scripts/${name}.ts exports no script (defineScript)`);
+  return { spec: module.script.spec, run: module.script };
 }
 
 describe.each(scripts)('%s', (name) => {
   it('answers --help on stdout (exit 0), listing exactly its flags and the exit codes', async () => {
     const { spec, run } = await load(name);
-    const result = await invoke(name, run, ['--help']);
+    const result = await runInProcess(run, ['--help']);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/^Usage: /);
     const listed = [...result.stdout.matchAll(/^ {2}(?:-\w, | {4})(--[a-z][a-z-]*)/gm)].map((m) => m[1]);
@@ -51,7 +36,7 @@ describe.each(scripts)('%s', (name) => {
 
   it('rejects an unknown flag with one line and exit 2', async () => {
     const { run } = await load(name);
-    const result = await invoke(name, run, ['--no-such-flag']);
+    const result = await runInProcess(run, ['--no-such-flag']);
     expect(result.code).toBe(2);
     const errorLines = result.stderr.split('\n').filter((line) => line.startsWith('error:'));
     expect(errorLines).toEqual(['error: unknown option --no-such-flag. Run with --help for usage.']);

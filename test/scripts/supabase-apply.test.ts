@@ -50,11 +50,12 @@ async function database(prefix: string, options = { bootstrap: true }): Promise<
   return db;
 }
 
-/** A copy of supabase/ (config, migrations, bootstrap) with extra or replaced migration files. */
+/** A copy of supabase/ (config, lint settings, migrations, bootstrap) with extra or replaced migration files. */
 function projectWith(files: Record<string, string>, options: { base?: boolean } = { base: true }): string {
   const root = tempDir('apply-root-');
   mkdirSync(path.join(root, 'supabase', 'migrations'), { recursive: true });
   cpSync(fromRoot('supabase', 'config.toml'), path.join(root, 'supabase', 'config.toml'));
+  cpSync(fromRoot('supabase', 'lint.toml'), path.join(root, 'supabase', 'lint.toml'));
   cpSync(fromRoot('supabase', 'bootstrap'), path.join(root, 'supabase', 'bootstrap'), { recursive: true });
   if (options.base !== false)
     cpSync(fromRoot('supabase', 'migrations'), path.join(root, 'supabase', 'migrations'), { recursive: true });
@@ -263,7 +264,7 @@ describe('supabase-apply on one database: dry run, apply, no-op, drift, edited f
       "insert into supabase_migrations.schema_migrations (version, name) values ('20991231000000', 'ghost'), (E'2099\\x1b[2J', 'x')",
     );
     try {
-      const root = projectWith({ '20991230000000_later.sql': 'create table public.later (id int);' });
+      const root = projectWith({ '20991230000000_later.sql': 'create table public.later (id bigint);' });
       const result = await apply(['--root', root], { SUPABASE_DB_URL: url });
       expect(result.code).toBe(3);
       expect(result.stderr).toContain(
@@ -280,7 +281,7 @@ describe('supabase-apply on one database: dry run, apply, no-op, drift, edited f
   });
 
   it('a pending file older than the newest applied one needs --include-all (exit 3)', async () => {
-    const root = projectWith({ '20200101000000_early.sql': 'create table public.early (id int);' });
+    const root = projectWith({ '20200101000000_early.sql': 'create table public.early (id bigint);' });
     const result = await apply(['--root', root], { SUPABASE_DB_URL: url });
     expect(result.code).toBe(3);
     expect(result.stderr).toContain('older than the newest applied migration (20200101000000_early.sql)');
@@ -292,9 +293,9 @@ describe('supabase-apply: what the CLI runs, and failures said as they are', () 
   it('a failing migration: exit 1 naming the file, the statement (not the comment above it) by line, the error; earlier files stay recorded', async () => {
     const db = await database('apply_fail');
     const root = projectWith({
-      '20990101000000_ok.sql': 'create table public.fine (id int);\n',
-      '20990102000000_broken.sql': 'create table public.half (id int);\n-- this next one is broken\nselect 1/0;\n',
-      '20990103000000_after.sql': 'create table public.never (id int);\n',
+      '20990101000000_ok.sql': 'create table public.fine (id bigint);\n',
+      '20990102000000_broken.sql': 'create table public.half (id bigint);\n-- this next one is broken\nselect 1/0;\n',
+      '20990103000000_after.sql': 'create table public.never (id bigint);\n',
     });
     const result = await apply([db.url, '--root', root]);
     expect(result.code).toBe(1);
@@ -312,17 +313,20 @@ describe('supabase-apply: what the CLI runs, and failures said as they are', () 
     ).toEqual([{ fine: true, rolled_back: true, not_run: true }]);
   });
 
-  it('a file with CREATE INDEX CONCURRENTLY that fails later: says which statements stay applied (the CLI commits them apart)', async () => {
+  it('a file with CREATE INDEX CONCURRENTLY that fails later (let through the lint by --allow-unsafe): says which statements stay applied (the CLI commits them apart)', async () => {
     const db = await database('apply_split');
     const root = projectWith(
       {
         '20990101000000_split.sql':
-          'create table public.y1 (id int);\ncreate index concurrently y1_id on public.y1 (id);\ncreate table public.y2 (id int);\nselect 1/0;\n',
+          'create table public.y1 (id bigint);\ncreate index concurrently y1_id on public.y1 (id);\ncreate table public.y2 (id bigint);\nselect 1/0;\n',
       },
       { base: false },
     );
-    const result = await apply([db.url, '--root', root]);
+    const result = await apply([db.url, '--root', root, '--allow-unsafe']);
     expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      'warning: --allow-unsafe: applying supabase/migrations/20990101000000_split.sql:2: kotadb-concurrently-not-alone:',
+    );
     expect(result.stderr).toContain(
       'failing statement (line 4): select 1/0 — its first 2 statements stay applied (the CLI commits what comes before the create index concurrently y1_id at line 2 and runs that statement on its own); the rest was rolled back and the file is not recorded',
     );
@@ -334,13 +338,13 @@ describe('supabase-apply: what the CLI runs, and failures said as they are', () 
     expect(await recordedVersions(db)).toEqual([]);
   });
 
-  it('explicit transaction control is refused before anything runs (exit 3, file:line), in a run and a dry run', async () => {
+  it('explicit transaction control is refused before anything runs (exit 3, file:line), in a run and a dry run, whatever the flags', async () => {
     const db = await database('apply_txn');
     const root = projectWith(
       {
-        '20990101000000_fine.sql': 'create table public.first (id int);\n',
+        '20990101000000_fine.sql': 'create table public.first (id bigint);\n',
         '20990102000000_txn.sql':
-          'create table public.a (id int);\n-- done with a\ncommit;\ncreate table public.b (id int);\n',
+          'create table public.a (id bigint);\n-- done with a\ncommit;\ncreate table public.b (id bigint);\n',
         '20990103000000_sp.sql': 'savepoint before_b;\n',
         '20990104000000_do.sql': 'do $$ begin perform 1; end $$;\n',
       },
@@ -349,6 +353,7 @@ describe('supabase-apply: what the CLI runs, and failures said as they are', () 
     for (const args of [
       [db.url, '--root', root],
       [db.url, '--root', root, '--dry-run'],
+      [db.url, '--root', root, '--allow-unsafe', '--allow-contract'],
     ]) {
       const result = await apply(args);
       expect(result.code, result.all).toBe(3);
@@ -371,7 +376,7 @@ describe('supabase-apply: what the CLI runs, and failures said as they are', () 
       `insert into public.seen select ${n}, current_setting('lock_timeout'), current_setting('statement_timeout');\n`;
     const root = projectWith(
       {
-        '20990101000000_one.sql': `create table public.seen (file int, lock_timeout text, statement_timeout text);\n${record(1)}set lock_timeout = '1s';\nset statement_timeout = '2s';\n`,
+        '20990101000000_one.sql': `-- squawk-ignore prefer-bigint-over-int -- a test table of two rows\ncreate table public.seen (file int, lock_timeout text, statement_timeout text);\n${record(1)}set lock_timeout = '1s';\nset statement_timeout = '2s';\n`,
         '20990102000000_two.sql': record(2),
       },
       { base: false },
@@ -437,6 +442,131 @@ describe('supabase-apply: what the CLI runs, and failures said as they are', () 
   });
 });
 
+describe('supabase-apply: the migration lint on pending files (real squawk), before the prompt and the lock', () => {
+  const INDEX = '20990101000000_index.sql';
+  const createIndex = 'create index if not exists repositories_name_idx on public.repositories (full_name);\n';
+  const index = `-- an index on a table that holds rows, without CONCURRENTLY\n${createIndex}`;
+  const terminal = () => Object.assign(new PassThrough(), { isTTY: true });
+
+  it('an unacknowledged finding: exit 3 naming file:line: rule and the fix, with no prompt and no lock, nothing applied, in a run and a dry run; --allow-unsafe applies it, loudly, and the summary says so', async () => {
+    const db = await database('apply_lint_unsafe');
+    const root = projectWith({ [INDEX]: index });
+    const env = { SUPABASE_DB_URL_PRODUCTION: db.url };
+    for (const args of [
+      ['--env', 'production', '--root', root],
+      ['--env', 'production', '--root', root, '--dry-run'],
+    ]) {
+      const refused = await apply(args, env, { stdin: terminal() });
+      expect(refused.code, refused.all).toBe(3);
+      expect(refused.stderr).toContain(
+        `supabase/migrations/${INDEX}:2: require-concurrent-index-creation: During normal index creation, table updates are blocked`,
+      );
+      expect(refused.stderr).toMatch(/\n {2}fix: \S/);
+      expect(refused.stderr).toContain(
+        `error: 1 unacknowledged lint finding in pending migrations: supabase/migrations/${INDEX}:2 require-concurrent-index-creation; nothing was applied`,
+      );
+      expect(refused.stderr).toContain('-- squawk-ignore <rule> -- <reason>), or pass --allow-unsafe');
+      // Refused before anyone is asked to type the app name, and before the lock.
+      expect(refused.all).not.toContain('Type the app name');
+      expect(refused.stderr).not.toContain('take the migration lock');
+      expect(refused.stdout).not.toContain('$ PGPASSWORD');
+    }
+    expect(await recordedVersions(db)).toEqual([]);
+
+    const planned = await apply(['--env', 'production', '--root', root, '--dry-run', '--allow-unsafe'], env);
+    expect(planned.code, planned.all).toBe(0);
+    expect(planned.stderr).toContain(`warning: --allow-unsafe: applying supabase/migrations/${INDEX}:2`);
+    expect(planned.stdout).toContain('supabase db push');
+
+    const github = { GITHUB_ACTIONS: 'true', NO_COLOR: '1' };
+    const allowed = await startApply(
+      ['--env', 'production', '--root', root, '--yes', '--allow-unsafe'],
+      { ...env, ...github },
+      {},
+      github,
+    ).done;
+    expect(allowed.code, allowed.all).toBe(0);
+    expect(allowed.stderr).toContain(
+      `warning: --allow-unsafe: applying supabase/migrations/${INDEX}:2: require-concurrent-index-creation: During normal index creation`,
+    );
+    expect(allowed.stderr).toContain(
+      `::warning::--allow-unsafe: applying supabase/migrations/${INDEX}:2: require-concurrent-index-creation`,
+    );
+    expect(allowed.stdout).toContain(
+      `allowed  supabase/migrations/${INDEX}:2  require-concurrent-index-creation  (--allow-unsafe)`,
+    );
+    expect(await recordedVersions(db)).toEqual([...LOCAL.map((m) => m.version), '20990101000000']);
+  });
+
+  it('an undeclared contract migration: exit 3 unless --allow-contract (a warning, and the summary); a declared one, and an acknowledged finding, apply without a flag', async () => {
+    const db = await database('apply_lint_contract');
+    const drop =
+      '-- squawk-ignore ban-drop-column -- the API stopped reading it in v41\nalter table public.repositories drop column if exists description;\n';
+    const root = projectWith({ '20990101000000_drop.sql': drop });
+    const refused = await apply([db.url, '--root', root, '--allow-unsafe']);
+    expect(refused.code, refused.all).toBe(3);
+    expect(refused.stderr).toContain(
+      'error: 1 contract migration not declared safe: supabase/migrations/20990101000000_drop.sql (drops a column); the release still running may use what it removes; nothing was applied',
+    );
+    expect(refused.stderr).toContain('then add `-- kotadb: contract` to the file (or pass --allow-contract)');
+    expect(await recordedVersions(db)).toEqual([]);
+
+    const allowed = await apply([db.url, '--root', root, '--allow-contract']);
+    expect(allowed.code, allowed.all).toBe(0);
+    expect(allowed.stderr).toContain(
+      'warning: --allow-contract: applying supabase/migrations/20990101000000_drop.sql, a contract migration not declared `-- kotadb: contract` (drops a column, line 2)',
+    );
+    expect(allowed.stdout).toContain(
+      'allowed  supabase/migrations/20990101000000_drop.sql  contract: drops a column, line 2  (--allow-contract)',
+    );
+
+    const later = projectWith({
+      '20990101000000_drop.sql': drop,
+      '20990102000000_index.sql': `-- squawk-ignore require-concurrent-index-creation -- public.repositories is small here\n${createIndex}`,
+      '20990103000000_drop_more.sql': `-- kotadb: contract\n${drop.replace(/description/g, 'homepage')}`,
+    });
+    const declared = await apply([db.url, '--root', later]);
+    expect(declared.code, declared.all).toBe(0);
+    expect(declared.all).not.toContain('--allow-');
+    expect(await recordedVersions(db)).toEqual([
+      ...LOCAL.map((m) => m.version),
+      '20990101000000',
+      '20990102000000',
+      '20990103000000',
+    ]);
+  });
+
+  it('a file pending under the lock that was not when linted (its record removed meanwhile): exit 3, nothing applied', async () => {
+    const db = await database('apply_lint_changed');
+    const one = 'create table if not exists public.one (id bigint primary key)';
+    const root = projectWith(
+      {
+        '20990101000000_one.sql': `${one};\n`,
+        '20990102000000_two.sql': 'create table if not exists public.two (id bigint primary key);\n',
+      },
+      { base: false },
+    );
+    // As the CLI would have recorded it.
+    await db.query(
+      `create schema supabase_migrations; create table supabase_migrations.schema_migrations (version text primary key, statements text[], name text); insert into supabase_migrations.schema_migrations values ('20990101000000', array['${one}'], 'one')`,
+    );
+    const lock = await holdLock(db);
+    const run = startApply([db.url, '--root', root]);
+    try {
+      await waitFor(() => run.output().includes('waiting for the migration lock'), 'the lock wait');
+      await db.query("delete from supabase_migrations.schema_migrations where version = '20990101000000'");
+    } finally {
+      await lock.release();
+    }
+    const result = await run.done;
+    expect(result.code, result.all).toBe(3);
+    expect(result.stderr).toContain(
+      'error: what is pending changed since it was linted (now also 20990101000000_one.sql); nothing was applied',
+    );
+    expect(await recordedVersions(db)).toEqual([]);
+  });
+});
+
 describe('supabase-apply: guards', () => {
   it('production: refused without confirmation when nobody can answer (exit 3, nothing applied); --yes applies', async () => {
     const db = await database('apply_prod');
@@ -469,14 +599,14 @@ describe('supabase-apply: guards', () => {
 
     // Another run applies a file while the prompt waits: refused, nothing of ours applied.
     const root = projectWith({
-      '20990101000000_a.sql': 'create table public.a (id int);\n',
-      '20990102000000_b.sql': 'create table public.b (id int);\n',
+      '20990101000000_a.sql': 'create table public.a (id bigint);\n',
+      '20990102000000_b.sql': 'create table public.b (id bigint);\n',
     });
     const stdin2 = terminal();
     const second = startApply(['--env', 'production', '--root', root], env, { stdin: stdin2 });
     await waitFor(() => second.output().includes('Type the app name (kotadb-api)'), 'the prompt');
     await db.query(
-      "create table public.a (id int); insert into supabase_migrations.schema_migrations (version, name, statements) values ('20990101000000', 'a', array['create table public.a (id int)'])",
+      "create table public.a (id bigint); insert into supabase_migrations.schema_migrations (version, name, statements) values ('20990101000000', 'a', array['create table public.a (id bigint)'])",
     );
     stdin2.write('kotadb-api\n');
     const changed = await second.done;
@@ -631,9 +761,9 @@ describe('supabase-apply: the migration lock and the CLI sessions it covers', ()
     const db = await database('apply_ctrl_c');
     const root = projectWith(
       {
-        '20990101000000_first.sql': 'create table public.first (id int);\n',
-        '20990102000000_slow.sql': 'create table public.slow (id int);\nselect pg_sleep(20);\n',
-        '20990103000000_last.sql': 'create table public.last (id int);\n',
+        '20990101000000_first.sql': 'create table public.first (id bigint);\n',
+        '20990102000000_slow.sql': 'create table public.slow (id bigint);\nselect pg_sleep(20);\n',
+        '20990103000000_last.sql': 'create table public.last (id bigint);\n',
       },
       { base: false },
     );
@@ -674,7 +804,7 @@ describe('supabase-apply: lock timeouts on the migration session, retried', () =
   }
 
   const alterHot = () =>
-    projectWith({ '20990101000000_alter_hot.sql': 'alter table public.hot add column b int;\n' }, { base: false });
+    projectWith({ '20990101000000_alter_hot.sql': 'alter table public.hot add column b bigint;\n' }, { base: false });
 
   it('a table locked by another session: each retry names it; after the last, exit 1 with it named and nothing recorded for the file, within timeout × (retries + 1) plus a margin', async () => {
     const db = await database('apply_blocked');
@@ -732,11 +862,11 @@ describe('supabase-apply: lock timeouts on the migration session, retried', () =
         'Applying migration 20990101000000_alter_hot.sql...',
         'ERROR: canceling statement due to lock timeout (SQLSTATE 55P03)',
         'At statement: 0',
-        'alter table public.hot add column b int',
+        'alter table public.hot add column b bigint',
         '',
       ].join('\n'),
     };
-    const exec = recordingExec().on(['supabase', 'db', 'push'], failure);
+    const exec = recordingExec().on(['supabase', 'db', 'push'], failure).fallback(processExecutor()); // the lint's squawk
     const clock = manualClock();
     const result = await apply([db.url, '--root', root, '--lock-retries', '3'], {}, { exec, clock: clock.clock });
     expect(result.code).toBe(1);

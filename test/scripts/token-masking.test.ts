@@ -1,6 +1,6 @@
 /**
  * FLY_API_TOKEN / FLY_ACCESS_TOKEN are registered with the redactor by the framework
- * (lib/core/script.ts; lib/core/main.ts for scripts not converted yet) for every script:
+ * (lib/core/script.ts) for every script:
  * whatever flyctl echoes, a token prints as ***.
  * fly-secrets: its main in-process with a flyctl that echoes both tokens on stdout and stderr,
  * on each action's success path and on a failure. fly-setup, doctor and the recipes: against

@@ -14,7 +14,7 @@
  * the table finds. Pure: no I/O.
  */
 import type { Acknowledgement } from './comments.ts';
-import type { SqlStatement } from './statements.ts';
+import type { SqlStatement } from '../statements.ts';
 
 export type MigrationKind = 'expand' | 'contract';
 
@@ -133,7 +133,7 @@ export function classifyMigration(input: ClassifyInput): Classification {
   }
   const found = [...signals];
   for (const statement of input.statements) {
-    const created = CREATE_FUNCTION.exec(statement.code);
+    const created = CREATE_FUNCTION.exec(statement.withoutComments);
     if (created?.[1] && input.existingFunctions.has(functionKey(created[2]!))) {
       add({
         line: statement.line,
@@ -145,7 +145,7 @@ export function classifyMigration(input: ClassifyInput): Classification {
     // A squawk finding already names this statement's change in its own words.
     if (found.some((s) => s.line >= statement.line && s.line <= statement.endLine)) continue;
     for (const rule of STATEMENT_RULES) {
-      const match = rule.pattern.exec(statement.code);
+      const match = rule.pattern.exec(statement.withoutComments);
       if (match) {
         add({ line: statement.line, rule: rule.rule, what: rule.what(match) });
         break;
@@ -163,7 +163,7 @@ export function classifyMigration(input: ClassifyInput): Classification {
 /** Functions a file creates (to know, in later files, that replacing them is a change). */
 export function functionsCreated(statements: readonly SqlStatement[]): string[] {
   return statements.flatMap((statement) => {
-    const created = CREATE_FUNCTION.exec(statement.code);
+    const created = CREATE_FUNCTION.exec(statement.withoutComments);
     return created ? [functionKey(created[2]!)] : [];
   });
 }

@@ -5,7 +5,7 @@
  *   ignoring; the lint insists on the rule name and the reason.
  * - `-- kotadb: contract` declares the file a contract migration on purpose (see classify.ts).
  */
-import type { SqlComment } from './statements.ts';
+import type { SqlComment } from '../statements.ts';
 
 export interface Acknowledgement {
   readonly line: number;

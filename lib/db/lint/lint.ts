@@ -9,13 +9,14 @@ import path from 'node:path';
 import * as squawk from '../../commands/squawk.ts';
 import { InvalidInput, OperationFailed } from '../../core/errors.ts';
 import { lastLines, type Runner } from '../../core/runner.ts';
+import { runsOutsideTransaction, transactionStatement } from '../migration-file.ts';
 import { compareVersions, listLocalMigrations, MIGRATION_FILE } from '../migrations.ts';
 import { projectRelative, type SupabaseProject } from '../project.ts';
+import { scanSql, type ScannedSql } from '../statements.ts';
 import { classifyMigration, functionsCreated, type Classification } from './classify.ts';
 import { readFileComments, type Acknowledgement } from './comments.ts';
 import { readLintConfig, type LintConfig } from './config.ts';
 import { parseSquawkJson, type SquawkViolation } from './squawk-findings.ts';
-import { isTransactionControl, scanSql, type ScannedSql } from './statements.ts';
 
 export interface Finding {
   /** As shown to people: relative to the project root when inside it. */
@@ -60,14 +61,6 @@ export interface LintOptions {
 export const TRANSACTION_CONTROL = 'kotadb-transaction-control';
 export const CONCURRENTLY_NOT_ALONE = 'kotadb-concurrently-not-alone';
 
-/**
- * Statements PostgreSQL runs outside a transaction. Run by the Supabase CLI, such a statement
- * commits what came before it in the file; when a later statement fails, the file is half
- * applied and not recorded (checked with supabase 2.117 on PostgreSQL 17).
- */
-const NON_TRANSACTIONAL =
-  /^(?:create\s+(?:unique\s+)?index\s+concurrently|drop\s+index\s+concurrently|reindex\b[\s\S]*\bconcurrently\b|alter\s+table\b[\s\S]*\bdetach\s+partition\b[\s\S]*\bconcurrently\b)/i;
-
 /** Advice for squawk rules that print no help of their own. */
 const FIX_ADVICE: Readonly<Record<string, string>> = {
   'ban-drop-column':
@@ -103,30 +96,33 @@ export async function lintMigrations(files: readonly string[], options: LintOpti
   const violations = await squawkRun;
 
   const reports = linted.map((source): FileReport => {
-    const { statements, comments: sqlComments } = scanned.get(source.absolute)!;
-    const comments = readFileComments(sqlComments);
-    const control = statements.filter(isTransactionControl);
-    const controlLines = new Set(control.map((s) => s.line));
+    const scannedSql = scanned.get(source.absolute)!;
+    // What the statements say (a comment after the last `;` is a statement only to the CLI).
+    const statements = scannedSql.statements.filter((s) => s.withoutComments !== '');
+    const comments = readFileComments(scannedSql.comments);
+    const control = statements.flatMap((statement) => {
+      const found = transactionStatement(statement);
+      return found?.kind === 'control' ? [{ statement, keyword: found.keyword }] : [];
+    });
+    const controlLines = new Set(control.map((c) => c.statement.line));
     const findings: Finding[] = [
-      ...control.map((statement): Finding => ({
+      ...control.map(({ statement, keyword }): Finding => ({
         file: source.display,
         line: statement.line,
         rule: TRANSACTION_CONTROL,
-        message: `\`${statement.code.split(/\s+/)[0]!.toUpperCase()}\`: the Supabase CLI already runs each migration file in one transaction; controlling it from the file leaves statements outside it and a failure half-applied`,
+        message: `\`${keyword}\`: the Supabase CLI already runs each migration file in one transaction; controlling it from the file leaves statements outside it and a failure half-applied`,
         fix: 'remove it (split the work into two migration files if something must be committed first)',
         source: 'kotadb',
       })),
-      ...(statements.length > 1 ? statements.filter((s) => NON_TRANSACTIONAL.test(s.code)) : []).map(
-        (statement): Finding => ({
-          file: source.display,
-          line: statement.line,
-          rule: CONCURRENTLY_NOT_ALONE,
-          message:
-            'CONCURRENTLY cannot run in a transaction: the statements before it commit with it, and if a later one fails the file is half-applied and not recorded',
-          fix: 'put it alone in a migration file of its own (then acknowledge ban-concurrent-index-creation-in-transaction there, with the reason)',
-          source: 'kotadb',
-        }),
-      ),
+      ...(statements.length > 1 ? statements.filter(runsOutsideTransaction) : []).map((statement): Finding => ({
+        file: source.display,
+        line: statement.line,
+        rule: CONCURRENTLY_NOT_ALONE,
+        message:
+          "the Supabase CLI runs this statement on its own, outside the file's transaction (as it runs every CONCURRENTLY, VACUUM, CLUSTER and ALTER SYSTEM), committing the statements before it first: if a later one fails, the file is half-applied and not recorded",
+        fix: 'put it alone in a migration file of its own (then acknowledge ban-concurrent-index-creation-in-transaction there, with the reason)',
+        source: 'kotadb',
+      })),
       ...comments.problems.map((p): Finding => ({ file: source.display, ...p, source: 'kotadb' })),
       ...(violations.get(source.argument) ?? [])
         // The kotadb rule above says it, and cannot be acknowledged away.

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { defineCommand, formatHelp, parseCommandLine, STANDARD_OPTIONS } from '../../../lib/core/cli.ts';
+import {
+  defineCommand,
+  DRY_RUN_OPTION,
+  formatHelp,
+  HELP_OPTION,
+  parseCommandLine,
+  YES_OPTION,
+} from '../../../lib/core/cli.ts';
 import { UsageError } from '../../../lib/core/errors.ts';
 
 const spec = defineCommand({
@@ -7,7 +14,9 @@ const spec = defineCommand({
   summary: 'A demo.',
   positionals: [{ name: 'environment', description: 'staging or production', required: true }],
   options: {
-    ...STANDARD_OPTIONS,
+    ...HELP_OPTION,
+    ...DRY_RUN_OPTION,
+    ...YES_OPTION,
     image: { type: 'string', value: '<ref>', description: 'Image' },
     'no-rollback': { type: 'boolean', description: 'Do not roll back' },
   },

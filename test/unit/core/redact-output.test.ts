@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ExitCode, Interrupted, OperationFailed, PreconditionFailed, UsageError } from '../../../lib/core/errors.ts';
-import { reportError } from '../../../lib/core/main.ts';
+import { reportError } from '../../../lib/core/script.ts';
 import { formatDuration } from '../../../lib/core/output.ts';
 import { Redactor, secrets } from '../../../lib/core/redact.ts';
 import { captureOutput } from '../../helpers/capture-output.ts';

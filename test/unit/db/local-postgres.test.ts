@@ -5,8 +5,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   DEFAULT_LOCAL_DB_PORT,
   findUser,
+  folderPlan,
   localPostgresConfig,
+  OWNER_MARKER,
   readPidFile,
+  requiresPassword,
   unreachableFolder,
 } from '../../../lib/db/local-postgres.ts';
 import { fromRoot } from '../../../lib/core/paths.ts';
@@ -43,6 +46,33 @@ describe('localPostgresConfig', () => {
       overrides: { runAs: null },
     });
     expect(config).toMatchObject({ baseDir: '/tmp/x', port: 40001, password: 'pw-123456' });
+  });
+
+  it('gives the server a minimal environment: PATH, locale and time zone, none of the secrets', () => {
+    const config = localPostgresConfig({
+      env: {
+        PATH: '/usr/bin:/bin',
+        LANG: 'C.UTF-8',
+        LC_ALL: 'C',
+        TZ: 'UTC',
+        HOME: '/root',
+        FLY_API_TOKEN: 'fly-token-123456',
+        SUPABASE_DB_URL_PRODUCTION: 'postgresql://postgres:pw@db.x.supabase.co:5432/postgres',
+        PGPASSWORD: 'pg-password-1',
+        KOTADB_LOCAL_DB_PASSWORD: 'local-password-1',
+      },
+      overrides: { runAs: null },
+    });
+    expect(config.serverEnv).toEqual({ PATH: '/usr/bin:/bin', LANG: 'C.UTF-8', LC_ALL: 'C', TZ: 'UTC' });
+    expect(localPostgresConfig({ env: {}, overrides: { runAs: null } }).serverEnv).toEqual({
+      PATH: '/usr/local/bin:/usr/bin:/bin',
+    });
+  });
+
+  it('a KOTADB_LOCAL_DB_PASSWORD of several lines is invalid input (initdb reads one line)', () => {
+    expect(() =>
+      localPostgresConfig({ env: { KOTADB_LOCAL_DB_PASSWORD: 'two\nlines-pw' }, overrides: { runAs: null } }),
+    ).toThrow(expect.objectContaining({ exitCode: 2, message: expect.stringContaining('must be one line') }));
   });
 
   it.each(['abc', '0', '70000', '54332.5'])('KOTADB_LOCAL_DB_PORT=%s is invalid input (exit 2)', (port) => {
@@ -85,5 +115,35 @@ describe('unreachableFolder', () => {
     expect(unreachableFolder(path.join(locked, 'inner', 'data'), other)).toBe(locked);
     chmodSync(locked, 0o711);
     expect(unreachableFolder(path.join(locked, 'inner', 'data'), other)).toBeNull();
+  });
+});
+
+describe('folderPlan', () => {
+  it('creates a new folder, adopts an empty one, reuses its own, refuses anything else (exit 3)', () => {
+    const dir = tempDir();
+    expect(folderPlan(path.join(dir, 'new'))).toBe('create');
+    mkdirSync(path.join(dir, 'empty'));
+    expect(folderPlan(path.join(dir, 'empty'))).toBe('adopt');
+    mkdirSync(path.join(dir, 'ours'));
+    writeFileSync(path.join(dir, 'ours', OWNER_MARKER), '');
+    writeFileSync(path.join(dir, 'ours', 'postgres.log'), '');
+    expect(folderPlan(path.join(dir, 'ours'))).toBe('ours');
+    writeFileSync(path.join(dir, 'a-file'), '');
+    expect(() => folderPlan(path.join(dir, 'a-file'))).toThrow(expect.objectContaining({ exitCode: 3 }));
+    expect(() => folderPlan(dir)).toThrow(expect.objectContaining({ exitCode: 3 }));
+  });
+});
+
+describe('requiresPassword', () => {
+  it('reads pg_hba.conf: host lines with scram-sha-256 or md5 need one, trust does not', () => {
+    const dir = tempDir();
+    const hba = (lines: string) => writeFileSync(path.join(dir, 'pg_hba.conf'), lines);
+    hba('# host all all 127.0.0.1/32 scram-sha-256\nlocal all all trust\nhost all all 127.0.0.1/32 trust\n');
+    expect(requiresPassword(dir)).toBe(false);
+    hba('local all all trust\nhost    all all 127.0.0.1/32    scram-sha-256\n');
+    expect(requiresPassword(dir)).toBe(true);
+    hba('hostssl all all ::1/128 md5  # legacy\n');
+    expect(requiresPassword(dir)).toBe(true);
+    expect(requiresPassword(path.join(dir, 'missing'))).toBe(false);
   });
 });

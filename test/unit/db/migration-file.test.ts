@@ -5,7 +5,8 @@
  * refusal is in test/scripts/supabase-apply.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import { analyseMigrationSql, committedBefore } from '../../../lib/db/migration-file.ts';
+import { analyseMigrationSql, committedBefore, transactionStatement } from '../../../lib/db/migration-file.ts';
+import { splitStatements } from '../../../lib/db/statements.ts';
 
 const refused = (sql: string) => analyseMigrationSql(sql).refused.map((r) => [r.keyword, r.statement.line]);
 
@@ -37,6 +38,35 @@ describe('transaction control in a migration', () => {
     ['a word that only starts like one', 'select 1 as ending; create table committed (id int);'],
   ])('%s is not transaction control', (_name, sql) => {
     expect(refused(sql)).toEqual([]);
+  });
+});
+
+describe('transaction control: the one definition (apply refuses it, the lint reports it)', () => {
+  const control = (sql: string) => splitStatements(sql).filter((s) => transactionStatement(s)?.kind === 'control');
+
+  it.each([
+    ['begin;', true],
+    ['BEGIN TRANSACTION ISOLATION LEVEL SERIALIZABLE;', true],
+    ['start transaction;', true],
+    ['commit;', true],
+    ['commit and chain;', true],
+    ['end;', true],
+    ['rollback;', true],
+    ['abort;', true],
+    ["prepare transaction 'x';", true],
+    ['rollback to savepoint s;', false],
+    ['savepoint s;', false],
+    ['do $$ begin perform 1; end $$;', false],
+    ['create function f() returns int language sql begin atomic select 1; end;', false],
+    ['-- commit;\nselect 1;', false],
+    ["select 'commit';", false],
+    ['create table begin_log (id int);', false],
+  ])('%s → %s', (sql, expected) => {
+    expect(control(sql).length > 0).toBe(expected);
+  });
+
+  it('names the line of each', () => {
+    expect(control('select 1;\nbegin;\nselect 2;\ncommit;').map((s) => s.line)).toEqual([2, 4]);
   });
 });
 

@@ -17,9 +17,12 @@ describe('withMigrationTimeouts', () => {
   });
 
   it("keeps the URL's own options first (ours win), and adds nothing when both are off", () => {
-    const own = parseDbUrl('postgresql://postgres@127.0.0.1:54332/postgres?options=-c%20search_path%3Dapp', 'test');
+    const own = parseDbUrl(
+      'postgresql://postgres@127.0.0.1:54332/postgres?options=-c%20idle_session_timeout%3D1h',
+      'test',
+    );
     expect(withMigrationTimeouts(own, { lockTimeoutMs: 1500, statementTimeoutMs: 0 }).params.get('options')).toBe(
-      '-c search_path=app -c lock_timeout=1500ms',
+      '-c idle_session_timeout=1h -c lock_timeout=1500ms',
     );
     expect(withMigrationTimeouts(db, { lockTimeoutMs: 0, statementTimeoutMs: 0 })).toBe(db);
   });

@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   normalizeStatement,
+  scanSql,
   splitStatements,
   statementTexts,
   withoutLeadingComments,
@@ -80,5 +81,113 @@ describe('normalizeStatement (comparing a file with what the database ran)', () 
     expect(normalizeStatement('select $$ x   y $$ /* c */')).toBe('select $$ x   y $$');
     expect(normalizeStatement('-- only a comment')).toBe('');
     expect(normalizeStatement('alter table t add b int')).not.toBe(normalizeStatement('alter table t add c int'));
+  });
+});
+
+/** What the lint reads: the statements that hold code, each as [line, code without comments]. */
+const codes = (sql: string) =>
+  scanSql(sql)
+    .statements.filter((s) => s.withoutComments !== '')
+    .map((s) => [s.line, s.withoutComments]);
+
+describe('scanSql: statements, their lines and the comments (what the migration lint reads)', () => {
+  it.each([
+    [
+      'two statements',
+      'create table a (id int);\nselect 1;\n',
+      [
+        [1, 'create table a (id int)'],
+        [2, 'select 1'],
+      ],
+    ],
+    [
+      'a ; in a string',
+      "insert into t values ('a;b');\nselect 2;",
+      [
+        [1, "insert into t values ('a;b')"],
+        [2, 'select 2'],
+      ],
+    ],
+    ["a doubled '' in a string", "select 'it''s;';", [[1, "select 'it''s;'"]]],
+    // The CLI knows no backslash escapes: it ends the string at \' and the statement at the next ;
+    // (and runs it so). The lint sees what the CLI runs.
+    [
+      "E'' with a backslash-escaped quote: split where the CLI splits it",
+      "select E'a\\';b';",
+      [
+        [1, "select E'a\\'"],
+        [1, "b'"],
+      ],
+    ],
+    ['a ; in a quoted identifier', 'create table "a;b" (id int);', [[1, 'create table "a;b" (id int)']]],
+    [
+      'a dollar-quoted body',
+      'create function f() returns int language sql as $$ select 1; $$;\nselect 3;',
+      [
+        [1, 'create function f() returns int language sql as $$ select 1; $$'],
+        [2, 'select 3'],
+      ],
+    ],
+    ['a tagged dollar quote', 'do $body$ begin perform 1; end $body$;', [[1, 'do $body$ begin perform 1; end $body$']]],
+    [
+      'comments are blanked out, lines kept; a trailing comment holds no code',
+      '-- heading\n/* block; */\ncreate table a (id int); -- tail;\n',
+      [[3, 'create table a (id int)']],
+    ],
+    [
+      'a comment inside a statement is blanked out, its newline kept',
+      'alter table t -- drop column x\n  add column y int;',
+      [[1, 'alter table t                 \n  add column y int']],
+    ],
+    ['nested block comments', '/* a /* b; */ c; */ select 1;', [[1, 'select 1']]],
+    [
+      'BEGIN ATOMIC bodies hold their ;',
+      'create function f() returns int language sql begin atomic select 1; select 2; end;\nselect 4;',
+      [
+        [1, 'create function f() returns int language sql begin atomic select 1; select 2; end'],
+        [2, 'select 4'],
+      ],
+    ],
+    // The CLI closes the body at the first END, a CASE's too: what follows is a statement `end`.
+    [
+      'a CASE … END in a BEGIN ATOMIC body: split where the CLI splits it',
+      'create function f() returns int language sql begin atomic select 1; select case when true then 2 end; end;\nselect 4;',
+      [
+        [1, 'create function f() returns int language sql begin atomic select 1; select case when true then 2 end'],
+        [1, 'end'],
+        [2, 'select 4'],
+      ],
+    ],
+    [
+      'a statement without a final ;',
+      'select 1;\n\nselect 2',
+      [
+        [1, 'select 1'],
+        [3, 'select 2'],
+      ],
+    ],
+    ['only comments', '-- nothing\n', []],
+  ])('%s', (_name, sql, expected) => {
+    expect(codes(sql)).toEqual(expected);
+  });
+
+  it('spans lines: line is where the statement starts, endLine where it ends', () => {
+    const [statement] = scanSql('\n\nalter table t\n  drop column c;\n').statements;
+    expect(statement).toMatchObject({ line: 3, endLine: 4 });
+  });
+
+  it('collects comments with their lines and bodies (an ignore keeps its reason)', () => {
+    expect(scanSql('-- squawk-ignore ban-drop-column -- why\nselect 1; /* kotadb: contract */\n').comments).toEqual([
+      { line: 1, body: 'squawk-ignore ban-drop-column -- why' },
+      { line: 2, body: 'kotadb: contract' },
+    ]);
+  });
+
+  it('does not read comment markers inside strings or dollar quotes', () => {
+    expect(scanSql("select '-- not a comment', $$ /* nor this */ $$;").comments).toEqual([]);
+  });
+
+  it('a block comment never closed runs to the end of the file', () => {
+    expect(scanSql('select 1; /* open\nselect 2;').comments).toEqual([{ line: 1, body: 'open\nselect 2;' }]);
   });
 });

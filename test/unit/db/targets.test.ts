@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { parseDbUrl } from '../../../lib/db/url.ts';
 import {
@@ -22,12 +23,41 @@ function exitCodeOf(fn: () => unknown): number | null {
 }
 
 describe('sameDatabase', () => {
+  const pooler = 'aws-0-eu-central-1.pooler.supabase.com';
   it.each([
     ['postgresql://a:x@127.0.0.1:5432/db', 'postgres://b@localhost:5432/db?sslmode=disable', true],
-    ['postgresql://a@db.x.supabase.co:5432/postgres', 'postgresql://a@DB.X.SUPABASE.CO:5432/postgres', true],
+    ['postgresql://a@127.0.0.1:5432/db', 'postgresql://a@127.1:5432/db', true],
+    ['postgresql://a@[::1]:5432/db', 'postgresql://a@[0:0:0:0:0:0:0:1]:5432/db', true],
+    [`postgresql://a@127.0.0.1:5432/db`, `postgresql://a@${os.hostname()}:5432/db`, true],
+    ['postgresql://a@db.x.supabase.co:5432/postgres', 'postgresql://a@DB.X.SUPABASE.CO.:5432/postgres', true],
     ['postgresql://a@127.0.0.1:5432/db', 'postgresql://a@127.0.0.1:5433/db', false],
     ['postgresql://a@127.0.0.1:5432/db', 'postgresql://a@127.0.0.1:5432/other', false],
-    ['postgresql://a@/db?host=/tmp', 'postgresql://a@/db?host=/var/run', false],
+    // Supabase's pooler: the user's suffix is the project.
+    [
+      `postgresql://postgres.stgref@${pooler}:5432/postgres`,
+      `postgresql://postgres.prodref@${pooler}:5432/postgres`,
+      false,
+    ],
+    [
+      `postgresql://postgres.prodref@${pooler}:5432/postgres`,
+      `postgresql://other_role.prodref@${pooler}:5432/postgres`,
+      true,
+    ],
+    [
+      `postgresql://postgres.prodref@${pooler}:5432/postgres`,
+      `postgresql://postgres.prodref@${pooler}:6543/postgres`,
+      true,
+    ],
+    [
+      'postgresql://postgres@db.prodref.supabase.co:5432/postgres',
+      `postgresql://postgres.prodref@${pooler}:6543/postgres`,
+      true,
+    ],
+    [
+      'postgresql://postgres@db.stgref.supabase.co:5432/postgres',
+      `postgresql://postgres.prodref@${pooler}:5432/postgres`,
+      false,
+    ],
   ])('%s vs %s -> %s', (a, b, expected) => {
     expect(sameDatabase(url(a), url(b))).toBe(expected);
   });
@@ -50,9 +80,25 @@ describe('assertResettable', () => {
     ["config.toml's Docker port", 'postgresql://postgres@127.0.0.1:54322/postgres', ExitCode.refused],
     ['a local database', 'postgresql://postgres@127.0.0.1:54332/postgres', null],
     ['::1', 'postgresql://postgres@[::1]:54332/postgres', null],
-    ['a Unix socket', 'postgresql://postgres@/postgres?host=/var/run/postgresql', null],
   ])('%s', (_name, value, code) => {
     expect(exitCodeOf(() => assertResettable(url(value), { env, raw: value, dockerDbPort: 54322 }))).toBe(code);
+  });
+
+  it('reads a protected variable the way the CLI would: its ?dbname= is the database it protects', () => {
+    const folded = { SUPABASE_DB_URL_PRODUCTION: 'postgresql://postgres@127.0.0.1:6000/scratch?dbname=prodlike' };
+    const target = 'postgresql://postgres@127.0.0.1:6000/prodlike';
+    expect(exitCodeOf(() => assertResettable(url(target), { env: folded, raw: target }))).toBe(ExitCode.refused);
+    const scratch = 'postgresql://postgres@127.0.0.1:6000/scratch';
+    expect(exitCodeOf(() => assertResettable(url(scratch), { env: folded, raw: scratch }))).toBe(null);
+  });
+
+  it('protected variables match in any case of their name', () => {
+    const target = 'postgresql://postgres@127.0.0.1:6000/staging';
+    expect(
+      exitCodeOf(() =>
+        assertResettable(url(target), { env: { supabase_db_url_staging: target + '?sslmode=disable' } }),
+      ),
+    ).toBe(ExitCode.refused);
   });
 
   it('compares variables that do not parse as text', () => {
@@ -83,6 +129,27 @@ describe('resolveApplyTarget', () => {
       exitCodeOf(() => resolveApplyTarget(undefined, staging, { SUPABASE_DB_URL: G, SUPABASE_DB_URL_STAGING: S })),
     ).toBe(ExitCode.invalid);
     expect(exitCodeOf(() => resolveApplyTarget('https://example.com/x', null, {}))).toBe(ExitCode.invalid);
+    expect(exitCodeOf(() => resolveApplyTarget('postgresql://u@h:5432/scratch3?dbname=prodlike', null, {}))).toBe(
+      ExitCode.invalid,
+    );
+  });
+
+  it('on the pooler, staging and production differ by the user only: SUPABASE_DB_URL must name the same project', () => {
+    const pooler = (ref: string) => `postgresql://postgres.${ref}:pw@aws-0-us-east-1.pooler.supabase.com:5432/postgres`;
+    expect(
+      exitCodeOf(() =>
+        resolveApplyTarget(undefined, staging, {
+          SUPABASE_DB_URL: pooler('prodref'),
+          SUPABASE_DB_URL_STAGING: pooler('stgref'),
+        }),
+      ),
+    ).toBe(ExitCode.invalid);
+    expect(
+      resolveApplyTarget(undefined, staging, {
+        SUPABASE_DB_URL: pooler('stgref'),
+        SUPABASE_DB_URL_STAGING: 'postgresql://postgres:pw@db.stgref.supabase.co:5432/postgres',
+      }).source,
+    ).toBe('SUPABASE_DB_URL');
   });
 });
 

@@ -32,6 +32,13 @@ function problem(values: Record<string, string>, only: string[] | null = null): 
 }
 
 describe('selectSecrets', () => {
+  it("accepts the query parameters the API's own driver reads in DATABASE_URL (they target nothing of ours)", () => {
+    const url = `${POOLER}?sslmode=require&pgbouncer=true&statement_cache_capacity=0`;
+    const selection = selectSecrets(file({ ...REQUIRED, DATABASE_URL: url }), null);
+    expect(selection.toSet.find((e) => e.name === 'DATABASE_URL')?.value).toBe(url);
+    expect(selection.warnings).toEqual([]);
+  });
+
   it('sends known and unknown names, skips empty and placeholder optional ones, warns off the pooler', () => {
     const selection = selectSecrets(
       file({

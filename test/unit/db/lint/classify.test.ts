@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { classifyMigration, functionKey, functionsCreated } from '../../../../lib/db/lint/classify.ts';
 import { readFileComments } from '../../../../lib/db/lint/comments.ts';
-import { scanSql } from '../../../../lib/db/lint/statements.ts';
+import { scanSql } from '../../../../lib/db/statements.ts';
 
 function classify(sql: string, findings: Array<{ rule: string; line: number }> = [], existing: string[] = []) {
   const scanned = scanSql(sql);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readFileComments } from '../../../../lib/db/lint/comments.ts';
-import { scanSql } from '../../../../lib/db/lint/statements.ts';
+import { scanSql } from '../../../../lib/db/statements.ts';
 
 const read = (sql: string) => readFileComments(scanSql(sql).comments);
 
