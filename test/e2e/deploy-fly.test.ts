@@ -160,12 +160,13 @@ describe.concurrent('the production prompt on a terminal', () => {
 function onTerminal(w: DeployWorld) {
   const script = path.join(repoRoot, 'scripts', 'deploy-fly.ts');
   const args = ['production', '--image', IMAGE.replace('-staging', ''), '--force', '--skip-smoke', '--url', w.app.url];
-  const command = [process.execPath, '--import', import.meta.resolve('tsx'), script, ...args]
+  // `exec`: without it dash (script's shell when SHELL is unset, as in CI) stays as node's parent
+  const command = `exec ${[process.execPath, '--import', import.meta.resolve('tsx'), script, ...args]
     .map((a) => `'${a.replace(/'/g, `'\\''`)}'`)
-    .join(' ');
+    .join(' ')}`;
   const child = spawn('script', ['-qefc', command, '/dev/null'], {
     cwd: repoRoot,
-    env: baseEnv({ ...w.fly.env, TERM: 'dumb' }),
+    env: baseEnv({ ...w.fly.env, TERM: 'dumb', SHELL: undefined }),
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   track({ cleanup: () => child.kill('SIGKILL') });
@@ -179,8 +180,12 @@ function onTerminal(w: DeployWorld) {
     done,
     type: (keys: string) => child.stdin.write(keys),
     waitFor: (text: string) => until(() => output.includes(text), 30_000),
-    /** The deploy script's own process (script → sh → node). */
-    scriptPid: () => descendants(child.pid!).find((pid) => cmdline(pid).includes('deploy-fly.ts'))!,
+    /** The deploy script's own process: node itself, never a shell whose command line names the script. */
+    scriptPid: () =>
+      descendants(child.pid!).find((pid) => {
+        const line = cmdline(pid);
+        return line.startsWith(`${process.execPath} `) && line.includes('deploy-fly.ts');
+      })!,
   };
 }
 
