@@ -6,7 +6,6 @@
  * digests). Every Fly question is app-scoped, so a deploy token is enough.
  */
 import path from 'node:path';
-import { z } from 'zod';
 import {
   notChecked,
   pass,
@@ -38,6 +37,7 @@ import { parseEnvironment } from '../lib/config/environments.ts';
 import { checkFlyConfigFile } from '../lib/config/fly-toml.ts';
 import { HELP_OPTION } from '../lib/core/cli.ts';
 import { ExitCode, Interrupted, UsageError } from '../lib/core/errors.ts';
+import { deferred, zod } from '../lib/core/deferred.ts';
 import { repoRoot } from '../lib/core/paths.ts';
 import { defineScript, isEntryPoint, runEntry } from '../lib/core/script.ts';
 import { migrationsDir } from '../lib/db/migrations.ts';
@@ -47,12 +47,15 @@ import { probeHealth } from '../lib/release/health.ts';
 
 const DEFAULT_TIMEOUT_SECONDS = 15;
 
-const BaseUrl = z.url({ protocol: /^https?$/ });
-const Seconds = z
-  .string()
-  .regex(/^\d+(\.\d+)?$/)
-  .transform(Number)
-  .pipe(z.number().positive().max(600));
+// zod loads only when a flag needs it (not for --help or a run without flags).
+const BaseUrl = deferred(() => zod().z.url({ protocol: /^https?$/ }));
+const Seconds = deferred(() =>
+  zod()
+    .z.string()
+    .regex(/^\d+(\.\d+)?$/)
+    .transform(Number)
+    .pipe(zod().z.number().positive().max(600)),
+);
 
 export const script = defineScript({
   usage: 'npx just doctor <staging|production> [--url <base>] [--json] [--timeout <seconds>] [--root <dir>]',
@@ -208,13 +211,13 @@ function untilInterrupted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> 
 }
 
 function parseUrl(value: string): string {
-  if (!BaseUrl.safeParse(value).success) throw new UsageError(`--url must be an http(s) URL, got "${value}"`);
+  if (!BaseUrl().safeParse(value).success) throw new UsageError(`--url must be an http(s) URL, got "${value}"`);
   return value.replace(/\/+$/, '');
 }
 
 function parseTimeout(value: string | undefined): number {
   if (value === undefined) return DEFAULT_TIMEOUT_SECONDS;
-  const parsed = Seconds.safeParse(value);
+  const parsed = Seconds().safeParse(value);
   if (!parsed.success) throw new UsageError(`--timeout must be a number of seconds between 0 and 600, got "${value}"`);
   return parsed.data;
 }

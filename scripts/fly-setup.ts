@@ -5,7 +5,6 @@
  * left to run. A second run changes nothing. It lists and creates apps, which needs an org
  * token (or a login): a deploy token is refused, and fly-setup says so.
  */
-import { z } from 'zod';
 import * as flyctl from '../lib/commands/flyctl.ts';
 import { parseEnvironment, type Environment } from '../lib/config/environments.ts';
 import { loadFlyConfig } from '../lib/config/fly-toml.ts';
@@ -31,7 +30,7 @@ import {
 import { REQUIRED_SECRET_NAMES } from '../lib/config/service-secrets.ts';
 import { alignTable } from '../lib/core/text.ts';
 
-const OrgSlug = z.string().regex(/^[a-z0-9][a-z0-9-]*$/);
+const OrgSlug = /^[a-z0-9][a-z0-9-]*$/;
 
 export const script = defineScript({
   usage: 'npx just fly-setup <staging|production> [--org <slug>] [--yes] [--dry-run]',
@@ -138,7 +137,7 @@ async function lookUp(
 }
 
 function parseOrg(value: string): string {
-  if (!OrgSlug.safeParse(value).success)
+  if (!OrgSlug.test(value))
     throw new UsageError(`--org must be an organization slug (lowercase letters, digits, dashes), got "${value}"`);
   return value;
 }

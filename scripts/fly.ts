@@ -4,7 +4,6 @@
  * table so nobody types (or mistypes) an app name. flyctl talks to the terminal directly.
  * Only scale-memory changes anything, and it asks first in production.
  */
-import { z } from 'zod';
 import { parseEnvironment, type Environment } from '../lib/config/environments.ts';
 import { DRY_RUN_OPTION, HELP_OPTION, YES_OPTION } from '../lib/core/cli.ts';
 import { ExitCode, Interrupted, UsageError } from '../lib/core/errors.ts';
@@ -13,10 +12,7 @@ import { confirmDangerousAction } from '../lib/core/prompt.ts';
 import { defineScript, isEntryPoint, runEntry } from '../lib/core/script.ts';
 import { parseMemoryMb, parseRecipe, recipeCommand, RECIPE_NAMES, RECIPES } from '../lib/fly/recipes.ts';
 
-const LineCount = z
-  .string()
-  .regex(/^[1-9]\d*$/, { message: '--lines needs a positive whole number' })
-  .transform(Number);
+const LINE_COUNT = /^[1-9]\d*$/;
 
 export const script = defineScript({
   usage: 'npx just <logs|machines|releases|ssh|scale-memory|certs|open> <staging|production> [<mb>]',
@@ -102,9 +98,8 @@ export const script = defineScript({
 });
 
 function parseLineCount(value: string): number {
-  const parsed = LineCount.safeParse(value);
-  if (!parsed.success) throw new UsageError(`--lines needs a positive whole number, got "${value}"`);
-  return parsed.data;
+  if (!LINE_COUNT.test(value)) throw new UsageError(`--lines needs a positive whole number, got "${value}"`);
+  return Number(value);
 }
 
 function refuseExtraArgument(extra: string | undefined): undefined {

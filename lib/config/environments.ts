@@ -2,12 +2,10 @@
  * The deployment environments, as data. Nothing else in the toolkit hard-codes an app name,
  * URL, region or config file: scripts look them up here. Facts: shared kotadb-api reference.
  */
-import { z } from 'zod';
 import { UsageError } from '../core/errors.ts';
 
 export const ENVIRONMENT_NAMES = ['staging', 'production'] as const;
-export const EnvironmentName = z.enum(ENVIRONMENT_NAMES);
-export type EnvironmentName = z.infer<typeof EnvironmentName>;
+export type EnvironmentName = (typeof ENVIRONMENT_NAMES)[number];
 
 export type DeployStrategy = 'rolling' | 'immediate' | 'canary' | 'bluegreen';
 
@@ -81,10 +79,13 @@ export function environmentList(): Environment[] {
 
 /** Parses a user-supplied environment name (exit 2 with the choices when it is not one). */
 export function parseEnvironment(value: string | undefined): Environment {
-  const parsed = EnvironmentName.safeParse(value);
-  if (!parsed.success) {
+  if (!isEnvironmentName(value)) {
     const got = value === undefined ? 'missing environment' : `unknown environment "${value}"`;
     throw new UsageError(`${got}: expected one of ${ENVIRONMENT_NAMES.join(', ')}`);
   }
-  return ENVIRONMENTS[parsed.data];
+  return ENVIRONMENTS[value];
+}
+
+function isEnvironmentName(value: string | undefined): value is EnvironmentName {
+  return (ENVIRONMENT_NAMES as readonly (string | undefined)[]).includes(value);
 }

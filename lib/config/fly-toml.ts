@@ -7,150 +7,157 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import TOML from '@iarna/toml';
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { Environment } from './environments.ts';
 import { unknownKeys } from './flyctl-keys.ts';
 import { parseGoDuration } from '../core/duration.ts';
+import { deferred, toml, zod } from '../core/deferred.ts';
 import { InvalidInput } from '../core/errors.ts';
 import { repoRoot } from '../core/paths.ts';
 
-/** Go duration syntax, as flyctl parses it: "30s", "10m", "1m30s", "500ms". */
-const Duration = z.string().refine(isDuration, { message: 'expected a duration such as "30s" or "10m"' });
-const Port = z.number().int().min(1).max(65535);
 export const STRATEGIES = ['rolling', 'immediate', 'canary', 'bluegreen'] as const;
-
-// The schemas check the values the toolkit relies on. They are loose: which keys exist at all
-// is checked against everything flyctl reads (./flyctl-keys.ts), so a key flyctl knows but the
-// toolkit does not check passes untouched.
-const HttpCheck = z.looseObject({
-  interval: Duration.optional(),
-  timeout: Duration.optional(),
-  grace_period: Duration.optional(),
-  method: z.string().optional(),
-  path: z.string().optional(),
-  protocol: z.enum(['http', 'https']).optional(),
-  tls_skip_verify: z.boolean().optional(),
-  headers: z.record(z.string(), z.string()).optional(),
-});
-
-const TcpCheck = z.looseObject({
-  interval: Duration.optional(),
-  timeout: Duration.optional(),
-  grace_period: Duration.optional(),
-});
-
-const ServicePort = z.looseObject({
-  port: Port.optional(),
-  handlers: z.array(z.enum(['http', 'tls', 'proxy_proto', 'pg_tls', 'edge_http'])).optional(),
-  force_https: z.boolean().optional(),
-});
-
-const AutoStop = z.union([z.boolean(), z.enum(['off', 'stop', 'suspend'])]);
-const Concurrency = z.looseObject({
-  type: z.enum(['connections', 'requests']),
-  hard_limit: z.number().int().positive().optional(),
-  soft_limit: z.number().int().positive().optional(),
-});
-
-const Service = z.looseObject({
-  protocol: z.enum(['tcp', 'udp']),
-  internal_port: Port,
-  processes: z.array(z.string()).optional(),
-  auto_stop_machines: AutoStop.optional(),
-  auto_start_machines: z.boolean().optional(),
-  min_machines_running: z.number().int().min(0).optional(),
-  ports: z.array(ServicePort).optional(),
-  concurrency: Concurrency.optional(),
-  tcp_checks: z.array(TcpCheck).optional(),
-  http_checks: z.array(HttpCheck).optional(),
-});
-
-const HttpService = z.looseObject({
-  internal_port: Port,
-  force_https: z.boolean().optional(),
-  auto_stop_machines: AutoStop.optional(),
-  auto_start_machines: z.boolean().optional(),
-  min_machines_running: z.number().int().min(0).optional(),
-  processes: z.array(z.string()).optional(),
-  concurrency: Concurrency.optional(),
-  checks: z.array(HttpCheck).optional(),
-});
-
-const Vm = z.looseObject({
-  size: z.string().optional(),
-  memory: z.union([z.string(), z.number().int().positive()]).optional(),
-  cpu_kind: z.enum(['shared', 'performance']).optional(),
-  cpus: z.number().int().positive().optional(),
-  memory_mb: z.number().int().positive().optional(),
-  processes: z.array(z.string()).optional(),
-});
-
-/** A size as flyctl's units.FromHumanSize reads it: "10gb", "10GB", "10g", 10 (GB). */
 const SIZE = /^\s*\d+(\.\d+)?\s*([kmgt]i?b?|b)?\s*$/i;
-const Mount = z.looseObject({
-  source: z.string().regex(/^[a-z0-9_]+$/, { message: 'volume names use lowercase letters, digits and _' }),
-  destination: z.string().startsWith('/'),
-  initial_size: z
-    .union([z.string().regex(SIZE, { message: 'expected a size such as "10gb" (at least 1gb)' }), z.number()])
-    .optional(),
-  processes: z.array(z.string()).optional(),
+
+/** The fly.toml schema, built the first time a config is checked (zod is not on the start-up path). */
+const schemas = deferred(() => {
+  const { z } = zod();
+  /** Go duration syntax, as flyctl parses it: "30s", "10m", "1m30s", "500ms". */
+  const Duration = z.string().refine(isDuration, { message: 'expected a duration such as "30s" or "10m"' });
+  const Port = z.number().int().min(1).max(65535);
+
+  // The schemas check the values the toolkit relies on. They are loose: which keys exist at all
+  // is checked against everything flyctl reads (./flyctl-keys.ts), so a key flyctl knows but the
+  // toolkit does not check passes untouched.
+  const HttpCheck = z.looseObject({
+    interval: Duration.optional(),
+    timeout: Duration.optional(),
+    grace_period: Duration.optional(),
+    method: z.string().optional(),
+    path: z.string().optional(),
+    protocol: z.enum(['http', 'https']).optional(),
+    tls_skip_verify: z.boolean().optional(),
+    headers: z.record(z.string(), z.string()).optional(),
+  });
+
+  const TcpCheck = z.looseObject({
+    interval: Duration.optional(),
+    timeout: Duration.optional(),
+    grace_period: Duration.optional(),
+  });
+
+  const ServicePort = z.looseObject({
+    port: Port.optional(),
+    handlers: z.array(z.enum(['http', 'tls', 'proxy_proto', 'pg_tls', 'edge_http'])).optional(),
+    force_https: z.boolean().optional(),
+  });
+
+  const AutoStop = z.union([z.boolean(), z.enum(['off', 'stop', 'suspend'])]);
+  const Concurrency = z.looseObject({
+    type: z.enum(['connections', 'requests']),
+    hard_limit: z.number().int().positive().optional(),
+    soft_limit: z.number().int().positive().optional(),
+  });
+
+  const Service = z.looseObject({
+    protocol: z.enum(['tcp', 'udp']),
+    internal_port: Port,
+    processes: z.array(z.string()).optional(),
+    auto_stop_machines: AutoStop.optional(),
+    auto_start_machines: z.boolean().optional(),
+    min_machines_running: z.number().int().min(0).optional(),
+    ports: z.array(ServicePort).optional(),
+    concurrency: Concurrency.optional(),
+    tcp_checks: z.array(TcpCheck).optional(),
+    http_checks: z.array(HttpCheck).optional(),
+  });
+
+  const HttpService = z.looseObject({
+    internal_port: Port,
+    force_https: z.boolean().optional(),
+    auto_stop_machines: AutoStop.optional(),
+    auto_start_machines: z.boolean().optional(),
+    min_machines_running: z.number().int().min(0).optional(),
+    processes: z.array(z.string()).optional(),
+    concurrency: Concurrency.optional(),
+    checks: z.array(HttpCheck).optional(),
+  });
+
+  const Vm = z.looseObject({
+    size: z.string().optional(),
+    memory: z.union([z.string(), z.number().int().positive()]).optional(),
+    cpu_kind: z.enum(['shared', 'performance']).optional(),
+    cpus: z.number().int().positive().optional(),
+    memory_mb: z.number().int().positive().optional(),
+    processes: z.array(z.string()).optional(),
+  });
+
+  /** A size as flyctl's units.FromHumanSize reads it: "10gb", "10GB", "10g", 10 (GB). */
+  const Mount = z.looseObject({
+    source: z.string().regex(/^[a-z0-9_]+$/, { message: 'volume names use lowercase letters, digits and _' }),
+    destination: z.string().startsWith('/'),
+    initial_size: z
+      .union([z.string().regex(SIZE, { message: 'expected a size such as "10gb" (at least 1gb)' }), z.number()])
+      .optional(),
+    processes: z.array(z.string()).optional(),
+  });
+
+  const Metrics = z.looseObject({ port: Port, path: z.string().startsWith('/') });
+
+  const TopLevelCheck = z.looseObject({
+    type: z.enum(['http', 'tcp']).optional(),
+    port: Port.optional(),
+    interval: Duration.optional(),
+    timeout: Duration.optional(),
+    grace_period: Duration.optional(),
+    method: z.string().optional(),
+    path: z.string().optional(),
+  });
+
+  const FlyConfigSchema = z.looseObject({
+    app: z.string().min(1),
+    primary_region: z.string().min(1),
+    kill_signal: z.enum(['SIGINT', 'SIGTERM', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGKILL', 'SIGSTOP']).optional(),
+    kill_timeout: z.union([Duration, z.number().int().positive()]).optional(),
+    swap_size_mb: z.number().int().positive().optional(),
+    console_command: z.string().optional(),
+    build: z
+      .looseObject({
+        dockerfile: z.string().optional(),
+        image: z.string().optional(),
+        'build-target': z.string().optional(),
+        args: z.record(z.string(), z.string()).optional(),
+      })
+      .optional(),
+    env: z.record(z.string(), z.string({ message: 'env values must be strings: quote them' })).optional(),
+    processes: z.record(z.string(), z.string()).optional(),
+    http_service: HttpService.optional(),
+    services: z.array(Service).optional(),
+    checks: z.record(z.string(), TopLevelCheck).optional(),
+    vm: z.array(Vm).optional(),
+    mounts: z.union([z.array(Mount), Mount]).optional(),
+    deploy: z
+      .looseObject({
+        strategy: z.enum(STRATEGIES).optional(),
+        max_unavailable: z.number().positive().optional(),
+        wait_timeout: Duration.optional(),
+        release_command: z.string().optional(),
+        release_command_timeout: Duration.optional(),
+      })
+      .optional(),
+    metrics: z.union([z.array(Metrics), Metrics]).optional(),
+    experimental: z
+      .looseObject({
+        auto_rollback: z.boolean().optional(),
+        cmd: z.array(z.string()).optional(),
+        entrypoint: z.array(z.string()).optional(),
+      })
+      .optional(),
+  });
+  return { HttpCheck, TcpCheck, Vm, FlyConfigSchema };
 });
+type Schemas = ReturnType<typeof schemas>;
 
-const Metrics = z.looseObject({ port: Port, path: z.string().startsWith('/') });
-
-const TopLevelCheck = z.looseObject({
-  type: z.enum(['http', 'tcp']).optional(),
-  port: Port.optional(),
-  interval: Duration.optional(),
-  timeout: Duration.optional(),
-  grace_period: Duration.optional(),
-  method: z.string().optional(),
-  path: z.string().optional(),
-});
-
-export const FlyConfigSchema = z.looseObject({
-  app: z.string().min(1),
-  primary_region: z.string().min(1),
-  kill_signal: z.enum(['SIGINT', 'SIGTERM', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGKILL', 'SIGSTOP']).optional(),
-  kill_timeout: z.union([Duration, z.number().int().positive()]).optional(),
-  swap_size_mb: z.number().int().positive().optional(),
-  console_command: z.string().optional(),
-  build: z
-    .looseObject({
-      dockerfile: z.string().optional(),
-      image: z.string().optional(),
-      'build-target': z.string().optional(),
-      args: z.record(z.string(), z.string()).optional(),
-    })
-    .optional(),
-  env: z.record(z.string(), z.string({ message: 'env values must be strings: quote them' })).optional(),
-  processes: z.record(z.string(), z.string()).optional(),
-  http_service: HttpService.optional(),
-  services: z.array(Service).optional(),
-  checks: z.record(z.string(), TopLevelCheck).optional(),
-  vm: z.array(Vm).optional(),
-  mounts: z.union([z.array(Mount), Mount]).optional(),
-  deploy: z
-    .looseObject({
-      strategy: z.enum(STRATEGIES).optional(),
-      max_unavailable: z.number().positive().optional(),
-      wait_timeout: Duration.optional(),
-      release_command: z.string().optional(),
-      release_command_timeout: Duration.optional(),
-    })
-    .optional(),
-  metrics: z.union([z.array(Metrics), Metrics]).optional(),
-  experimental: z
-    .looseObject({
-      auto_rollback: z.boolean().optional(),
-      cmd: z.array(z.string()).optional(),
-      entrypoint: z.array(z.string()).optional(),
-    })
-    .optional(),
-});
-
-export type FlyConfig = z.output<typeof FlyConfigSchema>;
+export type FlyConfig = z.output<Schemas['FlyConfigSchema']>;
 
 export interface ConfigReport {
   /** The parsed config when it could be parsed at all (even with cross-check problems). */
@@ -169,7 +176,7 @@ const MAX_DEPTH = 32;
 export function checkFlyConfigText(text: string, file: string, env?: Environment): ConfigReport {
   let data: unknown;
   try {
-    data = TOML.parse(text);
+    data = toml().parse(text);
   } catch (error) {
     const e = error as { line?: number; col?: number; message?: string };
     const where = e.line !== undefined ? `line ${e.line + 1}` : 'TOML';
@@ -188,7 +195,7 @@ export function checkFlyConfigText(text: string, file: string, env?: Environment
     ({ path: key, suggestion }) =>
       `${file}: ${key}: unknown key (flyctl would silently ignore it)${suggestion ? `; did you mean "${suggestion}"?` : ''}`,
   );
-  const parsed = FlyConfigSchema.safeParse(data);
+  const parsed = schemas().FlyConfigSchema.safeParse(data);
   if (!parsed.success) {
     problems.push(...parsed.error.issues.map((issue) => describeIssue(file, issue, data)));
     // Still report mismatches with the environment, so one run lists every problem.
@@ -258,8 +265,8 @@ export function mountsOf(config: FlyConfig): Array<{ source: string; destination
 }
 
 /** Every service health check: [[services.http_checks]] and [[http_service.checks]], with where they are. */
-export function httpChecksOf(config: FlyConfig): Array<{ key: string; check: z.output<typeof HttpCheck> }> {
-  const checks: Array<{ key: string; check: z.output<typeof HttpCheck> }> = [];
+export function httpChecksOf(config: FlyConfig): Array<{ key: string; check: z.output<Schemas['HttpCheck']> }> {
+  const checks: Array<{ key: string; check: z.output<Schemas['HttpCheck']> }> = [];
   config.services?.forEach((service, s) =>
     service.http_checks?.forEach((check, c) => checks.push({ key: `services[${s}].http_checks[${c}]`, check })),
   );
@@ -322,7 +329,7 @@ function semanticProblems(config: FlyConfig, file: string): string[] {
 /** Service-check durations flyctl raises to 1 second or lowers to 1 minute, with a warning of its own. */
 function clampWarnings(config: FlyConfig, file: string): string[] {
   const warnings: string[] = [];
-  const checks: Array<{ key: string; check: z.output<typeof TcpCheck> }> = [...httpChecksOf(config)];
+  const checks: Array<{ key: string; check: z.output<Schemas['TcpCheck']> }> = [...httpChecksOf(config)];
   config.services?.forEach((service, s) =>
     service.tcp_checks?.forEach((check, c) => checks.push({ key: `services[${s}].tcp_checks[${c}]`, check })),
   );
@@ -389,7 +396,7 @@ function crossCheck(config: FlyConfig, env: Environment, file: string): string[]
  * The first [[vm]]'s size, written either way flyctl reads it: cpu_kind / cpus / memory_mb,
  * or size = "shared-cpu-2x" / memory = "512mb" (the explicit keys win, as in flyctl).
  */
-function vmOf(vm: z.output<typeof Vm> | undefined) {
+function vmOf(vm: z.output<Schemas['Vm']> | undefined) {
   const size = /^(shared|performance)-cpu-(\d+)x$/.exec(vm?.size ?? '');
   const memory = vm?.memory === undefined ? undefined : memoryMb(vm.memory);
   return {

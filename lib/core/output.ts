@@ -11,7 +11,7 @@
  *   3. then add the toolkit's own styling (colours, the progress line's \r\x1b[K), which is
  *      therefore the only terminal control sequence that reaches the terminal.
  */
-import { chalk } from 'zx/core';
+import { blue, cyan, dim, green, red, yellow } from './ansi.ts';
 import { redact } from './redact.ts';
 import { escapeControl, formatDuration } from './text.ts';
 
@@ -74,26 +74,26 @@ export class Output {
   }
 
   dim(message: string): void {
-    this.writeErr(message, chalk.dim);
+    this.writeErr(message, dim);
   }
 
   success(message: string): void {
-    this.writeErr(`✓ ${message}`, chalk.green);
+    this.writeErr(`✓ ${message}`, green);
   }
 
   /** Something worth knowing that is not a problem (a skipped step); a notice annotation in GitHub Actions. */
   notice(message: string): void {
-    this.writeErr(`note: ${message}`, chalk.blue);
+    this.writeErr(`note: ${message}`, blue);
     this.annotate('notice', message);
   }
 
   warn(message: string): void {
-    this.writeErr(`warning: ${message}`, chalk.yellow);
+    this.writeErr(`warning: ${message}`, yellow);
     this.annotate('warning', message);
   }
 
   error(message: string, hint?: string): void {
-    this.writeErr(`error: ${message}`, chalk.red);
+    this.writeErr(`error: ${message}`, red);
     if (hint) this.writeErr(`  ${hint}`);
     this.annotate('error', hint ? `${message} — ${hint}` : message);
   }
@@ -127,7 +127,7 @@ export class Output {
 
   /** Passes a line of a child's output through to stderr: masked, control characters escaped. */
   passthrough(line: string): void {
-    this.writeErr(`  │ ${line}`, chalk.dim);
+    this.writeErr(`  │ ${line}`, dim);
   }
 
   /** One self-overwriting status line on a terminal; nothing elsewhere (CI logs stay short). */
@@ -151,7 +151,7 @@ export class Output {
   async step<T>(name: string, fn: () => Promise<T>, options: { group?: boolean } = {}): Promise<T> {
     const group = options.group === true && this.github;
     if (group) this.stderr.write(`::group::${escapeAnnotation(printable(name))}\n`);
-    this.writeErr(`▸ ${name}`, chalk.cyan);
+    this.writeErr(`▸ ${name}`, cyan);
     const started = performance.now();
     try {
       const value = await fn();
@@ -166,7 +166,7 @@ export class Output {
   private finishStep(name: string, started: number, ok: boolean, group: boolean): void {
     const durationMs = performance.now() - started;
     this.timings.push({ name, durationMs, ok });
-    this.writeErr(`${ok ? '✓' : '✗'} ${name} (${formatDuration(durationMs)})`, ok ? chalk.green : chalk.red);
+    this.writeErr(`${ok ? '✓' : '✗'} ${name} (${formatDuration(durationMs)})`, ok ? green : red);
     if (group) this.stderr.write('::endgroup::\n');
   }
 }

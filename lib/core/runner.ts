@@ -7,7 +7,6 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { quote } from 'zx/core';
 import { Interrupted, OperationFailed, PreconditionFailed } from './errors.ts';
 import { SpawnError, SpawnExecutor, type ExecResult, type Executor } from './exec.ts';
 import { processSignal } from './interrupt.ts';
@@ -160,6 +159,22 @@ const MASK_PLACEHOLDER = 'KOTADBMASKEDVALUE7f3a';
  */
 function maskThenQuote(value: string): string {
   return quote(redact(value).split(MASK).join(MASK_PLACEHOLDER)).split(MASK_PLACEHOLDER).join(MASK);
+}
+
+/** zx's `quote` (bash ANSI-C quoting), which this replaces so that zx stays out of start-up. */
+export function quote(arg: string): string {
+  if (arg === '') return `$''`;
+  if (/^[\w/.\-@:=]+$/.test(arg)) return arg;
+  const escaped = arg
+    .replace(/\\/g, '\\\\')
+    .replace(/'/g, "\\'")
+    .replace(/\f/g, '\\f')
+    .replace(/\n/g, '\\n')
+    .replace(/\r/g, '\\r')
+    .replace(/\t/g, '\\t')
+    .replace(/\v/g, '\\v')
+    .replace(/\0/g, '\\0');
+  return `$'${escaped}'`;
 }
 
 const KILL_GRACE_MS = 2000;

@@ -8,19 +8,10 @@ import * as fly from '../commands/flyctl.ts';
 import { CommandFailed, type Runner } from '../core/runner.ts';
 import { PreconditionFailed } from '../core/errors.ts';
 import { runFlyctl } from './flyctl-error.ts';
-import {
-  parseApps,
-  parseReleases,
-  parseSecrets,
-  parseStatus,
-  parseVolumes,
-  parseWhoami,
-  type FlyApp,
-  type FlyRelease,
-  type FlySecret,
-  type FlyStatus,
-  type FlyVolume,
-} from './json.ts';
+import type { FlyApp, FlyRelease, FlySecret, FlyStatus, FlyVolume } from './json.ts';
+
+/** flyctl's JSON schemas (zod): loaded with the first answer to read, not at start-up. */
+const json = () => import('./json.ts');
 
 /** Read-only flyctl calls should answer quickly; a hung API must not hang the toolkit. */
 export const DEFAULT_QUERY_TIMEOUT_MS = 60_000;
@@ -43,7 +34,7 @@ export class FlyClient {
   /** The logged-in account; PreconditionFailed (exit 3) when flyctl has no token. */
   async whoami(): Promise<string> {
     try {
-      return parseWhoami(await this.query(fly.whoami())).email;
+      return (await json()).parseWhoami(await this.query(fly.whoami())).email;
     } catch (error) {
       if (error instanceof CommandFailed) {
         throw new PreconditionFailed('not logged in to Fly.io', {
@@ -56,19 +47,19 @@ export class FlyClient {
   }
 
   async apps(): Promise<FlyApp[]> {
-    return parseApps(await this.query(fly.appsList()));
+    return (await json()).parseApps(await this.query(fly.appsList()));
   }
 
   async releases(app: string): Promise<FlyRelease[]> {
-    return parseReleases(await this.query(fly.releases(app)));
+    return (await json()).parseReleases(await this.query(fly.releases(app)));
   }
 
   async secrets(app: string): Promise<FlySecret[]> {
-    return parseSecrets(await this.query(fly.secretsList(app)));
+    return (await json()).parseSecrets(await this.query(fly.secretsList(app)));
   }
 
   async status(app: string): Promise<FlyStatus> {
-    return parseStatus(await this.query(fly.status(app)));
+    return (await json()).parseStatus(await this.query(fly.status(app)));
   }
 
   /** The app's status, or null when flyctl says there is no such app (for this token). */
@@ -82,7 +73,7 @@ export class FlyClient {
   }
 
   async volumes(app: string): Promise<FlyVolume[]> {
-    return parseVolumes(await this.query(fly.volumesList(app)));
+    return (await json()).parseVolumes(await this.query(fly.volumesList(app)));
   }
 }
 

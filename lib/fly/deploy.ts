@@ -13,7 +13,7 @@ import { CommandFailed, CommandTimedOut, type Command, type Runner } from '../co
 import { formatDuration } from '../core/text.ts';
 import { sortReleases, type FlyClient } from './client.ts';
 import { flyctlError } from './flyctl-error.ts';
-import { findDeployedRelease, type DeployedRelease } from './json.ts';
+import type { DeployedRelease } from './json.ts';
 
 /** flyctl prints `{"id","version","image_ref"}` after a successful deploy when this is set. */
 export const RELEASE_JSON_ENV = { FLY_EMIT_RELEASE_JSON: '1' } as const;
@@ -124,7 +124,9 @@ export async function runFlyDeploy(
     throw describeDeployError(error, settings, source);
   }
   return {
-    release: findDeployedRelease(stdout) ?? (await newestReleaseAfter(fly, settings.env.app, options.previousVersion)),
+    release:
+      (await import('./json.ts')).findDeployedRelease(stdout) ??
+      (await newestReleaseAfter(fly, settings.env.app, options.previousVersion)),
     dryRun: false,
   };
 }

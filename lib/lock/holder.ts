@@ -5,7 +5,8 @@
  * reported as such, and every text from it is made safe for a terminal before printing.
  */
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
+import type { z } from 'zod';
+import { deferred, zod } from '../core/deferred.ts';
 import { escapeControl, formatDuration } from '../core/text.ts';
 
 /** How often a holder refreshes its record while it runs. */
@@ -14,28 +15,33 @@ export const HEARTBEAT_MS = 60_000;
 export const STALE_AFTER_MS = 5 * HEARTBEAT_MS;
 
 const FORMAT = 1;
-const text = z.string().min(1).max(300);
-const isoTime = z.string().refine((value) => !Number.isNaN(Date.parse(value)), 'not a time');
+/** The record's schema (zod, built the first time a record is read: not on the start-up path). */
+const holderSchema = deferred(() => {
+  const { z } = zod();
+  const text = z.string().min(1).max(300);
+  const isoTime = z.string().refine((value) => !Number.isNaN(Date.parse(value)), 'not a time');
 
-const HolderSchema = z.object({
-  format: z.literal(FORMAT),
-  /** Unique per acquisition: tells this run's own record from another run's with the same user and host. */
-  id: text,
-  environment: text,
-  user: text,
-  host: text,
-  pid: z.number().int().nonnegative(),
-  /** `GITHUB_SERVER_URL/GITHUB_REPOSITORY/actions/runs/GITHUB_RUN_ID` when a GitHub Actions run holds it. */
-  ciRunUrl: text.nullable(),
-  /** What the holder is doing, e.g. `deploy production`. */
-  command: text,
-  since: isoTime,
-  heartbeatAt: isoTime,
-  /** The holder promises a new heartbeat before this time; after it, the lock is stale. */
-  staleAfter: isoTime,
+  const HolderSchema = z.object({
+    format: z.literal(FORMAT),
+    /** Unique per acquisition: tells this run's own record from another run's with the same user and host. */
+    id: text,
+    environment: text,
+    user: text,
+    host: text,
+    pid: z.number().int().nonnegative(),
+    /** `GITHUB_SERVER_URL/GITHUB_REPOSITORY/actions/runs/GITHUB_RUN_ID` when a GitHub Actions run holds it. */
+    ciRunUrl: text.nullable(),
+    /** What the holder is doing, e.g. `deploy production`. */
+    command: text,
+    since: isoTime,
+    heartbeatAt: isoTime,
+    /** The holder promises a new heartbeat before this time; after it, the lock is stale. */
+    staleAfter: isoTime,
+  });
+  return HolderSchema;
 });
 
-export type Holder = z.infer<typeof HolderSchema>;
+export type Holder = z.infer<ReturnType<typeof holderSchema>>;
 
 /** The identity part of a holder: who and where, as this process sees itself. */
 export interface Identity {
@@ -97,7 +103,7 @@ export function parseHolder(commitText: string): ParsedHolder {
   } catch {
     return { ok: false, reason: 'the holder record is not JSON' };
   }
-  const parsed = HolderSchema.safeParse(value);
+  const parsed = holderSchema().safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     return {

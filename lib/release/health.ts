@@ -3,30 +3,35 @@
  * database down, so the status code proves little: the body decides (shared kotadb-api
  * reference). One probe here; deploy, rollback and doctor poll or report with it.
  */
-import { z } from 'zod';
+import type { z } from 'zod';
+import { deferred, zod } from '../core/deferred.ts';
 import { escapeControl } from '../core/text.ts';
 import { httpGet, isRedirect, type HttpAnswer } from './http.ts';
 
-const HealthBody = z.looseObject({
-  status: z.string(),
-  version: z.string().optional(),
-  saas: z
-    .looseObject({
-      supabase_status: z.string(),
-      supabase_latency_ms: z.number().nullable().optional(),
-      job_queue: z
-        .looseObject({
-          failed_recent: z.number().optional(),
-          queued: z.number().optional(),
-          failed: z.number().optional(),
-        })
-        .nullable()
-        .optional(),
-    })
-    .nullable()
-    .optional(),
+/** The body /health must have (zod, built at the first probe: not on the start-up path). */
+const healthBody = deferred(() => {
+  const { z } = zod();
+  return z.looseObject({
+    status: z.string(),
+    version: z.string().optional(),
+    saas: z
+      .looseObject({
+        supabase_status: z.string(),
+        supabase_latency_ms: z.number().nullable().optional(),
+        job_queue: z
+          .looseObject({
+            failed_recent: z.number().optional(),
+            queued: z.number().optional(),
+            failed: z.number().optional(),
+          })
+          .nullable()
+          .optional(),
+      })
+      .nullable()
+      .optional(),
+  });
 });
-export type HealthBody = z.output<typeof HealthBody>;
+export type HealthBody = z.output<ReturnType<typeof healthBody>>;
 
 /** Why /health was not healthy, as data: callers pick their wording and fix from it, never from the text. */
 export type UnhealthyCause = 'http' | 'not-json' | 'status' | 'supabase' | 'network' | 'timeout';
@@ -44,7 +49,7 @@ export function evaluateHealth(httpStatus: number, text: string): HealthVerdict 
   } catch {
     return { healthy: false, cause: 'not-json', reason: 'bad JSON: /health did not return JSON' };
   }
-  const parsed = HealthBody.safeParse(json);
+  const parsed = healthBody().safeParse(json);
   if (!parsed.success) return { healthy: false, cause: 'not-json', reason: 'bad JSON: no "status" field in /health' };
   const body = parsed.data;
   if (body.status !== 'healthy')

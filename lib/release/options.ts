@@ -1,11 +1,10 @@
 /**
  * Validation of the flags deploy and rollback share (image, image source, URL, timeouts,
- * release version). zod schemas at the edge; a bad value is one UsageError line naming the flag
+ * release version). plain rules at the edge (start-up path: no zod); a bad value is one UsageError line naming the flag
  * (never echoing a value that may hold a password).
  */
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod';
 import type { OptionSpec } from '../core/cli.ts';
 import type { Environment } from '../config/environments.ts';
 import { InvalidInput, UsageError } from '../core/errors.ts';
@@ -16,39 +15,52 @@ import { SERVICE_DOCKERFILE, type DeploySource } from '../fly/deploy.ts';
 const IMAGE_REF =
   /^(?:[a-zA-Z0-9.-]+(?::\d+)?\/)?[a-z0-9]+(?:[._-]+[a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-]+[a-z0-9]+)*)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
 
-export const ImageRef = z
-  .string()
-  .regex(IMAGE_REF, { message: 'expected an image reference such as registry.fly.io/<app>:deployment-<id>' });
+/**
+ * A flag's rule: the value it parses to, or the problem (one phrase; the first check that fails
+ * names it). Plain functions, not zod: flags are checked before any step, on the start-up path.
+ */
+export type FlagRule<T> = (
+  value: string,
+) => { readonly ok: true; readonly value: T } | { readonly ok: false; readonly message: string };
 
-export const BaseUrl = z
-  .string()
-  .refine((value) => {
-    try {
-      const url = new URL(value);
-      return (url.protocol === 'http:' || url.protocol === 'https:') && !url.search && !url.hash;
-    } catch {
-      return false;
-    }
-  }, 'expected an http(s) base URL such as https://kotadb-api-staging.fly.dev')
-  .transform((value) => value.replace(/\/+$/, ''));
+const accept = <T>(value: T) => ({ ok: true, value }) as const;
+const reject = (message: string) => ({ ok: false, message }) as const;
+
+export const ImageRef: FlagRule<string> = (value) =>
+  IMAGE_REF.test(value)
+    ? accept(value)
+    : reject('expected an image reference such as registry.fly.io/<app>:deployment-<id>');
+
+export const BaseUrl: FlagRule<string> = (value) => {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    // not a URL at all
+  }
+  const ok = url !== undefined && (url.protocol === 'http:' || url.protocol === 'https:') && !url.search && !url.hash;
+  return ok
+    ? accept(value.replace(/\/+$/, ''))
+    : reject('expected an http(s) base URL such as https://kotadb-api-staging.fly.dev');
+};
 
 export const MAX_HEALTH_TIMEOUT_S = 3600;
 export const DEFAULT_HEALTH_TIMEOUT_S = 120;
 
 /** Seconds (fractions allowed, so tests and benchmarks can use short budgets) -> milliseconds. */
-export const HealthTimeout = z
-  .string()
-  .regex(/^\d+(\.\d+)?$/, { message: 'expected a number of seconds' })
-  .transform(Number)
-  .refine((s) => s > 0 && s <= MAX_HEALTH_TIMEOUT_S, {
-    message: `expected more than 0 and at most ${MAX_HEALTH_TIMEOUT_S} seconds`,
-  })
-  .transform((s) => Math.round(s * 1000));
+export const HealthTimeout: FlagRule<number> = (value) => {
+  if (!/^\d+(\.\d+)?$/.test(value)) return reject('expected a number of seconds');
+  const s = Number(value);
+  if (!(s > 0 && s <= MAX_HEALTH_TIMEOUT_S))
+    return reject(`expected more than 0 and at most ${MAX_HEALTH_TIMEOUT_S} seconds`);
+  return accept(Math.round(s * 1000));
+};
 
 /** flyctl's --wait-timeout: a Go duration, bare seconds, or "none" (wait forever). */
-export const WaitTimeout = z.string().refine((value) => value === 'none' || /^\d+$/.test(value) || isDuration(value), {
-  message: 'expected a duration such as "5m" or "90s" (or "none")',
-});
+export const WaitTimeout: FlagRule<string> = (value) =>
+  value === 'none' || /^\d+$/.test(value) || isDuration(value)
+    ? accept(value)
+    : reject('expected a duration such as "5m" or "90s" (or "none")');
 
 /** A wait-timeout in milliseconds; null for "none". */
 export function waitTimeoutMs(value: string): number | null {
@@ -57,32 +69,27 @@ export function waitTimeoutMs(value: string): number | null {
 }
 
 /** The toolkit's deadline for one flyctl deploy (a Go duration) -> milliseconds. */
-export const DeployTimeout = z
-  .string()
-  .refine(isDuration, { message: 'expected a duration such as "30m" or "1h"' })
-  .transform(durationToMs)
-  .refine((ms) => ms >= 1, { message: 'expected a duration above zero' });
+export const DeployTimeout: FlagRule<number> = (value) => {
+  if (!isDuration(value)) return reject('expected a duration such as "30m" or "1h"');
+  const ms = durationToMs(value);
+  return ms >= 1 ? accept(ms) : reject('expected a duration above zero');
+};
 
-export const ReleaseVersion = z
-  .string()
-  .regex(/^v?\d+$/, { message: 'expected a release number such as 12 (or v12)' })
-  .transform((s) => Number(s.replace(/^v/, '')))
-  .refine((n) => n > 0, { message: 'release numbers start at 1' });
+export const ReleaseVersion: FlagRule<number> = (value) => {
+  if (!/^v?\d+$/.test(value)) return reject('expected a release number such as 12 (or v12)');
+  const n = Number(value.replace(/^v/, ''));
+  return n > 0 ? accept(n) : reject('release numbers start at 1');
+};
 
 /** Parses one flag's value, or throws UsageError `--flag: <problem>, got "<value>"`. */
-export function parseFlag<S extends z.ZodType<unknown, string>>(flag: string, schema: S, value: string): z.output<S> {
-  const parsed = schema.safeParse(value);
-  if (!parsed.success)
-    throw new UsageError(`--${flag}: ${parsed.error.issues[0]?.message ?? 'invalid value'}, got "${value}"`);
-  return parsed.data;
+export function parseFlag<T>(flag: string, rule: FlagRule<T>, value: string): T {
+  const parsed = rule(value);
+  if (!parsed.ok) throw new UsageError(`--${flag}: ${parsed.message}, got "${value}"`);
+  return parsed.value;
 }
 
-export function optionalFlag<S extends z.ZodType<unknown, string>>(
-  flag: string,
-  schema: S,
-  value: string | undefined,
-): z.output<S> | undefined {
-  return value === undefined ? undefined : parseFlag(flag, schema, value);
+export function optionalFlag<T>(flag: string, rule: FlagRule<T>, value: string | undefined): T | undefined {
+  return value === undefined ? undefined : parseFlag(flag, rule, value);
 }
 
 /** The flags that say where and how long to check health (deploy-fly and rollback). */

@@ -4,7 +4,8 @@
  * ever shows a value. The file's own format problems (lib/secrets/env-file.ts) are listed in the
  * same error, so one run names everything to fix.
  */
-import { z } from 'zod';
+import type { z } from 'zod';
+import { zod } from '../core/deferred.ts';
 import { isTransactionPooler, readDbUrl, TRANSACTION_POOLER_PORT } from '../db/url.ts';
 import { problemsError, type EnvEntry, type EnvFile, type EnvProblem } from './env-file.ts';
 import { InvalidInput } from '../core/errors.ts';
@@ -32,29 +33,34 @@ export function skipReason(value: string): SkipReason | null {
 
 // Rules per known name. Each builds its schema for the entry's NAME so that zod's issues are
 // complete sentences (the file and line are added around them); none of them quotes the value.
+// zod is loaded when the first value is checked (not on the start-up path).
 const postgresUrl = (label: string) =>
-  z.string().superRefine((value, ctx) => {
-    if (!/^postgres(?:ql)?:\/\//.test(value)) {
-      ctx.addIssue({ code: 'custom', message: `${label} must be a postgres:// or postgresql:// URL` });
-      return;
-    }
-    // The API's own driver reads this URL, not the toolkit's CLI: query parameters it needs
-    // (sslmode, pgbouncer, statement_cache_capacity, …) are its business, so read leniently.
-    try {
-      readDbUrl(value, label);
-    } catch (error) {
-      if (!(error instanceof InvalidInput)) throw error;
-      ctx.addIssue({ code: 'custom', message: error.hint ? `${error.message}: ${error.hint}` : error.message });
-    }
-  });
+  zod()
+    .z.string()
+    .superRefine((value, ctx) => {
+      if (!/^postgres(?:ql)?:\/\//.test(value)) {
+        ctx.addIssue({ code: 'custom', message: `${label} must be a postgres:// or postgresql:// URL` });
+        return;
+      }
+      // The API's own driver reads this URL, not the toolkit's CLI: query parameters it needs
+      // (sslmode, pgbouncer, statement_cache_capacity, …) are its business, so read leniently.
+      try {
+        readDbUrl(value, label);
+      } catch (error) {
+        if (!(error instanceof InvalidInput)) throw error;
+        ctx.addIssue({ code: 'custom', message: error.hint ? `${error.message}: ${error.hint}` : error.message });
+      }
+    });
 const httpsUrl = (label: string) =>
-  z
-    .string()
+  zod()
+    .z.string()
     .refine((value) => URL.canParse(value) && new URL(value).protocol === 'https:' && new URL(value).hostname !== '', {
       message: `${label} must be an https:// URL`,
     });
 const wholeNumber = (label: string) =>
-  z.string().regex(/^[1-9][0-9]*$/, { message: `${label} must be a positive whole number` });
+  zod()
+    .z.string()
+    .regex(/^[1-9][0-9]*$/, { message: `${label} must be a positive whole number` });
 
 const VALUE_RULES: Readonly<Record<string, (label: string) => z.ZodType<string>>> = {
   DATABASE_URL: postgresUrl,
