@@ -94,7 +94,7 @@ const OPTIONS = {
   'force-schema': {
     type: 'boolean',
     description:
-      'Roll back after a failure even when migrations applied after the previous release are not expand-only (or cannot be checked)',
+      'Roll back after a failure even when a migration applied after the previous release is a contract migration',
   },
   'skip-smoke': {
     type: 'boolean',
@@ -128,7 +128,8 @@ export const script = defineScript({
     'SAAS_STAGING_API_KEY / SAAS_PRODUCTION_API_KEY (skipped, with a warning, when that variable is not set).',
     'After the deploy only a check that passed before and fails now rolls back.',
     'Before that rollback the schema is checked as rollback does: migrations applied after the previous release that are',
-    'not expand-only leave the new release in place (reported, exit 1) unless --force-schema.',
+    'known not to be expand-only leave the new release in place (reported, exit 1) unless --force-schema; a schema that',
+    'cannot be checked (no URL, database unreadable, release commit unknown) is a warning and the rollback goes on.',
     'Exit 1 when the deploy failed (even when the rollback then succeeded) or another release serves at the end (not rolled back).',
     'Ctrl-C stops flyctl and prints the state and the rollback command; a second Ctrl-C kills it at once.',
   ],
@@ -610,7 +611,14 @@ async function afterFailure(
   if (newest && ours && newest.version > ours.version) return fail({ kind: 'superseded', target, newest });
   const { io } = ctx;
   const schema = await checkSchemaBeforeRollback(
-    { runner: ctx.runner, env: plan.env, processEnv: io.env, cwd: io.cwd, forceSchema: plan.forceSchema },
+    {
+      runner: ctx.runner,
+      env: plan.env,
+      processEnv: io.env,
+      cwd: io.cwd,
+      forceSchema: plan.forceSchema,
+      unknown: 'proceed',
+    },
     target,
   );
   if (schema.kind === 'incompatible') return fail({ kind: 'schema', target, reason: schema.message });

@@ -4,8 +4,12 @@
  * releaseCommit; the migrations applied now from the database the environment's URL names (the
  * same resolution as `supabase-apply --env`); lib/db/lint/rollback-check.ts compares and classifies.
  * No URL configured: not checked (a warning; the rollback goes on). A URL that cannot be read, or
- * a release whose migrations cannot be known: refused like a contract migration, unless
- * --force-schema (a rollback must not guess).
+ * a release whose migrations cannot be known: the rollback script refuses like a contract
+ * migration, unless --force-schema (someone is there to decide). Deploy's automatic rollback goes
+ * on with a warning instead (`unknown: 'proceed'`): the new release has already failed, the
+ * previous image is the last state known to work, and releases deployed before images carried a
+ * git-<sha> label would otherwise never be rolled back; only a migration known to be
+ * incompatible stops it.
  */
 import type { Environment } from '../config/environments.ts';
 import { PreconditionFailed } from '../core/errors.ts';
@@ -28,6 +32,8 @@ export interface SchemaCheckContext {
   /** The checkout holding supabase/migrations and the deploy tags. */
   readonly cwd: string;
   readonly forceSchema: boolean;
+  /** When the schema cannot be known (database unreadable, target's migrations unknown): refuse (default) or go on, warned. */
+  readonly unknown?: 'refuse' | 'proceed';
   /** Already read (rollback --list, status); read here when absent. */
   readonly records?: CommitRecords;
   /** The database read's connect and query limit. */
@@ -36,7 +42,7 @@ export interface SchemaCheckContext {
 
 export type SchemaVerdict =
   | { readonly kind: 'compatible'; readonly message: string }
-  /** No database URL: nothing to compare with (the rollback goes on, with a warning). */
+  /** No database URL, or (unknown: 'proceed') nothing to compare with: the rollback goes on, with a warning. */
   | { readonly kind: 'not-checked'; readonly message: string }
   /** Not compatible (or unknown), overridden by --force-schema. */
   | { readonly kind: 'forced'; readonly message: string }
@@ -70,6 +76,7 @@ export async function checkSchemaBeforeRollback(
     });
   } catch (error) {
     const why = `schema could not be checked against ${label}: ${error instanceof Error ? error.message : String(error)}`;
+    if (ctx.unknown === 'proceed') return { kind: 'not-checked', message: `${why}; rolling back anyway` };
     return ctx.forceSchema
       ? { kind: 'forced', message: `--force-schema: ${why}` }
       : {
@@ -81,6 +88,8 @@ export async function checkSchemaBeforeRollback(
         };
   }
   if (compat.compatible) return { kind: 'compatible', message: compat.message };
+  if (ctx.unknown === 'proceed' && compat.reason !== 'contract' && !ctx.forceSchema)
+    return { kind: 'not-checked', message: `${compat.message}; rolling back anyway` };
   const refusal = rollbackSchemaGate(compat, { forceSchema: ctx.forceSchema });
   return refusal
     ? { kind: 'incompatible', message: compat.message, refusal }

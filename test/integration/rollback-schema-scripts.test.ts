@@ -207,6 +207,32 @@ describe.concurrent("deploy's automatic rollback: schema compatibility", () => {
     expect(errorLine(r)).toContain(`rolled back to v3 (healthy)`);
   });
 
+  test('the running release has no known commit, or the database cannot be read: warned, and rolled back all the same', async () => {
+    const w = await world();
+    w.fly.update((state) => {
+      const app = state.apps.find((a) => a.name === 'kotadb-api-staging')!;
+      app.releases[0]!.image = 'registry.fly.io/kotadb-api-staging:deployment-old';
+      app.image = 'registry.fly.io/kotadb-api-staging:deployment-old';
+      for (const m of app.machines) m.image = 'registry.fly.io/kotadb-api-staging:deployment-old';
+    });
+    const unlabelled = await deploy(w, [], { SUPABASE_DB_URL_STAGING: await databaseWith([BASE, STARS, DROP]) });
+    expect(unlabelled.code, unlabelled.all).toBe(1);
+    expect(unlabelled.stderr).toMatch(
+      /warning: cannot tell which migrations v3 was deployed with .*; rolling back anyway/,
+    );
+    expect(errorLine(unlabelled)).toContain('rolled back to v3 (healthy)');
+
+    const w2 = await world();
+    const port = await closedPort();
+    const unreadable = await deploy(w2, [], {
+      SUPABASE_DB_URL_STAGING: `postgresql://postgres:pw@127.0.0.1:${port}/postgres`,
+    });
+    expect(unreadable.code, unreadable.all).toBe(1);
+    expect(unreadable.stderr).toMatch(/warning: schema could not be checked against v3: .*; rolling back anyway/);
+    expect(unreadable.all).not.toContain(':pw@');
+    expect(deploys(w2).map((c) => c.argv[c.argv.indexOf('--image') + 1])).toEqual([BAD_IMAGE, label(c42)]);
+  });
+
   test('expand-only since the running release: rolls back, saying the schema is compatible', async () => {
     const w = await world();
     const url = await databaseWith([BASE, STARS]);
