@@ -103,6 +103,7 @@ const README_FLAGS: Record<string, () => string[]> = {
   lock: () => flagTableFlags(section(readme, 'lock')),
   'fly-setup': () => flagTableFlags(section(readme, 'fly-setup')),
   doctor: () => flagTableFlags(section(readme, 'doctor')),
+  status: () => flagTableFlags(section(readme, 'status')),
   fly: () => flagTableFlags(section(readme, 'Everyday recipes')),
   'local-db': () => usageLineFlags(readme, 'db-start|db-stop|db-status'),
   'supabase-reset': () => usageLineFlags(readme, 'supabase-reset'),
