@@ -39,6 +39,11 @@ secrets *args:
 fly-setup *args:
     @node --import tsx scripts/fly-setup.ts "$@"
 
+# What runs where: serving release, image, commit, health, machines, secrets, migrations [staging|production]
+[no-exit-message]
+status *args:
+    @node --import tsx scripts/status.ts "$@"
+
 # Check everything a deploy depends on and print a checklist with fixes
 [no-exit-message]
 doctor *args:

@@ -64,6 +64,7 @@ import {
 } from '../lib/release/options.ts';
 import { describeAppeared, recheckReleases } from '../lib/release/recheck.ts';
 import { healthPlan, rollBackTo } from '../lib/release/rollback.ts';
+import { checkSchemaBeforeRollback } from '../lib/release/rollback-schema.ts';
 import { whoServes, type ReleaseRef } from '../lib/release/serving.ts';
 import { failedChecks, regressions, runSmokeChecks, type SmokeCheck } from '../lib/release/smoke.ts';
 import { judgedStep } from '../lib/release/step.ts';
@@ -89,6 +90,11 @@ const OPTIONS = {
   'no-rollback': {
     type: 'boolean',
     description: 'On failure, leave the new release in place instead of redeploying the previous image',
+  },
+  'force-schema': {
+    type: 'boolean',
+    description:
+      'Roll back after a failure even when a migration applied after the previous release is a contract migration',
   },
   'skip-smoke': {
     type: 'boolean',
@@ -121,6 +127,9 @@ export const script = defineScript({
     'Smoke: saas.job_queue.failed_recent = 0; /api/v1/repositories is 401 without a key and 200 with',
     'SAAS_STAGING_API_KEY / SAAS_PRODUCTION_API_KEY (skipped, with a warning, when that variable is not set).',
     'After the deploy only a check that passed before and fails now rolls back.',
+    'Before that rollback the schema is checked as rollback does: migrations applied after the previous release that are',
+    'known not to be expand-only leave the new release in place (reported, exit 1) unless --force-schema; a schema that',
+    'cannot be checked (no URL, database unreadable, release commit unknown) is a warning and the rollback goes on.',
     'Exit 1 when the deploy failed (even when the rollback then succeeded) or another release serves at the end (not rolled back).',
     'Ctrl-C stops flyctl and prints the state and the rollback command; a second Ctrl-C kills it at once.',
   ],
@@ -199,6 +208,7 @@ interface Plan {
   readonly source: DeploySource | null;
   readonly health: HealthTarget;
   readonly rollback: boolean;
+  readonly forceSchema: boolean;
   readonly smoke: boolean;
   readonly force: boolean;
   readonly tag: boolean;
@@ -243,6 +253,7 @@ function validate(options: Options, positionals: string[], io: ScriptIO, dryRun:
     source,
     health,
     rollback: !options['no-rollback'],
+    forceSchema: options['force-schema'],
     smoke: !options['skip-smoke'],
     force: options.force,
     tag: options.tag,
@@ -598,6 +609,21 @@ async function afterFailure(
   if (!target) return fail({ kind: 'no-target' });
   if (newest && before !== null && newest.version <= before) return fail({ kind: 'not-needed', target });
   if (newest && ours && newest.version > ours.version) return fail({ kind: 'superseded', target, newest });
+  const { io } = ctx;
+  const schema = await checkSchemaBeforeRollback(
+    {
+      runner: ctx.runner,
+      env: plan.env,
+      processEnv: io.env,
+      cwd: io.cwd,
+      forceSchema: plan.forceSchema,
+      unknown: 'proceed',
+    },
+    target,
+  );
+  if (schema.kind === 'incompatible') return fail({ kind: 'schema', target, reason: schema.message });
+  if (schema.kind === 'compatible') out.info(schema.message);
+  else out.warn(schema.message);
   enter({ phase: 'rolling-back', target });
   const rollback = {
     ...ctx,

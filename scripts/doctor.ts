@@ -14,6 +14,7 @@ import {
   skip,
   summarize,
   summaryLine,
+  untilInterrupted,
   type CheckLimits,
   type CheckOutcome,
   type CheckResult,
@@ -36,7 +37,7 @@ import {
 import { parseEnvironment } from '../lib/config/environments.ts';
 import { checkFlyConfigFile } from '../lib/config/fly-toml.ts';
 import { HELP_OPTION } from '../lib/core/cli.ts';
-import { ExitCode, Interrupted, UsageError } from '../lib/core/errors.ts';
+import { ExitCode, UsageError } from '../lib/core/errors.ts';
 import { deferred, zod } from '../lib/core/deferred.ts';
 import { repoRoot } from '../lib/core/paths.ts';
 import { defineScript, isEntryPoint, runEntry } from '../lib/core/script.ts';
@@ -185,7 +186,7 @@ export const script = defineScript({
     // doctor changes nothing: Ctrl-C stops waiting at once. flyctl (the runner) and the /health
     // probe stop themselves on io.signal; the migrations check's database client takes no
     // signal, so the run does not wait for it.
-    const results = await untilInterrupted(checks, io.signal);
+    const results = await untilInterrupted(checks, io.signal, 'doctor');
     out.clearProgress();
 
     const durationMs = Math.round(performance.now() - started);
@@ -199,16 +200,6 @@ export const script = defineScript({
     return summary.ok ? ExitCode.ok : ExitCode.failed;
   },
 });
-
-function untilInterrupted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  const stopped = () => new Interrupted('interrupted: doctor changes nothing');
-  if (signal.aborted) return Promise.reject(stopped());
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(stopped());
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
-}
 
 function parseUrl(value: string): string {
   if (!BaseUrl().safeParse(value).success) throw new UsageError(`--url must be an http(s) URL, got "${value}"`);

@@ -54,7 +54,7 @@ export const script = defineScript({
     const local = new LocalPostgres(localPostgresConfig({ env }), runner);
     onInterrupt(
       () =>
-        new Interrupted(`interrupted during local-db ${action}: run \`npx just db-status\` to see the state it left`, {
+        new Interrupted(`interrupted during db-${action}: run \`npx just db-status\` to see the state it left`, {
           hint:
             action === 'start'
               ? `a cluster interrupted while being created is removed by the next \`npx just db-start\``

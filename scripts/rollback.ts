@@ -34,6 +34,7 @@ import {
   type HealthTarget,
 } from '../lib/release/options.ts';
 import { describeAppeared, recheckReleases } from '../lib/release/recheck.ts';
+import { readCommitRecords } from '../lib/release/release-commit.ts';
 import { formatReleaseTable, listReleases } from '../lib/release/release-table.ts';
 import {
   rollbackExitCode,
@@ -53,6 +54,7 @@ import {
   rollBackTo,
   type RollbackTarget,
 } from '../lib/release/rollback.ts';
+import { checkSchemaBeforeRollback } from '../lib/release/rollback-schema.ts';
 import { judgedStep } from '../lib/release/step.ts';
 import { publishSummary } from '../lib/release/summary.ts';
 
@@ -64,7 +66,12 @@ const OPTIONS = {
   image: { type: 'string', value: '<ref>', description: 'Image to redeploy instead of a listed release' },
   list: {
     type: 'boolean',
-    description: 'List recent releases (version, status, image, user, date) and exit; changes nothing',
+    description: 'List recent releases (version, status, image, commit, user, date) and exit; changes nothing',
+  },
+  'force-schema': {
+    type: 'boolean',
+    description:
+      'Roll back even when migrations applied after the target release are not expand-only (or cannot be checked)',
   },
   ...HEALTH_OPTIONS,
   ...DEPLOY_TIMEOUT_OPTION,
@@ -85,6 +92,9 @@ export const script = defineScript({
     'Exit 0 only when the target is running, healthy and serving; 1 when the redeploy, the health check or that check failed.',
     "The rollback holds the environment's deploy lock (--list never takes it): another run holding it means waiting up to",
     '--lock-wait, then exit 3 naming the holder; a release created while this run waited is exit 3, nothing changed.',
+    "Schema: with the environment's database URL (SUPABASE_DB_URL_<ENV> or SUPABASE_DB_URL), the migrations applied after",
+    'the target release (its commit: deploy tag or git-<sha> image label) must only expand; otherwise exit 3 unless',
+    '--force-schema. Without a URL the schema is not checked (a warning). Run it from the checkout holding supabase/.',
   ],
   examples: [
     'npx just rollback staging --list',
@@ -107,7 +117,9 @@ export const script = defineScript({
     });
     // Set once the redeploy may start: from then on, Ctrl-C can leave either image running.
     let rollingBack: RollbackTarget | null = null;
+    let schema: string | null = null;
     const facts = (): RollbackFacts => ({
+      schema,
       env: plan.env,
       url: plan.health.baseUrl,
       dryRun,
@@ -121,6 +133,7 @@ export const script = defineScript({
       const canAskFly = await out.step('Preflight', () => preflight(ctx));
       const releases = await out.step('Read releases', () => readReleases(ctx, canAskFly));
       const chosen = await out.step('Choose target', async () => chooseTarget(ctx, releases));
+      schema = await out.step('Check schema', () => checkSchema(ctx, chosen.target));
       await out.step('Confirm', () => confirm(ctx, chosen.label));
       // The deploy lock: taken after the confirmation (never held while a person types).
       outcome = await lock.hold(async (): Promise<RollbackOutcome> => {
@@ -163,6 +176,7 @@ interface Plan {
   readonly to: number | undefined;
   readonly image: string | undefined;
   readonly list: boolean;
+  readonly forceSchema: boolean;
   readonly health: HealthTarget;
   readonly yes: boolean;
   readonly dryRun: boolean;
@@ -189,6 +203,8 @@ function validate(options: Options, positionals: string[], processEnv: NodeJS.Pr
     throw new UsageError('--to and --image both pick the target: give one of them');
   if (options.list && (to !== undefined || image !== undefined))
     throw new UsageError('--list only lists: drop --to/--image, or drop --list to roll back');
+  if (options.list && options['force-schema'])
+    throw new UsageError('--list changes nothing: drop --force-schema, or drop --list to roll back');
   if (options.list && options['lock-wait'] !== undefined)
     throw new UsageError('--list never takes the deploy lock: drop --lock-wait');
   const lockWait = lockWaitSeconds(options['lock-wait'], processEnv);
@@ -204,6 +220,7 @@ function validate(options: Options, positionals: string[], processEnv: NodeJS.Pr
     to,
     image,
     list: options.list,
+    forceSchema: options['force-schema'],
     health,
     yes: options.yes,
     dryRun,
@@ -216,7 +233,7 @@ async function listOnly(ctx: Ctx): Promise<number> {
   const { plan, out } = ctx;
   const releases = await readReleases(ctx, await preflight(ctx));
   if (releases === null) return ExitCode.ok;
-  const rows = listReleases(releases);
+  const rows = listReleases(releases, await readCommitRecords(ctx.runner, plan.env, ctx.io.cwd));
   if (out.json) out.jsonResult({ environment: plan.env.name, app: plan.env.app, releases: rows });
   else for (const line of formatReleaseTable(rows)) out.result(line);
   return ExitCode.ok;
@@ -273,6 +290,28 @@ function chooseTarget(ctx: Ctx, releases: FlyRelease[] | null): { label: string;
   );
   out.dim(configNote(target));
   return { label: describeTarget(target), target };
+}
+
+// Check schema -----------------------------------------------------------------------------
+
+/**
+ * The migrations applied since the target release must only expand (lib/release/rollback-schema.ts):
+ * refused (exit 3) before the confirmation otherwise, unless --force-schema. Returns what was found.
+ */
+async function checkSchema(ctx: Ctx, target: RollbackTarget | null): Promise<string | null> {
+  const { plan, out, io } = ctx;
+  if (target === null) {
+    out.dim('schema: checked once the target is known (Fly could not be asked)');
+    return null;
+  }
+  const verdict = await checkSchemaBeforeRollback(
+    { runner: ctx.runner, env: plan.env, processEnv: io.env, cwd: io.cwd, forceSchema: plan.forceSchema },
+    target,
+  );
+  if (verdict.kind === 'incompatible') throw verdict.refusal;
+  if (verdict.kind === 'compatible') out.info(verdict.message);
+  else out.warn(verdict.message);
+  return verdict.message;
 }
 
 // Confirm ----------------------------------------------------------------------------------

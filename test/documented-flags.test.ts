@@ -1,11 +1,14 @@
 /**
  * Every flag the docs and the workflows pass to a script is one that script declares: a
- * renamed flag must not leave a runbook or CI step that exits 2.
+ * renamed flag must not leave a runbook or CI step that exits 2. And the README's reference of
+ * each script lists exactly the flags its --help prints, and its exit-code table exactly the
+ * codes of lib/core/errors.ts: no flag missing, none that does not apply.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
-import type { CommandSpec } from '../lib/core/cli.ts';
+import { formatHelp, type CommandSpec } from '../lib/core/cli.ts';
+import { ExitCode } from '../lib/core/errors.ts';
 import { fromRoot } from '../lib/core/paths.ts';
 import { codeIn, documentedFiles, invocationsIn, scriptBehind, type Invocation } from './helpers/package-commands.ts';
 
@@ -55,6 +58,90 @@ describe.each(sources)('%s', (_source, invocations) => {
       }
     }
     expect(unknown).toEqual([]);
+  });
+});
+
+/** The long flags in the Options section of a --help text (`--help` itself left out). */
+export function helpFlags(help: string): string[] {
+  const options = help.split('\nOptions:\n')[1]?.split('\n\n')[0] ?? '';
+  return [...options.matchAll(/^\s+(?:-\w, )?\s*(--[a-z][\w-]*)/gm)].map((m) => m[1]!).filter((f) => f !== '--help');
+}
+
+/** The README section under `### <title>…` (up to the next heading of level 2 or 3). */
+function section(readme: string, title: string): string {
+  const start = readme.indexOf(`\n### ${title}`);
+  if (start === -1) throw new Error(`README.md has no section "### ${title}"`);
+  const rest = readme.slice(start + 1);
+  const end = rest.slice(4).search(/\n#{2,3} /);
+  return end === -1 ? rest : rest.slice(0, end + 4);
+}
+
+/** The long flags in the first column of a section's flag tables (`| flag |`, `| action / flag |`). */
+export function flagTableFlags(markdown: string): string[] {
+  const flags: string[] = [];
+  for (const table of markdown.matchAll(/^\| (?:flag|action \/ flag) \|.*\n\|[-|]+\|\n((?:\|.*\n?)*)/gm))
+    for (const row of table[1]!.split('\n').filter(Boolean))
+      flags.push(...[...row.split(' | ')[0]!.matchAll(/--[a-z][\w-]*/g)].map((m) => m[0]));
+  return flags.filter((f) => f !== '--help');
+}
+
+/** The long flags of a bold usage line `**\`<name> […]\`**`. */
+function usageLineFlags(markdown: string, name: string): string[] {
+  const line = markdown.split('\n').find((l) => l.startsWith(`**\`${name} `));
+  if (!line) throw new Error(`README.md has no usage line **\`${name} …\`**`);
+  return [...line.matchAll(/--[a-z][\w-]*/g)].map((m) => m[0]);
+}
+
+const readme = readFileSync(fromRoot('README.md'), 'utf8');
+
+/** Where the README lists each script's flags: a section's flag table, or a bold usage line. */
+const README_FLAGS: Record<string, () => string[]> = {
+  'check-config': () => flagTableFlags(section(readme, 'check-config')),
+  'deploy-fly': () => flagTableFlags(section(readme, 'deploy')),
+  rollback: () => flagTableFlags(section(readme, 'rollback')),
+  'fly-secrets': () => flagTableFlags(section(readme, 'fly-secrets')),
+  lock: () => flagTableFlags(section(readme, 'lock')),
+  'fly-setup': () => flagTableFlags(section(readme, 'fly-setup')),
+  doctor: () => flagTableFlags(section(readme, 'doctor')),
+  status: () => flagTableFlags(section(readme, 'status')),
+  fly: () => flagTableFlags(section(readme, 'Everyday recipes')),
+  'local-db': () => usageLineFlags(readme, 'db-start|db-stop|db-status'),
+  'supabase-reset': () => usageLineFlags(readme, 'supabase-reset'),
+  'supabase-generate': () => usageLineFlags(readme, 'supabase-generate'),
+  'supabase-lint': () => usageLineFlags(readme, 'supabase-lint'),
+  'supabase-apply': () => usageLineFlags(readme, 'supabase-apply'),
+};
+
+describe('the README reference', () => {
+  it('covers every script', () => {
+    const scripts = readdirSync(fromRoot('scripts')).map((f) => f.replace(/\.ts$/, ''));
+    expect(Object.keys(README_FLAGS).sort()).toEqual(scripts.sort());
+  });
+
+  it.each(Object.keys(README_FLAGS))('lists exactly the flags `%s --help` prints', async (script) => {
+    const module = (await import(fromRoot('scripts', `${script}.ts`))) as { script: { spec: CommandSpec } };
+    const printed = helpFlags(formatHelp(module.script.spec));
+    expect(printed.length).toBeGreaterThan(0);
+    expect([...new Set(README_FLAGS[script]!())].sort()).toEqual([...new Set(printed)].sort());
+  });
+
+  it('has an exit-code table of exactly the codes lib/core/errors.ts defines', () => {
+    const table = /^## Exit codes\n[\s\S]*?\| code \| meaning \|\n\|[-|]+\|\n((?:\|.*\n)*)/m.exec(readme)?.[1] ?? '';
+    const codes = [...table.matchAll(/^\| (\d+) \|/gm)].map((m) => Number(m[1]));
+    expect(codes).toEqual(Object.values(ExitCode).sort((a, b) => a - b));
+  });
+
+  it('the table readers find flags in help text, tables and nothing else', () => {
+    expect(
+      helpFlags(
+        'Usage: x\n\nOptions:\n  -h, --help      Show\n      --dry-run   Print --not-this\n  -y, --yes   Skip\n\nExit codes: --no',
+      ),
+    ).toEqual(['--dry-run', '--yes']);
+    expect(
+      flagTableFlags(
+        '| flag | meaning |\n|---|---|\n| `--a <x>`, `-a` | see `--not-this` |\n| `--b`, `--c` | b |\n\n| `--d` | not a flag table |\n',
+      ),
+    ).toEqual(['--a', '--b', '--c']);
   });
 });
 

@@ -31,6 +31,17 @@ export const deployTagName = (environment: string, version: number): string => `
 
 /** Exit 0 when `ref` names a commit, 1 (quietly) when it does not. */
 export const verifyCommit = (ref: string): Command => read('rev-parse', '--verify', '--quiet', `${ref}^{commit}`);
+/**
+ * Every deploy tag of one environment, one per line: `<refname>\t<object>\t<peeled commit>` (the
+ * peeled field is empty for a lightweight tag, which deploy --tag makes). One call for all releases.
+ */
+export const deployTags = (environment: string): Command =>
+  read('for-each-ref', '--format=%(refname)%09%(objectname)%09%(*objectname)', `refs/tags/deploy/${environment}/`);
+/** A commit's subject line; exit 128 when the commit is not in this repository. */
+export const commitSubject = (sha: string): Command => read('log', '-1', '--format=%s', `${sha}^{commit}`, '--');
+/** `<only in a>\t<only in b>`: how many commits each side has that the other lacks. */
+export const commitsAheadBehind = (a: string, b: string): Command =>
+  read('rev-list', '--left-right', '--count', `${a}...${b}`, '--');
 /** The names in folder `dir` of `ref`'s tree, one per line, relative to the cwd (the migrations a release had). */
 export const filesAt = (ref: string, dir: string): Command =>
   read('ls-tree', '--name-only', ref, '--', `${dir.replace(/\/+$/, '')}/`);

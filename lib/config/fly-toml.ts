@@ -211,7 +211,9 @@ export function checkFlyConfigText(text: string, file: string, env?: Environment
   problems.push(...semanticProblems(config, file));
   const warnings = clampWarnings(config, file);
   if (config.experimental?.auto_rollback !== undefined) {
-    warnings.push(`${file}: experimental.auto_rollback: flyctl parses and ignores it; deploy-fly rolls back itself`);
+    warnings.push(
+      `${file}: experimental.auto_rollback: flyctl parses and ignores it; \`npx just deploy\` rolls back on its own`,
+    );
   }
   if (env) problems.push(...crossCheck(config, env, file));
   return { config, problems, warnings };

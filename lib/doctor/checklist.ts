@@ -3,7 +3,7 @@
  * a timeout becomes a ✗ line carrying the fix instead of stopping the run, so one broken thing
  * never hides the state of the others. Results render as aligned lines or as one JSON document.
  */
-import { isToolkitError } from '../core/errors.ts';
+import { Interrupted, isToolkitError } from '../core/errors.ts';
 import { formatDuration } from '../core/output.ts';
 import { CommandTimedOut } from '../core/runner.ts';
 
@@ -64,6 +64,34 @@ export async function runCheck(
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** One question's answer, or why there is none (status's cells). */
+export type Answer<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly why: string };
+
+/**
+ * Asks one question under its own deadline (as runCheck does); never throws: an error or the
+ * deadline becomes the reason. The question's own timeout (runner, HTTP, database) should end it
+ * first; the deadline is the backstop.
+ */
+export async function answerWithin<T>(limits: CheckLimits, question: () => Promise<T>): Promise<Answer<T>> {
+  let value: T | undefined;
+  const outcome = await runCheck('answer', 'answer', limits, async () => {
+    value = await question();
+    return pass('');
+  });
+  return outcome.status === 'pass' ? { ok: true, value: value as T } : { ok: false, why: outcome.detail };
+}
+
+/** Waits for read-only work, but Ctrl-C stops waiting at once (`what` changes nothing). */
+export function untilInterrupted<T>(work: Promise<T>, signal: AbortSignal, what: string): Promise<T> {
+  const stopped = () => new Interrupted(`interrupted: ${what} changes nothing`);
+  if (signal.aborted) return Promise.reject(stopped());
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(stopped());
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 /** A check that could not run because the one it depends on did not pass. */

@@ -55,6 +55,8 @@ export type RollbackReport =
   | { readonly kind: 'no-target' }
   | { readonly kind: 'not-needed'; readonly target: RollbackTarget }
   | { readonly kind: 'superseded'; readonly target: RollbackTarget; readonly newest: FlyRelease }
+  /** Not rolled back: the target cannot work with the schema now applied (lib/release/rollback-schema.ts). */
+  | { readonly kind: 'schema'; readonly target: RollbackTarget; readonly reason: string }
   | { readonly kind: 'done'; readonly result: Exclude<RollbackResult, { kind: 'planned' }> };
 
 /** Where the run was when Ctrl-C stopped it. */
@@ -173,6 +175,8 @@ function rollbackLine(rollback: RollbackReport, release: ReleaseRef | null): str
       return `nothing was deployed (no new release), so v${rollback.target.version} still serves`;
     case 'superseded':
       return `not rolled back: v${rollback.newest.version} was created by another deploy meanwhile, and a rollback would undo it`;
+    case 'schema':
+      return `not rolled back to v${rollback.target.version}: ${rollback.reason}; ${v(release)} stays deployed`;
     case 'done': {
       const target = describeTarget(rollback.result.target);
       return rollback.result.kind === 'healthy'
@@ -227,6 +231,8 @@ export function deployHint(outcome: DeployOutcome, facts: DeployFacts): string |
       if (outcome.rollback.kind === 'done' && outcome.rollback.result.kind === 'failed') {
         return `the app may be down: retry with \`${rollbackCommand(env, outcome.rollback.result.target)}\` or pick another release (\`npx just rollback ${env.name} --list\`)`;
       }
+      if (outcome.rollback.kind === 'schema')
+        return `roll forward with a fix, or if v${outcome.rollback.target.version} does not use what changed: ${rollbackCommand(env, outcome.rollback.target)} --force-schema`;
       if (outcome.rollback.kind === 'superseded')
         return `see what runs: npx just releases ${env.name}; if it is bad: ${rollbackCommand(env, outcome.rollback.target)}`;
       return undefined;
@@ -333,6 +339,7 @@ const ROLLBACK_STATUS: Record<RollbackReport['kind'], string> = {
   'no-target': 'impossible',
   'not-needed': 'not-needed',
   superseded: 'superseded',
+  schema: 'refused-schema',
   done: 'done',
 };
 
@@ -356,7 +363,7 @@ export function deployJson(outcome: DeployOutcome, facts: DeployFacts) {
       status: result ? result.kind : ROLLBACK_STATUS[rollback.kind],
       target: result?.target ?? ('target' in rollback ? rollback.target : rollbackTargetOf(facts.snapshot)),
       release: result?.release ?? null,
-      failure: result?.kind === 'failed' ? result.failure : null,
+      failure: result?.kind === 'failed' ? result.failure : rollback.kind === 'schema' ? rollback.reason : null,
       configAndSecrets: result ? 'current' : null,
     },
     commit: facts.checkout?.commit ?? null,

@@ -6,12 +6,15 @@
 import { defaultRollbackTarget, runningRelease, sortReleases } from '../fly/client.ts';
 import type { FlyRelease } from '../fly/json.ts';
 import { alignTable } from '../core/text.ts';
+import { NO_RECORDS, releaseCommit, shortSha, type CommitRecords } from './release-commit.ts';
 import { rolledBackFrom } from './rollback.ts';
 
 export interface ListedRelease {
   version: number;
   status: string;
   imageRef: string | null;
+  /** The commit it was deployed from (releaseCommit), null when nothing records it. */
+  commit: string | null;
   user: string | null;
   createdAt: string | null;
   running: boolean;
@@ -20,7 +23,7 @@ export interface ListedRelease {
   rolledBackFrom: boolean;
 }
 
-export function listReleases(releases: readonly FlyRelease[]): ListedRelease[] {
+export function listReleases(releases: readonly FlyRelease[], records: CommitRecords = NO_RECORDS): ListedRelease[] {
   const running = runningRelease(releases);
   const abandoned = new Set(rolledBackFrom(releases).map((r) => r.version));
   const candidate = defaultRollbackTarget(releases);
@@ -29,6 +32,7 @@ export function listReleases(releases: readonly FlyRelease[]): ListedRelease[] {
     version: r.version,
     status: r.status,
     imageRef: r.imageRef,
+    commit: releaseCommit(r, records)?.sha ?? null,
     user: r.user,
     createdAt: r.createdAt,
     running: r.version === running?.version,
@@ -40,11 +44,12 @@ export function listReleases(releases: readonly FlyRelease[]): ListedRelease[] {
 export function formatReleaseTable(rows: readonly ListedRelease[]): string[] {
   if (rows.length === 0) return ['no releases yet'];
   const table = [
-    ['VERSION', 'STATUS', 'IMAGE', 'USER', 'DATE', ''],
+    ['VERSION', 'STATUS', 'IMAGE', 'COMMIT', 'USER', 'DATE', ''],
     ...rows.map((r) => [
       `v${r.version}`,
       r.status,
       r.imageRef ?? '-',
+      r.commit ? shortSha(r.commit) : '-',
       r.user ?? '-',
       r.createdAt ? r.createdAt.replace('T', ' ') : '-',
       r.running

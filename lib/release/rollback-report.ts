@@ -15,6 +15,8 @@ export interface RollbackFacts {
   readonly dryRun: boolean;
   readonly steps: readonly StepTiming[];
   readonly durationMs: number;
+  /** What the schema check found (null: not reached, or the target was known by name only). */
+  readonly schema?: string | null;
 }
 
 export type RollbackOutcome =
@@ -99,6 +101,7 @@ export function rollbackSummary(outcome: RollbackOutcome, facts: RollbackFacts):
   fields.push(['url', facts.url]);
   if (result?.health) fields.push(['health', describePoll(result.health)]);
   if (target && (result || outcome.kind === 'planned')) fields.push(['config', configNote(target)]);
+  if (facts.schema) fields.push(['schema', facts.schema]);
   return {
     title: `Rollback of ${facts.env.name}`,
     ok: rollbackExitCode(outcome) === ExitCode.ok,
@@ -121,6 +124,7 @@ export function rollbackJson(outcome: RollbackOutcome, facts: RollbackFacts) {
       code === ExitCode.ok ? null : result?.kind === 'failed' ? result.failure : rollbackOutcomeLine(outcome, facts),
     health: result?.health ? pollJson(result.health) : null,
     configAndSecrets: result ? 'current' : null,
+    schema: facts.schema ?? null,
     steps: stepsJson(facts.steps),
     durationMs: Math.round(facts.durationMs),
   };

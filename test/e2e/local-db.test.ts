@@ -104,7 +104,7 @@ describe('local-db start, interrupted twice during initdb', () => {
     const result = await run;
     expect(result.code, result.all).toBe(130);
     expect(result.stderr).toContain(
-      'interrupted again: every child process was killed. interrupted during local-db start: run `npx just db-status` to see the state it left',
+      'interrupted again: every child process was killed. interrupted during db-start: run `npx just db-status` to see the state it left',
     );
     expect(result.stderr).toContain(
       'a cluster interrupted while being created is removed by the next `npx just db-start`',

@@ -1,5 +1,6 @@
 /** The package's npm scripts and just recipes, and the calls to them found in a command line or a document. */
 import { readdirSync, readFileSync } from 'node:fs';
+import ts from 'typescript';
 import { ENVIRONMENT_NAMES } from '../../lib/config/environments.ts';
 import { fromRoot } from '../../lib/core/paths.ts';
 
@@ -105,4 +106,29 @@ export function scriptBehind(command: PackageCommand): string | null {
     justfile,
   );
   return /scripts\/([\w-]+)\.ts/.exec(recipe?.[1] ?? '')?.[1] ?? null;
+}
+
+/**
+ * The text of every string literal in a TypeScript source (quoted strings and template
+ * literals, whose `${…}` parts read as `<…>`), with its line: what a script can print.
+ */
+export function stringLiteralsIn(source: string): Array<{ line: number; text: string }> {
+  const file = ts.createSourceFile('source.ts', source, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
+  const found: Array<{ line: number; text: string }> = [];
+  const visit = (node: ts.Node): void => {
+    let text: string | null = null;
+    if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) text = node.text;
+    else if (ts.isTemplateExpression(node))
+      text = node.head.text + node.templateSpans.map((span) => `<…>${span.literal.text}`).join('');
+    if (text !== null) {
+      found.push({ line: file.getLineAndCharacterOfPosition(node.getStart()).line + 1, text });
+      if (ts.isTemplateExpression(node)) node.templateSpans.forEach((span) => visit(span.expression));
+      return;
+    }
+    // Import specifiers are module paths, not text anyone reads.
+    if (ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) return;
+    ts.forEachChild(node, visit);
+  };
+  visit(file);
+  return found;
 }

@@ -66,6 +66,7 @@ it('covers every script the package runs', () => {
     'local-db',
     'lock',
     'rollback',
+    'status',
     'supabase-apply',
     'supabase-generate',
     'supabase-lint',

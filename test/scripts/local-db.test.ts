@@ -178,9 +178,7 @@ describe('Ctrl-C while the cluster is being created', () => {
     controller.abort();
     const result = await run;
     expect(result.code, result.all).toBe(130);
-    expect(result.stderr).toContain(
-      'interrupted during local-db start: run `npx just db-status` to see the state it left',
-    );
+    expect(result.stderr).toContain('interrupted during db-start: run `npx just db-status` to see the state it left');
     expect(result.stderr).toContain(
       'a cluster interrupted while being created is removed by the next `npx just db-start`',
     );

@@ -59,9 +59,11 @@ describe.concurrent('rollback', () => {
     ];
     expect(table.code, table.all).toBe(0);
     const lines = table.stdout.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^VERSION\s+STATUS\s+IMAGE\s+USER\s+DATE$/);
+    expect(lines[0]).toMatch(/^VERSION\s+STATUS\s+IMAGE\s+COMMIT\s+USER\s+DATE$/);
     expect(lines[1]).toMatch(
-      new RegExp(`^v3\\s+complete\\s+${w.seeded[0]!.image}\\s+dev@example\\.com\\s+2026-01-03 06:00:00Z\\s+← running$`),
+      new RegExp(
+        `^v3\\s+complete\\s+${w.seeded[0]!.image}\\s+-\\s+dev@example\\.com\\s+2026-01-03 06:00:00Z\\s+← running$`,
+      ),
     );
     expect(lines[2]).toMatch(new RegExp(`^v2\\s+complete\\s+${w.seeded[1]!.image}\\s+.*← default rollback target$`));
     expect(lines[3]).toMatch(/^v1\s+complete\s/);
@@ -75,8 +77,11 @@ describe.concurrent('rollback', () => {
       ],
     });
     expect(w.deploys()).toEqual([]);
-    // --list never takes the lock
-    expect(w.exec.argv().filter((a) => a[0] === 'git')).toEqual([]);
+    // --list never takes the lock: its only git call reads the deploy tags (the commit column)
+    expect(w.exec.argv().filter((a) => a[0] === 'git')).toEqual([
+      ['git', 'for-each-ref', '--format=%(refname)%09%(objectname)%09%(*objectname)', 'refs/tags/deploy/staging/'],
+      ['git', 'for-each-ref', '--format=%(refname)%09%(objectname)%09%(*objectname)', 'refs/tags/deploy/staging/'],
+    ]);
   });
 
   test('production (rolling) on a single machine: the rollback warns it takes the only machine down; --list does not', async () => {

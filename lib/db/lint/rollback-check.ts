@@ -72,7 +72,7 @@ export function rollbackSchemaGate(compat: SchemaCompat, options: { forceSchema:
   return new PreconditionFailed(`refusing to roll back: ${compat.message}`, {
     hint:
       compat.reason === 'unknown-release'
-        ? 'deploy with --tag so releases can be checked, or pass --force-schema if you know that release works with this schema'
+        ? 'deploy with --tag (or images labelled git-<sha>) so releases can be checked, or pass --force-schema if you know that release works with this schema'
         : 'roll forward with a fix instead, or pass --force-schema if that release does not use what changed',
   });
 }

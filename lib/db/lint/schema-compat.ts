@@ -46,7 +46,7 @@ export function schemaCompatibility(input: SchemaCompatInput): SchemaCompat {
       reason: 'unknown-release',
       contract: [],
       unclassified: [],
-      message: `cannot tell which migrations ${target} was deployed with (no deploy tag for it), so the schema may not be compatible with it`,
+      message: `cannot tell which migrations ${target} was deployed with (no deploy tag or git-<sha> image label names a commit of this checkout), so the schema may not be compatible with it`,
     };
   }
   const atTarget = new Set(input.atTarget);

@@ -36,6 +36,24 @@ describe('git builders (exact argv)', () => {
       ['git', 'ls-tree', '--name-only', 'deploy/production/v41', '--', 'supabase/migrations/'],
       false,
     ],
+    [
+      'deploy tags of one environment',
+      git.deployTags('production'),
+      ['git', 'for-each-ref', '--format=%(refname)%09%(objectname)%09%(*objectname)', 'refs/tags/deploy/production/'],
+      false,
+    ],
+    [
+      'a commit subject',
+      git.commitSubject('abc123'),
+      ['git', 'log', '-1', '--format=%s', 'abc123^{commit}', '--'],
+      false,
+    ],
+    [
+      'commits on each side',
+      git.commitsAheadBehind('aaa', 'bbb'),
+      ['git', 'rev-list', '--left-right', '--count', 'aaa...bbb', '--'],
+      false,
+    ],
     ['empty tree', git.emptyTree(), ['git', 'hash-object', '-t', 'tree', '--stdin'], false],
     [
       'holder commit (a local object only)',

@@ -108,18 +108,33 @@ describe('chooseRollbackTarget', () => {
 });
 
 describe('release table (--list)', () => {
+  it("shows each release's commit: the deploy tag first, else the image's git-<sha> label", () => {
+    const labelled = 'a'.repeat(40);
+    const tagged = 'b'.repeat(40);
+    const releases = [
+      rel(3, 'complete', `registry.fly.io/kotadb-api:git-${labelled}`),
+      rel(2, 'complete'),
+      rel(1, 'complete'),
+    ];
+    const rows = listReleases(releases, { deployTags: new Map([[2, tagged]]), unreadable: null });
+    expect(rows.map((r) => r.commit)).toEqual([labelled, tagged, null]);
+    const lines = formatReleaseTable(rows);
+    expect(lines[1]).toMatch(/^v3\s+complete\s+\S+:git-a{40}\s+aaaaaaa\s+/);
+    expect(lines[2]).toMatch(/^v2\s+complete\s+\S+\s+bbbbbbb\s+/);
+  });
+
   it('marks the running release and the default target', () => {
     const rows = listReleases(history);
     expect(rows.filter((r) => r.running).map((r) => r.version)).toEqual([5]);
     expect(rows.filter((r) => r.defaultTarget).map((r) => r.version)).toEqual([2]);
     const lines = formatReleaseTable(rows);
-    expect(lines[0]).toMatch(/^VERSION\s+STATUS\s+IMAGE\s+USER\s+DATE$/);
+    expect(lines[0]).toMatch(/^VERSION\s+STATUS\s+IMAGE\s+COMMIT\s+USER\s+DATE$/);
     expect(lines[1]).toMatch(
-      /^v6\s+failed\s+registry\.fly\.io\/kotadb-api:deployment-6\s+dev@example\.com\s+2026-01-06 12:00:00Z$/,
+      /^v6\s+failed\s+registry\.fly\.io\/kotadb-api:deployment-6\s+-\s+dev@example\.com\s+2026-01-06 12:00:00Z$/,
     );
     expect(lines[2]).toMatch(/^v5\s+complete\s+.*← running$/);
     expect(lines[5]).toMatch(/^v2\s+complete\s+.*← default rollback target$/);
-    expect(lines[6]).toMatch(/^v1\s+complete\s+-\s+dev@example\.com/);
+    expect(lines[6]).toMatch(/^v1\s+complete\s+-\s+-\s+dev@example\.com/);
     expect(
       formatReleaseTable(listReleases([rel(3, 'complete', img(1)), rel(2, 'complete'), rel(1, 'complete')]))[2],
     ).toMatch(/^v2\s+.*← rolled back from$/);

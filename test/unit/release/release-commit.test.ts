@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { NO_RECORDS, parseDeployTags, releaseCommit } from '../../../lib/release/release-commit.ts';
+
+const A = 'a'.repeat(40);
+const B = 'b'.repeat(40);
+const C = 'c'.repeat(40);
+
+describe('releaseCommit', () => {
+  it('the deploy tag first, then the git-<sha> image label, else null', () => {
+    const records = { deployTags: new Map([[41, A]]), unreadable: null };
+    expect(releaseCommit({ version: 41, imageRef: `registry.fly.io/kotadb-api:git-${B}` }, records)).toEqual({
+      sha: A,
+      source: 'deploy tag',
+    });
+    expect(releaseCommit({ version: 42, imageRef: `registry.fly.io/kotadb-api-staging:git-${B}` }, records)).toEqual({
+      sha: B,
+      source: 'image label',
+    });
+    expect(releaseCommit({ version: 42, imageRef: 'registry.fly.io/kotadb-api:deployment-01J' }, records)).toBeNull();
+    expect(releaseCommit({ version: null, imageRef: null }, NO_RECORDS)).toBeNull();
+  });
+});
+
+describe('parseDeployTags', () => {
+  it("reads for-each-ref lines of this environment's tags; an annotated tag's peeled commit wins", () => {
+    const listing = [
+      `refs/tags/deploy/production/v41\t${A}\t`,
+      `refs/tags/deploy/production/v42\t${B}\t${C}`,
+      `refs/tags/deploy/production/vnext\t${A}\t`,
+      `refs/tags/deploy/staging/v3\t${A}\t`,
+      '',
+    ].join('\n');
+    expect([...parseDeployTags(listing, 'production')]).toEqual([
+      [41, A],
+      [42, C],
+    ]);
+  });
+});
