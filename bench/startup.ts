@@ -86,7 +86,9 @@ for (const c of cases) {
   const isScript = c !== bare && c !== tsx;
   if (isScript && ratio > TARGET) missed.push(c.label);
   const verdict = isScript ? (ratio <= TARGET ? 'yes' : '**no**') : '';
-  console.log(`| ${c.label} | ${Math.round(ms)} ms | ${ratio.toFixed(1)}× | ${(ms / tsxMs).toFixed(2)}× | ${verdict} |`);
+  console.log(
+    `| ${c.label} | ${Math.round(ms)} ms | ${ratio.toFixed(1)}× | ${(ms / tsxMs).toFixed(2)}× | ${verdict} |`,
+  );
 }
 console.log('');
 console.log(missed.length === 0 ? `every script within ${TARGET}×` : `over ${TARGET}×: ${missed.join(', ')}`);

@@ -2,8 +2,13 @@
  * Schemas for what `flyctl … --json` prints, normalised to camelCase. flyctl adds fields over
  * time, so objects are parsed loosely (extra keys ignored) but the fields we use are checked.
  */
-import { z } from 'zod';
+import type { z as Z } from 'zod';
+import { zod } from '../core/deferred.ts';
 import { OperationFailed } from '../core/errors.ts';
+
+// The one copy of zod the toolkit loads (lib/core/deferred.ts); this module itself is imported
+// when the first flyctl answer is read (lib/fly/client.ts), never at start-up.
+const { z } = zod();
 
 const WhoamiSchema = z.object({ email: z.string() });
 
@@ -22,7 +27,7 @@ const AppSchema = z
     hostname: a.Hostname ?? null,
     org: a.Organization?.Slug ?? null,
   }));
-export type FlyApp = z.output<typeof AppSchema>;
+export type FlyApp = Z.output<typeof AppSchema>;
 
 const ReleaseSchema = z
   .object({
@@ -46,7 +51,7 @@ const ReleaseSchema = z
     createdAt: r.CreatedAt ?? null,
     user: r.User?.Email || r.User?.Name || null,
   }));
-export type FlyRelease = z.output<typeof ReleaseSchema>;
+export type FlyRelease = Z.output<typeof ReleaseSchema>;
 
 export type SecretStatus = 'Deployed' | 'Staged' | 'Partial' | 'Unknown';
 
@@ -106,7 +111,7 @@ const MachineSchema = z
     labels: m.image_ref?.labels ?? {},
     checks: (m.checks ?? []).map((c) => ({ name: c.name || null, status: c.status || null, output: c.output ?? '' })),
   }));
-export type FlyMachine = z.output<typeof MachineSchema>;
+export type FlyMachine = Z.output<typeof MachineSchema>;
 
 const StatusSchema = z
   .object({
@@ -127,7 +132,7 @@ const StatusSchema = z
     org: s.Organization?.Slug ?? null,
     machines: s.Machines ?? [],
   }));
-export type FlyStatus = z.output<typeof StatusSchema>;
+export type FlyStatus = Z.output<typeof StatusSchema>;
 
 const VolumeSchema = z
   .object({
@@ -146,13 +151,13 @@ const VolumeSchema = z
     region: v.region,
     attachedMachineId: v.attached_machine_id || null,
   }));
-export type FlyVolume = z.output<typeof VolumeSchema>;
+export type FlyVolume = Z.output<typeof VolumeSchema>;
 
 /** The line `flyctl deploy` prints with FLY_EMIT_RELEASE_JSON=1. */
 const ReleaseLineSchema = z
   .object({ id: z.string().optional(), version: z.number().int(), image_ref: z.string().optional() })
   .transform((r) => ({ id: r.id ?? null, version: r.version, imageRef: r.image_ref ?? null }));
-export type DeployedRelease = z.output<typeof ReleaseLineSchema>;
+export type DeployedRelease = Z.output<typeof ReleaseLineSchema>;
 
 function imageName(ref: {
   registry?: string | undefined;
@@ -166,7 +171,7 @@ function imageName(ref: {
   return base;
 }
 
-function parseOutput<S extends z.ZodType>(schema: S, text: string, what: string): z.output<S> {
+function parseOutput<S extends Z.ZodType>(schema: S, text: string, what: string): Z.output<S> {
   let data: unknown;
   try {
     data = JSON.parse(text.trim() || 'null');
