@@ -248,6 +248,10 @@ export function deployHint(outcome: DeployOutcome, facts: DeployFacts): string |
       return undefined;
     case 'superseded':
       return `see what runs: npx just releases ${env.name}`;
+    case 'live':
+      return outcome.recordFailure === null
+        ? undefined
+        : `the release is fine, its provenance record is missing: check that this machine can push to the deploy lock's remote (in CI: contents: write; or set KOTADB_LOCK_REMOTE)`;
     case 'stopped':
     case 'interrupted':
       if (outcome.kind === 'stopped' && outcome.at.phase === 'preparing')

@@ -284,6 +284,30 @@ describe.concurrent('deploy: success paths', () => {
     expect(w.deploys()).toHaveLength(1);
   });
 
+  test('a release record that cannot be pushed: the release is live, a warning-level exit 1 naming the remote', async () => {
+    const w = await world();
+    w.exec.on(['git', 'push', '--quiet', '--no-verify', '--force-with-lease=refs/kotadb/releases/staging/v4:'], {
+      exitCode: 1,
+      stderr: 'remote: Permission to kotadb/kotadb-ops.git denied\n',
+    });
+    const r = await deploy(w, ['staging', '--json']);
+    expect(r.code, r.all).toBe(1);
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      ok: false,
+      kind: 'live',
+      release: { version: 4 },
+      record: null,
+      failure: expect.stringContaining(
+        'could not push the release record refs/kotadb/releases/staging/v4 on origin (https://github.com/kotadb/kotadb-ops.git) (git exit 1): remote: Permission to kotadb/kotadb-ops.git denied',
+      ),
+    });
+    expect(r.stderr).toContain('error: v4 is live and healthy, but recording its provenance failed: could not push');
+    expect(r.stderr).toContain('in CI: contents: write');
+    // the release stays: no rollback over a healthy release
+    expect(w.deploys()).toHaveLength(1);
+    expect(w.exec.argv().slice(-1)).toEqual(releaseLockArgv('staging'));
+  });
+
   test('--json prints one result object on stdout; GITHUB_STEP_SUMMARY gets the Markdown table', async () => {
     const w = await world();
     const summaryFile = path.join(scratch(), 'summary.md');
