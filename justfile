@@ -19,6 +19,11 @@ check *args:
 deploy *args:
     @node --import tsx scripts/deploy-fly.ts "$@"
 
+# Build and push the service checkout's image labelled git-<sha> (deploy --build-only): nothing deployed
+[no-exit-message]
+build *args:
+    @node --import tsx scripts/deploy-fly.ts --build-only "$@"
+
 # Roll staging|production back to an earlier release image (--list to see them)
 [no-exit-message]
 rollback *args:

@@ -7,7 +7,8 @@
  * Each step returns what it learnt; the run ends in one outcome (lib/release/deploy-report.ts)
  * that the summary, --json, GitHub's step summary and Ctrl-C's state line all render.
  */
-import { deployTagName } from '../lib/commands/git.ts';
+import { hostname } from 'node:os';
+import { deployTagName, pushWithLease, releaseRecordRef } from '../lib/commands/git.ts';
 import { loadFlyConfig, waitTimeoutOf } from '../lib/config/fly-toml.ts';
 import { environmentList, parseEnvironment, type Environment } from '../lib/config/environments.ts';
 import { DRY_RUN_OPTION, HELP_OPTION, YES_OPTION, type OptionValues } from '../lib/core/cli.ts';
@@ -20,6 +21,8 @@ import type { Output } from '../lib/core/output.ts';
 import { formatDuration, plural } from '../lib/core/text.ts';
 import { requireFlyAccess } from '../lib/fly/access.ts';
 import { LOCK_WAIT_OPTION, lockWaitSeconds } from '../lib/lock/deploy-lock.ts';
+import { identityFrom } from '../lib/lock/holder.ts';
+import { resolveLockRemote } from '../lib/lock/remote.ts';
 import { RunLock } from '../lib/lock/run-lock.ts';
 import { FlyClient, runningRelease, sortReleases } from '../lib/fly/client.ts';
 import {
@@ -27,6 +30,7 @@ import {
   deployCommand,
   DeployFailed,
   RELEASE_JSON_ENV,
+  runFlyBuild,
   runFlyDeploy,
   type DeploySettings,
   type DeploySource,
@@ -63,12 +67,14 @@ import {
   type HealthTarget,
 } from '../lib/release/options.ts';
 import { describeAppeared, recheckReleases } from '../lib/release/recheck.ts';
+import { commitLabel, commitOfImage } from '../lib/release/image-label.ts';
+import { recordedBy, writeReleaseRecord, type ReleaseRecord } from '../lib/release/provenance.ts';
 import { healthPlan, rollBackTo } from '../lib/release/rollback.ts';
 import { checkSchemaBeforeRollback } from '../lib/release/rollback-schema.ts';
 import { whoServes, type ReleaseRef } from '../lib/release/serving.ts';
 import { failedChecks, regressions, runSmokeChecks, type SmokeCheck } from '../lib/release/smoke.ts';
 import { judgedStep } from '../lib/release/step.ts';
-import { publishSummary } from '../lib/release/summary.ts';
+import { publishSummary, resultEnvelope } from '../lib/release/summary.ts';
 
 const OPTIONS = {
   ...HELP_OPTION,
@@ -100,7 +106,16 @@ const OPTIONS = {
     type: 'boolean',
     description: 'Skip the smoke checks, before and after the deploy (health is still checked)',
   },
-  force: { type: 'boolean', description: 'Skip the git guard (production: branch main, clean work tree)' },
+  'build-only': {
+    type: 'boolean',
+    description:
+      "Build and push the service checkout's image, labelled git-<sha> of its HEAD, print its ref; deploy nothing",
+  },
+  force: {
+    type: 'boolean',
+    description:
+      'Skip the git guard (production: branch main, clean work tree) and build a production image from a dirty service checkout',
+  },
   tag: {
     type: 'boolean',
     description: 'Production: after a healthy deploy, create and push the git tag deploy/production/v<release>',
@@ -121,6 +136,11 @@ export const script = defineScript({
     'snapshot releases, smoke checks against the release serving now (a failure there is a wrong check or key: exit 3),',
     'confirm (production), flyctl deploy (stopped after --deploy-timeout), /health until healthy, smoke checks,',
     'verify that the new release serves, rollback on failure (with --skip-release-command), summary.',
+    'Every build is labelled git-<full sha> (HEAD of the service checkout, which must be a git checkout: exit 3 otherwise);',
+    'a dirty service checkout is refused for production (exit 3; --force builds it anyway, with a warning) and warned about on staging.',
+    '--build-only: build and push registry.fly.io/<app>:git-<sha> and print it (--json: {image, label, commit}); no release is created.',
+    "After a verified deploy the release's provenance record (image, digest, commit, health, smoke, who) is pushed as",
+    "refs/kotadb/releases/<env>/v<N> to the deploy lock's remote; failing to write it is exit 1 (the release stays).",
     "From the deploy to the tag the run holds the environment's deploy lock (taken after the confirmation; the releases",
     'are read again under it). Another run holding it: wait up to --lock-wait, then exit 3 naming the holder.',
     'Healthy = HTTP 200 with JSON status "healthy" and, in SaaS mode, saas.supabase_status "ok"; redirects are not followed.',
@@ -136,17 +156,22 @@ export const script = defineScript({
   examples: [
     'npm run deploy:staging -- --image registry.fly.io/kotadb-api-staging:deployment-01J6ABCD',
     'npx just deploy staging --source ../kotadb --dry-run',
+    'npx just deploy staging --source ../kotadb --build-only --json',
     'KOTADB_SERVICE_DIR=../kotadb npx just deploy production --yes --tag',
     'npm run deploy:production -- --yes --image registry.fly.io/kotadb-api:deployment-01J6ABCD',
   ],
   async run({ options, positionals, io, out, dryRun, onInterrupt }) {
     out.json = options.json;
     const started = io.clock.now();
-    const plan = await out.step('Validate', async () => validate(options, positionals, io, dryRun));
+    const validated = await out.step('Validate', async () => validate(options, positionals, io, dryRun));
     // The smoke keys are for this process's own HTTP checks: no child (flyctl, git) gets them.
     const env = { ...io.env };
     for (const e of environmentList()) delete env[e.smokeApiKeyVar];
     const runner = new Runner({ dryRun, output: out, env, exec: io.exec, signal: io.signal });
+    const plan =
+      validated.source?.kind === 'build'
+        ? await out.step('Source commit', () => labelBuild(validated, runner, out))
+        : validated;
     const ctx: Ctx = { plan, io, out, runner, fly: new FlyClient(runner), git: new GitClient(runner, io.cwd) };
     const lock = new RunLock({
       runner,
@@ -173,6 +198,7 @@ export const script = defineScript({
     try {
       const access = await out.step('Preflight', () => preflight(ctx));
       known = { ...known, checkout: access.checkout };
+      if (plan.buildOnly) return await out.step('Build', () => buildOnly(ctx), { group: true });
       let snapshot = await out.step('Snapshot releases', () => snapshotReleases(ctx, access.canAskFly));
       known = { ...known, snapshot };
       let baseline = await out.step('Baseline smoke checks', () => baselineSmoke(ctx, snapshot));
@@ -212,6 +238,12 @@ interface Plan {
   readonly smoke: boolean;
   readonly force: boolean;
   readonly tag: boolean;
+  /** --build-only: build and push the image, deploy nothing. */
+  readonly buildOnly: boolean;
+  /** The commit a build is made from (HEAD of the service checkout), or a promoted image's; null: unknown. */
+  readonly buildCommit: string | null;
+  /** promote: the staging release whose image this deploy runs (the record's promotedFrom). */
+  readonly promotedFrom: { readonly environment: string; readonly version: number } | null;
   readonly yes: boolean;
   readonly dryRun: boolean;
   readonly smokeApiKey: string | undefined;
@@ -240,6 +272,12 @@ function validate(options: Options, positionals: string[], io: ScriptIO, dryRun:
   const deployTimeout = optionalFlag('deploy-timeout', DeployTimeout, options['deploy-timeout']);
   if (options.tag && env.releaseBranch === null)
     throw new UsageError(`--tag applies to production deploys only, not ${env.name}`);
+  if (options['build-only'] && source?.kind === 'image')
+    throw new UsageError(
+      '--build-only builds the service checkout: give --source <dir> (or KOTADB_SERVICE_DIR), not --image',
+    );
+  if (options['build-only'] && options.tag)
+    throw new UsageError('--build-only deploys nothing, so there is nothing to --tag');
   const config = loadFlyConfig(env);
   const wait = waitTimeout ?? waitTimeoutOf(config);
   const timeout = (builds: boolean) => deployTimeout ?? defaultDeployTimeoutMs(env, waitTimeoutMs(wait), builds);
@@ -257,11 +295,53 @@ function validate(options: Options, positionals: string[], io: ScriptIO, dryRun:
     smoke: !options['skip-smoke'],
     force: options.force,
     tag: options.tag,
+    buildOnly: options['build-only'],
+    buildCommit: null,
+    promotedFrom: null,
     yes: options.yes,
     dryRun,
     smokeApiKey,
     lockWait,
   };
+}
+
+// Source commit ----------------------------------------------------------------------------
+
+/**
+ * A build from the service's checkout is labelled `git-<HEAD>`, so the image says which commit
+ * it is wherever it goes (staging, a promotion to production, a rollback). The checkout must be
+ * a git checkout (exit 3); uncommitted changes would ship under a commit that does not hold
+ * them: refused for production (exit 3, --force overrides with a warning), a warning on staging.
+ */
+async function labelBuild(plan: Plan, runner: Runner, out: Output): Promise<Plan> {
+  if (plan.source?.kind !== 'build') return plan;
+  const { dir } = plan.source;
+  const service = new GitClient(runner, dir);
+  let commit: string;
+  let changed: string[];
+  try {
+    commit = await service.head();
+    changed = await service.changedFiles();
+  } catch (error) {
+    if (!(error instanceof PreconditionFailed)) throw error;
+    throw new PreconditionFailed(`the service checkout ${dir} is not a git checkout: its image could not be labelled`, {
+      hint: 'build from a clone of the service repository (every image is labelled git-<commit>), or deploy a built image with --image <ref>',
+      cause: error,
+    });
+  }
+  if (changed.length > 0) {
+    const problem = `the service checkout ${dir} has uncommitted changes (${plural(changed.length, 'file')}): the image labelled git-${commit.slice(0, 12)} would not be that commit`;
+    if (plan.env.releaseBranch === null) out.warn(problem);
+    else if (plan.force) out.warn(`--force: building anyway; ${problem}`);
+    else if (plan.dryRun) out.warn(`${problem}; a real run would refuse (commit or stash them, or pass --force)`);
+    else
+      throw new PreconditionFailed(problem, {
+        hint: 'commit or stash the changes, or pass --force to build them anyway',
+      });
+  }
+  const label = commitLabel(commit);
+  out.dim(`building ${dir} at ${commit.slice(0, 12)}: image label ${label}`);
+  return { ...plan, source: { ...plan.source, label }, buildCommit: commit };
 }
 
 // Preflight --------------------------------------------------------------------------------
@@ -317,6 +397,39 @@ function requireImageSource(ctx: Ctx): void {
   const fix = `pass --image <ref> (a built image), or --source <dir> / ${SERVICE_DIR_VAR}=<dir> (the service's checkout with Dockerfile.production)`;
   if (!plan.dryRun) throw new PreconditionFailed(problem, { hint: fix });
   out.warn(`${problem}; a real run would refuse: ${fix}`);
+}
+
+// Build only -------------------------------------------------------------------------------
+
+/**
+ * --build-only: `flyctl deploy --build-only --push --image-label git-<sha>`; prints the image
+ * ref and its label (and --json), creates no release. A dry run prints the command.
+ */
+async function buildOnly(ctx: Ctx): Promise<number> {
+  const { plan, out } = ctx;
+  const { source, buildCommit: commit } = plan;
+  if (source?.kind !== 'build' || !source.label || commit === null) {
+    // Only a dry run without a source gets here (preflight refuses a real one).
+    out.plan('# flyctl deploy --build-only --push --image-label git-<sha>   # with --source <service checkout>');
+    return 0;
+  }
+  const label = source.label;
+  const built = await runFlyBuild(ctx.runner, plan.settings, { ...source, label });
+  const image = built?.image ?? null;
+  if (image) out.success(`built and pushed ${image} (label ${label}, commit ${commit.slice(0, 12)})`);
+  if (out.json) {
+    out.jsonResult({
+      ...resultEnvelope(0, built ? 'built' : 'planned', {
+        dryRun: plan.dryRun,
+        env: plan.env,
+        url: plan.health.baseUrl,
+      }),
+      image,
+      label,
+      commit,
+    });
+  } else if (image) out.result(image);
+  return 0;
 }
 
 // Snapshot ---------------------------------------------------------------------------------
@@ -467,6 +580,10 @@ async function deployAndVerify(
     enter({ phase: 'reporting', release: outcome.release });
     outcome = await tagRelease(ctx, outcome, checkout);
   }
+  if (outcome.kind === 'live') {
+    enter({ phase: 'reporting', release: outcome.release });
+    outcome = await recordRelease(ctx, outcome);
+  }
   return outcome;
 }
 
@@ -518,6 +635,13 @@ function planned(ctx: Ctx, snapshot: Snapshot | null): DeployOutcome {
       `# on failure: redeploy v${target.version}: ${describeCommand(deployCommand(plan.settings, { kind: 'image', ref: target.imageRef }, { rollback: true }).argv, RELEASE_JSON_ENV)}`,
     );
   if (plan.tag) planTag(ctx, snapshot);
+  const next = snapshot ? `v${(snapshot.newest?.version ?? 0) + 1}` : 'v<new release>';
+  const ref = snapshot
+    ? releaseRecordRef(plan.env.name, (snapshot.newest?.version ?? 0) + 1)
+    : `refs/kotadb/releases/${plan.env.name}/v<new release>`;
+  out.plan(
+    `# then record ${next}'s provenance (image, commit${plan.buildCommit ? ` ${plan.buildCommit.slice(0, 12)}` : ''}, health, smoke): ${describeCommand(pushWithLease('<lock remote>', ref, null, '<record commit>').argv)}`,
+  );
   return { kind: 'planned' };
 }
 
@@ -569,7 +693,17 @@ async function verifyRelease(
   if (serving.value.kind !== 'ours')
     return { kind: 'superseded', release, serving: serving.value, health: health.value, smoke };
   out.dim(`v${release.version} is the newest release and every machine (${serving.value.machines}) runs its image`);
-  return { kind: 'live', release: serving.value.release, health: health.value, smoke, tag: null, tagFailure: null };
+  return {
+    kind: 'live',
+    release: serving.value.release,
+    health: health.value,
+    smoke,
+    digest: serving.value.digest,
+    tag: null,
+    tagFailure: null,
+    record: null,
+    recordFailure: null,
+  };
 }
 
 function healthOptions(ctx: Ctx) {
@@ -692,6 +826,40 @@ async function tagRelease(
   } catch (error) {
     if (error instanceof Interrupted) throw error;
     return { ...outcome, tagFailure: (error as Error).message };
+  }
+}
+
+/**
+ * The release's provenance record on the deploy lock's remote: the image (and the digest the
+ * machines report), its commit (the build's HEAD, else the image's git-<sha> label), how it
+ * was verified, and who deployed. A failure is reported like a failed tag: exit 1, release kept.
+ */
+async function recordRelease(ctx: Ctx, outcome: Extract<DeployOutcome, { kind: 'live' }>): Promise<DeployOutcome> {
+  const { plan, io, out } = ctx;
+  const image = outcome.release.imageRef ?? (plan.source?.kind === 'image' ? plan.source.ref : null);
+  if (image === null) return { ...outcome, recordFailure: 'flyctl did not report the image of the release' };
+  const record: ReleaseRecord = {
+    environment: plan.env.name,
+    version: outcome.release.version,
+    app: plan.env.app,
+    image,
+    digest: outcome.digest,
+    commit: plan.buildCommit ?? commitOfImage(image),
+    // Only a live release gets here: healthy, and its smoke checks passed (or were skipped).
+    verified: { health: true, smoke: outcome.smoke ? 'passed' : 'skipped', at: new Date(io.clock.now()).toISOString() },
+    by: recordedBy(identityFrom(io.env, hostname(), process.pid)),
+    promotedFrom: plan.promotedFrom,
+  };
+  try {
+    const remote = await resolveLockRemote(ctx.runner, io.env, io.cwd);
+    const ref = await writeReleaseRecord(ctx.runner, remote, io.cwd, record);
+    out.success(
+      `recorded v${record.version} (commit ${record.commit?.slice(0, 12) ?? 'unknown'}) as ${ref} on ${remote.shown}`,
+    );
+    return { ...outcome, record: ref };
+  } catch (error) {
+    if (error instanceof Interrupted) throw error;
+    return { ...outcome, recordFailure: (error as Error).message };
   }
 }
 

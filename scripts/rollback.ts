@@ -233,7 +233,7 @@ async function listOnly(ctx: Ctx): Promise<number> {
   const { plan, out } = ctx;
   const releases = await readReleases(ctx, await preflight(ctx));
   if (releases === null) return ExitCode.ok;
-  const rows = listReleases(releases, await readCommitRecords(ctx.runner, plan.env, ctx.io.cwd));
+  const rows = listReleases(releases, await readCommitRecords(ctx.runner, plan.env, ctx.io.cwd, 10_000, ctx.io.env));
   if (out.json) out.jsonResult({ environment: plan.env.name, app: plan.env.app, releases: rows });
   else for (const line of formatReleaseTable(rows)) out.result(line);
   return ExitCode.ok;

@@ -36,6 +36,10 @@ export interface DeployArgs {
   dockerfile?: string;
   /** Rollbacks: re-running `[deploy] release_command` for an old image would be wrong. */
   skipReleaseCommand?: boolean;
+  /** A build's tag in the app's registry (`registry.fly.io/<app>:<label>`): the toolkit's `git-<sha>`. */
+  imageLabel?: string;
+  /** Build and push the image, deploy nothing (`--build-only --push`). */
+  buildOnly?: boolean;
 }
 
 /** Never `--detach`: the pipeline checks health itself and needs flyctl to wait. */
@@ -55,6 +59,8 @@ export function deploy(args: DeployArgs): Command {
     ...(args.image ? ['--image', args.image] : []),
     ...(args.dockerfile ? ['--dockerfile', args.dockerfile] : []),
     ...(args.skipReleaseCommand ? ['--skip-release-command'] : []),
+    ...(args.imageLabel ? ['--image-label', args.imageLabel] : []),
+    ...(args.buildOnly ? ['--build-only', '--push'] : []),
   );
 }
 

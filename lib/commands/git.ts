@@ -63,9 +63,9 @@ export const catCommit = (sha: string): Command => read('cat-file', 'commit', sh
 export const remoteUrl = (name: string): Command => read('remote', 'get-url', name);
 /** `<sha>\t<ref>` when the remote has the ref; exit 2 when it has none. */
 export const lsRemoteRef = (remote: string, ref: string): Command => read('ls-remote', '--exit-code', remote, ref);
-/** Brings a remote ref's objects into the local store without updating any ref or FETCH_HEAD. */
-export const fetchRefObjects = (remote: string, ref: string): Command =>
-  read('fetch', '--quiet', '--no-tags', '--no-write-fetch-head', remote, ref);
+/** Brings remote refs' objects into the local store without updating any ref or FETCH_HEAD (no globs). */
+export const fetchRefObjects = (remote: string, ...refs: string[]): Command =>
+  read('fetch', '--quiet', '--no-tags', '--no-write-fetch-head', remote, ...refs);
 /**
  * Compare-and-swap on a remote ref: set `ref` to `next` (null: delete it) only if the remote's
  * ref is `expected` right now (null: only if it does not exist). The remote checks the old
@@ -86,3 +86,14 @@ export const pushWithLease = (remote: string, ref: string, expected: string | nu
 
 /** The ref holding an environment's deploy lock on the lock remote. */
 export const deployLockRef = (environment: string): string => `refs/kotadb/locks/${environment}`;
+
+// Release provenance (lib/release/provenance.ts): one ref per release on the lock remote,
+// pointing at a parentless commit on the empty tree whose message is the release's record.
+
+/** The ref holding the provenance record of release v<version> of an environment. */
+export const releaseRecordRef = (environment: string, version: number): string =>
+  `refs/kotadb/releases/${environment}/v${version}`;
+/** The glob that matches every release record of an environment (ls-remote pattern, fetch refspec). */
+export const releaseRecordsGlob = (environment: string): string => `refs/kotadb/releases/${environment}/*`;
+/** `<sha>\t<ref>` per matching ref; exit 0 with no output when there is none. */
+export const lsRemoteRefs = (remote: string, pattern: string): Command => read('ls-remote', remote, pattern);

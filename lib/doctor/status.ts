@@ -94,7 +94,7 @@ export async function askStatus(q: StatusQuestions): Promise<StatusReport> {
     const status = ask(() => fly.status(env.app));
     const secrets = ask(() => fly.secrets(env.app));
     const health = ask(() => probeHealth(url, q.timeoutMs, q.signal));
-    const records = readCommitRecords(q.runner, env, q.cwd, q.timeoutMs);
+    const records = readCommitRecords(q.runner, env, q.cwd, q.timeoutMs, q.processEnv);
     const target = targets.get(env.name)!;
     const migrations: Promise<Answer<MigrationStatus>> = target.ok
       ? ask(() => readMigrationStatus(target.value.db, { timeoutMs: q.timeoutMs, migrationsDir: q.migrationsDir }))

@@ -21,9 +21,13 @@ export const RELEASE_JSON_ENV = { FLY_EMIT_RELEASE_JSON: '1' } as const;
 /** The Dockerfile a build from the service's checkout uses (at the checkout's root). */
 export const SERVICE_DOCKERFILE = 'Dockerfile.production';
 
-/** What flyctl deploys: a prebuilt image, or a build of the service's checkout (the build context). */
+/**
+ * What flyctl deploys: a prebuilt image, or a build of the service's checkout (the build
+ * context), tagged with `label` in the app's registry (the toolkit's `git-<sha>`) once known.
+ */
 export type DeploySource =
-  { readonly kind: 'image'; readonly ref: string } | { readonly kind: 'build'; readonly dir: string };
+  | { readonly kind: 'image'; readonly ref: string }
+  | { readonly kind: 'build'; readonly dir: string; readonly label?: string };
 
 export interface DeploySettings {
   readonly env: Environment;
@@ -60,7 +64,7 @@ export const FLYCTL_STOP_GRACE_MS = 10_000;
 export function deployCommand(
   settings: DeploySettings,
   source: DeploySource,
-  options: { rollback?: boolean } = {},
+  options: { rollback?: boolean; buildOnly?: boolean } = {},
 ): Command {
   const { env } = settings;
   const common = {
@@ -76,7 +80,39 @@ export function deployCommand(
     config: fromRoot(env.configFile),
     workingDir: source.dir,
     dockerfile: path.join(source.dir, SERVICE_DOCKERFILE),
+    ...(source.label ? { imageLabel: source.label } : {}),
+    ...(options.buildOnly ? { buildOnly: true } : {}),
   });
+}
+
+/** Where `flyctl deploy --build-only --push --image-label L` puts the image: the app's own registry. */
+export function builtImageRef(app: string, label: string): string {
+  return `registry.fly.io/${app}:${label}`;
+}
+
+/**
+ * Builds and pushes the service's image without deploying it (`--build-only --push`): the
+ * image that staging then runs and production is promoted to. Throws DeployFailed like a deploy.
+ * null in a dry run.
+ */
+export async function runFlyBuild(
+  runner: Runner,
+  settings: DeploySettings,
+  source: Extract<DeploySource, { kind: 'build' }> & { readonly label: string },
+): Promise<{ image: string } | null> {
+  try {
+    const result = await runner.run(deployCommand(settings, source, { buildOnly: true }), {
+      output: 'stream',
+      cwd: repoRoot,
+      timeoutMs: settings.timeoutMs,
+      killSignal: 'SIGINT',
+      killGraceMs: FLYCTL_STOP_GRACE_MS,
+    });
+    if (result.dryRun) return null;
+  } catch (error) {
+    throw describeDeployError(error, settings, source, 'build');
+  }
+  return { image: builtImageRef(settings.env.app, source.label) };
 }
 
 export interface DeployRun {
@@ -131,11 +167,17 @@ export async function runFlyDeploy(
   };
 }
 
-function describeDeployError(error: unknown, settings: DeploySettings, source: DeploySource): unknown {
+function describeDeployError(
+  error: unknown,
+  settings: DeploySettings,
+  source: DeploySource,
+  what: 'deploy' | 'build' = 'deploy',
+): unknown {
+  const name = what === 'build' ? 'flyctl deploy --build-only' : 'flyctl deploy';
   if (error instanceof CommandTimedOut) {
     return new DeployFailed(
       'timeout',
-      `flyctl deploy did not finish within ${formatDuration(settings.timeoutMs)} (--deploy-timeout): it was stopped`,
+      `${name} did not finish within ${formatDuration(settings.timeoutMs)} (--deploy-timeout): it was stopped`,
       { cause: error },
     );
   }
@@ -149,7 +191,7 @@ function describeDeployError(error: unknown, settings: DeploySettings, source: D
     );
   }
   const how = signal ? `was killed by ${signal}` : `failed (exit ${exitCode})`;
-  return new DeployFailed('flyctl', `flyctl deploy ${how}: ${flyctlError(stderr, stdout)}`, { cause: error });
+  return new DeployFailed('flyctl', `${name} ${how}: ${flyctlError(stderr, stdout)}`, { cause: error });
 }
 
 /** Fallback when flyctl printed no release line (older flyctl): the newest release after ours. */

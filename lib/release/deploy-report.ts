@@ -74,10 +74,16 @@ export type DeployOutcome =
       readonly release: FlyRelease;
       readonly health: PollResult;
       readonly smoke: readonly SmokeCheck[] | null;
+      /** The image digest the machines report (null when they do not say, or disagree). */
+      readonly digest: string | null;
       /** The git tag pushed (production --tag). */
       readonly tag: string | null;
       /** --tag was asked for and tagging failed: the release is fine, the run is not. */
       readonly tagFailure: string | null;
+      /** The provenance record's ref (refs/kotadb/releases/<env>/v<N>), once written. */
+      readonly record: string | null;
+      /** Writing the provenance record failed: the release is fine, the run is not (like the tag). */
+      readonly recordFailure: string | null;
     }
   /** The new release became healthy, but it is not the one serving (and was not rolled back over). */
   | {
@@ -103,7 +109,7 @@ export function deployExitCode(outcome: DeployOutcome): number {
     case 'planned':
       return ExitCode.ok;
     case 'live':
-      return outcome.tagFailure === null ? ExitCode.ok : ExitCode.failed;
+      return outcome.tagFailure === null && outcome.recordFailure === null ? ExitCode.ok : ExitCode.failed;
     case 'superseded':
     case 'failed':
       return ExitCode.failed;
@@ -140,10 +146,14 @@ export function deployOutcomeLine(outcome: DeployOutcome, facts: DeployFacts): s
   switch (outcome.kind) {
     case 'planned':
       return 'dry run: nothing was changed';
-    case 'live':
-      return outcome.tagFailure === null
-        ? `v${outcome.release.version} is live and healthy`
-        : `v${outcome.release.version} is live and healthy, but tagging it failed: ${outcome.tagFailure}`;
+    case 'live': {
+      const live = `v${outcome.release.version} is live and healthy`;
+      const failures = [
+        ...(outcome.tagFailure === null ? [] : [`tagging it failed: ${outcome.tagFailure}`]),
+        ...(outcome.recordFailure === null ? [] : [`recording its provenance failed: ${outcome.recordFailure}`]),
+      ];
+      return failures.length === 0 ? live : `${live}, but ${failures.join('; ')}`;
+    }
     case 'superseded':
       return `v${outcome.release.version} was deployed and healthy, but it is not what serves now: ${describeServing(outcome.serving, outcome.release)}; not rolled back over it`;
     case 'failed':
@@ -216,7 +226,7 @@ function stateAt(at: Phase, app: string, snapshot: Snapshot | null): string {
     case 'rolling-back':
       return 'machines may run either image';
     case 'reporting':
-      return 'the git tag may be missing';
+      return 'the git tag or the release record may be missing';
   }
 }
 
@@ -238,6 +248,10 @@ export function deployHint(outcome: DeployOutcome, facts: DeployFacts): string |
       return undefined;
     case 'superseded':
       return `see what runs: npx just releases ${env.name}`;
+    case 'live':
+      return outcome.recordFailure === null
+        ? undefined
+        : `the release is fine, its provenance record is missing: check that this machine can push to the deploy lock's remote (in CI: contents: write; or set KOTADB_LOCK_REMOTE)`;
     case 'stopped':
     case 'interrupted':
       if (outcome.kind === 'stopped' && outcome.at.phase === 'preparing')
@@ -324,6 +338,7 @@ export function deploySummary(outcome: DeployOutcome, facts: DeployFacts): RunSu
   }
   if (facts.checkout) fields.push(['commit', facts.checkout.commit.slice(0, 12)]);
   if (outcome.kind === 'live' && outcome.tag) fields.push(['tag', outcome.tag]);
+  if (outcome.kind === 'live' && outcome.record) fields.push(['record', outcome.record]);
   return {
     title: `Deploy to ${facts.env.name}`,
     ok: deployExitCode(outcome) === ExitCode.ok,
@@ -368,6 +383,7 @@ export function deployJson(outcome: DeployOutcome, facts: DeployFacts) {
     },
     commit: facts.checkout?.commit ?? null,
     tag: outcome.kind === 'live' ? outcome.tag : null,
+    record: outcome.kind === 'live' ? outcome.record : null,
     steps: stepsJson(facts.steps),
     durationMs: Math.round(facts.durationMs),
   };
@@ -378,7 +394,7 @@ function failureText(outcome: DeployOutcome, facts: DeployFacts): string {
     case 'failed':
       return describeFailure(outcome.failure);
     case 'live':
-      return outcome.tagFailure ?? '';
+      return [outcome.tagFailure, outcome.recordFailure].filter((f) => f !== null).join('; ');
     default:
       return deployOutcomeLine(outcome, facts);
   }

@@ -2,15 +2,19 @@
  * Which commit a release was deployed from. One function answers it (releaseCommit) for status,
  * `rollback --list` and the rollback schema check, so a new source of truth plugs in here
  * alone. Today's sources, in order: the production deploy tag `deploy/<env>/v<N>` of this
- * checkout (deploy --tag: a commit known to be here), then the `git-<sha>` label of the
- * release's image (lib/release/image-label.ts: travels with the image).
+ * checkout (deploy --tag: a commit known to be here), then the release's provenance record on
+ * the deploy lock's remote (lib/release/provenance.ts: written after every verified deploy),
+ * then the `git-<sha>` label of the release's image (lib/release/image-label.ts: travels with
+ * the image).
  */
 import * as git from '../commands/git.ts';
 import type { Environment } from '../config/environments.ts';
 import type { Runner } from '../core/runner.ts';
+import { resolveLockRemote } from '../lock/remote.ts';
 import { commitOfImage } from './image-label.ts';
+import { readReleaseRecords } from './provenance.ts';
 
-export type CommitSource = 'deploy tag' | 'image label';
+export type CommitSource = 'deploy tag' | 'release record' | 'image label';
 
 export interface ReleaseCommit {
   /** The full sha. */
@@ -22,6 +26,8 @@ export interface ReleaseCommit {
 export interface CommitRecords {
   /** Release version -> the commit its deploy tag names. */
   readonly deployTags: ReadonlyMap<number, string>;
+  /** Release version -> the commit its provenance record names (records naming none are left out). */
+  readonly releaseRecords?: ReadonlyMap<number, string>;
   /** Why the deploy tags could not be read (not a git checkout…); null when they were. */
   readonly unreadable: string | null;
 }
@@ -35,23 +41,62 @@ export function releaseCommit(
 ): ReleaseCommit | null {
   const tagged = release.version === null ? undefined : records.deployTags.get(release.version);
   if (tagged) return { sha: tagged, source: 'deploy tag' };
+  const recorded = release.version === null ? undefined : records.releaseRecords?.get(release.version);
+  if (recorded) return { sha: recorded, source: 'release record' };
   const labelled = commitOfImage(release.imageRef);
   return labelled ? { sha: labelled, source: 'image label' } : null;
 }
 
 /** `0123abc (deploy tag)`, or the reason it is unknown. */
 export function describeCommit(commit: ReleaseCommit | null): string {
-  return commit ? `${shortSha(commit.sha)} (${commit.source})` : 'unknown (no deploy tag, no git-<sha> image label)';
+  return commit
+    ? `${shortSha(commit.sha)} (${commit.source})`
+    : 'unknown (no deploy tag, release record or git-<sha> image label)';
 }
 
 export const shortSha = (sha: string): string => sha.slice(0, 7);
 
-/** The deploy tags of `env` in the checkout at `cwd` (one git call); never throws. */
+/**
+ * The deploy tags of `env` in the checkout at `cwd` (one git call) and, given the process
+ * environment (KOTADB_LOCK_REMOTE), the release records on the lock remote; never throws (a
+ * remote that cannot be read leaves the records out).
+ */
 export async function readCommitRecords(
   runner: Runner,
   env: Environment,
   cwd: string,
   timeoutMs = 10_000,
+  processEnv?: NodeJS.ProcessEnv,
+): Promise<CommitRecords> {
+  const [tags, releaseRecords] = await Promise.all([
+    readDeployTags(runner, env, cwd, timeoutMs),
+    processEnv ? readRecordCommits(runner, env, cwd, processEnv) : Promise.resolve(undefined),
+  ]);
+  return releaseRecords ? { ...tags, releaseRecords } : tags;
+}
+
+async function readRecordCommits(
+  runner: Runner,
+  env: Environment,
+  cwd: string,
+  processEnv: NodeJS.ProcessEnv,
+): Promise<Map<number, string> | undefined> {
+  try {
+    const remote = await resolveLockRemote(runner, processEnv, cwd);
+    const records = await readReleaseRecords(runner, remote, env.name, cwd);
+    const commits = new Map<number, string>();
+    for (const [version, record] of records) if (record.commit) commits.set(version, record.commit);
+    return commits;
+  } catch {
+    return undefined;
+  }
+}
+
+async function readDeployTags(
+  runner: Runner,
+  env: Environment,
+  cwd: string,
+  timeoutMs: number,
 ): Promise<CommitRecords> {
   try {
     const result = await runner.run(git.deployTags(env.name), { cwd, check: false, timeoutMs });

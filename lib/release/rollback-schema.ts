@@ -64,7 +64,7 @@ export async function checkSchemaBeforeRollback(
   try {
     const db = resolveApplyTarget(undefined, env, ctx.processEnv).db;
     const project = supabaseProject(ctx.cwd);
-    const records = ctx.records ?? (await readCommitRecords(ctx.runner, env, ctx.cwd));
+    const records = ctx.records ?? (await readCommitRecords(ctx.runner, env, ctx.cwd, 10_000, ctx.processEnv));
     const commit = releaseCommit(target, records);
     const applied = await appliedVersions(db, ctx.timeoutMs ?? 10_000);
     compat = await checkRollbackSchema({

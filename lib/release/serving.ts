@@ -16,7 +16,13 @@ export interface ReleaseRef {
 }
 
 export type Serving =
-  | { readonly kind: 'ours'; readonly release: FlyRelease; readonly machines: number }
+  | {
+      readonly kind: 'ours';
+      readonly release: FlyRelease;
+      readonly machines: number;
+      /** The image digest every machine reports, when they report one and agree (the provenance record's). */
+      readonly digest: string | null;
+    }
   /** A release newer than ours exists: someone else deployed (or changed secrets) meanwhile. */
   | { readonly kind: 'newer-release'; readonly newest: FlyRelease }
   /** Ours is the newest release, but machines run another image. */
@@ -40,7 +46,9 @@ export async function whoServes(fly: FlyClient, app: string, ours: ReleaseRef): 
     .filter((m) => m.image !== null && image !== null && !sameImage(m.image, image))
     .map((m) => ({ id: m.id, image: m.image ?? '' }));
   if (others.length > 0) return { kind: 'other-image', machines: others };
-  return { kind: 'ours', release, machines: machines.length };
+  const digests = new Set(machines.map((m) => m.digest));
+  const digest = digests.size === 1 ? ([...digests][0] ?? null) : null;
+  return { kind: 'ours', release, machines: machines.length, digest };
 }
 
 /** `v6 (complete, image …) was created meanwhile` and the like: what serves instead of ours. */

@@ -37,6 +37,8 @@ export interface LockRemote {
    * not know yet.
    */
   holdAfterUpdate(): { reached: () => boolean; letGo: () => void };
+  /** The remote refuses every push that touches a ref under `prefix` (a protected namespace). */
+  refuseRefs(prefix: string): void;
   cleanup(): void;
 }
 
@@ -96,6 +98,14 @@ export function createLockRemote(): LockRemote {
       );
       chmodSync(hook, 0o755);
       return { reached: () => existsSync(reached), letGo: () => writeFileSync(letGo, '') };
+    },
+    refuseRefs(prefix) {
+      const hook = path.join(remote, 'hooks', 'pre-receive');
+      writeFileSync(
+        hook,
+        `#!/bin/sh\nwhile read old new ref; do case "$ref" in ${prefix}*) echo "refusing $ref" >&2; exit 1;; esac; done\nexit 0\n`,
+      );
+      chmodSync(hook, 0o755);
     },
     cleanup: () => rmSync(root, { recursive: true, force: true }),
   };

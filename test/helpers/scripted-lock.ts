@@ -71,3 +71,18 @@ export function checkLockArgv(environment: string): string[][] {
     ['git', 'commit-tree', '--no-gpg-sign', '-F', '-', EMPTY_TREE],
   ];
 }
+
+/**
+ * What recording a verified release runs (lib/release/provenance.ts): the lock remote again, the
+ * record commit on the empty tree, the create-only push of refs/kotadb/releases/<env>/v<N>.
+ * Runs under the lock, before it is released.
+ */
+export function recordArgv(environment: string, version: number): string[][] {
+  const ref = `refs/kotadb/releases/${environment}/v${version}`;
+  return [
+    ['git', 'remote', 'get-url', 'origin'],
+    ['git', 'hash-object', '-t', 'tree', '--stdin'],
+    ['git', 'commit-tree', '--no-gpg-sign', '-F', '-', EMPTY_TREE],
+    ['git', 'push', '--quiet', '--no-verify', `--force-with-lease=${ref}:`, 'origin', `${LOCK_COMMIT}:${ref}`],
+  ];
+}

@@ -28,7 +28,7 @@ import {
   type ScriptedWorld,
   type ScriptedWorldOptions,
 } from '../helpers/scripted-fly.ts';
-import { checkLockArgv, freeLock, releaseLockArgv, takeLockArgv } from '../helpers/scripted-lock.ts';
+import { checkLockArgv, freeLock, recordArgv, releaseLockArgv, takeLockArgv } from '../helpers/scripted-lock.ts';
 
 const SMOKE_KEY = 'kdb_smoke_Zq8vX3mPp1Lr6Tn0';
 const scripted = scriptedWorlds({ apiKey: SMOKE_KEY });
@@ -103,6 +103,7 @@ describe.concurrent('deploy: success paths', () => {
       ...[...recheckArgv('kotadb-api-staging'), withImage('staging', w.image), ...verifyArgv('kotadb-api-staging')].map(
         (a) => ['flyctl', ...a],
       ),
+      ...recordArgv('staging', 4),
       ...releaseLockArgv('staging'),
     ]);
     expect(w.exec.calls.filter((c) => c.argv[0] === 'git').every((c) => !('SAAS_STAGING_API_KEY' in c.env))).toBe(true);
@@ -162,6 +163,7 @@ describe.concurrent('deploy: success paths', () => {
       ['git', 'status', '--porcelain=v1', '-z', '--untracked-files=all', '--ignore-submodules=none'],
       ['git', 'rev-parse', 'HEAD'],
       ...takeLockArgv('production'),
+      ...recordArgv('production', 4),
       ...releaseLockArgv('production'),
     ]);
     expect(w.exec.calls.filter((c) => c.argv[0] === 'git').every((c) => c.cwd === '/checkout')).toBe(true);
@@ -194,7 +196,7 @@ describe.concurrent('deploy: success paths', () => {
   test('--source builds the service checkout: WORKING_DIRECTORY, absolute config, its Dockerfile; longer deadline', async () => {
     const w = await world();
     const source = serviceCheckout();
-    const r = await deploy(w, ['staging', '--source', source, '--skip-smoke'], { noImage: true });
+    const r = await deploy(w, ['staging', '--source', source, '--skip-smoke'], { noImage: true, git: {} });
     expect(r.code, r.all).toBe(0);
     expect(w.deploys()).toEqual([
       [
@@ -211,8 +213,12 @@ describe.concurrent('deploy: success paths', () => {
         '5m',
         '--dockerfile',
         path.join(source, 'Dockerfile.production'),
+        '--image-label',
+        'git-0123456789abcdef0123456789abcdef01234567',
       ],
     ]);
+    // the label is the service checkout's HEAD, read in that checkout
+    expect(w.exec.calls.filter((c) => c.argv[1] === 'rev-parse').map((c) => c.cwd)).toEqual([source]);
     expect(w.exec.calls.find((c) => c.argv[1] === 'deploy')?.timeoutMs).toBe(25 * 60_000); // 5m + 20m build
     expect(r.stderr).toContain(`building from ${source}`);
     expect(r.stdout).toMatch(/ {2}image {8}registry\.fly\.io\/kotadb-api-staging:deployment-01BUILT/);
@@ -227,6 +233,7 @@ describe.concurrent('deploy: success paths', () => {
       noImage: true,
       cwd: parent,
       env: { KOTADB_SERVICE_DIR: 'kotadb' },
+      git: {},
     });
     expect(r.code, r.all).toBe(0);
     expect(w.deploys()[0]?.[1]).toBe(path.join(parent, 'kotadb'));
@@ -250,11 +257,12 @@ describe.concurrent('deploy: success paths', () => {
       w.exec
         .argv()
         .filter((a) => a[0] === 'git')
-        .slice(-3),
+        .slice(-7),
     ).toEqual([
       ['git', 'tag', 'deploy/production/v4', '0123456789abcdef0123456789abcdef01234567'],
       ['git', 'push', 'origin', 'refs/tags/deploy/production/v4'],
-      // the tag is pushed under the lock
+      // the tag and the release record are pushed under the lock
+      ...recordArgv('production', 4),
       ...releaseLockArgv('production'),
     ]);
     expect(JSON.parse(r.stdout)).toMatchObject({
@@ -274,6 +282,30 @@ describe.concurrent('deploy: success paths', () => {
     expect(r.code, r.all).toBe(1);
     expect(errorLine(r)).toMatch(/^error: v4 is live and healthy, but tagging it failed: git push origin .* failed/);
     expect(w.deploys()).toHaveLength(1);
+  });
+
+  test('a release record that cannot be pushed: the release is live, a warning-level exit 1 naming the remote', async () => {
+    const w = await world();
+    w.exec.on(['git', 'push', '--quiet', '--no-verify', '--force-with-lease=refs/kotadb/releases/staging/v4:'], {
+      exitCode: 1,
+      stderr: 'remote: Permission to kotadb/kotadb-ops.git denied\n',
+    });
+    const r = await deploy(w, ['staging', '--json']);
+    expect(r.code, r.all).toBe(1);
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      ok: false,
+      kind: 'live',
+      release: { version: 4 },
+      record: null,
+      failure: expect.stringContaining(
+        'could not push the release record refs/kotadb/releases/staging/v4 on origin (https://github.com/kotadb/kotadb-ops.git) (git exit 1): remote: Permission to kotadb/kotadb-ops.git denied',
+      ),
+    });
+    expect(r.stderr).toContain('error: v4 is live and healthy, but recording its provenance failed: could not push');
+    expect(r.stderr).toContain('in CI: contents: write');
+    // the release stays: no rollback over a healthy release
+    expect(w.deploys()).toHaveLength(1);
+    expect(w.exec.argv().slice(-1)).toEqual(releaseLockArgv('staging'));
   });
 
   test('--json prints one result object on stdout; GITHUB_STEP_SUMMARY gets the Markdown table', async () => {
@@ -415,6 +447,7 @@ describe.concurrent('deploy: refusals before anything changes (exit 3)', () => {
     expect(r.stderr).toContain('warning: --force: the git guard is skipped');
     expect(w.exec.argv().filter((a) => a[0] === 'git')).toEqual([
       ...takeLockArgv('production'),
+      ...recordArgv('production', 4),
       ...releaseLockArgv('production'),
     ]);
   });

@@ -77,11 +77,14 @@ describe.concurrent('rollback', () => {
       ],
     });
     expect(w.deploys()).toEqual([]);
-    // --list never takes the lock: its only git call reads the deploy tags (the commit column)
-    expect(w.exec.argv().filter((a) => a[0] === 'git')).toEqual([
+    // --list never takes the lock: its git calls read the commit column (the deploy tags, the
+    // release records on the lock remote: read only, nothing pushed)
+    const readCommits = [
       ['git', 'for-each-ref', '--format=%(refname)%09%(objectname)%09%(*objectname)', 'refs/tags/deploy/staging/'],
-      ['git', 'for-each-ref', '--format=%(refname)%09%(objectname)%09%(*objectname)', 'refs/tags/deploy/staging/'],
-    ]);
+      ['git', 'remote', 'get-url', 'origin'],
+      ['git', 'ls-remote', 'origin', 'refs/kotadb/releases/staging/*'],
+    ];
+    expect(w.exec.argv().filter((a) => a[0] === 'git')).toEqual([...readCommits, ...readCommits]);
   });
 
   test('production (rolling) on a single machine: the rollback warns it takes the only machine down; --list does not', async () => {

@@ -253,4 +253,45 @@ describe('flyctl builders (exact argv)', () => {
         .argv.slice(-3),
     ).toEqual(['--image', 'registry.fly.io/kotadb-api:deployment-01', '--skip-release-command']);
   });
+
+  it.each([
+    [
+      'labelled build',
+      { imageLabel: 'git-0123456789abcdef0123456789abcdef01234567' },
+      ['--image-label', 'git-0123456789abcdef0123456789abcdef01234567'],
+    ],
+    [
+      'build only, pushed',
+      { imageLabel: 'git-0123456789abcdef0123456789abcdef01234567', buildOnly: true },
+      ['--image-label', 'git-0123456789abcdef0123456789abcdef01234567', '--build-only', '--push'],
+    ],
+  ])('%s: the label (and --build-only --push) come last', (_name, extra, tail) => {
+    const argv = fly.deploy({
+      config: '/toolkit/fly.staging.toml',
+      app: 'kotadb-api-staging',
+      ha: false,
+      strategy: 'immediate',
+      waitTimeout: '5m',
+      workingDir: '/src/kotadb',
+      dockerfile: '/src/kotadb/Dockerfile.production',
+      ...extra,
+    }).argv;
+    expect(argv.slice(0, 14)).toEqual([
+      'flyctl',
+      'deploy',
+      '/src/kotadb',
+      '--config',
+      '/toolkit/fly.staging.toml',
+      '--app',
+      'kotadb-api-staging',
+      '--ha=false',
+      '--strategy',
+      'immediate',
+      '--wait-timeout',
+      '5m',
+      '--dockerfile',
+      '/src/kotadb/Dockerfile.production',
+    ]);
+    expect(argv.slice(14)).toEqual(tail);
+  });
 });

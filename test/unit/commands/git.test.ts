@@ -54,6 +54,27 @@ describe('git builders (exact argv)', () => {
       ['git', 'rev-list', '--left-right', '--count', 'aaa...bbb', '--'],
       false,
     ],
+    [
+      'list release records',
+      git.lsRemoteRefs('origin', git.releaseRecordsGlob('production')),
+      ['git', 'ls-remote', 'origin', 'refs/kotadb/releases/production/*'],
+      false,
+    ],
+    [
+      'fetch the objects of several refs',
+      git.fetchRefObjects('origin', 'refs/kotadb/releases/staging/v3', 'refs/kotadb/releases/staging/v4'),
+      [
+        'git',
+        'fetch',
+        '--quiet',
+        '--no-tags',
+        '--no-write-fetch-head',
+        'origin',
+        'refs/kotadb/releases/staging/v3',
+        'refs/kotadb/releases/staging/v4',
+      ],
+      false,
+    ],
     ['empty tree', git.emptyTree(), ['git', 'hash-object', '-t', 'tree', '--stdin'], false],
     [
       'holder commit (a local object only)',
@@ -123,6 +144,10 @@ describe('git builders (exact argv)', () => {
 
   it('names deploy tags deploy/<environment>/v<release>', () => {
     expect(git.deployTagName('production', 13)).toBe('deploy/production/v13');
+  });
+
+  it('keeps each release record in refs/kotadb/releases/<environment>/v<release>', () => {
+    expect(git.releaseRecordRef('production', 12)).toBe('refs/kotadb/releases/production/v12');
   });
 
   it('keeps each environment’s deploy lock in refs/kotadb/locks/<environment>', () => {

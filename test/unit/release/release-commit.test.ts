@@ -19,6 +19,30 @@ describe('releaseCommit', () => {
     expect(releaseCommit({ version: 42, imageRef: 'registry.fly.io/kotadb-api:deployment-01J' }, records)).toBeNull();
     expect(releaseCommit({ version: null, imageRef: null }, NO_RECORDS)).toBeNull();
   });
+
+  it('a release record comes after the deploy tag and before the image label', () => {
+    const records = {
+      deployTags: new Map([[41, A]]),
+      releaseRecords: new Map([
+        [41, C],
+        [42, C],
+      ]),
+      unreadable: null,
+    };
+    expect(releaseCommit({ version: 41, imageRef: null }, records)).toEqual({ sha: A, source: 'deploy tag' });
+    expect(releaseCommit({ version: 42, imageRef: `registry.fly.io/kotadb-api:git-${B}` }, records)).toEqual({
+      sha: C,
+      source: 'release record',
+    });
+    // a digest-only ref (no label): the record alone knows the commit
+    expect(
+      releaseCommit({ version: 42, imageRef: `registry.fly.io/kotadb-api@sha256:${'d'.repeat(64)}` }, records),
+    ).toEqual({
+      sha: C,
+      source: 'release record',
+    });
+    expect(releaseCommit({ version: 43, imageRef: null }, records)).toBeNull();
+  });
 });
 
 describe('parseDeployTags', () => {
