@@ -6,37 +6,42 @@
  * tree whose message is the JSON record. A record is written once (create-only push): a
  * release number is never reused by Fly, so an existing ref means it was already recorded.
  */
-import { z } from 'zod';
+import type { z } from 'zod';
+import { deferred, zod } from '../core/deferred.ts';
 import * as git from '../commands/git.ts';
 import type { Runner } from '../core/runner.ts';
 import type { LockRemote } from '../lock/remote.ts';
 import { RemoteRefs } from '../lock/remote-refs.ts';
 
-const Sha = z.string().regex(/^[0-9a-f]{40}$/);
-const isoTime = z.string().refine((value) => !Number.isNaN(Date.parse(value)), 'not a time');
+/** The record's schema (zod, built the first time a record is read: not on the start-up path). */
+const releaseRecordSchema = deferred(() => {
+  const { z } = zod();
+  const Sha = z.string().regex(/^[0-9a-f]{40}$/);
+  const isoTime = z.string().refine((value) => !Number.isNaN(Date.parse(value)), 'not a time');
 
-export const ReleaseRecord = z.object({
-  environment: z.string().min(1),
-  version: z.number().int().positive(),
-  app: z.string().min(1),
-  /** The image reference flyctl deployed. */
-  image: z.string().min(1),
-  /** The digest the machines report running (null when flyctl did not say, or they disagree). */
-  digest: z.string().nullable(),
-  /** The commit the image was built from (the build's HEAD, or its `git-<sha>` label); null when unknown. */
-  commit: Sha.nullable(),
-  /** A record is written only after the release was verified: healthy, and smoke passed or skipped. */
-  verified: z.object({
-    health: z.literal(true),
-    smoke: z.enum(['passed', 'skipped']),
-    at: isoTime,
-  }),
-  /** Who deployed: the CI run's URL, else user@host. */
-  by: z.string().min(1),
-  /** A promotion: the release of the other environment whose image this is; null for a deploy. */
-  promotedFrom: z.object({ environment: z.string().min(1), version: z.number().int().positive() }).nullable(),
+  return z.object({
+    environment: z.string().min(1),
+    version: z.number().int().positive(),
+    app: z.string().min(1),
+    /** The image reference flyctl deployed. */
+    image: z.string().min(1),
+    /** The digest the machines report running (null when flyctl did not say, or they disagree). */
+    digest: z.string().nullable(),
+    /** The commit the image was built from (the build's HEAD, or its `git-<sha>` label); null when unknown. */
+    commit: Sha.nullable(),
+    /** A record is written only after the release was verified: healthy, and smoke passed or skipped. */
+    verified: z.object({
+      health: z.literal(true),
+      smoke: z.enum(['passed', 'skipped']),
+      at: isoTime,
+    }),
+    /** Who deployed: the CI run's URL, else user@host. */
+    by: z.string().min(1),
+    /** A promotion: the release of the other environment whose image this is; null for a deploy. */
+    promotedFrom: z.object({ environment: z.string().min(1), version: z.number().int().positive() }).nullable(),
+  });
 });
-export type ReleaseRecord = z.output<typeof ReleaseRecord>;
+export type ReleaseRecord = z.output<ReturnType<typeof releaseRecordSchema>>;
 
 /** The record commit's author/committer: the record's `by`, not git's identity, says who deployed. */
 const COMMIT_IDENTITY = { name: 'kotadb-ops release record', email: 'release-record@kotadb-ops.invalid' };
@@ -115,7 +120,7 @@ export function parseReleaseRecord(commitText: string): ReleaseRecord | null {
       .split('\n')
       .find((line) => line.startsWith('{'));
     if (json === undefined) return null;
-    const parsed = ReleaseRecord.safeParse(JSON.parse(json));
+    const parsed = releaseRecordSchema().safeParse(JSON.parse(json));
     return parsed.success ? parsed.data : null;
   } catch {
     return null;
