@@ -845,8 +845,9 @@ async function recordRelease(ctx: Ctx, outcome: Extract<DeployOutcome, { kind: '
     image,
     digest: outcome.digest,
     commit: plan.buildCommit ?? commitOfImage(image),
-    // Only a live release gets here: healthy, and its smoke checks passed (or were skipped).
-    verified: { health: true, smoke: outcome.smoke ? 'passed' : 'skipped', at: new Date(io.clock.now()).toISOString() },
+    // Only a live release gets here: healthy, and no smoke check failed. Say only what ran:
+    // `partial` when a check was skipped (no API key), `skipped` with --skip-smoke.
+    verified: { health: true, smoke: smokeVerdict(outcome.smoke), at: new Date(io.clock.now()).toISOString() },
     by: recordedBy(identityFrom(io.env, hostname(), process.pid)),
     promotedFrom: plan.promotedFrom,
   };
@@ -861,6 +862,11 @@ async function recordRelease(ctx: Ctx, outcome: Extract<DeployOutcome, { kind: '
     if (error instanceof Interrupted) throw error;
     return { ...outcome, recordFailure: (error as Error).message };
   }
+}
+
+function smokeVerdict(checks: readonly SmokeCheck[] | null): ReleaseRecord['verified']['smoke'] {
+  if (checks === null) return 'skipped';
+  return checks.some((check) => check.status === 'skipped') ? 'partial' : 'passed';
 }
 
 /** The dry run's tag lines: the real commands when the next release number is known. */

@@ -29,10 +29,10 @@ const releaseRecordSchema = deferred(() => {
     digest: z.string().nullable(),
     /** The commit the image was built from (the build's HEAD, or its `git-<sha>` label); null when unknown. */
     commit: Sha.nullable(),
-    /** A record is written only after the release was verified: healthy, and smoke passed or skipped. */
+    /** Written only after the release was verified: healthy; smoke all passed, `partial` (a check skipped), or `skipped` (--skip-smoke). */
     verified: z.object({
       health: z.literal(true),
-      smoke: z.enum(['passed', 'skipped']),
+      smoke: z.enum(['passed', 'partial', 'skipped']),
       at: isoTime,
     }),
     /** Who deployed: the CI run's URL, else user@host. */

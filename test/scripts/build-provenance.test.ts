@@ -33,11 +33,11 @@ function serviceRepo(): GitRepo & { sha: string } {
   return Object.assign(repo, { sha: repo.git('rev-parse', 'HEAD') });
 }
 
-function run(w: DeployWorld, args: string[], cwd?: string) {
+function run(w: DeployWorld, args: string[], cwd?: string, keys: Record<string, string | undefined> = {}) {
   return runInProcess(
     script,
     [...args, '--url', w.app.url],
-    { ...w.fly.env, SAAS_STAGING_API_KEY: SMOKE_KEY, SAAS_PRODUCTION_API_KEY: SMOKE_KEY },
+    { ...w.fly.env, SAAS_STAGING_API_KEY: SMOKE_KEY, SAAS_PRODUCTION_API_KEY: SMOKE_KEY, ...keys },
     // flyctl answered by the fake in-process; git runs for real (the service checkout, the lock remote)
     { exec: fakeFlyExec(w.fly), clock: manualClock().clock, ...(cwd ? { cwd } : {}) },
   );
@@ -144,6 +144,26 @@ describe.concurrent('deploy --build-only and the git-<sha> label', () => {
 });
 
 describe.concurrent('the provenance record of a verified release', () => {
+  test('smoke is recorded as it ran: partial when the keyed check was skipped, skipped with --skip-smoke', async () => {
+    const runner = new Runner({ output: captureOutput().out, exec: processExecutor(), env: process.env });
+    for (const [args, keys, smoke] of [
+      [[], { SAAS_STAGING_API_KEY: undefined }, 'partial'],
+      [['--skip-smoke'], {}, 'skipped'],
+    ] as const) {
+      const w = await world();
+      const laptop = track(createLockRemote()).checkout('laptop');
+      const r = await run(
+        w,
+        ['staging', '--image', 'registry.fly.io/kotadb-api-staging:deployment-x', ...args],
+        laptop,
+        keys,
+      );
+      expect(r.code, r.all).toBe(0);
+      const records = await readReleaseRecords(runner, { target: 'origin', shown: 'origin' }, 'staging', laptop);
+      expect(records.get(4)?.verified.smoke).toBe(smoke);
+    }
+  });
+
   test('build once, deploy that image: the record on the lock remote names image, digest, commit, health, smoke', async () => {
     const w = await world();
     const service = serviceRepo();
