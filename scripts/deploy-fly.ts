@@ -11,16 +11,16 @@ import { hostname } from 'node:os';
 import { deployTagName, pushWithLease, releaseRecordRef } from '../lib/commands/git.ts';
 import { loadFlyConfig, waitTimeoutOf } from '../lib/config/fly-toml.ts';
 import { environmentList, parseEnvironment, type Environment } from '../lib/config/environments.ts';
-import { DRY_RUN_OPTION, HELP_OPTION, YES_OPTION, type OptionValues } from '../lib/core/cli.ts';
+import type { OptionValues } from '../lib/core/cli.ts';
 import { Interrupted, PreconditionFailed, ToolkitError, UsageError } from '../lib/core/errors.ts';
 import { confirmDangerousAction } from '../lib/core/prompt.ts';
 import { secrets } from '../lib/core/redact.ts';
 import { describeCommand, Runner } from '../lib/core/runner.ts';
-import { defineScript, isEntryPoint, runEntry, type ScriptIO } from '../lib/core/script.ts';
+import { defineScript, isEntryPoint, runEntry, type RunContext, type ScriptIO } from '../lib/core/script.ts';
 import type { Output } from '../lib/core/output.ts';
 import { formatDuration, plural } from '../lib/core/text.ts';
 import { requireFlyAccess } from '../lib/fly/access.ts';
-import { LOCK_WAIT_OPTION, lockWaitSeconds } from '../lib/lock/deploy-lock.ts';
+import { lockWaitSeconds } from '../lib/lock/deploy-lock.ts';
 import { identityFrom } from '../lib/lock/holder.ts';
 import { resolveLockRemote } from '../lib/lock/remote.ts';
 import { RunLock } from '../lib/lock/run-lock.ts';
@@ -55,10 +55,8 @@ import {
 import { GitClient, requireReleaseCheckout, type ReleaseCheckout } from '../lib/release/git-guard.ts';
 import { waitForHealthy } from '../lib/release/health-poll.ts';
 import {
-  DEPLOY_TIMEOUT_OPTION,
   deploySource,
   DeployTimeout,
-  HEALTH_OPTIONS,
   healthTarget,
   optionalFlag,
   SERVICE_DIR_VAR,
@@ -66,8 +64,10 @@ import {
   waitTimeoutMs,
   type HealthTarget,
 } from '../lib/release/options.ts';
+import { DEPLOY_OPTIONS } from '../lib/release/deploy-options.ts';
 import { describeAppeared, recheckReleases } from '../lib/release/recheck.ts';
 import { commitLabel, commitOfImage } from '../lib/release/image-label.ts';
+import type { Promotion } from '../lib/release/promotion.ts';
 import { recordedBy, writeReleaseRecord, type ReleaseRecord } from '../lib/release/provenance.ts';
 import { healthPlan, rollBackTo } from '../lib/release/rollback.ts';
 import { checkSchemaBeforeRollback } from '../lib/release/rollback-schema.ts';
@@ -76,60 +76,12 @@ import { failedChecks, regressions, runSmokeChecks, type SmokeCheck } from '../l
 import { judgedStep } from '../lib/release/step.ts';
 import { publishSummary, resultEnvelope } from '../lib/release/summary.ts';
 
-const OPTIONS = {
-  ...HELP_OPTION,
-  ...DRY_RUN_OPTION,
-  ...YES_OPTION,
-  image: { type: 'string', value: '<ref>', description: 'Deploy this prebuilt image' },
-  source: {
-    type: 'string',
-    value: '<dir>',
-    description: `Build the image from the service's checkout, the folder holding Dockerfile.production (default: $${SERVICE_DIR_VAR})`,
-  },
-  ...HEALTH_OPTIONS,
-  'wait-timeout': {
-    type: 'string',
-    value: '<duration>',
-    description: "flyctl's --wait-timeout per machine (default: [deploy] wait_timeout in the fly config)",
-  },
-  ...DEPLOY_TIMEOUT_OPTION,
-  'no-rollback': {
-    type: 'boolean',
-    description: 'On failure, leave the new release in place instead of redeploying the previous image',
-  },
-  'force-schema': {
-    type: 'boolean',
-    description:
-      'Roll back after a failure even when a migration applied after the previous release is a contract migration',
-  },
-  'skip-smoke': {
-    type: 'boolean',
-    description: 'Skip the smoke checks, before and after the deploy (health is still checked)',
-  },
-  'build-only': {
-    type: 'boolean',
-    description:
-      "Build and push the service checkout's image, labelled git-<sha> of its HEAD, print its ref; deploy nothing",
-  },
-  force: {
-    type: 'boolean',
-    description:
-      'Skip the git guard (production: branch main, clean work tree) and build a production image from a dirty service checkout',
-  },
-  tag: {
-    type: 'boolean',
-    description: 'Production: after a healthy deploy, create and push the git tag deploy/production/v<release>',
-  },
-  ...LOCK_WAIT_OPTION,
-  json: { type: 'boolean', description: 'Print one JSON result object on stdout instead of the human summary' },
-} as const;
-
 export const script = defineScript({
   usage: 'npx just deploy <staging|production> (--image <ref> | --source <dir>) [options]',
   summary:
     'Deploy the KotaDB API to Fly.io: preflight, smoke checks on the running release, deploy, health check, smoke checks, a check that the new release is the one serving, and a rollback to the previous image when deploy, health or smoke failed.',
   positionals: [{ name: 'environment', description: 'staging or production', required: true }],
-  options: OPTIONS,
+  options: DEPLOY_OPTIONS,
   notes: [
     `Image source: --image <ref>, or a build of the service's checkout (--source <dir> or ${SERVICE_DIR_VAR}); without one, exit 3.`,
     'Steps: validate, preflight (flyctl, login, app, required secrets, image source; production: branch main and a clean tree),',
@@ -160,70 +112,82 @@ export const script = defineScript({
     'KOTADB_SERVICE_DIR=../kotadb npx just deploy production --yes --tag',
     'npm run deploy:production -- --yes --image registry.fly.io/kotadb-api:deployment-01J6ABCD',
   ],
-  async run({ options, positionals, io, out, dryRun, onInterrupt }) {
-    out.json = options.json;
-    const started = io.clock.now();
-    const validated = await out.step('Validate', async () => validate(options, positionals, io, dryRun));
-    // The smoke keys are for this process's own HTTP checks: no child (flyctl, git) gets them.
-    const env = { ...io.env };
-    for (const e of environmentList()) delete env[e.smokeApiKeyVar];
-    const runner = new Runner({ dryRun, output: out, env, exec: io.exec, signal: io.signal });
-    const plan =
-      validated.source?.kind === 'build'
-        ? await out.step('Source commit', () => labelBuild(validated, runner, out))
-        : validated;
-    const ctx: Ctx = { plan, io, out, runner, fly: new FlyClient(runner), git: new GitClient(runner, io.cwd) };
-    const lock = new RunLock({
-      runner,
-      io,
-      env: plan.env,
-      command: `deploy ${plan.env.name}`,
-      waitSeconds: plan.lockWait,
-    });
-    // What is known so far and where the run is: the only two values that change as it goes,
-    // read by the Ctrl-C explanation and by the report of a run stopped by an error.
-    let known: Omit<DeployFacts, 'steps' | 'durationMs'> = {
-      env: plan.env,
-      url: plan.health.baseUrl,
-      dryRun,
-      source: plan.source,
-      snapshot: null,
-      checkout: null,
-    };
-    let at: Phase = { phase: 'preparing' };
-    const facts = (): DeployFacts => ({ ...known, steps: out.timings, durationMs: io.clock.now() - started });
-    onInterrupt(() => lock.explain(interruptedError(at, facts())));
-
-    let outcome: DeployOutcome;
-    try {
-      const access = await out.step('Preflight', () => preflight(ctx));
-      known = { ...known, checkout: access.checkout };
-      if (plan.buildOnly) return await out.step('Build', () => buildOnly(ctx), { group: true });
-      let snapshot = await out.step('Snapshot releases', () => snapshotReleases(ctx, access.canAskFly));
-      known = { ...known, snapshot };
-      let baseline = await out.step('Baseline smoke checks', () => baselineSmoke(ctx, snapshot));
-      await out.step('Confirm', () => confirm(ctx));
-
-      // The deploy lock: taken after the confirmation (never held while a person types), held
-      // until the outcome is known — rollback, verify and tag included.
-      outcome = await lock.hold(async () => {
-        ({ snapshot, baseline } = await recheckUnderLock(ctx, snapshot, baseline));
-        known = { ...known, snapshot };
-        return deployAndVerify(ctx, snapshot, baseline, access.checkout, (phase) => (at = phase));
-      });
-    } catch (error) {
-      throw stopped(
-        ctx,
-        error instanceof Interrupted ? { kind: 'interrupted', at } : { kind: 'stopped', error: error as Error, at },
-        facts(),
-        error,
-      );
-    }
-    return report(ctx, outcome, facts());
-  },
+  run: (context) => deployRun(context, null),
 });
 
-type Options = OptionValues<typeof OPTIONS>;
+/**
+ * The deploy itself, for `deploy` and for `promote` (which has chosen the image and its commit
+ * already: a promotion deploys that image, records its commit and the release it came from).
+ */
+export async function deployRun(
+  { options, positionals, io, out, dryRun, onInterrupt }: RunContext<typeof DEPLOY_OPTIONS>,
+  promotion: Promotion | null,
+): Promise<number> {
+  out.json = options.json;
+  const started = io.clock.now();
+  const validated = await out.step('Validate', async () =>
+    promoted(validate(options, positionals, io, dryRun), promotion),
+  );
+  // The smoke keys are for this process's own HTTP checks: no child (flyctl, git) gets them.
+  const env = { ...io.env };
+  for (const e of environmentList()) delete env[e.smokeApiKeyVar];
+  const runner = new Runner({ dryRun, output: out, env, exec: io.exec, signal: io.signal });
+  const plan =
+    validated.source?.kind === 'build'
+      ? await out.step('Source commit', () => labelBuild(validated, runner, out))
+      : validated;
+  const ctx: Ctx = { plan, io, out, runner, fly: new FlyClient(runner), git: new GitClient(runner, io.cwd) };
+  const lock = new RunLock({
+    runner,
+    io,
+    env: plan.env,
+    command: `${promotion ? 'promote' : 'deploy'} ${plan.env.name}`,
+    waitSeconds: plan.lockWait,
+  });
+  // What is known so far and where the run is: the only two values that change as it goes,
+  // read by the Ctrl-C explanation and by the report of a run stopped by an error.
+  let known: Omit<DeployFacts, 'steps' | 'durationMs'> = {
+    env: plan.env,
+    url: plan.health.baseUrl,
+    dryRun,
+    source: plan.source,
+    snapshot: null,
+    checkout: null,
+    promotion,
+  };
+  let at: Phase = { phase: 'preparing' };
+  const facts = (): DeployFacts => ({ ...known, steps: out.timings, durationMs: io.clock.now() - started });
+  onInterrupt(() => lock.explain(interruptedError(at, facts())));
+
+  let outcome: DeployOutcome;
+  try {
+    const access = await out.step('Preflight', () => preflight(ctx));
+    known = { ...known, checkout: access.checkout };
+    if (plan.buildOnly) return await out.step('Build', () => buildOnly(ctx), { group: true });
+    let snapshot = await out.step('Snapshot releases', () => snapshotReleases(ctx, access.canAskFly));
+    known = { ...known, snapshot };
+    let baseline = await out.step('Baseline smoke checks', () => baselineSmoke(ctx, snapshot));
+    await out.step('Confirm', () => confirm(ctx));
+
+    // The deploy lock: taken after the confirmation (never held while a person types), held
+    // until the outcome is known — rollback, verify and tag included.
+    outcome = await lock.hold(async () => {
+      ({ snapshot, baseline } = await recheckUnderLock(ctx, snapshot, baseline));
+      known = { ...known, snapshot };
+      return deployAndVerify(ctx, snapshot, baseline, access.checkout, (phase) => (at = phase));
+    });
+  } catch (error) {
+    throw stopped(
+      ctx,
+      error instanceof Interrupted ? { kind: 'interrupted', at } : { kind: 'stopped', error: error as Error, at },
+      facts(),
+      error,
+    );
+  }
+  return report(ctx, outcome, facts());
+}
+
+type Options = OptionValues<typeof DEPLOY_OPTIONS>;
 
 /** Everything validation decided; the steps only read it. */
 interface Plan {
@@ -262,6 +226,15 @@ interface Ctx {
 }
 
 // Validate ---------------------------------------------------------------------------------
+
+/**
+ * promote checks deploy's flags before it reads staging (the same exit-2 lines): everything
+ * validate checks except the image source, which promote chooses.
+ */
+export function validateDeployFlags(options: Options, environment: string, io: ScriptIO, dryRun: boolean): void {
+  const chosenLater = 'registry.fly.io/promoted:placeholder';
+  validate({ ...options, image: chosenLater, source: undefined, 'build-only': false }, [environment], io, dryRun);
+}
 
 /** Arguments, image source, environment and its fly config (exit 2 on any problem). */
 function validate(options: Options, positionals: string[], io: ScriptIO, dryRun: boolean): Plan {
@@ -302,6 +275,17 @@ function validate(options: Options, positionals: string[], io: ScriptIO, dryRun:
     dryRun,
     smokeApiKey,
     lockWait,
+  };
+}
+
+/** A promotion deploys the image promote chose, with the commit and staging release it came from. */
+function promoted(plan: Plan, promotion: Promotion | null): Plan {
+  if (promotion === null) return plan;
+  return {
+    ...plan,
+    source: { kind: 'image', ref: promotion.image },
+    buildCommit: promotion.commit,
+    promotedFrom: promotion.from,
   };
 }
 

@@ -7,7 +7,7 @@
  */
 import path from 'node:path';
 import { HELP_OPTION } from '../lib/core/cli.ts';
-import { ExitCode, InvalidInput, UsageError } from '../lib/core/errors.ts';
+import { ExitCode, UsageError } from '../lib/core/errors.ts';
 import { defineScript, isEntryPoint, runEntry } from '../lib/core/script.ts';
 
 const DEFAULT_TIMEOUT_SECONDS = 10;
@@ -43,9 +43,10 @@ export const script = defineScript({
     },
   },
   notes: [
-    'Commit: the deploy tag deploy/<env>/v<N> of this checkout, else the git-<sha> label of the image; the subject',
-    'when that commit is in the service checkout. Migrations: the database supabase-apply --env would use',
-    '(SUPABASE_DB_URL, else SUPABASE_DB_URL_STAGING / SUPABASE_DB_URL_PRODUCTION); unknown when none is set.',
+    "Commit: the release's provenance record, else the deploy tag deploy/<env>/v<N> of this checkout, else the git-<sha>",
+    'label of the image; the subject when that commit is in the service checkout. Migrations: the database',
+    'supabase-apply --env would use (SUPABASE_DB_URL, else SUPABASE_DB_URL_STAGING / SUPABASE_DB_URL_PRODUCTION);',
+    'unknown when none is set.',
     "Exit 0 when the table printed (unknown cells included); 1 when no environment's release could be read",
     '(flyctl missing, not logged in, Fly unreachable); 2 on bad input. flyctl status of one app: npx just machines <env>.',
   ],
@@ -53,7 +54,7 @@ export const script = defineScript({
   async run({ options, positionals, out, env: processEnv, runner, io }) {
     out.json = options.json;
     const started = performance.now();
-    const [{ environmentList, parseEnvironment }, { BaseUrl, parseFlag }] = await Promise.all([
+    const [{ environmentList, parseEnvironment }, { BaseUrl, parseFlag, serviceCheckoutDir }] = await Promise.all([
       import('../lib/config/environments.ts'),
       import('../lib/release/options.ts'),
     ]);
@@ -68,7 +69,7 @@ export const script = defineScript({
         ? {}
         : { production: parseFlag('production-url', BaseUrl, options['production-url']) }),
     };
-    const checkout = await serviceCheckout(options.source, processEnv, io.cwd);
+    const checkout = serviceCheckoutDir(options.source, processEnv, io.cwd);
 
     const [{ askStatus }, { renderStatus, statusJson }, { untilInterrupted }] = await Promise.all([
       import('../lib/doctor/status.ts'),
@@ -107,23 +108,6 @@ function parseTimeout(value: string | undefined): number {
   if (!(seconds > 0 && seconds <= 600))
     throw new UsageError(`--timeout must be a number of seconds between 0 and 600, got "${value}"`);
   return seconds;
-}
-
-/** --source, else KOTADB_SERVICE_DIR, else the checkout status runs in (exit 2 when it is no folder). */
-async function serviceCheckout(
-  source: string | undefined,
-  processEnv: NodeJS.ProcessEnv,
-  cwd: string,
-): Promise<string> {
-  const given = source ?? (processEnv[SERVICE_DIR_VAR] || undefined);
-  if (given === undefined) return cwd;
-  const dir = path.resolve(cwd, given);
-  const { statSync } = await import('node:fs');
-  if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory())
-    throw new InvalidInput(`${source !== undefined ? '--source' : SERVICE_DIR_VAR}: ${dir} is not a folder`, {
-      hint: "point it at the service's git checkout",
-    });
-  return dir;
 }
 
 if (isEntryPoint(import.meta.url)) await runEntry(script);

@@ -98,6 +98,7 @@ const readme = readFileSync(fromRoot('README.md'), 'utf8');
 const README_FLAGS: Record<string, () => string[]> = {
   'check-config': () => flagTableFlags(section(readme, 'check-config')),
   'deploy-fly': () => flagTableFlags(section(readme, 'deploy')),
+  promote: () => flagTableFlags(section(readme, 'promote')),
   rollback: () => flagTableFlags(section(readme, 'rollback')),
   'fly-secrets': () => flagTableFlags(section(readme, 'fly-secrets')),
   lock: () => flagTableFlags(section(readme, 'lock')),

@@ -97,3 +97,17 @@ export const releaseRecordRef = (environment: string, version: number): string =
 export const releaseRecordsGlob = (environment: string): string => `refs/kotadb/releases/${environment}/*`;
 /** `<sha>\t<ref>` per matching ref; exit 0 with no output when there is none. */
 export const lsRemoteRefs = (remote: string, pattern: string): Command => read('ls-remote', remote, pattern);
+
+// promote: is the commit on the release branch, as the remote has it now?
+
+/** The remote-tracking ref of `branch`. */
+export const remoteBranchRef = (remote: string, branch: string): string => `refs/remotes/${remote}/${branch}`;
+/**
+ * Updates the remote-tracking ref of one branch, whatever refspecs the clone has configured
+ * (CI checkouts fetch a single ref). It changes no branch or work tree: a read as far as the
+ * user is concerned, so a dry run runs it too.
+ */
+export const fetchBranch = (remote: string, branch: string): Command =>
+  read('fetch', '--quiet', '--no-tags', remote, `+refs/heads/${branch}:${remoteBranchRef(remote, branch)}`);
+/** Exit 0 when `commit` is an ancestor of (or is) `of`, 1 when it is not, other codes on errors. */
+export const isAncestor = (commit: string, of: string): Command => read('merge-base', '--is-ancestor', commit, of);

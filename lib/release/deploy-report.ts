@@ -10,6 +10,7 @@ import type { StepTiming } from '../core/output.ts';
 import type { DeployFailureKind, DeploySource } from '../fly/deploy.ts';
 import type { FlyRelease } from '../fly/json.ts';
 import type { ReleaseCheckout } from './git-guard.ts';
+import type { Promotion } from './promotion.ts';
 import { describePoll, describeUnhealthy, pollJson, type PollResult } from './health-poll.ts';
 import { configNote, describeTarget, rollbackCommand, type RollbackResult, type RollbackTarget } from './rollback.ts';
 import { describeServing, type ReleaseRef, type Serving } from './serving.ts';
@@ -34,6 +35,8 @@ export interface DeployFacts {
   readonly snapshot: Snapshot | null;
   /** Production's checked checkout (branch, commit), once the git guard passed. */
   readonly checkout: ReleaseCheckout | null;
+  /** promote: the image, its commit and the release it was taken from; null for a deploy. */
+  readonly promotion: Promotion | null;
   readonly steps: readonly StepTiming[];
   readonly durationMs: number;
 }
@@ -336,11 +339,17 @@ export function deploySummary(outcome: DeployOutcome, facts: DeployFacts): RunSu
     ]);
     fields.push(['config', configNote(rollback.target)]);
   }
+  if (facts.promotion) {
+    const { from, commit } = facts.promotion;
+    fields.push(['promoted', `from ${from.environment} v${from.version}, commit ${commit?.slice(0, 12) ?? 'unknown'}`]);
+  }
   if (facts.checkout) fields.push(['commit', facts.checkout.commit.slice(0, 12)]);
   if (outcome.kind === 'live' && outcome.tag) fields.push(['tag', outcome.tag]);
   if (outcome.kind === 'live' && outcome.record) fields.push(['record', outcome.record]);
   return {
-    title: `Deploy to ${facts.env.name}`,
+    title: facts.promotion
+      ? `Promote ${facts.promotion.from.environment} v${facts.promotion.from.version} to ${facts.env.name}`
+      : `Deploy to ${facts.env.name}`,
     ok: deployExitCode(outcome) === ExitCode.ok,
     dryRun: facts.dryRun,
     outcome: deployOutcomeLine(outcome, facts),
@@ -384,6 +393,7 @@ export function deployJson(outcome: DeployOutcome, facts: DeployFacts) {
     commit: facts.checkout?.commit ?? null,
     tag: outcome.kind === 'live' ? outcome.tag : null,
     record: outcome.kind === 'live' ? outcome.record : null,
+    promotion: facts.promotion,
     steps: stepsJson(facts.steps),
     durationMs: Math.round(facts.durationMs),
   };

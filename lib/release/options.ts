@@ -176,3 +176,18 @@ export function deploySource(
     });
   return { kind: 'build', dir };
 }
+
+/**
+ * The service checkout git questions are asked in (status, promote): --source, else
+ * KOTADB_SERVICE_DIR, else `cwd` (this checkout). Exit 2 when the one given is no folder.
+ */
+export function serviceCheckoutDir(source: string | undefined, processEnv: NodeJS.ProcessEnv, cwd: string): string {
+  const given = source ?? (processEnv[SERVICE_DIR_VAR] || undefined);
+  if (given === undefined) return cwd;
+  const dir = path.resolve(cwd, given);
+  if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory())
+    throw new InvalidInput(`${source !== undefined ? '--source' : SERVICE_DIR_VAR}: ${dir} is not a folder`, {
+      hint: "point it at the service's git checkout",
+    });
+  return dir;
+}

@@ -1,11 +1,11 @@
 /**
  * Which commit a release was deployed from. One function answers it (releaseCommit) for status,
  * `rollback --list` and the rollback schema check, so a new source of truth plugs in here
- * alone. Today's sources, in order: the production deploy tag `deploy/<env>/v<N>` of this
- * checkout (deploy --tag: a commit known to be here), then the release's provenance record on
- * the deploy lock's remote (lib/release/provenance.ts: written after every verified deploy),
- * then the `git-<sha>` label of the release's image (lib/release/image-label.ts: travels with
- * the image).
+ * alone. The sources: the release's provenance record on the deploy lock's remote
+ * (lib/release/provenance.ts: written after every verified deploy), the production deploy tag
+ * `deploy/<env>/v<N>` of this checkout (deploy --tag: a commit known to be here), and the
+ * `git-<sha>` label of the release's image (lib/release/image-label.ts: travels with the
+ * image); which answers first depends on the question (IMAGE_COMMIT_FIRST, CHECKOUT_COMMIT_FIRST).
  */
 import * as git from '../commands/git.ts';
 import type { Environment } from '../config/environments.ts';
@@ -34,17 +34,32 @@ export interface CommitRecords {
 
 export const NO_RECORDS: CommitRecords = { deployTags: new Map(), unreadable: null };
 
+/**
+ * Which source answers first. The image's commit (what status and `rollback --list` show):
+ * the release record, which names what the image was built from, then the deploy tag, then
+ * the label. A promoted release's deploy tag names this checkout's commit (where migrations
+ * and config live), not the service commit of its image, so the record must win there.
+ */
+export const IMAGE_COMMIT_FIRST: readonly CommitSource[] = ['release record', 'deploy tag', 'image label'];
+/** The commit of this checkout a release ran with (the schema check reads its migrations): the deploy tag first. */
+export const CHECKOUT_COMMIT_FIRST: readonly CommitSource[] = ['deploy tag', 'release record', 'image label'];
+
 /** The commit of a release, or null when nothing records it. Pure. */
 export function releaseCommit(
   release: { readonly version: number | null; readonly imageRef: string | null },
   records: CommitRecords,
+  order: readonly CommitSource[] = IMAGE_COMMIT_FIRST,
 ): ReleaseCommit | null {
-  const tagged = release.version === null ? undefined : records.deployTags.get(release.version);
-  if (tagged) return { sha: tagged, source: 'deploy tag' };
-  const recorded = release.version === null ? undefined : records.releaseRecords?.get(release.version);
-  if (recorded) return { sha: recorded, source: 'release record' };
-  const labelled = commitOfImage(release.imageRef);
-  return labelled ? { sha: labelled, source: 'image label' } : null;
+  const found: Record<CommitSource, () => string | null | undefined> = {
+    'deploy tag': () => (release.version === null ? undefined : records.deployTags.get(release.version)),
+    'release record': () => (release.version === null ? undefined : records.releaseRecords?.get(release.version)),
+    'image label': () => commitOfImage(release.imageRef),
+  };
+  for (const source of order) {
+    const sha = found[source]();
+    if (sha) return { sha, source };
+  }
+  return null;
 }
 
 /** `0123abc (deploy tag)`, or the reason it is unknown. */

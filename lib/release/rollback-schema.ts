@@ -21,7 +21,13 @@ import { describeDbError } from '../db/pg-errors.ts';
 import { supabaseProject } from '../db/project.ts';
 import { applyTargetConfigured, resolveApplyTarget } from '../db/targets.ts';
 import { dbLabel } from '../db/migration-status.ts';
-import { readCommitRecords, releaseCommit, shortSha, type CommitRecords } from './release-commit.ts';
+import {
+  CHECKOUT_COMMIT_FIRST,
+  readCommitRecords,
+  releaseCommit,
+  shortSha,
+  type CommitRecords,
+} from './release-commit.ts';
 import { describeTarget, type RollbackTarget } from './rollback.ts';
 
 export interface SchemaCheckContext {
@@ -65,7 +71,7 @@ export async function checkSchemaBeforeRollback(
     const db = resolveApplyTarget(undefined, env, ctx.processEnv).db;
     const project = supabaseProject(ctx.cwd);
     const records = ctx.records ?? (await readCommitRecords(ctx.runner, env, ctx.cwd, 10_000, ctx.processEnv));
-    const commit = releaseCommit(target, records);
+    const commit = releaseCommit(target, records, CHECKOUT_COMMIT_FIRST);
     const applied = await appliedVersions(db, ctx.timeoutMs ?? 10_000);
     compat = await checkRollbackSchema({
       project,

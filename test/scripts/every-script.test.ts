@@ -65,6 +65,7 @@ it('covers every script the package runs', () => {
     'fly-setup',
     'local-db',
     'lock',
+    'promote',
     'rollback',
     'status',
     'supabase-apply',
