@@ -265,6 +265,58 @@ describe.concurrent('promote production', () => {
     expect(productionChanges(p)).toEqual([]);
   });
 
+  test('FLY_STAGING_API_TOKEN: the staging reads use it, production calls never see it; no child gets a smoke key', async () => {
+    const p = await promoteWorld();
+    const image = await deployStaging(p);
+    const inner = fakeFlyExec(p.w.fly);
+    const seen: Array<{ app: string | undefined; token: string | undefined; leaked: boolean }> = [];
+    const exec = {
+      ...inner,
+      execute: (request: Parameters<typeof inner.execute>[0]) => {
+        const env = request.env;
+        seen.push({
+          app: request.argv[0] === 'flyctl' ? request.argv[request.argv.indexOf('--app') + 1] : request.argv[0],
+          token: env.FLY_API_TOKEN,
+          leaked: Boolean(env.FLY_STAGING_API_TOKEN || env.SAAS_STAGING_API_KEY || env.SAAS_PRODUCTION_API_KEY),
+        });
+        return inner.execute(request);
+      },
+    };
+    const r = await runInProcess(
+      promote,
+      promoteArgs(p),
+      {
+        ...p.w.fly.env,
+        ...KEYS,
+        FLY_API_TOKEN: 'fo1_production_deploy_token',
+        FLY_STAGING_API_TOKEN: 'fo1_staging_read_token',
+      },
+      { exec, clock: manualClock().clock, cwd: p.ops },
+    );
+    expect(r.code, r.all).toBe(0);
+    expect(p.w.fly.currentImage('kotadb-api')).toBe(image);
+    const tokens = (app: string) => [...new Set(seen.filter((call) => call.app === app).map((call) => call.token))];
+    expect(tokens('kotadb-api-staging')).toEqual(['fo1_staging_read_token']);
+    expect(tokens('kotadb-api')).toEqual(['fo1_production_deploy_token']);
+    expect(seen.filter((call) => call.leaked)).toEqual([]);
+    expect(r.all).not.toContain('fo1_staging_read_token');
+  });
+
+  test('staging mid-deploy (a machine runs another image): exit 3, production untouched', async () => {
+    const p = await promoteWorld();
+    await deployStaging(p);
+    p.w.fly.update((state) => {
+      const app = state.apps.find((a) => a.name === 'kotadb-api-staging')!;
+      app.machines[0]!.image = 'registry.fly.io/kotadb-api-staging:deployment-half-way';
+    });
+    const r = await runIn(p, promote, promoteArgs(p));
+    expect(r.code, r.all).toBe(3);
+    expect(errorLine(r)).toMatch(
+      /^error: staging's newest complete release v4 is not what every machine serves \(machines \w+ run another image\)$/,
+    );
+    expect(productionChanges(p)).toEqual([]);
+  });
+
   test('bad input: exit 2 before anything is read', async () => {
     const p = await promoteWorld();
     for (const [args, line] of [

@@ -55,6 +55,18 @@ describe('git builders (exact argv)', () => {
       false,
     ],
     [
+      'fetch one branch into its remote-tracking ref (promote: is the commit on main)',
+      git.fetchBranch('origin', 'main'),
+      ['git', 'fetch', '--quiet', '--no-tags', 'origin', '+refs/heads/main:refs/remotes/origin/main'],
+      false,
+    ],
+    [
+      'is a commit on a branch',
+      git.isAncestor('abc', git.remoteBranchRef('origin', 'main')),
+      ['git', 'merge-base', '--is-ancestor', 'abc', 'refs/remotes/origin/main'],
+      false,
+    ],
+    [
       'list release records',
       git.lsRemoteRefs('origin', git.releaseRecordsGlob('production')),
       ['git', 'ls-remote', 'origin', 'refs/kotadb/releases/production/*'],

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { NO_RECORDS, parseDeployTags, releaseCommit } from '../../../lib/release/release-commit.ts';
+import {
+  CHECKOUT_COMMIT_FIRST,
+  NO_RECORDS,
+  parseDeployTags,
+  releaseCommit,
+} from '../../../lib/release/release-commit.ts';
 
 const A = 'a'.repeat(40);
 const B = 'b'.repeat(40);
@@ -20,7 +25,7 @@ describe('releaseCommit', () => {
     expect(releaseCommit({ version: null, imageRef: null }, NO_RECORDS)).toBeNull();
   });
 
-  it('a release record comes after the deploy tag and before the image label', () => {
+  it("the image's commit: the release record first (a promoted release's deploy tag names this checkout's commit), then tag, then label", () => {
     const records = {
       deployTags: new Map([[41, A]]),
       releaseRecords: new Map([
@@ -29,7 +34,12 @@ describe('releaseCommit', () => {
       ]),
       unreadable: null,
     };
-    expect(releaseCommit({ version: 41, imageRef: null }, records)).toEqual({ sha: A, source: 'deploy tag' });
+    expect(releaseCommit({ version: 41, imageRef: null }, records)).toEqual({ sha: C, source: 'release record' });
+    // this checkout's commit (the schema check's question): the deploy tag first
+    expect(releaseCommit({ version: 41, imageRef: null }, records, CHECKOUT_COMMIT_FIRST)).toEqual({
+      sha: A,
+      source: 'deploy tag',
+    });
     expect(releaseCommit({ version: 42, imageRef: `registry.fly.io/kotadb-api:git-${B}` }, records)).toEqual({
       sha: C,
       source: 'release record',
