@@ -24,6 +24,11 @@ deploy *args:
 build *args:
     @node --import tsx scripts/deploy-fly.ts --build-only "$@"
 
+# Promote the image staging serves to production: checks staging, its commit on main, then deploys it
+[no-exit-message]
+promote *args:
+    @node --import tsx scripts/promote.ts "$@"
+
 # Roll staging|production back to an earlier release image (--list to see them)
 [no-exit-message]
 rollback *args:
