@@ -1,8 +1,13 @@
 /**
  * A small evaluator for the GitHub Actions expressions our workflows use (`==`, `!=`, `&&`,
- * `||`, `!`, parentheses, string literals, context paths), so tests can compute which jobs
- * and steps run for a given event instead of string-matching `if:` lines.
+ * `||`, `!`, parentheses, string literals, context paths such as `needs.build.outputs.image`,
+ * and the status functions `success()`, `failure()`, `cancelled()`, `always()`), so tests
+ * can compute which jobs and steps run for a given event instead of string-matching `if:` lines.
  * Semantics follow GitHub's: `&&`/`||` return an operand; string comparison ignores case.
+ *
+ * Status functions read the context: `needs.<job>.result` ('success' | 'failure' |
+ * 'cancelled' | 'skipped') for a job's `if:`, and `cancelled: true` when the run was cancelled.
+ * `success()` is true when every needed job succeeded; `failure()` when one failed.
  */
 export type Context = Record<string, unknown>;
 type Value = string | boolean | null | undefined | number;
@@ -23,6 +28,11 @@ export function evaluate(expression: string, context: Context): Value {
       return value;
     }
     if (token === '!') return !truthy(primary());
+    if (peek() === '(' && /^[A-Za-z_]\w*$/.test(token)) {
+      next();
+      if (next() !== ')') throw new Error(`only functions without arguments are supported: ${token}( in ${expression}`);
+      return call(token, context, expression);
+    }
     if (token.startsWith("'")) return token.slice(1, -1).replace(/''/g, "'");
     if (token === 'true' || token === 'false') return token === 'true';
     if (token === 'null') return null;
@@ -60,6 +70,34 @@ export function evaluate(expression: string, context: Context): Value {
   const value = or();
   if (position !== tokens.length) throw new Error(`unexpected "${tokens[position]}" in ${expression}`);
   return value;
+}
+
+/** The status functions: those that make a job's `if:` decide even when a needed job did not succeed. */
+const STATUS_FUNCTIONS = ['success', 'failure', 'cancelled', 'always'] as const;
+
+/**
+ * Whether an `if:` calls a status function. Without one GitHub evaluates `success() && (…)`:
+ * a job whose needed job failed or was skipped is skipped itself.
+ */
+export function usesStatusFunction(expression: string): boolean {
+  return new RegExp(`\\b(${STATUS_FUNCTIONS.join('|')})\\s*\\(`).test(expression);
+}
+
+function call(name: string, context: Context, expression: string): Value {
+  const results = Object.values((context.needs ?? {}) as Record<string, { result?: string }>).map((n) => n.result);
+  const cancelled = context.cancelled === true;
+  switch (name) {
+    case 'always':
+      return true;
+    case 'cancelled':
+      return cancelled;
+    case 'success':
+      return !cancelled && results.every((r) => r === 'success');
+    case 'failure':
+      return results.some((r) => r === 'failure');
+    default:
+      throw new Error(`unsupported function ${name}() in ${expression}`);
+  }
 }
 
 /** Replaces every `${{ … }}` inside a string (e.g. a concurrency group). */

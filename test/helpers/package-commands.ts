@@ -38,10 +38,15 @@ export interface PackageCommand {
   name: string;
 }
 
-/** `npm run x`, `npm test`, `npm ci` (built in, not a script), `just x` / `npx just x`. */
+/** npm's own flags that may stand between `npm run` and the script's name (`npm run --silent build`). */
+const NPM_RUN_FLAGS = new Set(['--silent', '-s']);
+
+/** `npm run x` (also `npm run --silent x`), `npm test`, `npm ci` (built in, not a script), `just x` / `npx just x`. */
 export function packageCommandsIn(text: string): PackageCommand[] {
   const commands: PackageCommand[] = [];
-  for (const match of text.matchAll(/\bnpm (run(?:-script)?|test|ci)\b(?:\s+([a-z][\w:-]*)(<env>)?)?/g)) {
+  for (const match of text.matchAll(
+    /\bnpm (run(?:-script)?|test|ci)\b(?:\s+(?:--silent|-s)(?=\s))?(?:\s+([a-z][\w:-]*)(<env>)?)?/g,
+  )) {
     if (match[1] === 'ci') commands.push({ kind: 'npm-builtin', name: 'ci' });
     else if (match[1] === 'test') commands.push({ kind: 'npm', name: 'test' });
     // `npm run deploy:<env>` in prose stands for each environment's script.
@@ -70,10 +75,13 @@ export function invocationsIn(text: string): Invocation[] {
       let kind: Invocation['kind'] | null = null;
       let name: string | undefined;
       let start = i + 1;
-      if (tokens[i] === 'npm' && (tokens[i + 1] === 'run' || tokens[i + 1] === 'run-script')) {
+      // `npm`, or `$(npm` where a command's output is captured (`image="$(npm run --silent build …)"`).
+      if (tokens[i]!.replace(/^.*\$\(/, '') === 'npm' && (tokens[i + 1] === 'run' || tokens[i + 1] === 'run-script')) {
         kind = 'npm';
-        name = tokens[i + 2];
-        start = i + 3;
+        let at = i + 2;
+        while (NPM_RUN_FLAGS.has(tokens[at] ?? '')) at++;
+        name = tokens[at];
+        start = at + 1;
       } else if (tokens[i] === 'just' || tokens[i] === '`just') {
         kind = 'just';
         name = tokens[i + 1];
