@@ -7,7 +7,7 @@
  * promotedFrom). Each refusal is exit 3 before anything changes, with a summary saying why.
  * Static imports are what --help and parsing need; the steps load in run.
  */
-import { UsageError } from '../lib/core/errors.ts';
+import { Interrupted, UsageError } from '../lib/core/errors.ts';
 import type { OptionValues } from '../lib/core/cli.ts';
 import { defineScript, isEntryPoint, runEntry, type RunContext } from '../lib/core/script.ts';
 import { DEPLOY_OPTIONS } from '../lib/release/deploy-options.ts';
@@ -83,7 +83,7 @@ export const script = defineScript({
 });
 
 async function promote(context: RunContext<typeof OPTIONS>): Promise<number> {
-  const { options, positionals, io, out, dryRun } = context;
+  const { options, positionals, io, out, dryRun, onInterrupt } = context;
   out.json = options.json;
   const [{ parseEnvironment }, { BaseUrl, ImageRef, optionalFlag }, { COMMIT_PREFIX }, deploy, steps] =
     await Promise.all([
@@ -111,6 +111,7 @@ async function promote(context: RunContext<typeof OPTIONS>): Promise<number> {
       image: optionalFlag('image', ImageRef, options.image),
       commit: options.commit?.toLowerCase(),
       fromUrl: optionalFlag('staging-url', BaseUrl, options['staging-url']) ?? from.url,
+      targetUrl: optionalFlag('url', BaseUrl, options.url) ?? target.url,
       serviceDir: steps.serviceCheckout(options.source, io.env, io.cwd),
       force: options.force,
       smoke: !options['skip-smoke'],
@@ -118,12 +119,14 @@ async function promote(context: RunContext<typeof OPTIONS>): Promise<number> {
     };
   });
 
+  // Until deploy's path starts (it says what state it left from then on), nothing has changed.
+  onInterrupt(() => new Interrupted(`interrupted before the ${plan.target.name} deploy: nothing was changed`));
   const ctx = steps.promoteContext(plan, io, out, io.env[steps.SOURCE_TOKEN_VAR] || undefined);
   let chosen: ReturnType<typeof steps.chooseImage> | undefined;
   try {
     const staging = await out.step(`Read ${plan.from.name}`, () => steps.readSource(ctx));
     chosen = await out.step('Choose image', async () => steps.chooseImage(ctx, staging));
-    await out.step(`${plan.from.name} health`, () => steps.checkSourceHealth(ctx, chosen!));
+    await out.step(`${capitalised(plan.from.name)} health`, () => steps.checkSourceHealth(ctx, chosen!));
     await out.step(`Commit on ${plan.branch}`, () => steps.checkOnBranch(ctx, chosen!.promotion));
   } catch (error) {
     throw steps.refusalReported(ctx, error, chosen?.promotion ?? null);
@@ -141,6 +144,8 @@ async function promote(context: RunContext<typeof OPTIONS>): Promise<number> {
     chosen.promotion,
   );
 }
+
+const capitalised = (word: string) => word.charAt(0).toUpperCase() + word.slice(1);
 
 /** deploy's flags out of promote's: the image comes from the promotion, never a build. */
 function deployOptions(options: Options): OptionValues<typeof DEPLOY_OPTIONS> {

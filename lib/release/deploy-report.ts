@@ -340,10 +340,12 @@ export function deploySummary(outcome: DeployOutcome, facts: DeployFacts): RunSu
     fields.push(['config', configNote(rollback.target)]);
   }
   if (facts.promotion) {
+    // The image's commit (the service's), and this checkout's (fly config, migrations, the tag).
     const { from, commit } = facts.promotion;
-    fields.push(['promoted', `from ${from.environment} v${from.version}, commit ${commit?.slice(0, 12) ?? 'unknown'}`]);
-  }
-  if (facts.checkout) fields.push(['commit', facts.checkout.commit.slice(0, 12)]);
+    fields.push(['promoted', `from ${from.environment} v${from.version}`]);
+    fields.push(['commit', commit?.slice(0, 12) ?? 'unknown']);
+    if (facts.checkout) fields.push(['checkout', facts.checkout.commit.slice(0, 12)]);
+  } else if (facts.checkout) fields.push(['commit', facts.checkout.commit.slice(0, 12)]);
   if (outcome.kind === 'live' && outcome.tag) fields.push(['tag', outcome.tag]);
   if (outcome.kind === 'live' && outcome.record) fields.push(['record', outcome.record]);
   return {

@@ -42,6 +42,8 @@ export interface PromotePlan {
   readonly commit: string | undefined;
   /** Where the source environment answers /health. */
   readonly fromUrl: string;
+  /** Where the target answers (--url), for the refusal's report. */
+  readonly targetUrl: string;
   /** The service checkout the commit's branch is asked in. */
   readonly serviceDir: string;
   readonly force: boolean;
@@ -288,7 +290,7 @@ export function refusalReported(ctx: PromoteContext, error: unknown, promotion: 
       ...resultEnvelope(code, refused ? 'refused' : 'stopped', {
         dryRun: plan.dryRun,
         env: plan.target,
-        url: plan.target.url,
+        url: plan.targetUrl,
       }),
       failure: reason,
       hint: isToolkitError(error) ? (error.hint ?? null) : null,

@@ -24,6 +24,7 @@ import { createGitRepo } from '../helpers/git-repo.ts';
 import { createLockRemote, type LockRemote } from '../helpers/lock-remote.ts';
 import { manualClock } from '../helpers/manual-clock.ts';
 import { runInProcess } from '../helpers/run-in-process.ts';
+import { runScript } from '../helpers/run-script.ts';
 
 const SMOKE_KEY = 'kdb_smoke_Pr0m0teWhatStag1ngPr0ved';
 const KEYS = { SAAS_STAGING_API_KEY: SMOKE_KEY, SAAS_PRODUCTION_API_KEY: SMOKE_KEY };
@@ -137,6 +138,11 @@ describe.concurrent('promote production', () => {
       promotedFrom: { environment: 'staging', version: 4 },
     });
 
+    // the same image by digest, not only by name: what production's machines run is staging's
+    const staged = await readReleaseRecords(gitRunner(), { target: 'origin', shown: 'origin' }, 'staging', p.ops);
+    expect(records.get(4)?.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(records.get(4)?.digest).toBe(staged.get(4)?.digest);
+
     const listed = await runIn(p, rollback, ['production', '--list', '--json']);
     expect(listed.code, listed.all).toBe(0);
     const rows = (JSON.parse(listed.stdout) as { releases: Array<{ version: number; commit: unknown }> }).releases;
@@ -171,7 +177,15 @@ describe.concurrent('promote production', () => {
     expect(r.code, r.all).toBe(3);
     expect(errorLine(r)).toMatch(/^error: staging is not healthy now \(http:\/\/127\.0\.0\.1:\d+\/health after /);
     expect(productionChanges(p)).toEqual([]);
-    expect(JSON.parse(r.stdout)).toMatchObject({ ok: false, exitCode: 3, kind: 'refused', environment: 'production' });
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      ok: false,
+      exitCode: 3,
+      kind: 'refused',
+      environment: 'production',
+      url: p.w.app.url,
+      failure: expect.stringMatching(/^staging is not healthy now/),
+      promotion: { commit: p.service.sha, from: { environment: 'staging', version: 4 } },
+    });
     const { readFileSync } = await import('node:fs');
     expect(readFileSync(summary, 'utf8')).toMatch(
       /^### ❌ Promote staging to production: refused: staging is not healthy now/,
@@ -338,5 +352,36 @@ describe.concurrent('promote production', () => {
       expect(errorLine(r)).toBe(line);
     }
     expect(p.w.fly.calls()).toEqual([]);
+  });
+});
+
+describe.concurrent('promote: through the entry, and Ctrl-C', () => {
+  test('a child process against the fake flyctl binary: exit 0, production runs the image staging serves', async () => {
+    const p = await promoteWorld();
+    const image = await deployStaging(p);
+    const r = await runScript('promote', promoteArgs(p), { env: { ...p.w.fly.env, ...KEYS }, cwd: p.ops });
+    expect(r.code, r.all).toBe(0);
+    expect(r.stdout).toContain('✓ Promote staging v4 to production: v4 is live and healthy');
+    expect(p.w.fly.currentImage('kotadb-api')).toBe(image);
+  });
+
+  test('Ctrl-C while staging is checked: exit 130, nothing deployed', async () => {
+    const p = await promoteWorld();
+    await deployStaging(p);
+    await p.staging.setMode('hang');
+    p.staging.clearRequests();
+    const controller = new AbortController();
+    const running = runInProcess(
+      promote,
+      promoteArgs(p),
+      { ...p.w.fly.env, ...KEYS },
+      { exec: fakeFlyExec(p.w.fly), clock: manualClock().clock, cwd: p.ops, signal: controller.signal },
+    );
+    while (!p.staging.requests().some((req) => req.path === '/health')) await new Promise((r) => setTimeout(r, 20));
+    controller.abort();
+    const r = await running;
+    expect(r.code, r.all).toBe(130);
+    expect(errorLine(r)).toBe('error: interrupted before the production deploy: nothing was changed');
+    expect(productionChanges(p)).toEqual([]);
   });
 });
