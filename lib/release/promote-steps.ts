@@ -110,8 +110,9 @@ export async function readSource(ctx: PromoteContext): Promise<SourceReleases> {
 async function readServing(ctx: PromoteContext): Promise<Pick<SourceReleases, 'serving' | 'machines'>> {
   const { from } = ctx.plan;
   try {
-    const serving = runningRelease(sortReleases(await ctx.fly.releases(from.app))) ?? null;
-    const machines = serving ? await whoServes(ctx.fly, from.app, serving) : null;
+    const releases = sortReleases(await ctx.fly.releases(from.app));
+    const serving = runningRelease(releases) ?? null;
+    const machines = serving ? await whoServes(ctx.fly, from.app, serving, releases) : null;
     return { serving, machines };
   } catch (error) {
     if (error instanceof Interrupted) throw error;

@@ -33,8 +33,14 @@ export type Serving =
 /** Machines in these states no longer serve anything. */
 const GONE = new Set(['destroyed', 'destroying', 'replaced']);
 
-export async function whoServes(fly: FlyClient, app: string, ours: ReleaseRef): Promise<Serving> {
-  const releases = sortReleases(await fly.releases(app));
+/** `listed`: the releases when the caller has just read them (one flyctl round trip fewer). */
+export async function whoServes(
+  fly: FlyClient,
+  app: string,
+  ours: ReleaseRef,
+  listed?: readonly FlyRelease[],
+): Promise<Serving> {
+  const releases = sortReleases(listed ?? (await fly.releases(app)));
   const newest = releases[0];
   if (newest && newest.version > ours.version) return { kind: 'newer-release', newest };
   const release = releases.find((r) => r.version === ours.version);
