@@ -122,10 +122,10 @@ async function promote(context: RunContext<typeof OPTIONS>): Promise<number> {
   // Until deploy's path starts (it says what state it left from then on), nothing has changed.
   onInterrupt(() => new Interrupted(`interrupted before the ${plan.target.name} deploy: nothing was changed`));
   const ctx = steps.promoteContext(plan, io, out, io.env[steps.SOURCE_TOKEN_VAR] || undefined);
-  let chosen: ReturnType<typeof steps.chooseImage> | undefined;
+  let chosen: Awaited<ReturnType<typeof steps.chooseImage>> | undefined;
   try {
     const staging = await out.step(`Read ${plan.from.name}`, () => steps.readSource(ctx));
-    chosen = await out.step('Choose image', async () => steps.chooseImage(ctx, staging));
+    chosen = await out.step('Choose image', () => steps.chooseImage(ctx, staging));
     await out.step(`${capitalised(plan.from.name)} health`, () => steps.checkSourceHealth(ctx, chosen!));
     await out.step(`Commit on ${plan.branch}`, () => steps.checkOnBranch(ctx, chosen!.promotion));
   } catch (error) {

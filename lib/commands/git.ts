@@ -111,3 +111,5 @@ export const fetchBranch = (remote: string, branch: string): Command =>
   read('fetch', '--quiet', '--no-tags', remote, `+refs/heads/${branch}:${remoteBranchRef(remote, branch)}`);
 /** Exit 0 when `commit` is an ancestor of (or is) `of`, 1 when it is not, other codes on errors. */
 export const isAncestor = (commit: string, of: string): Command => read('merge-base', '--is-ancestor', commit, of);
+/** The tree id of a commit; exit non-zero (quietly) when the commit is not here. */
+export const treeOf = (ref: string): Command => read('rev-parse', '--verify', '--quiet', `${ref}^{tree}`);

@@ -94,7 +94,7 @@ export function defineScript<const O extends Record<string, OptionSpec>>(spec: S
         return ExitCode.ok;
       }
       // Fly credentials are masked in everything any script prints, whoever reads them.
-      secrets.add(io.env.FLY_API_TOKEN, io.env.FLY_ACCESS_TOKEN);
+      secrets.add(io.env.FLY_API_TOKEN, io.env.FLY_ACCESS_TOKEN, io.env.FLY_STAGING_API_TOKEN);
       const dryRun = 'dry-run' in spec.options && (parsed.options as Record<string, unknown>)['dry-run'] === true;
       const runner = new Runner({ dryRun, output: io.out, env: io.env, exec: io.exec, signal: io.signal });
       const code = await spec.run({

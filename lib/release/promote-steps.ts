@@ -22,6 +22,7 @@ import {
   choosePromotion,
   commitOnBranch,
   matchesCommit,
+  sameTree,
   type Choice,
   type Promotion,
 } from './promotion.ts';
@@ -138,7 +139,10 @@ async function readRecords(ctx: PromoteContext): Promise<ReadonlyMap<number, Rel
 }
 
 /** The image and its commit (choosePromotion), checked against --commit. */
-export function chooseImage(ctx: PromoteContext, source: SourceReleases): Extract<Choice, { kind: 'chosen' }> {
+export async function chooseImage(
+  ctx: PromoteContext,
+  source: SourceReleases,
+): Promise<Extract<Choice, { kind: 'chosen' }>> {
   const { plan, out } = ctx;
   const choice = choosePromotion({
     from: plan.from.name,
@@ -156,18 +160,34 @@ export function chooseImage(ctx: PromoteContext, source: SourceReleases): Extrac
     out.warn(`--force: promoting ${promotion.image} (${from}) although nothing says which commit it was built from`);
   else
     out.dim(`promoting ${promotion.image}: ${from}, commit ${promotion.commit.slice(0, 12)} (${choice.commitSource})`);
-  if (plan.commit !== undefined && !matchesCommit(promotion.commit, plan.commit)) {
-    refuse(
-      ctx,
-      new PreconditionFailed(
-        `${from} runs commit ${promotion.commit?.slice(0, 12) ?? 'unknown'}, not ${plan.commit.slice(0, 12)}: production gets only what ${promotion.from.environment} verified`,
-        {
-          hint: `deploy ${plan.commit.slice(0, 12)} to ${promotion.from.environment} first (push it to develop), then promote again`,
-        },
-      ),
-    );
-  }
+  if (plan.commit !== undefined) await checkRequestedCommit(ctx, promotion, plan.commit);
   return choice;
+}
+
+/**
+ * --commit (CI: the service's main HEAD) must be the image's commit — or a commit with the very
+ * same tree, which is what merging develop into main with a merge commit gives: the same source,
+ * another sha. Anything else is refused, even with --force: production gets what staging ran.
+ */
+async function checkRequestedCommit(ctx: PromoteContext, promotion: Promotion, requested: string): Promise<void> {
+  const { plan, out } = ctx;
+  if (matchesCommit(promotion.commit, requested)) return;
+  const from = `${promotion.from.environment} v${promotion.from.version}`;
+  if (promotion.commit !== null && (await sameTree(ctx.runner, plan.serviceDir, promotion.commit, requested))) {
+    out.info(
+      `${requested.slice(0, 12)} is not ${from}'s commit ${promotion.commit.slice(0, 12)}, but has the same tree (a merge of it): the same source`,
+    );
+    return;
+  }
+  refuse(
+    ctx,
+    new PreconditionFailed(
+      `${from} runs commit ${promotion.commit?.slice(0, 12) ?? 'unknown'}, not ${requested.slice(0, 12)}: production gets only what ${promotion.from.environment} verified`,
+      {
+        hint: `deploy ${requested.slice(0, 12)} to ${promotion.from.environment} first (push it to develop), then promote again`,
+      },
+    ),
+  );
 }
 
 /**

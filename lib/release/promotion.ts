@@ -174,6 +174,16 @@ export async function commitOnBranch(
   };
 }
 
+/** Whether two commits of `dir` have the same tree (false when either is not there). */
+export async function sameTree(runner: Runner, dir: string, a: string, b: string): Promise<boolean> {
+  const tree = async (ref: string) => {
+    const result = await runner.run(git.treeOf(ref), { cwd: dir, check: false, timeoutMs: GIT_TIMEOUT_MS });
+    return result.exitCode === 0 ? result.stdout.trim() : null;
+  };
+  const [x, y] = await Promise.all([tree(a), tree(b)]);
+  return x !== null && x === y;
+}
+
 /** The refusal for a commit that is not (or cannot be shown to be) on the branch; null when it is. */
 export function branchRefusal(
   answer: BranchAnswer,

@@ -255,6 +255,28 @@ describe.concurrent('promote production', () => {
     expect(productionChanges(p)).toEqual([]);
   });
 
+  test("--commit of a merge commit on main with the same tree as staging's commit: the same source, promoted", async () => {
+    const p = await promoteWorld();
+    p.service.git('switch', '-q', '-c', 'develop');
+    writeFileSync(path.join(p.service.dir, 'feature.txt'), 'reviewed\n');
+    p.service.git('add', 'feature.txt');
+    p.service.git('commit', '-q', '-m', 'a feature');
+    const developed = p.service.git('rev-parse', 'HEAD');
+    const image = await deployStaging(p);
+    expect(image).toBe(`registry.fly.io/kotadb-api-staging:git-${developed}`);
+    p.service.git('switch', '-q', 'main');
+    p.service.git('merge', '-q', '--no-ff', '-m', 'Merge develop', 'develop');
+    p.service.git('push', '-q', 'origin', 'main');
+    const merge = p.service.git('rev-parse', 'HEAD');
+    expect(merge).not.toBe(developed);
+    const r = await runIn(p, promote, promoteArgs(p, '--commit', merge));
+    expect(r.code, r.all).toBe(0);
+    expect(r.stderr).toContain(
+      `${merge.slice(0, 12)} is not staging v4's commit ${developed.slice(0, 12)}, but has the same tree (a merge of it): the same source`,
+    );
+    expect(p.w.fly.currentImage('kotadb-api')).toBe(image);
+  });
+
   test('--image: only an image a staging release record verified', async () => {
     const p = await promoteWorld();
     const image = await deployStaging(p);

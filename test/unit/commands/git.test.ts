@@ -61,6 +61,12 @@ describe('git builders (exact argv)', () => {
       false,
     ],
     [
+      "a commit's tree",
+      git.treeOf('abc'),
+      ['git', 'rev-parse', '--verify', '--quiet', 'abc^{tree}'],
+      false,
+    ],
+    [
       'is a commit on a branch',
       git.isAncestor('abc', git.remoteBranchRef('origin', 'main')),
       ['git', 'merge-base', '--is-ancestor', 'abc', 'refs/remotes/origin/main'],
