@@ -72,7 +72,15 @@ import { recordedBy, writeReleaseRecord, type ReleaseRecord } from '../lib/relea
 import { healthPlan, rollBackTo } from '../lib/release/rollback.ts';
 import { checkSchemaBeforeRollback } from '../lib/release/rollback-schema.ts';
 import { whoServes, type ReleaseRef } from '../lib/release/serving.ts';
-import { failedChecks, regressions, runSmokeChecks, type SmokeCheck } from '../lib/release/smoke.ts';
+import {
+  allUnreachable,
+  describeSmokeFailures,
+  failedChecks,
+  failingChecks,
+  regressions,
+  runSmokeChecks,
+  type SmokeCheck,
+} from '../lib/release/smoke.ts';
 import { judgedStep } from '../lib/release/step.ts';
 import { publishSummary, resultEnvelope } from '../lib/release/summary.ts';
 
@@ -484,9 +492,16 @@ async function baselineSmoke(ctx: Ctx, snapshot: Snapshot | null): Promise<Smoke
   const checks = await runSmokeChecks(smokeOptions(ctx));
   printChecks(out, checks);
   const failed = failedChecks(checks);
+  if (allUnreachable(failed))
+    throw new PreconditionFailed(
+      `${plan.health.baseUrl} cannot be reached from here (${failed[0]!.detail}): the smoke checks got no answer from v${snapshot.running.version}, the release serving now`,
+      {
+        hint: `check the URL (--url), DNS and the network from this machine; neither the app nor ${plan.env.smokeApiKeyVar} is to blame yet`,
+      },
+    );
   if (failed.length > 0) {
     throw new PreconditionFailed(
-      `${plural(failed.length, 'smoke check')} already fail against v${snapshot.running.version}, the release serving now: ${failed.map((c) => `${c.name}: ${c.detail}`).join('; ')}`,
+      `${failingChecks(failed.length)} already against v${snapshot.running.version}, the release serving now: ${describeSmokeFailures(failed)}`,
       {
         hint: `the check or its key is wrong, not a new release: fix ${plan.env.smokeApiKeyVar} or the app, or deploy with --skip-smoke`,
       },

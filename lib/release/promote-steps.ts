@@ -28,7 +28,7 @@ import {
 } from './promotion.ts';
 import { readReleaseRecords, type ReleaseRecord } from './provenance.ts';
 import { whoServes, type Serving } from './serving.ts';
-import { failedChecks, runSmokeChecks } from './smoke.ts';
+import { describeSmokeFailures, failedChecks, failingChecks, runSmokeChecks } from './smoke.ts';
 import { errorText, publishSummary, resultEnvelope } from './summary.ts';
 
 export const serviceCheckout = serviceCheckoutDir;
@@ -243,10 +243,9 @@ export async function checkSourceHealth(
   if (failed.length > 0)
     refuse(
       ctx,
-      new PreconditionFailed(
-        `${plural(failed.length, 'smoke check')} fail on ${from.name} now: ${failed.map((c) => `${c.name}: ${c.detail}`).join('; ')}`,
-        { hint: `fix ${from.name} (or ${from.smokeApiKeyVar}) first, or pass --skip-smoke` },
-      ),
+      new PreconditionFailed(`${failingChecks(failed.length)} on ${from.name} now: ${describeSmokeFailures(failed)}`, {
+        hint: `fix ${from.name} (or ${from.smokeApiKeyVar}) first, or pass --skip-smoke`,
+      }),
     );
 }
 

@@ -17,6 +17,8 @@ export interface SmokeCheck {
   readonly name: string;
   readonly status: SmokeStatus;
   readonly detail: string;
+  /** Failed without any HTTP answer (refused, DNS, timeout): about the network, not the app or its key. */
+  readonly unreachable?: true;
 }
 
 export interface SmokeOptions {
@@ -69,7 +71,13 @@ export function smokeTally(checks: readonly SmokeCheck[]): string {
 async function checkFailedJobs(options: SmokeOptions): Promise<SmokeCheck> {
   const name = 'GET /health job queue';
   const probe = await probeHealth(options.baseUrl, options.timeoutMs ?? REQUEST_TIMEOUT_MS, options.signal);
-  if (!probe.healthy) return { name, status: 'failed', detail: probe.reason };
+  if (!probe.healthy)
+    return {
+      name,
+      status: 'failed',
+      detail: probe.reason,
+      ...(probe.cause === 'network' || probe.cause === 'timeout' ? { unreachable: true as const } : {}),
+    };
   const failedRecent = probe.body.saas?.job_queue?.failed_recent;
   if (failedRecent === undefined) return { name, status: 'passed', detail: 'no job queue reported' };
   if (failedRecent !== 0)
@@ -80,7 +88,7 @@ async function checkFailedJobs(options: SmokeOptions): Promise<SmokeCheck> {
 async function checkAuthRequired(options: SmokeOptions): Promise<SmokeCheck> {
   const name = `GET ${REPOSITORIES} without a key`;
   const answer = await get(options, {});
-  if ('error' in answer) return { name, status: 'failed', detail: answer.error };
+  if ('error' in answer) return failedRequest(name, answer);
   if (answer.status !== 401)
     return { name, status: 'failed', detail: `HTTP ${answer.status} (expected 401: the auth layer must reject it)` };
   return { name, status: 'passed', detail: 'HTTP 401' };
@@ -91,7 +99,7 @@ async function checkAuthenticated(options: SmokeOptions): Promise<SmokeCheck> {
   if (!options.apiKey)
     return { name, status: 'skipped', detail: `${options.apiKeyVar} is not set: authenticated check skipped` };
   const answer = await get(options, { 'x-api-key': options.apiKey });
-  if ('error' in answer) return { name, status: 'failed', detail: answer.error };
+  if ('error' in answer) return failedRequest(name, answer);
   if (answer.status !== 200) {
     const why = answer.status === 401 || answer.status === 403 ? `: the key in ${options.apiKeyVar} was rejected` : '';
     return { name, status: 'failed', detail: `HTTP ${answer.status} (expected 200)${why}` };
@@ -104,17 +112,39 @@ async function checkAuthenticated(options: SmokeOptions): Promise<SmokeCheck> {
   return { name, status: 'passed', detail: 'HTTP 200 JSON' };
 }
 
+function failedRequest(name: string, answer: { error: string; unreachable: boolean }): SmokeCheck {
+  return {
+    name,
+    status: 'failed',
+    detail: answer.error,
+    ...(answer.unreachable ? { unreachable: true as const } : {}),
+  };
+}
+
+/**
+ * Every failed check got no HTTP answer at all: the URL cannot be reached from here (DNS, a
+ * refused connection, no answer in time), so neither the app nor the key can be blamed.
+ */
+export function allUnreachable(failures: readonly SmokeCheck[]): boolean {
+  return failures.length > 0 && failures.every((c) => c.unreachable === true);
+}
+
+/** `1 smoke check fails`, `2 smoke checks fail`. */
+export function failingChecks(count: number): string {
+  return count === 1 ? '1 smoke check fails' : `${count} smoke checks fail`;
+}
+
 /** A redirect is reported as an error naming its Location (the key is not sent on). */
 async function get(
   options: SmokeOptions,
   headers: Record<string, string>,
-): Promise<{ status: number; text: string } | { error: string }> {
+): Promise<{ status: number; text: string } | { error: string; unreachable: boolean }> {
   const answer = await httpGet(joinUrl(options.baseUrl, REPOSITORIES), {
     headers,
     timeoutMs: options.timeoutMs ?? REQUEST_TIMEOUT_MS,
     signal: options.signal,
   });
-  if (answer.kind === 'failure') return { error: answer.reason };
-  if (isRedirect(answer.status)) return { error: describeRedirect(answer) };
+  if (answer.kind === 'failure') return { error: answer.reason, unreachable: true };
+  if (isRedirect(answer.status)) return { error: describeRedirect(answer), unreachable: false };
   return { status: answer.status, text: answer.text };
 }

@@ -465,12 +465,25 @@ describe.concurrent('deploy: refusals before anything changes (exit 3)', () => {
     expect(w.deploys()).toEqual([]);
   });
 
+  test('the release serving now cannot be reached at all: refused, blaming the network, not the key', async () => {
+    const w = await world({ oldMode: 'refused' });
+    const r = await deploy(w, ['staging']);
+    expect(r.code, r.all).toBe(3);
+    expect(errorLine(r)).toMatch(
+      /^error: http:\/\/127\.0\.0\.1:\d+ cannot be reached from here \(connection (reset|refused)\): the smoke checks got no answer from v3, the release serving now$/,
+    );
+    expect(r.stderr).toContain(
+      '  check the URL (--url), DNS and the network from this machine; neither the app nor SAAS_STAGING_API_KEY is to blame yet',
+    );
+    expect(w.deploys()).toEqual([]);
+  });
+
   test('a smoke check that fails against the release serving now (wrong key): refused, naming it; --skip-smoke deploys', async () => {
     const w = await world();
     const r = await deploy(w, ['staging'], { env: { SAAS_STAGING_API_KEY: 'kdb_wrong_key_000' } });
     expect(r.code).toBe(3);
     expect(errorLine(r)).toBe(
-      'error: 1 smoke check already fail against v3, the release serving now: GET /api/v1/repositories with X-API-Key: HTTP 403 (expected 200): the key in SAAS_STAGING_API_KEY was rejected',
+      'error: 1 smoke check fails already against v3, the release serving now: GET /api/v1/repositories with X-API-Key: HTTP 403 (expected 200): the key in SAAS_STAGING_API_KEY was rejected',
     );
     expect(r.stderr).toContain(
       '  the check or its key is wrong, not a new release: fix SAAS_STAGING_API_KEY or the app, or deploy with --skip-smoke',

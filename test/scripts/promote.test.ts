@@ -198,7 +198,7 @@ describe.concurrent('promote production', () => {
     await p.staging.setMode('failed-recent');
     const r = await runIn(p, promote, promoteArgs(p));
     expect(r.code, r.all).toBe(3);
-    expect(errorLine(r)).toMatch(/^error: 1 smoke check fail on staging now: /);
+    expect(errorLine(r)).toMatch(/^error: 1 smoke check fails on staging now: /);
     expect(productionChanges(p)).toEqual([]);
   });
 

@@ -60,12 +60,7 @@ describe('git builders (exact argv)', () => {
       ['git', 'fetch', '--quiet', '--no-tags', 'origin', '+refs/heads/main:refs/remotes/origin/main'],
       false,
     ],
-    [
-      "a commit's tree",
-      git.treeOf('abc'),
-      ['git', 'rev-parse', '--verify', '--quiet', 'abc^{tree}'],
-      false,
-    ],
+    ["a commit's tree", git.treeOf('abc'), ['git', 'rev-parse', '--verify', '--quiet', 'abc^{tree}'], false],
     [
       'is a commit on a branch',
       git.isAncestor('abc', git.remoteBranchRef('origin', 'main')),

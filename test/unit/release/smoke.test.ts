@@ -2,8 +2,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { redact } from '../../../lib/core/redact.ts';
 import { Interrupted } from '../../../lib/core/errors.ts';
 import {
+  allUnreachable,
   describeSmokeFailures,
   failedChecks,
+  failingChecks,
   regressions,
   runSmokeChecks,
   smokeTally,
@@ -27,6 +29,20 @@ async function smoke(mode: AppMode, apiKey: string | null = KEY) {
 }
 
 describe('smoke checks against a real HTTP server', () => {
+  it('no HTTP answer at all (refused): every check failed unreachable — the network, not the app or key', async () => {
+    const refused = await smoke('refused');
+    expect(failedChecks(refused)).toHaveLength(3);
+    expect(refused.every((c) => c.unreachable === true)).toBe(true);
+    expect(allUnreachable(failedChecks(refused))).toBe(true);
+    await app.close();
+    // an answer, even an error, is the app's: not unreachable
+    const erroring = await smoke('status-503');
+    expect(failedChecks(erroring).length).toBeGreaterThan(0);
+    expect(allUnreachable(failedChecks(erroring))).toBe(false);
+    expect(allUnreachable([])).toBe(false);
+    expect([failingChecks(1), failingChecks(2)]).toEqual(['1 smoke check fails', '2 smoke checks fail']);
+  });
+
   it('pass on a healthy app, sending the key only with the authenticated request', async () => {
     const checks = await smoke('healthy');
     expect(checks.map((c) => [c.name, c.status, c.detail])).toEqual([
