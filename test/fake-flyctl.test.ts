@@ -957,6 +957,34 @@ describe.concurrent('fake flyctl: deploy tokens, images, errors (the corrections
     expect(local.stderr).toContain('could not find image');
   });
 
+  test('a machine keeps the digest it pulled: pushing the same tag again changes what the next deploy gets, not what runs', async ({
+    expect,
+  }) => {
+    const fly = fake();
+    const service = await scratch({ Dockerfile: 'FROM scratch\n' });
+    const build = () =>
+      fly.runInProcess(['deploy', '--app', STAGING, '--build-only', '--push', '--image-label', 'git-abc123'], {
+        cwd: service,
+      });
+    const ref = `registry.fly.io/${STAGING}:git-abc123`;
+    const digestOf = async (app: string) =>
+      (
+        JSON.parse((await fly.runInProcess(['status', '--app', app, '--json'])).stdout) as {
+          Machines: { image_ref: { digest: string } }[];
+        }
+      ).Machines.map((m) => m.image_ref.digest);
+    expect((await build()).code).toBe(0);
+    const first = fly.images()[0]!.digest;
+    expect((await fly.runInProcess(['deploy', '--app', STAGING, '--image', ref])).code).toBe(0);
+    expect(await digestOf(STAGING)).toEqual([first]);
+    expect((await build()).code).toBe(0); // the tag now points at another build
+    const second = fly.images()[0]!.digest;
+    expect(second).not.toBe(first);
+    expect(await digestOf(STAGING)).toEqual([first]);
+    expect((await fly.runInProcess(['deploy', '--app', PROD, '--image', ref])).code).toBe(0);
+    expect(await digestOf(PROD)).toEqual([second, second]);
+  });
+
   test('rollback by deploy --image: the release command runs again unless --skip-release-command; a pruned image is not found', async ({
     expect,
   }) => {

@@ -503,7 +503,7 @@ function machineJson(state, m) {
     name: m.name,
     state: m.state,
     region: m.region,
-    image_ref: imageRef(m.image, pushedImage(state, m.image)),
+    image_ref: imageRef(m.image, pushedImage(state, m.image), m.pulled?.image === m.image ? m.pulled.digest : null),
     instance_id: m.instanceId,
     version: m.version,
     private_ip: m.privateIp,
@@ -527,6 +527,19 @@ function machineJson(state, m) {
       ...(c.updatedAt ? { updated_at: c.updatedAt } : {}),
     })),
   };
+}
+
+/**
+ * A machine runs the digest it pulled when it was updated, not whatever the tag points at
+ * later: pushing the same tag again (a rebuild with the same --image-label) changes what the
+ * next deploy pulls, never what a running machine reports.
+ * @param {FakeFlyState} state
+ * @param {FakeApp} app
+ * @param {string} image
+ */
+function pinPulledDigests(state, app, image) {
+  const digest = imageRef(image, pushedImage(state, image)).digest;
+  for (const m of app.machines) if (m.image === image) m.pulled = { image, digest };
 }
 
 /**
@@ -1443,6 +1456,7 @@ async function cmdDeploy(ctx) {
       app.image = image;
       app.currentVersion = rel.version;
     }
+    pinPulledDigests(state, app, image);
     app.mounts = mounts.map((m) => ({ source: m.source, destination: m.destination }));
     return { created, notes, machines: app.machines.map((m) => m.id) };
   });
@@ -1537,6 +1551,7 @@ async function cmdDeploy(ctx) {
       );
       app.image = image;
       app.currentVersion = rel.version;
+      pinPulledDigests(state, app, image);
     }
     const checks = unhealthy ? 'critical' : 'passing';
     for (const m of app.machines) {

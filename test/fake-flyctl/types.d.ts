@@ -71,6 +71,8 @@ export interface FakeMachine {
   /** Release version the machine runs (printed in config.metadata.fly_release_version). */
   releaseVersion: number;
   releaseId: string;
+  /** The digest the machine pulled when it got `image` (later pushes of the same tag do not change it). */
+  pulled?: { image: string; digest: string };
   /** Set by `scale memory` (status shows config.guest.memory_mb, 256 when unset). */
   memoryMb?: number;
   privateIp: string;

@@ -173,8 +173,9 @@ export function goJson(value) {
  * fields are omitted). An image this fake pushed gives its digest and labels.
  * @param {string} image
  * @param {{ digest: string, labels: Record<string, string> } | null} [pushed]
+ * @param {string | null} [pulled] the digest a machine pulled (it wins over what the tag points at now)
  */
-export function imageRef(image, pushed = null) {
+export function imageRef(image, pushed = null, pulled = null) {
   let rest = image;
   let digest = '';
   const at = rest.indexOf('@');
@@ -202,7 +203,7 @@ export function imageRef(image, pushed = null) {
     registry,
     repository: rest,
     ...(tag ? { tag } : {}),
-    digest: digest || pushed?.digest || imageDigest(image),
+    digest: digest || pulled || pushed?.digest || imageDigest(image),
   };
   if (pushed && Object.keys(pushed.labels).length > 0) ref.labels = { ...pushed.labels };
   return ref;
