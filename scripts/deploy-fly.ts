@@ -214,8 +214,8 @@ interface Plan {
   readonly buildOnly: boolean;
   /** The commit a build is made from (HEAD of the service checkout), or a promoted image's; null: unknown. */
   readonly buildCommit: string | null;
-  /** promote: the staging release whose image this deploy runs (the record's promotedFrom). */
-  readonly promotedFrom: { readonly environment: string; readonly version: number } | null;
+  /** promote: the image, its commit, the release it came from (the record's promotedFrom) and its digest. */
+  readonly promotion: Promotion | null;
   readonly yes: boolean;
   readonly dryRun: boolean;
   readonly smokeApiKey: string | undefined;
@@ -278,7 +278,7 @@ function validate(options: Options, positionals: string[], io: ScriptIO, dryRun:
     tag: options.tag,
     buildOnly: options['build-only'],
     buildCommit: null,
-    promotedFrom: null,
+    promotion: null,
     yes: options.yes,
     dryRun,
     smokeApiKey,
@@ -293,7 +293,7 @@ function promoted(plan: Plan, promotion: Promotion | null): Plan {
     ...plan,
     source: { kind: 'image', ref: promotion.image },
     buildCommit: promotion.commit,
-    promotedFrom: promotion.from,
+    promotion,
   };
 }
 
@@ -687,11 +687,20 @@ async function verifyRelease(
     out,
     'Verify release',
     () => whoServes(ctx.fly, plan.env.app, release),
-    (s) => s.kind !== 'ours',
+    (s) => s.kind !== 'ours' || otherDigest(plan, s.digest) !== null,
   );
   if (serving.value.kind !== 'ours')
     return { kind: 'superseded', release, serving: serving.value, health: health.value, smoke };
+  const other = otherDigest(plan, serving.value.digest);
+  if (other !== null) return failed(other);
   out.dim(`v${release.version} is the newest release and every machine (${serving.value.machines}) runs its image`);
+  if (plan.promotion?.digest) {
+    if (serving.value.digest === null)
+      out.warn(
+        `the machines do not report one digest: that they run ${plan.promotion.digest}, the one ${plan.promotion.from.environment} verified, is not checked`,
+      );
+    else out.dim(`every machine runs ${serving.value.digest}, the digest ${plan.promotion.from.environment} verified`);
+  }
   return {
     kind: 'live',
     release: serving.value.release,
@@ -703,6 +712,18 @@ async function verifyRelease(
     record: null,
     recordFailure: null,
   };
+}
+
+/**
+ * A promotion must end up on the digest the source environment verified: the same tag may have
+ * been pushed again since (a rebuild of the same commit), and then production would run an
+ * image nobody checked. The failure rolls back like a failed health check.
+ */
+function otherDigest(plan: Plan, digest: string | null): Extract<DeployFailure, { step: 'image' }> | null {
+  const expected = plan.promotion?.digest ?? null;
+  if (expected === null || digest === null || digest === expected) return null;
+  const { from } = plan.promotion!;
+  return { step: 'image', expected, actual: digest, from: `${from.environment} v${from.version}` };
 }
 
 function healthOptions(ctx: Ctx) {
@@ -848,7 +869,7 @@ async function recordRelease(ctx: Ctx, outcome: Extract<DeployOutcome, { kind: '
     // `partial` when a check was skipped (no API key), `skipped` with --skip-smoke.
     verified: { health: true, smoke: smokeVerdict(outcome.smoke), at: new Date(io.clock.now()).toISOString() },
     by: recordedBy(identityFrom(io.env, hostname(), process.pid)),
-    promotedFrom: plan.promotedFrom,
+    promotedFrom: plan.promotion?.from ?? null,
   };
   try {
     const remote = await resolveLockRemote(ctx.runner, io.env, io.cwd);

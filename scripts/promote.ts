@@ -70,7 +70,8 @@ export const script = defineScript({
     '--force promotes an image whose commit is unknown or not on main (with a warning) and skips the production git',
     "guard; it never promotes an unhealthy staging or a commit other than --commit's.",
     'Staging is read with FLY_STAGING_API_TOKEN when set (a token that may read kotadb-api-staging), else FLY_API_TOKEN.',
-    "Then deploy's steps and exit codes: 0 live and verified; 1 the deploy failed (rolled back when it could); 3 refused.",
+    "Then deploy's steps and exit codes: 0 live and verified; 1 the deploy failed (rolled back when it could), also when",
+    "production's machines run another digest than staging's (the tag was pushed again since); 3 refused.",
     'The release record names the staging release it came from (promotedFrom); rollback --list and status show its commit.',
   ],
   examples: [

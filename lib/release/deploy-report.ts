@@ -50,7 +50,9 @@ export type DeployFailure =
       readonly checks: readonly SmokeCheck[];
       /** Checks that passed against the release serving before and fail now. */
       readonly regressions: readonly SmokeCheck[];
-    };
+    }
+  /** A promotion whose machines run another digest than the source verified (its tag was pushed again). */
+  | { readonly step: 'image'; readonly expected: string; readonly actual: string; readonly from: string };
 
 /** What happened about going back to the previous release after a failure. */
 export type RollbackReport =
@@ -140,6 +142,8 @@ export function describeFailure(failure: DeployFailure): string {
       return `health check failed: ${describeUnhealthy(failure.poll)}`;
     case 'smoke':
       return `smoke checks failed: ${describeSmokeFailures(failure.regressions)}`;
+    case 'image':
+      return `the machines run ${failure.actual}, not ${failure.expected} that ${failure.from} verified (its tag was pushed again since)`;
   }
 }
 

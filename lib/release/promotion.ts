@@ -20,6 +20,11 @@ export interface Promotion {
   /** The full sha the image was built from; null only when forced past an unknown commit. */
   readonly commit: string | null;
   readonly from: { readonly environment: string; readonly version: number };
+  /**
+   * The digest the source's machines run (or its record names): a tag can be pushed again, so
+   * the target must end up on this digest, or the promotion failed. null: not reported.
+   */
+  readonly digest: string | null;
 }
 
 export type Choice =
@@ -65,7 +70,12 @@ export function choosePromotion(input: ChoiceInput): Choice {
   const commit = recorded ?? labelled;
   const chosen = (c: string | null, source: 'release record' | 'image label' | null): Choice => ({
     kind: 'chosen',
-    promotion: { image: serving.imageRef!, commit: c, from: { environment: from, version: serving.version } },
+    promotion: {
+      image: serving.imageRef!,
+      commit: c,
+      from: { environment: from, version: serving.version },
+      digest: (input.machines?.kind === 'ours' ? input.machines.digest : null) ?? record?.digest ?? null,
+    },
     commitSource: source,
     servingNow: true,
   });
@@ -102,7 +112,7 @@ function chooseVerifiedImage(input: ChoiceInput, image: string): Choice {
     input.serving !== null && input.serving.imageRef !== null && sameImage(input.serving.imageRef, record.image);
   return {
     kind: 'chosen',
-    promotion: { image: record.image, commit, from: { environment: from, version } },
+    promotion: { image: record.image, commit, from: { environment: from, version }, digest: record.digest },
     commitSource: commit === null ? null : record.commit !== null ? 'release record' : 'image label',
     servingNow,
   };

@@ -129,6 +129,7 @@ describe.concurrent('promote production', () => {
     });
     expect(r.stderr).toContain(`promoting ${image}: staging v4, commit ${p.service.sha.slice(0, 12)} (release record)`);
     expect(r.stderr).toContain(`commit ${p.service.sha.slice(0, 12)} is on origin/main`);
+    expect(r.stderr).toContain(`every machine runs ${p.w.fly.images()[0]!.digest}, the digest staging verified`);
 
     const records = await readReleaseRecords(gitRunner(), { target: 'origin', shown: 'origin' }, 'production', p.ops);
     expect(records.get(4)).toMatchObject({
@@ -166,6 +167,27 @@ describe.concurrent('promote production', () => {
         value: { sha: p.service.sha, source: 'release record', subject: 'the service' },
       });
     expect(report.between).toMatchObject({ sameImage: { ok: true, value: true } });
+  });
+
+  test('the tag was pushed again after staging verified it: production runs another digest, so it is rolled back (exit 1)', async () => {
+    const p = await promoteWorld();
+    const image = await deployStaging(p);
+    const verified = p.w.fly.images()[0]!.digest;
+    const rebuilt = await runIn(p, deploy, ['staging', '--build-only', '--source', p.service.dir]);
+    expect(rebuilt.code, rebuilt.all).toBe(0);
+    const pushedAgain = p.w.fly.images()[0]!.digest;
+    expect(pushedAgain).not.toBe(verified);
+
+    const r = await runIn(p, promote, promoteArgs(p));
+    expect(r.code, r.all).toBe(1);
+    expect(errorLine(r)).toMatch(
+      new RegExp(
+        `^error: the machines run ${pushedAgain}, not ${verified} that staging v4 verified \\(its tag was pushed again since\\); rolled back to v3 \\(healthy\\)$`,
+      ),
+    );
+    const deploys = productionChanges(p).filter((c) => c.argv[0] === 'deploy');
+    expect(deploys.map((c) => c.argv[c.argv.indexOf('--image') + 1])).toEqual([image, p.w.running.image]);
+    expect(p.w.fly.currentImage('kotadb-api')).toBe(p.w.running.image);
   });
 
   test('staging unhealthy now: exit 3 naming it, production untouched', async () => {

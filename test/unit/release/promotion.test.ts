@@ -43,7 +43,7 @@ describe('choosePromotion', () => {
     const serving = release(7, LABELLED);
     expect(choosePromotion(input({ serving, machines: ours(serving) }))).toEqual({
       kind: 'chosen',
-      promotion: { image: LABELLED, commit: A, from: { environment: 'staging', version: 7 } },
+      promotion: { image: LABELLED, commit: A, from: { environment: 'staging', version: 7 }, digest: null },
       commitSource: 'image label',
       servingNow: true,
     });
@@ -51,6 +51,18 @@ describe('choosePromotion', () => {
       input({ serving, machines: ours(serving), records: new Map([[7, record(7, LABELLED, B)]]) }),
     );
     expect(recorded).toMatchObject({ promotion: { commit: B }, commitSource: 'release record' });
+  });
+
+  it("the digest production must end up on: what staging's machines run, else the record's", () => {
+    const serving = release(7, LABELLED);
+    const rec = { ...record(7, LABELLED, A), digest: 'sha256:recorded' };
+    const running = { ...ours(serving), digest: 'sha256:running' };
+    expect(choosePromotion(input({ serving, machines: running, records: new Map([[7, rec]]) }))).toMatchObject({
+      promotion: { digest: 'sha256:running' },
+    });
+    expect(choosePromotion(input({ serving, machines: ours(serving), records: new Map([[7, rec]]) }))).toMatchObject({
+      promotion: { digest: 'sha256:recorded' },
+    });
   });
 
   it('refuses: nothing served, machines on another release, no known commit (unless --force)', () => {
@@ -84,7 +96,7 @@ describe('choosePromotion', () => {
     ]);
     expect(choosePromotion(input({ serving, machines: ours(serving), records, image: LABELLED }))).toEqual({
       kind: 'chosen',
-      promotion: { image: LABELLED, commit: A, from: { environment: 'staging', version: 6 } },
+      promotion: { image: LABELLED, commit: A, from: { environment: 'staging', version: 6 }, digest: null },
       commitSource: 'release record',
       servingNow: false,
     });
