@@ -86,14 +86,19 @@ export const script = defineScript({
 async function promote(context: RunContext<typeof OPTIONS>): Promise<number> {
   const { options, positionals, io, out, dryRun, onInterrupt } = context;
   out.json = options.json;
-  const [{ parseEnvironment }, { BaseUrl, ImageRef, optionalFlag }, { COMMIT_PREFIX }, deploy, steps] =
-    await Promise.all([
-      import('../lib/config/environments.ts'),
-      import('../lib/release/options.ts'),
-      import('../lib/release/promotion.ts'),
-      import('./deploy-fly.ts'),
-      import('../lib/release/promote-steps.ts'),
-    ]);
+  const [
+    { parseEnvironment },
+    { BaseUrl, ImageRef, optionalFlag, serviceCheckoutDir },
+    { COMMIT_PREFIX },
+    deploy,
+    steps,
+  ] = await Promise.all([
+    import('../lib/config/environments.ts'),
+    import('../lib/release/options.ts'),
+    import('../lib/release/promotion.ts'),
+    import('./deploy-fly.ts'),
+    import('../lib/release/promote-steps.ts'),
+  ]);
   const plan = await out.step('Validate promotion', async () => {
     if (positionals.length > 1) throw new UsageError('give one environment: production');
     const target = parseEnvironment(positionals[0]);
@@ -113,7 +118,7 @@ async function promote(context: RunContext<typeof OPTIONS>): Promise<number> {
       commit: options.commit?.toLowerCase(),
       fromUrl: optionalFlag('staging-url', BaseUrl, options['staging-url']) ?? from.url,
       targetUrl: optionalFlag('url', BaseUrl, options.url) ?? target.url,
-      serviceDir: steps.serviceCheckout(options.source, io.env, io.cwd),
+      serviceDir: serviceCheckoutDir(options.source, io.env, io.cwd),
       force: options.force,
       smoke: !options['skip-smoke'],
       dryRun,

@@ -93,7 +93,7 @@ export const script = defineScript({
     "The rollback holds the environment's deploy lock (--list never takes it): another run holding it means waiting up to",
     '--lock-wait, then exit 3 naming the holder; a release created while this run waited is exit 3, nothing changed.',
     "Schema: with the environment's database URL (SUPABASE_DB_URL_<ENV> or SUPABASE_DB_URL), the migrations applied after",
-    'the target release (its commit: deploy tag or git-<sha> image label) must only expand; otherwise exit 3 unless',
+    'the target release (its commit: deploy tag, release record or git-<sha> image label) must only expand; otherwise exit 3 unless',
     '--force-schema. Without a URL the schema is not checked (a warning). Run it from the checkout holding supabase/.',
   ],
   examples: [

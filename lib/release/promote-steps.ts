@@ -16,7 +16,6 @@ import { FlyClient, runningRelease, sortReleases } from '../fly/client.ts';
 import type { FlyRelease } from '../fly/json.ts';
 import { resolveLockRemote } from '../lock/remote.ts';
 import { waitForHealthy } from './health-poll.ts';
-import { serviceCheckoutDir } from './options.ts';
 import {
   branchRefusal,
   choosePromotion,
@@ -30,8 +29,6 @@ import { readReleaseRecords, type ReleaseRecord } from './provenance.ts';
 import { whoServes, type Serving } from './serving.ts';
 import { describeSmokeFailures, failedChecks, failingChecks, runSmokeChecks } from './smoke.ts';
 import { errorText, publishSummary, resultEnvelope } from './summary.ts';
-
-export const serviceCheckout = serviceCheckoutDir;
 
 /** What validation decided. */
 export interface PromotePlan {
